@@ -1,0 +1,111 @@
+//! `in_domain`: values belong to a code list.
+//!
+//! ## Parameters
+//! - `layer`, `field`: what is checked. Null values are left to `not_null`.
+//! - `code_list`: the name of a list in `rules/codes/`, or
+//! - `codes`: the allowed values inline.
+//!
+//! Numbers are compared by their text (`12`, not `12.0`), so a code stored as an integer still
+//! matches its list.
+//!
+//! ## Example
+//! ```yaml
+//! - id: ZR-D001
+//!   title: 登记单元类型代码不在代码表内
+//!   class: C
+//!   element: 属性精度
+//!   in_domain: { layer: ZRZYDJDY, field: DJDYLX, code_list: DJDYLX }
+//! ```
+//!
+//! ## Finding
+//! `DJDYLX 的值 99 不在代码表 DJDYLX（登记单元类型）中`, measured `"99"`.
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use crate::report::Finding;
+use crate::rules::{suggest, Name, Problem};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InDomain {
+    pub layer: Name,
+    pub field: Name,
+    pub code_list: Option<Name>,
+    pub codes: Option<Vec<String>>,
+}
+
+impl Check for InDomain {
+    fn frame(&self) -> &Name {
+        &self.layer
+    }
+
+    fn reads(&self) -> Vec<Read<'_>> {
+        vec![Read::field(&self.layer, &self.field)]
+    }
+
+    fn lint(&self, cx: &LintContext) -> Vec<Problem> {
+        match (&self.code_list, &self.codes) {
+            (Some(list), None) if !cx.codes.contains_key(&list.value) => {
+                let p = Problem::new(list.referenced, format!("no code list `{}`", list.value))
+                    .label("unknown code list");
+                vec![match suggest(&list.value, cx.codes.keys().map(String::as_str)) {
+                    Some(s) => p.help(s),
+                    None => p.help(format!(
+                        "code lists live in rules/codes/; known: {}",
+                        cx.codes.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )),
+                }]
+            }
+            (Some(_), None) | (None, Some(_)) => vec![],
+            _ => vec![Problem::new(
+                self.field.referenced,
+                "give exactly one of `code_list` and `codes`",
+            )],
+        }
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
+        let frame = cx.frame(&self.layer.value)?;
+        let (allowed, list_name): (BTreeSet<&str>, String) = match (&self.code_list, &self.codes) {
+            (Some(name), _) => {
+                let list = cx
+                    .rules
+                    .codes
+                    .get(&name.value)
+                    .ok_or_else(|| NotRun(format!("no code list {}", name.value)))?;
+                (
+                    list.codes.keys().map(String::as_str).collect(),
+                    format!("代码表 {}（{}）", list.code_list, list.title),
+                )
+            }
+            (None, Some(codes)) => (codes.iter().map(String::as_str).collect(), "允许值".into()),
+            (None, None) => return Err(NotRun("no code list given".into())),
+        };
+        let field = self.field.value.as_str();
+        let mut findings = Vec::new();
+        for row in cx.rows(frame)? {
+            let Some(value) = text_at(&frame.df, field, row) else {
+                continue;
+            };
+            if allowed.contains(value.as_str()) {
+                continue;
+            }
+            let mut f = cx.finding(
+                frame,
+                &[row],
+                format!("{field} 的值 {value} 不在{list_name}中"),
+            );
+            f.measured = Some(Value::String(value));
+            f.expected = Some(match &self.code_list {
+                Some(name) => Value::String(format!("code_list:{}", name.value)),
+                None => Value::Array(allowed.iter().map(|c| Value::String((*c).into())).collect()),
+            });
+            findings.push(f);
+        }
+        Ok(findings)
+    }
+}

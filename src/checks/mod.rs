@@ -1,0 +1,320 @@
+//! Check kinds: one file each. A kind is a struct of parameters, deserialized from the rule
+//! file, that implements [`Check`]. Adding a kind is one file plus one line in `check_kinds!`.
+
+pub mod condition;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use polars::prelude::{AnyValue, DataFrame};
+use serde::{Deserialize, Deserializer};
+
+use crate::package::{Dataset, Frame};
+use crate::report::{FeatureId, Finding};
+use crate::rules::{suggest, CodeList, Name, Problem, Rule, RuleSet};
+use crate::schema::{FrameDef, Schema};
+
+/// What a check reads: a layer or table, and optionally one of its fields.
+pub struct Read<'a> {
+    pub frame: &'a Name,
+    pub field: Option<&'a Name>,
+}
+
+impl<'a> Read<'a> {
+    pub fn frame(frame: &'a Name) -> Read<'a> {
+        Read { frame, field: None }
+    }
+
+    pub fn field(frame: &'a Name, field: &'a Name) -> Read<'a> {
+        Read {
+            frame,
+            field: Some(field),
+        }
+    }
+}
+
+/// Why a check could not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRun(pub String);
+
+pub trait Check: Send + Sync + fmt::Debug {
+    /// The layer or table the check reports on; the rule's `where` filters its rows.
+    fn frame(&self) -> &Name;
+
+    /// Everything it reads; the linter checks these names against the schema and the engine does
+    /// not run the check when the package lacks one of them.
+    fn reads(&self) -> Vec<Read<'_>>;
+
+    /// Validation beyond names: code lists exist, patterns compile.
+    fn lint(&self, _cx: &LintContext) -> Vec<Problem> {
+        Vec::new()
+    }
+
+    fn accepts_where(&self) -> bool {
+        true
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun>;
+}
+
+macro_rules! check_kinds {
+    ($($kind:ident :: $ty:ident),* $(,)?) => {
+        $(pub mod $kind;)*
+
+        /// The names of all check kinds, as written in rule files.
+        pub const KINDS: &[&str] = &[$(stringify!($kind)),*];
+
+        /// The static name of a kind, if `name` is one.
+        pub fn kind(name: &str) -> Option<&'static str> {
+            KINDS.iter().copied().find(|k| *k == name)
+        }
+
+        pub(crate) fn deserialize_check<'de, D: Deserializer<'de>>(
+            kind: &str,
+            d: D,
+        ) -> Result<Box<dyn Check>, D::Error> {
+            match kind {
+                $(stringify!($kind) => Ok(Box::new(<$kind::$ty as Deserialize>::deserialize(d)?)),)*
+                other => Err(serde::de::Error::custom(format!("unknown check kind `{other}`"))),
+            }
+        }
+    };
+}
+
+check_kinds! {
+    schema::SchemaCheck,
+    not_null::NotNull,
+    in_domain::InDomain,
+    pattern::Pattern,
+    unique::Unique,
+    reference::Reference,
+    expression::Expression,
+    geometry_valid::GeometryValid,
+}
+
+/// What rule validation knows: the schema and the code lists.
+pub struct LintContext<'a> {
+    pub schema: &'a Schema,
+    pub codes: &'a BTreeMap<String, CodeList>,
+}
+
+impl LintContext<'_> {
+    pub fn frame_def(&self, frame: &Name) -> Result<&FrameDef, Problem> {
+        self.schema.frame(&frame.value).ok_or_else(|| {
+            let p = Problem::new(
+                frame.referenced,
+                format!("the package schema has no layer or table `{}`", frame.value),
+            )
+            .label("unknown layer");
+            match suggest(&frame.value, self.schema.frame_names()) {
+                Some(s) => p.help(s),
+                None => p,
+            }
+        })
+    }
+
+    /// Names that the schema does not declare.
+    pub(crate) fn check_reads(&self, check: &dyn Check) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for read in check.reads() {
+            let def = match self.frame_def(read.frame) {
+                Ok(def) => def,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            if let Some(field) = read.field {
+                if !def.fields.contains_key(&field.value) {
+                    let p = Problem::new(
+                        field.referenced,
+                        format!(
+                            "layer `{}` has no field `{}`",
+                            read.frame.value, field.value
+                        ),
+                    )
+                    .label("unknown field");
+                    let help = suggest(&field.value, def.fields.keys().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            format!(
+                                "the fields of {} are: {}",
+                                read.frame.value,
+                                def.fields.keys().cloned().collect::<Vec<_>>().join(", ")
+                            )
+                        });
+                    problems.push(p.help(help));
+                }
+            }
+        }
+        problems.sort_by_key(|p| p.at.span().offset());
+        problems.dedup_by_key(|p| p.at.span().offset());
+        problems
+    }
+
+    /// A SQL condition compiles and names only fields of `frame`.
+    pub(crate) fn check_condition(&self, frame: &Name, condition: &Name) -> Vec<Problem> {
+        let expr = match condition::compile(&condition.value) {
+            Ok(e) => e,
+            Err(e) => {
+                return vec![Problem::new(
+                    condition.referenced,
+                    format!("invalid SQL condition: {e}"),
+                )
+                .label("cannot be parsed")]
+            }
+        };
+        let Some(def) = self.schema.frame(&frame.value) else {
+            return vec![]; // reported by check_reads
+        };
+        match condition::evaluate(&expr, &condition::empty_frame(def)) {
+            Ok(_) => vec![],
+            Err(e) => vec![Problem::new(
+                condition.referenced,
+                format!("the condition does not fit layer `{}`: {e}", frame.value),
+            )
+            .label("invalid here")
+            .help(format!(
+                "the fields of {} are: {}",
+                frame.value,
+                def.fields.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))],
+        }
+    }
+}
+
+/// What a running check sees: the dataset and its own rule.
+pub struct Context<'a> {
+    pub dataset: &'a Dataset,
+    pub rules: &'a RuleSet,
+    pub rule: &'a Rule,
+}
+
+impl<'a> Context<'a> {
+    pub fn frame(&self, name: &str) -> Result<&'a Frame, NotRun> {
+        self.dataset
+            .frame(name)
+            .ok_or_else(|| NotRun(format!("{name} is not in the package")))
+    }
+
+    /// Row indices of `frame` that the rule applies to: all of them, or those where the rule's
+    /// `where` holds (unknown counts as not holding, as in SQL).
+    pub fn rows(&self, frame: &Frame) -> Result<Vec<usize>, NotRun> {
+        match &self.rule.filter_expr {
+            None => Ok((0..frame.len()).collect()),
+            Some(expr) => {
+                let mask = condition::evaluate(expr, &frame.df).map_err(|e| {
+                    NotRun(format!(
+                        "`where` cannot be evaluated on {}: {e}",
+                        frame.name
+                    ))
+                })?;
+                Ok(mask
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| **m == Some(true))
+                    .map(|(i, _)| i)
+                    .collect())
+            }
+        }
+    }
+
+    /// The id of feature `row`: its FID and the value of the schema's key field(s).
+    pub fn feature_id(&self, frame: &Frame, row: usize) -> FeatureId {
+        let key = self
+            .rules
+            .schema
+            .frame(&frame.name)
+            .and_then(|d| d.key.as_ref())
+            .and_then(|k| {
+                let parts: Option<Vec<String>> = k
+                    .fields()
+                    .iter()
+                    .map(|f| text_at(&frame.df, f, row))
+                    .collect();
+                parts.map(|p| p.join("/"))
+            });
+        FeatureId { fid: row, key }
+    }
+
+    /// A finding of this rule about `rows` of `frame`.
+    pub fn finding(&self, frame: &Frame, rows: &[usize], message: String) -> Finding {
+        Finding {
+            rule_id: self.rule.id.clone(),
+            class: self.rule.class,
+            element: self.rule.element.clone(),
+            layer: frame.name.clone(),
+            feature_ids: rows.iter().map(|&r| self.feature_id(frame, r)).collect(),
+            related: None,
+            message,
+            measured: None,
+            expected: None,
+            geometry: rows
+                .first()
+                .and_then(|&r| frame.geometry.as_ref()?.geoms.get(r)?.clone()),
+        }
+    }
+
+    /// A finding about the layer or table as a whole.
+    pub fn frame_finding(&self, layer: &str, message: String) -> Finding {
+        Finding {
+            rule_id: self.rule.id.clone(),
+            class: self.rule.class,
+            element: self.rule.element.clone(),
+            layer: layer.to_owned(),
+            feature_ids: vec![],
+            related: None,
+            message,
+            measured: None,
+            expected: None,
+            geometry: None,
+        }
+    }
+}
+
+/// A value as text, the way codes and keys are compared: integers without a decimal point,
+/// strings as they are; `None` for null.
+pub fn text_at(df: &DataFrame, field: &str, row: usize) -> Option<String> {
+    let value = df.column(field).ok()?.get(row).ok()?;
+    any_to_text(&value)
+}
+
+pub fn any_to_text(value: &AnyValue) -> Option<String> {
+    match value {
+        AnyValue::Null => None,
+        AnyValue::String(s) => Some((*s).to_owned()),
+        AnyValue::StringOwned(s) => Some(s.to_string()),
+        AnyValue::Float64(f) => Some(f.to_string()),
+        AnyValue::Float32(f) => Some(f.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// A value as JSON, for `measured` and `expected`.
+pub fn json_at(df: &DataFrame, field: &str, row: usize) -> serde_json::Value {
+    use serde_json::Value;
+    let Ok(value) = df.column(field).and_then(|c| c.get(row)) else {
+        return Value::Null;
+    };
+    match value {
+        AnyValue::Null => Value::Null,
+        AnyValue::Boolean(b) => Value::Bool(b),
+        AnyValue::Float64(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        AnyValue::Float32(f) => {
+            serde_json::Number::from_f64(f.into()).map_or(Value::Null, Value::Number)
+        }
+        AnyValue::Int64(i) => i.into(),
+        AnyValue::Int32(i) => i.into(),
+        AnyValue::Int16(i) => i.into(),
+        AnyValue::Int8(i) => i.into(),
+        AnyValue::UInt64(i) => i.into(),
+        AnyValue::UInt32(i) => i.into(),
+        AnyValue::UInt16(i) => i.into(),
+        AnyValue::UInt8(i) => i.into(),
+        other => any_to_text(&other).map_or(Value::Null, Value::String),
+    }
+}
+
+/// Non-null, non-blank text.
+pub fn is_blank(value: Option<&str>) -> bool {
+    value.is_none_or(|s| s.trim().is_empty())
+}

@@ -1,0 +1,72 @@
+//! `not_null`: fields are filled: not null, and for text not blank.
+//!
+//! ## Parameters
+//! - `layer`: the layer or table.
+//! - `fields`: the fields that must be filled.
+//!
+//! With the rule's `where`, only the rows where it holds must be filled, e.g. `DBXSZT` where
+//! `GYMJ > 0`.
+//!
+//! ## Example
+//! ```yaml
+//! - id: ZR-N001
+//!   title: 登记单元必填属性为空
+//!   class: C
+//!   element: 完整性
+//!   not_null: { layer: ZRZYDJDY, fields: [ZRZYDJDYH, DJDYMC] }
+//! ```
+//!
+//! ## Finding
+//! One per feature: `DJDYMC 为空`, measured `{"DJDYMC": ""}`.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{is_blank, json_at, text_at, Check, Context, NotRun, Read};
+use crate::report::Finding;
+use crate::rules::Name;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotNull {
+    pub layer: Name,
+    pub fields: Vec<Name>,
+}
+
+impl Check for NotNull {
+    fn frame(&self) -> &Name {
+        &self.layer
+    }
+
+    fn reads(&self) -> Vec<Read<'_>> {
+        self.fields
+            .iter()
+            .map(|f| Read::field(&self.layer, f))
+            .collect()
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
+        let frame = cx.frame(&self.layer.value)?;
+        let mut findings = Vec::new();
+        for row in cx.rows(frame)? {
+            let empty: Vec<&str> = self
+                .fields
+                .iter()
+                .map(|f| f.value.as_str())
+                .filter(|f| is_blank(text_at(&frame.df, f, row).as_deref()))
+                .collect();
+            if empty.is_empty() {
+                continue;
+            }
+            let mut f = cx.finding(frame, &[row], format!("{} 为空", empty.join("、")));
+            let measured: Map<String, Value> = empty
+                .iter()
+                .map(|&name| (name.to_owned(), json_at(&frame.df, name, row)))
+                .collect();
+            f.measured = Some(Value::Object(measured));
+            f.expected = Some(Value::String("非空".into()));
+            findings.push(f);
+        }
+        Ok(findings)
+    }
+}

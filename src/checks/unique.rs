@@ -1,0 +1,79 @@
+//! `unique`: a single or composite key occurs once within a layer or table.
+//!
+//! ## Parameters
+//! - `layer`: the layer or table.
+//! - `fields`: the key's fields. Rows with a null key field are left to `not_null`.
+//!
+//! ## Example
+//! ```yaml
+//! - id: ZR-U002
+//!   title: 登记单元号重复
+//!   class: B
+//!   element: 逻辑一致性
+//!   unique: { layer: ZRZYDJDY, fields: [ZRZYDJDYH] }
+//! ```
+//!
+//! ## Finding
+//! One per repeated key, naming every feature that carries it:
+//! `ZRZYDJDYH = 6229231200001 出现 2 次`, measured `2`, expected `1`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::{text_at, Check, Context, NotRun, Read};
+use crate::report::Finding;
+use crate::rules::Name;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unique {
+    pub layer: Name,
+    pub fields: Vec<Name>,
+}
+
+impl Check for Unique {
+    fn frame(&self) -> &Name {
+        &self.layer
+    }
+
+    fn reads(&self) -> Vec<Read<'_>> {
+        self.fields
+            .iter()
+            .map(|f| Read::field(&self.layer, f))
+            .collect()
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
+        let frame = cx.frame(&self.layer.value)?;
+        let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
+        for row in cx.rows(frame)? {
+            let key: Option<Vec<String>> = self
+                .fields
+                .iter()
+                .map(|f| text_at(&frame.df, &f.value, row))
+                .collect();
+            if let Some(key) = key {
+                groups.entry(key).or_default().push(row);
+            }
+        }
+        let mut repeated: Vec<(Vec<String>, Vec<usize>)> =
+            groups.into_iter().filter(|(_, rows)| rows.len() > 1).collect();
+        // Report in the order the repetition first occurs in the file.
+        repeated.sort_by_key(|(_, rows)| rows[0]);
+        Ok(repeated
+            .into_iter()
+            .map(|(key, rows)| {
+                let names: Vec<&str> = self.fields.iter().map(|f| f.value.as_str()).collect();
+                let mut f = cx.finding(
+                    frame,
+                    &rows,
+                    format!("{} = {} 出现 {} 次", names.join("+"), key.join("+"), rows.len()),
+                );
+                f.measured = Some(rows.len().into());
+                f.expected = Some(1.into());
+                f
+            })
+            .collect())
+    }
+}

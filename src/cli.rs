@@ -1,0 +1,212 @@
+//! The command line: parses arguments, calls the library, prints, and chooses the exit code.
+//!
+//! Exit codes: 0 the package passed; 1 findings at or above `--fail-on`, or a rule could not
+//! run; 2 the package or the rules could not be read.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+
+use crate::report::{self, Outcome};
+use crate::rules::{DefectClass, RuleSet, RuleSources};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nrqc",
+    version,
+    about = "Inspect natural-resource registration survey packages (自然资源统一确权登记成果质量检查)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+struct RulesArg {
+    /// Rule directory: `DIR` replaces the built-in rules, `+DIR` adds to them. Repeatable.
+    #[arg(long = "rules", value_name = "[+]DIR")]
+    rules: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Inspect a package and write report.json and report.md.
+    Check {
+        /// The package directory (the one holding package.yaml).
+        package: PathBuf,
+        #[command(flatten)]
+        rules: RulesArg,
+        /// Output directory [default: reports/<package name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Findings of this class or a more severe one fail the package (A is most severe).
+        #[arg(long, value_enum, default_value = "B")]
+        fail_on: ClassArg,
+        /// Worker threads [default: all cores].
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
+        /// Print nothing but errors.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
+    /// Work with rule files.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// Validate rule files without a package; exit 2 with diagnostics when they are invalid.
+    Check {
+        #[command(flatten)]
+        rules: RulesArg,
+    },
+    /// List rules: id, kind, class, element, title.
+    List {
+        #[command(flatten)]
+        rules: RulesArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ClassArg {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl From<ClassArg> for DefectClass {
+    fn from(c: ClassArg) -> Self {
+        match c {
+            ClassArg::A => DefectClass::A,
+            ClassArg::B => DefectClass::B,
+            ClassArg::C => DefectClass::C,
+            ClassArg::D => DefectClass::D,
+        }
+    }
+}
+
+/// Renders a diagnostic as nrqc prints it, without colour so it can be snapshot-tested.
+pub fn render_diagnostic(d: &dyn Diagnostic) -> String {
+    let mut out = String::new();
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .with_links(false);
+    if handler.render_report(&mut out, d).is_err() {
+        out = d.to_string();
+    }
+    out
+}
+
+fn fail(d: &dyn Diagnostic) -> ExitCode {
+    eprint!("{}", render_diagnostic(d));
+    ExitCode::from(2)
+}
+
+/// Writes to stdout; a closed pipe (`nrqc rules list | head`) is not an error.
+fn print_out(text: &str) -> ExitCode {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: cannot write to stdout: {e}");
+            ExitCode::from(2)
+        }
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn load_rules(arg: &RulesArg) -> Result<RuleSet, ExitCode> {
+    RuleSet::load(&RuleSources::from_args(&arg.rules)).map_err(|e| fail(&e))
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check {
+            package,
+            rules,
+            out,
+            fail_on,
+            jobs,
+            quiet,
+        } => check(&package, &rules, out, fail_on.into(), jobs, quiet),
+        Command::Rules { command } => match command {
+            RulesCommand::Check { rules } => match load_rules(&rules) {
+                Ok(set) => print_out(&format!("{} rules OK ({})\n", set.rules.len(), set.id)),
+                Err(code) => code,
+            },
+            RulesCommand::List { rules } => match load_rules(&rules) {
+                Ok(set) => {
+                    let lines: String = set
+                        .rules
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "{}\t{}\t{}\t{}\t{}\n",
+                                r.id, r.kind, r.class, r.element, r.title
+                            )
+                        })
+                        .collect();
+                    print_out(&lines)
+                }
+                Err(code) => code,
+            },
+        },
+    }
+}
+
+fn check(
+    package: &Path,
+    rules: &RulesArg,
+    out: Option<PathBuf>,
+    fail_on: DefectClass,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> ExitCode {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = jobs {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = match pool.build() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot start worker threads: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rules = match load_rules(rules) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let report = match pool.install(|| crate::inspect(package, &rules, fail_on)) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let out = out.unwrap_or_else(|| Path::new("reports").join(&report.package.name));
+    for (name, text) in [
+        ("report.json", report::render_json(&report)),
+        ("report.md", report::render_markdown(&report)),
+    ] {
+        let path = out.join(name);
+        if let Err(e) = report::write_atomic(&path, text.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if !quiet {
+        print_out(&format!(
+            "{}报告：{}\n",
+            report::summary(&report),
+            out.display()
+        ));
+    }
+    match report.outcome {
+        Outcome::Pass => ExitCode::SUCCESS,
+        Outcome::Fail => ExitCode::from(1),
+    }
+}

@@ -1,0 +1,83 @@
+//! Planning and running: every rule's check over the dataset, in parallel, with a deterministic
+//! result whatever the thread count.
+
+use rayon::prelude::*;
+
+use crate::checks::{Context, NotRun};
+use crate::package::Dataset;
+use crate::report::{Finding, Status};
+use crate::rules::{Rule, RuleSet};
+
+/// What one rule gave.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: Status,
+    pub reason: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// Whether the package has everything the rule reads; the reason it has not otherwise.
+fn gate(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Option<(Status, String)> {
+    for read in rule.check.reads() {
+        let name = &read.frame.value;
+        let Some(frame) = dataset.frame(name) else {
+            let required = rules.schema.frame(name).is_some_and(|d| d.required);
+            return Some(if required {
+                (Status::NotRun, format!("缺少{name}，无法检查"))
+            } else {
+                (Status::NotApplicable, format!("成果包未交付可选的{name}"))
+            });
+        };
+        if let Some(field) = read.field {
+            if !frame.has_field(&field.value) {
+                return Some((
+                    Status::NotRun,
+                    format!("{name} 缺少字段 {}，无法检查", field.value),
+                ));
+            }
+        }
+    }
+    None
+}
+
+fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Outcome {
+    if let Some((status, reason)) = gate(rule, dataset, rules) {
+        return Outcome {
+            status,
+            reason: Some(reason),
+            findings: vec![],
+        };
+    }
+    let cx = Context {
+        dataset,
+        rules,
+        rule,
+    };
+    match rule.check.run(&cx) {
+        Ok(findings) if findings.is_empty() => Outcome {
+            status: Status::Passed,
+            reason: None,
+            findings,
+        },
+        Ok(findings) => Outcome {
+            status: Status::Failed,
+            reason: None,
+            findings,
+        },
+        Err(NotRun(reason)) => Outcome {
+            status: Status::NotRun,
+            reason: Some(reason),
+            findings: vec![],
+        },
+    }
+}
+
+/// Runs every rule on the current rayon pool; outcomes are in rule order (sorted by id), each
+/// rule's findings in the order its check produced them.
+pub fn run(dataset: &Dataset, rules: &RuleSet) -> Vec<Outcome> {
+    rules
+        .rules
+        .par_iter()
+        .map(|rule| run_rule(rule, dataset, rules))
+        .collect()
+}

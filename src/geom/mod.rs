@@ -1,0 +1,6 @@
+//! Geometry on CGCS2000: CRSs, Gauss-Krüger projection and the official ellipsoidal area.
+//! Plain functions over geo types; they know nothing of rules or reports.
+
+pub mod area;
+pub mod crs;
+pub mod gk;

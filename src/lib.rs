@@ -1,0 +1,28 @@
+//! nrqc inspects natural-resource rights-registration survey packages (自然资源统一确权登记成果).
+//!
+//! Data flows one way: [`package`] loads a delivery into a [`package::Dataset`]; [`rules`] parses the
+//! declarative rule files; [`engine`] runs the [`checks`] of every rule in parallel and collects
+//! [`report::Finding`]s; [`report`] renders them. The library never prints: [`cli`] does.
+
+pub mod checks;
+pub mod cli;
+pub mod engine;
+pub mod geom;
+pub mod package;
+pub mod report;
+pub mod rules;
+pub mod schema;
+
+use std::path::Path;
+
+/// Loads the package at `path`, runs every rule of `rules` on the current rayon pool and
+/// returns the report. Findings of class `fail_on` or more severe make the outcome a failure.
+pub fn inspect(
+    path: &Path,
+    rules: &rules::RuleSet,
+    fail_on: rules::DefectClass,
+) -> Result<report::Report, package::PackageError> {
+    let dataset = package::load(path, &rules.schema)?;
+    let outcomes = engine::run(&dataset, rules);
+    Ok(report::build(&dataset, path, rules, outcomes, fail_on))
+}

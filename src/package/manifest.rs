@@ -1,0 +1,167 @@
+//! `package.yaml`, the manifest every package carries (package format section 2).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use super::error::PackageError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    County,
+    Prefecture,
+    Province,
+}
+
+/// Text encoding of shapefile attributes and CSV tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Encoding {
+    #[serde(rename = "UTF-8", alias = "utf-8", alias = "UTF8", alias = "utf8")]
+    Utf8,
+    #[serde(rename = "GBK", alias = "gbk", alias = "GB18030", alias = "gb18030")]
+    Gbk,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    xzqdm: Spanned<String>,
+    xzqmc: String,
+    level: Level,
+    crs: Spanned<String>,
+    producer: Option<String>,
+    survey_date: Option<Spanned<String>>,
+    encoding: Option<Encoding>,
+    #[serde(default)]
+    layers: BTreeMap<String, String>,
+    #[serde(default)]
+    tables: BTreeMap<String, String>,
+}
+
+/// The validated manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub xzqdm: String,
+    pub xzqmc: String,
+    pub level: Level,
+    /// The declared CRS as written, e.g. `EPSG:4522`.
+    pub crs: String,
+    /// The EPSG code of [`Manifest::crs`].
+    pub epsg: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub producer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub survey_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub layers: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tables: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    /// Parses and validates manifest text; `file` names it in diagnostics.
+    pub fn parse(text: &str, file: &str) -> Result<Manifest, PackageError> {
+        let raw: RawManifest =
+            serde_saphyr::from_str(text).map_err(|e| PackageError::Manifest {
+                report: crate::rules::yaml_report(&e, text, file),
+            })?;
+        let invalid = |at: &Spanned<String>, message: String| {
+            PackageError::manifest_value(text, file, &at.referenced, message)
+        };
+        if !is_digits(&raw.xzqdm.value, 6) {
+            return Err(invalid(
+                &raw.xzqdm,
+                format!(
+                    "xzqdm `{}` is not a 6-digit GB/T 2260 code",
+                    raw.xzqdm.value
+                ),
+            ));
+        }
+        let epsg = parse_epsg(&raw.crs.value).ok_or_else(|| {
+            invalid(
+                &raw.crs,
+                format!("crs `{}` is not of the form EPSG:<code>", raw.crs.value),
+            )
+        })?;
+        if let Some(date) = &raw.survey_date {
+            if !is_iso_date(&date.value) {
+                return Err(invalid(
+                    date,
+                    format!("survey_date `{}` is not a date YYYY-MM-DD", date.value),
+                ));
+            }
+        }
+        Ok(Manifest {
+            xzqdm: raw.xzqdm.value,
+            xzqmc: raw.xzqmc,
+            level: raw.level,
+            crs: raw.crs.value,
+            epsg,
+            producer: raw.producer,
+            survey_date: raw.survey_date.map(|d| d.value),
+            encoding: raw.encoding,
+            layers: raw.layers,
+            tables: raw.tables,
+        })
+    }
+}
+
+fn is_digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `EPSG:4522`, `epsg:4522` or a URN such as `urn:ogc:def:crs:EPSG::4522`.
+pub fn parse_epsg(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let upper = s.to_ascii_uppercase();
+    let code = if let Some(rest) = upper.strip_prefix("EPSG:") {
+        rest
+    } else if upper.starts_with("URN:OGC:DEF:CRS:EPSG:") {
+        upper.rsplit(':').next()?
+    } else {
+        return None;
+    };
+    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    code.parse().ok()
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
+    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epsg_forms() {
+        assert_eq!(parse_epsg("EPSG:4522"), Some(4522));
+        assert_eq!(parse_epsg("urn:ogc:def:crs:EPSG::4523"), Some(4523));
+        assert_eq!(parse_epsg("EPSG:"), None);
+        assert_eq!(parse_epsg("4522"), None);
+    }
+
+    #[test]
+    fn bad_xzqdm_points_at_value() {
+        let text = "xzqdm: \"62292\"\nxzqmc: 永靖县\nlevel: county\ncrs: EPSG:4522\n";
+        let err = Manifest::parse(text, "package.yaml").unwrap_err();
+        assert!(err.to_string().contains("not a 6-digit"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        let text = "xzqdm: \"622923\"\nxzqmc: 永靖县\nlevel: county\ncrs: EPSG:4522\ncolour: red\n";
+        assert!(Manifest::parse(text, "package.yaml").is_err());
+    }
+}

@@ -1,0 +1,187 @@
+//! CSV tables: decoded (UTF-8 or GBK, as the manifest says), then typed by the schema.
+
+use std::path::Path;
+
+use super::columns::{Columns, Value, Values};
+use super::error::ReadError;
+use super::manifest::Encoding;
+use super::BadCell;
+use crate::schema::{FieldType, FrameDef};
+
+pub(crate) struct DecodedTable {
+    pub columns: Columns,
+    pub rows: usize,
+    pub bad_cells: Vec<BadCell>,
+}
+
+/// Decodes the whole file up front so a wrong encoding is reported with its line, not as mojibake
+/// in a finding later.
+fn decode(path: &Path, frame: &str, bytes: &[u8], encoding: Encoding) -> Result<String, ReadError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let line_of = |offset: usize| bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+    match encoding {
+        Encoding::Utf8 => std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
+            ReadError::new(
+                path,
+                format!(
+                    "line {}: not valid UTF-8; if the table is GBK, declare `encoding: GBK` in package.yaml",
+                    line_of(e.valid_up_to())
+                ),
+            )
+            .frame(frame)
+        }),
+        Encoding::Gbk => encoding_rs::GBK
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(|s| s.into_owned())
+            .ok_or_else(|| {
+                ReadError::new(
+                    path,
+                    "not valid GBK text although package.yaml declares `encoding: GBK`",
+                )
+                .frame(frame)
+            }),
+    }
+}
+
+pub(crate) fn read_csv(
+    path: &Path,
+    frame: &str,
+    bytes: &[u8],
+    encoding: Encoding,
+    def: Option<&FrameDef>,
+) -> Result<DecodedTable, ReadError> {
+    let text = decode(path, frame, bytes, encoding)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| ReadError::new(path, format!("unreadable header row: {e}")).frame(frame))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let types: Vec<Option<FieldType>> = headers
+        .iter()
+        .map(|h| def.and_then(|d| d.fields.get(h)).map(|f| f.ty))
+        .collect();
+    let mut columns = Columns::default();
+    for (name, ty) in headers.iter().zip(&types) {
+        let values = match ty {
+            Some(FieldType::Number) => Values::Float(vec![]),
+            Some(FieldType::Integer) => Values::Int(vec![]),
+            _ => Values::Str(vec![]),
+        };
+        columns.declare(name, values);
+    }
+    let mut bad_cells = Vec::new();
+    let mut rows = 0;
+    for (row, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(row + 2, |p| p.line() as usize);
+            ReadError::new(path, format!("line {line}: {e}"))
+                .frame(frame)
+                .feature(row)
+        })?;
+        rows = row + 1;
+        for ((name, ty), raw) in headers.iter().zip(&types).zip(record.iter()) {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            let value = match ty {
+                Some(FieldType::Number) => raw.parse::<f64>().ok().map(Value::Float),
+                Some(FieldType::Integer) => raw.parse::<i64>().ok().map(Value::Int),
+                _ => Some(Value::Str(raw.to_owned())),
+            };
+            match value {
+                Some(value) => columns.set(row, name, value).map_err(|m| {
+                    ReadError::new(path, m)
+                        .frame(frame)
+                        .feature(row)
+                        .field(name)
+                })?,
+                // A value that does not fit its declared type is a data defect, not a reason to
+                // stop reading: the `schema` check reports it.
+                None => bad_cells.push(BadCell {
+                    row,
+                    field: name.clone(),
+                    raw: raw.to_owned(),
+                }),
+            }
+        }
+    }
+    Ok(DecodedTable {
+        columns,
+        rows,
+        bad_cells,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::FieldDef;
+    use std::collections::BTreeMap;
+
+    fn def() -> FrameDef {
+        let mut fields = BTreeMap::new();
+        fields.insert(
+            "MJ".to_owned(),
+            FieldDef {
+                ty: FieldType::Number,
+                required: true,
+                title: String::new(),
+            },
+        );
+        FrameDef {
+            title: String::new(),
+            geometry: None,
+            required: true,
+            key: None,
+            fields,
+        }
+    }
+
+    #[test]
+    fn gbk_table_is_decoded_and_typed() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("名称,MJ\n红线,12.5\n湿地,abc\n");
+        let t = read_csv(Path::new("t.csv"), "T", &bytes, Encoding::Gbk, Some(&def())).unwrap();
+        assert_eq!(t.rows, 2);
+        assert_eq!(
+            t.bad_cells,
+            vec![BadCell {
+                row: 1,
+                field: "MJ".into(),
+                raw: "abc".into()
+            }]
+        );
+        let df = t.columns.into_frame(t.rows).unwrap();
+        let names = df.column("名称").unwrap().str().unwrap().clone();
+        assert_eq!((names.get(0), names.get(1)), (Some("红线"), Some("湿地")));
+    }
+
+    #[test]
+    fn gbk_bytes_declared_utf8_name_the_line() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("A,B\n1,2\n红线,3\n");
+        let e = read_csv(Path::new("t.csv"), "T", &bytes, Encoding::Utf8, None)
+            .err()
+            .unwrap();
+        assert!(e.message.starts_with("line 3: not valid UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn ragged_row_is_an_error_with_its_line() {
+        let e = read_csv(
+            Path::new("t.csv"),
+            "T",
+            b"A,B\n1,2\n3\n",
+            Encoding::Utf8,
+            None,
+        )
+        .err()
+        .unwrap();
+        assert!(e.message.starts_with("line 3:"), "{e}");
+        assert_eq!(e.feature, Some(1));
+    }
+}

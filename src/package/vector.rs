@@ -1,0 +1,394 @@
+//! Decoding vector layers (FlatGeobuf, GeoJSON) through geozero into geo geometries and
+//! attribute columns.
+//!
+//! The geometry builder is ours rather than geozero's `GeoWriter` because geo-types closes rings
+//! silently: a ring that is not closed in the file is a defect the producer must hear about, so it
+//! is recorded here, before the geometry is built.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use geo::{
+    Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon,
+    Point, Polygon,
+};
+use geozero::error::{GeozeroError, Result as GzResult};
+use geozero::{ColumnValue, FeatureProcessor, GeomProcessor, GeozeroDatasource, PropertyProcessor};
+
+use super::columns::{Columns, Value, Values};
+use super::error::ReadError;
+use super::{GeometryColumn, RawDefect};
+
+/// What a layer file holds once decoded.
+pub(crate) struct Decoded {
+    pub geometry: GeometryColumn,
+    pub columns: Columns,
+    pub rows: usize,
+}
+
+#[derive(Default)]
+struct Builder {
+    columns: Columns,
+    geoms: Vec<Option<Geometry<f64>>>,
+    defects: Vec<(usize, RawDefect)>,
+    feature: usize,
+    rows: usize,
+    /// First attribute error: the decoder's own error type cannot carry our place.
+    attr_error: Option<(usize, String, String)>,
+    // Geometry under construction.
+    coords: Vec<Coord<f64>>,
+    rings: Vec<LineString<f64>>,
+    polygons: Vec<Polygon<f64>>,
+    lines: Vec<LineString<f64>>,
+    points: Vec<Point<f64>>,
+    parts: Vec<Geometry<f64>>,
+    /// Nesting depth of collections, so a part finishes into `parts` rather than the feature.
+    collection_depth: usize,
+    in_multi: bool,
+}
+
+impl Builder {
+    fn finish(&mut self, g: Geometry<f64>) {
+        if self.collection_depth > 0 {
+            self.parts.push(g);
+        } else {
+            self.set_geometry(g);
+        }
+    }
+
+    fn set_geometry(&mut self, g: Geometry<f64>) {
+        if self.geoms.len() <= self.feature {
+            self.geoms.resize(self.feature + 1, None);
+        }
+        self.geoms[self.feature] = Some(g);
+    }
+
+    fn take_ring(&mut self) -> LineString<f64> {
+        let coords = std::mem::take(&mut self.coords);
+        let closed = coords.first() == coords.last();
+        if !closed && coords.len() > 1 {
+            let ring = self.rings.len();
+            self.defects
+                .push((self.feature, RawDefect::RingNotClosed { ring }));
+        }
+        LineString::new(coords)
+    }
+}
+
+impl GeomProcessor for Builder {
+    fn xy(&mut self, x: f64, y: f64, _idx: usize) -> GzResult<()> {
+        self.coords.push(Coord { x, y });
+        Ok(())
+    }
+
+    fn coordinate(
+        &mut self,
+        x: f64,
+        y: f64,
+        _z: Option<f64>,
+        _m: Option<f64>,
+        _t: Option<f64>,
+        _tm: Option<u64>,
+        idx: usize,
+    ) -> GzResult<()> {
+        self.xy(x, y, idx)
+    }
+
+    fn empty_point(&mut self, _idx: usize) -> GzResult<()> {
+        if !self.in_multi {
+            self.finish(Geometry::MultiPoint(MultiPoint::new(vec![])));
+        }
+        Ok(())
+    }
+
+    fn point_end(&mut self, _idx: usize) -> GzResult<()> {
+        let p = self.coords.pop().map(Point::from);
+        self.coords.clear();
+        match (p, self.in_multi) {
+            (Some(p), true) => self.points.push(p),
+            (Some(p), false) => self.finish(Geometry::Point(p)),
+            (None, _) => {}
+        }
+        Ok(())
+    }
+
+    fn multipoint_begin(&mut self, _size: usize, _idx: usize) -> GzResult<()> {
+        self.in_multi = true;
+        Ok(())
+    }
+
+    fn multipoint_end(&mut self, _idx: usize) -> GzResult<()> {
+        self.in_multi = false;
+        // Multipoints arrive as bare coordinates in some encoders and as points in others.
+        let mut points = std::mem::take(&mut self.points);
+        points.extend(self.coords.drain(..).map(Point::from));
+        self.finish(Geometry::MultiPoint(MultiPoint::new(points)));
+        Ok(())
+    }
+
+    fn linestring_end(&mut self, tagged: bool, _idx: usize) -> GzResult<()> {
+        if tagged {
+            let line = LineString::new(std::mem::take(&mut self.coords));
+            self.finish(Geometry::LineString(line));
+        } else if self.in_multi {
+            self.lines
+                .push(LineString::new(std::mem::take(&mut self.coords)));
+        } else {
+            let ring = self.take_ring();
+            self.rings.push(ring);
+        }
+        Ok(())
+    }
+
+    fn multilinestring_begin(&mut self, _size: usize, _idx: usize) -> GzResult<()> {
+        self.in_multi = true;
+        Ok(())
+    }
+
+    fn multilinestring_end(&mut self, _idx: usize) -> GzResult<()> {
+        self.in_multi = false;
+        let lines = std::mem::take(&mut self.lines);
+        self.finish(Geometry::MultiLineString(MultiLineString::new(lines)));
+        Ok(())
+    }
+
+    fn polygon_begin(&mut self, _tagged: bool, _size: usize, _idx: usize) -> GzResult<()> {
+        // Rings of a polygon inside a multipolygon are not lines of a multilinestring.
+        self.rings.clear();
+        Ok(())
+    }
+
+    fn polygon_end(&mut self, tagged: bool, _idx: usize) -> GzResult<()> {
+        let mut rings = std::mem::take(&mut self.rings).into_iter();
+        let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
+        let polygon = Polygon::new(exterior, rings.collect());
+        if tagged {
+            self.finish(Geometry::Polygon(polygon));
+        } else {
+            self.polygons.push(polygon);
+        }
+        Ok(())
+    }
+
+    fn multipolygon_begin(&mut self, _size: usize, _idx: usize) -> GzResult<()> {
+        Ok(())
+    }
+
+    fn multipolygon_end(&mut self, _idx: usize) -> GzResult<()> {
+        let polygons = std::mem::take(&mut self.polygons);
+        self.finish(Geometry::MultiPolygon(MultiPolygon::new(polygons)));
+        Ok(())
+    }
+
+    fn geometrycollection_begin(&mut self, _size: usize, _idx: usize) -> GzResult<()> {
+        self.collection_depth += 1;
+        Ok(())
+    }
+
+    fn geometrycollection_end(&mut self, _idx: usize) -> GzResult<()> {
+        self.collection_depth -= 1;
+        let parts = std::mem::take(&mut self.parts);
+        self.finish(Geometry::GeometryCollection(GeometryCollection::new_from(
+            parts,
+        )));
+        Ok(())
+    }
+}
+
+impl PropertyProcessor for Builder {
+    fn property(&mut self, _idx: usize, name: &str, value: &ColumnValue) -> GzResult<bool> {
+        let value = match *value {
+            ColumnValue::Byte(v) => Value::Int(v.into()),
+            ColumnValue::UByte(v) => Value::Int(v.into()),
+            ColumnValue::Bool(v) => Value::Bool(v),
+            ColumnValue::Short(v) => Value::Int(v.into()),
+            ColumnValue::UShort(v) => Value::Int(v.into()),
+            ColumnValue::Int(v) => Value::Int(v.into()),
+            ColumnValue::UInt(v) => Value::Int(v.into()),
+            ColumnValue::Long(v) => Value::Int(v),
+            ColumnValue::ULong(v) => match i64::try_from(v) {
+                Ok(v) => Value::Int(v),
+                Err(_) => Value::Float(v as f64),
+            },
+            ColumnValue::Float(v) => Value::Float(v.into()),
+            ColumnValue::Double(v) => Value::Float(v),
+            ColumnValue::String(s) | ColumnValue::Json(s) | ColumnValue::DateTime(s) => {
+                Value::Str(s.to_owned())
+            }
+            ColumnValue::Binary(_) => {
+                self.attr_error.get_or_insert((
+                    self.feature,
+                    name.to_owned(),
+                    "binary attribute values are not supported".into(),
+                ));
+                return Ok(true);
+            }
+        };
+        if let Err(message) = self.columns.set(self.feature, name, value) {
+            self.attr_error
+                .get_or_insert((self.feature, name.to_owned(), message));
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+impl FeatureProcessor for Builder {
+    fn feature_begin(&mut self, idx: u64) -> GzResult<()> {
+        self.feature = usize::try_from(idx).map_err(|_| GeozeroError::Feature(idx.to_string()))?;
+        self.rows = self.rows.max(self.feature + 1);
+        Ok(())
+    }
+}
+
+fn map_err(path: &Path, frame: &str, builder: &Builder, e: GeozeroError) -> ReadError {
+    ReadError::new(path, e.to_string())
+        .frame(frame)
+        .feature(builder.feature)
+}
+
+fn finish(
+    path: &Path,
+    frame: &str,
+    mut builder: Builder,
+    crs: super::LayerCrs,
+) -> Result<Decoded, ReadError> {
+    if let Some((feature, field, message)) = builder.attr_error.take() {
+        return Err(ReadError::new(path, message)
+            .frame(frame)
+            .feature(feature)
+            .field(&field));
+    }
+    builder.geoms.resize(builder.rows, None);
+    Ok(Decoded {
+        geometry: GeometryColumn {
+            geoms: builder.geoms,
+            defects: builder.defects,
+            crs,
+        },
+        columns: builder.columns,
+        rows: builder.rows,
+    })
+}
+
+/// Reads a FlatGeobuf file already in memory.
+pub(crate) fn read_fgb(path: &Path, frame: &str, bytes: &[u8]) -> Result<Decoded, ReadError> {
+    use flatgeobuf::{ColumnType, FgbReader};
+    let err = |message: String| ReadError::new(path, message).frame(frame);
+    let reader = FgbReader::open(Cursor::new(bytes))
+        .map_err(|e| err(format!("not a readable FlatGeobuf file: {e}")))?;
+    let header = reader.header();
+    let crs = super::LayerCrs {
+        epsg: header
+            .crs()
+            .and_then(|c| u32::try_from(c.code()).ok())
+            .filter(|&c| c != 0),
+        text: header.crs().and_then(|c| c.wkt()).map(str::to_owned),
+    };
+    let mut builder = Builder::default();
+    if let Some(columns) = header.columns() {
+        for column in columns.iter() {
+            let values = match column.type_() {
+                ColumnType::Float | ColumnType::Double => Values::Float(vec![]),
+                ColumnType::String
+                | ColumnType::Json
+                | ColumnType::DateTime
+                | ColumnType::Binary => Values::Str(vec![]),
+                ColumnType::Bool => Values::Bool(vec![]),
+                _ => Values::Int(vec![]),
+            };
+            builder.columns.declare(column.name(), values);
+        }
+    }
+    let mut features = reader
+        .select_all_seq()
+        .map_err(|e| err(format!("truncated or corrupt FlatGeobuf index: {e}")))?;
+    features
+        .process(&mut builder)
+        .map_err(|e| map_err(path, frame, &builder, e))
+        .map_err(|mut e| {
+            e.message = format!("truncated or corrupt FlatGeobuf feature: {}", e.message);
+            e
+        })?;
+    finish(path, frame, builder, crs)
+}
+
+/// Reads a GeoJSON FeatureCollection already in memory.
+pub(crate) fn read_geojson(path: &Path, frame: &str, bytes: &[u8]) -> Result<Decoded, ReadError> {
+    let err = |message: String| ReadError::new(path, message).frame(frame);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        err(format!(
+            "GeoJSON must be UTF-8 (RFC 7946); invalid byte at offset {}",
+            e.valid_up_to()
+        ))
+    })?;
+    let crs = geojson_crs(text).map_err(|e| err(format!("not valid GeoJSON: {e}")))?;
+    let mut builder = Builder::default();
+    geozero::geojson::GeoJson(text)
+        .process(&mut builder)
+        .map_err(|e| map_err(path, frame, &builder, e))?;
+    finish(path, frame, builder, crs)
+}
+
+/// The legacy `crs` member (GeoJSON 2008), which Chinese deliveries still carry because RFC 7946
+/// allows only WGS 84.
+fn geojson_crs(text: &str) -> Result<super::LayerCrs, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        crs: Option<CrsMember>,
+    }
+    #[derive(serde::Deserialize)]
+    struct CrsMember {
+        properties: Option<CrsProps>,
+    }
+    #[derive(serde::Deserialize)]
+    struct CrsProps {
+        name: Option<String>,
+    }
+    let head: Head = serde_json::from_str(text)?;
+    let name = head.crs.and_then(|c| c.properties).and_then(|p| p.name);
+    Ok(super::LayerCrs {
+        epsg: name.as_deref().and_then(super::manifest::parse_epsg),
+        text: name,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unclosed_ring_is_recorded_and_closed() {
+        let json = r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"BSM":"1","MJ":2},
+             "geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}},
+            {"type":"Feature","properties":{"BSM":"2"},"geometry":null}]}"#;
+        let d = read_geojson(Path::new("x.geojson"), "X", json.as_bytes()).unwrap();
+        assert_eq!(d.rows, 2);
+        assert_eq!(
+            d.geometry.defects,
+            vec![(0, RawDefect::RingNotClosed { ring: 0 })]
+        );
+        assert!(matches!(d.geometry.geoms[0], Some(Geometry::Polygon(_))));
+        assert!(d.geometry.geoms[1].is_none());
+    }
+
+    #[test]
+    fn type_conflict_names_feature_and_field() {
+        let json = r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"MJ":2.5},"geometry":null},
+            {"type":"Feature","properties":{"MJ":"abc"},"geometry":null}]}"#;
+        let e = read_geojson(Path::new("x.geojson"), "X", json.as_bytes())
+            .err()
+            .unwrap();
+        assert_eq!(e.feature, Some(1));
+        assert_eq!(e.field.as_deref(), Some("MJ"));
+    }
+
+    #[test]
+    fn crs_member_is_read() {
+        let json = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4522"}},"features":[]}"#;
+        let d = read_geojson(Path::new("x.geojson"), "X", json.as_bytes()).unwrap();
+        assert_eq!(d.geometry.crs.epsg, Some(4522));
+    }
+}

@@ -1,0 +1,204 @@
+//! `report.md` (a Chinese summary for people) and the summary printed to stdout.
+
+use std::fmt::Write;
+
+use super::model::{Finding, Outcome, Report, Status};
+use crate::rules::DefectClass;
+
+/// Findings listed per failed rule in Markdown; JSON keeps all.
+pub const FINDINGS_PER_RULE: usize = 20;
+
+fn status_zh(s: Status) -> &'static str {
+    match s {
+        Status::Passed => "通过",
+        Status::Failed => "未通过",
+        Status::NotRun => "未运行",
+        Status::NotApplicable => "不适用",
+    }
+}
+
+fn outcome_zh(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "通过",
+        Outcome::Fail => "不通过",
+    }
+}
+
+/// Markdown table cells cannot hold `|` or line breaks.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn ids(f: &Finding) -> String {
+    let mut parts: Vec<String> = f
+        .feature_ids
+        .iter()
+        .map(|id| match &id.key {
+            Some(k) => format!("{k} (FID {})", id.fid),
+            None => format!("FID {}", id.fid),
+        })
+        .collect();
+    if let Some(r) = &f.related {
+        parts.push(format!(
+            "↔ {} {}",
+            r.layer,
+            r.feature_ids
+                .iter()
+                .map(|id| id.key.clone().unwrap_or_else(|| format!("FID {}", id.fid)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn value(v: &Option<serde_json::Value>) -> String {
+    v.as_ref().map_or_else(|| "—".into(), |v| v.to_string())
+}
+
+fn class_counts(report: &Report) -> String {
+    DefectClass::ALL
+        .iter()
+        .map(|c| {
+            format!(
+                "{c} 类 {}",
+                report.counts.by_class.get(c).copied().unwrap_or(0)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("，")
+}
+
+/// The few lines printed to stdout after a run.
+pub fn summary(report: &Report) -> String {
+    let c = &report.counts;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} ({})：{}",
+        report.package.name,
+        report.package.manifest.xzqmc,
+        outcome_zh(report.outcome)
+    );
+    let _ = writeln!(
+        s,
+        "规则 {} 条：通过 {}，未通过 {}，未运行 {}，不适用 {}",
+        report.rules.len(),
+        c.rules_passed,
+        c.rules_failed,
+        c.rules_not_run,
+        c.rules_not_applicable
+    );
+    let _ = writeln!(s, "问题 {} 处：{}", c.findings, class_counts(report));
+    for r in report
+        .rules
+        .iter()
+        .filter(|r| r.status != Status::Passed && r.status != Status::NotApplicable)
+    {
+        let detail = match &r.reason {
+            Some(reason) => reason.clone(),
+            None => format!("{} 处", r.findings),
+        };
+        let _ = writeln!(
+            s,
+            "  {} [{}] {} {}：{}",
+            r.id,
+            r.class,
+            status_zh(r.status),
+            r.title,
+            detail
+        );
+    }
+    s
+}
+
+pub fn render_markdown(report: &Report) -> String {
+    let mut s = String::new();
+    let p = &report.package;
+    let _ = writeln!(
+        s,
+        "# 质量检查报告：{}（{}）\n",
+        p.manifest.xzqmc, p.manifest.xzqdm
+    );
+    let _ = writeln!(s, "- 成果包：`{}`", p.path);
+    let _ = writeln!(s, "- 坐标系：{}", p.manifest.crs);
+    let _ = writeln!(
+        s,
+        "- 规则集：{}（{} 条，sha256 `{}`）",
+        report.ruleset.id,
+        report.ruleset.rules,
+        &report.ruleset.sha256[..12.min(report.ruleset.sha256.len())]
+    );
+    let _ = writeln!(
+        s,
+        "- 检查引擎：{} {}",
+        report.engine.name, report.engine.version
+    );
+    let _ = writeln!(s, "- 生成时间：{}", report.generated_at);
+    let _ = writeln!(
+        s,
+        "- 结论：**{}**（{} 类及以上问题或未运行的规则判为不通过）",
+        outcome_zh(report.outcome),
+        report.fail_on
+    );
+    let _ = writeln!(
+        s,
+        "- 问题 {} 处：{}\n",
+        report.counts.findings,
+        class_counts(report)
+    );
+    if !p.unread.is_empty() {
+        let _ = writeln!(s, "未读取的文件：\n");
+        for u in &p.unread {
+            let _ = writeln!(s, "- `{}`：{}", u.path, u.reason);
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "## 规则\n");
+    let _ = writeln!(s, "| 规则 | 名称 | 类别 | 质量元素 | 状态 | 问题数 |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    for r in &report.rules {
+        let status = match &r.reason {
+            Some(reason) => format!("{}（{}）", status_zh(r.status), cell(reason)),
+            None => status_zh(r.status).to_owned(),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.id,
+            cell(&r.title),
+            r.class,
+            r.element,
+            status,
+            r.findings
+        );
+    }
+    for r in report.rules.iter().filter(|r| r.status == Status::Failed) {
+        let _ = writeln!(s, "\n## {} {}\n", r.id, cell(&r.title));
+        let _ = writeln!(s, "| 图层 | 要素 | 说明 | 实测 | 应为 |");
+        let _ = writeln!(s, "|---|---|---|---|---|");
+        for f in report.findings_of(&r.id).take(FINDINGS_PER_RULE) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} |",
+                f.layer,
+                cell(&ids(f)),
+                cell(&f.message),
+                cell(&value(&f.measured)),
+                cell(&value(&f.expected))
+            );
+        }
+        if r.findings > FINDINGS_PER_RULE {
+            let _ = writeln!(
+                s,
+                "\n仅列出前 {FINDINGS_PER_RULE} 处，另有 {} 处见 report.json。",
+                r.findings - FINDINGS_PER_RULE
+            );
+        }
+    }
+    s
+}

@@ -1,0 +1,103 @@
+//! One report model, several renderers (JSON, Markdown), written atomically.
+
+mod markdown;
+mod model;
+mod time;
+mod write;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use markdown::{render_markdown, summary};
+pub use model::*;
+pub use write::write_atomic;
+
+use crate::engine::Outcome as RuleOutcome;
+use crate::package::Dataset;
+use crate::rules::{DefectClass, RuleSet};
+
+/// Assembles the report of one inspection.
+pub fn build(
+    dataset: &Dataset,
+    package_path: &Path,
+    rules: &RuleSet,
+    outcomes: Vec<RuleOutcome>,
+    fail_on: DefectClass,
+) -> Report {
+    let mut counts = Counts::default();
+    for class in DefectClass::ALL {
+        counts.by_class.insert(class, 0);
+    }
+    let mut results = Vec::new();
+    let mut findings = Vec::new();
+    for (rule, outcome) in rules.rules.iter().zip(outcomes) {
+        match outcome.status {
+            Status::Passed => counts.rules_passed += 1,
+            Status::Failed => counts.rules_failed += 1,
+            Status::NotRun => counts.rules_not_run += 1,
+            Status::NotApplicable => counts.rules_not_applicable += 1,
+        }
+        *counts.by_class.entry(rule.class).or_default() += outcome.findings.len();
+        counts.findings += outcome.findings.len();
+        results.push(RuleResult {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            kind: rule.kind.to_owned(),
+            class: rule.class,
+            element: rule.element.clone(),
+            status: outcome.status,
+            reason: outcome.reason,
+            findings: outcome.findings.len(),
+        });
+        findings.extend(outcome.findings);
+    }
+    let failing = findings.iter().any(|f| f.class.at_least(fail_on));
+    let outcome = if failing || counts.rules_not_run > 0 {
+        Outcome::Fail
+    } else {
+        Outcome::Pass
+    };
+    let layer_crs: BTreeMap<String, _> = dataset
+        .frames
+        .values()
+        .filter_map(|f| Some((f.name.clone(), f.geometry.as_ref()?.crs.clone())))
+        .collect();
+    Report {
+        schema: REPORT_SCHEMA.to_owned(),
+        engine: Engine {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        generated_at: time::now_rfc3339(),
+        package: PackageInfo {
+            name: dataset.name(),
+            path: package_path.to_string_lossy().replace('\\', "/"),
+            manifest: dataset.manifest.clone(),
+            layer_crs,
+            feature_counts: dataset
+                .frames
+                .values()
+                .map(|f| (f.name.clone(), f.len()))
+                .collect(),
+            files: dataset.files.clone(),
+            unread: dataset.unread.clone(),
+        },
+        ruleset: RulesetInfo {
+            id: rules.id.clone(),
+            sha256: rules.hash.clone(),
+            rules: rules.rules.len(),
+        },
+        fail_on,
+        outcome,
+        counts,
+        rules: results,
+        findings,
+    }
+}
+
+/// `report.json`: the whole report, every finding.
+pub fn render_json(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("the report model serializes");
+    s.push('\n');
+    s
+}

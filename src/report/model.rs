@@ -1,0 +1,151 @@
+//! The report model: one structure that every renderer reads.
+
+use std::collections::BTreeMap;
+
+use geo::Geometry;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use crate::package::{FileDigest, LayerCrs, Manifest, Unread};
+use crate::rules::DefectClass;
+
+/// The version of `report.json`'s schema (docs/report-schema.md). Bump on any incompatible change.
+pub const REPORT_SCHEMA: &str = "nrqc-report/1";
+
+/// One feature (or table row) a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FeatureId {
+    /// 0-based feature index in the layer file (row index in a table).
+    pub fid: usize,
+    /// The value of the layer's key field(s) (joined with `/` for a composite key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// The second side of a finding about a pair, e.g. the red-line zone a unit overlaps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Related {
+    pub layer: String,
+    pub feature_ids: Vec<FeatureId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub class: DefectClass,
+    pub element: String,
+    /// The layer or table the features belong to.
+    pub layer: String,
+    pub feature_ids: Vec<FeatureId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Related>,
+    /// In Chinese, for the people who fix the data.
+    pub message: String,
+    pub measured: Option<Value>,
+    pub expected: Option<Value>,
+    /// Where the defect is, in the package CRS, as a GeoJSON geometry.
+    #[serde(serialize_with = "geometry_as_geojson")]
+    pub geometry: Option<Geometry<f64>>,
+}
+
+fn geometry_as_geojson<S: Serializer>(g: &Option<Geometry<f64>>, s: S) -> Result<S::Ok, S::Error> {
+    use geozero::ToJson;
+    match g {
+        None => s.serialize_none(),
+        Some(g) => {
+            let json = g.to_json().map_err(serde::ser::Error::custom)?;
+            let value: Value = serde_json::from_str(&json).map_err(serde::ser::Error::custom)?;
+            value.serialize(s)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    Failed,
+    /// The check could not run (a layer or field it needs is missing, its data cannot be
+    /// evaluated). A package with such a rule cannot pass.
+    NotRun,
+    /// The rule concerns an optional layer or table the package does not deliver.
+    NotApplicable,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleResult {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub class: DefectClass,
+    pub element: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub findings: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Engine {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageInfo {
+    pub name: String,
+    pub path: String,
+    pub manifest: Manifest,
+    /// The CRS each layer file declares about itself.
+    pub layer_crs: BTreeMap<String, LayerCrs>,
+    pub feature_counts: BTreeMap<String, usize>,
+    pub files: Vec<FileDigest>,
+    pub unread: Vec<Unread>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RulesetInfo {
+    pub id: String,
+    pub sha256: String,
+    pub rules: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub by_class: BTreeMap<DefectClass, usize>,
+    pub rules_passed: usize,
+    pub rules_failed: usize,
+    pub rules_not_run: usize,
+    pub rules_not_applicable: usize,
+    pub findings: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: String,
+    pub engine: Engine,
+    /// RFC 3339 UTC; from `SOURCE_DATE_EPOCH` when set, for reproducible reports.
+    pub generated_at: String,
+    pub package: PackageInfo,
+    pub ruleset: RulesetInfo,
+    /// Findings of this class or a more severe one fail the package.
+    pub fail_on: DefectClass,
+    pub outcome: Outcome,
+    pub counts: Counts,
+    pub rules: Vec<RuleResult>,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// The findings of one rule, in report order.
+    pub fn findings_of<'a>(&'a self, rule_id: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| f.rule_id == rule_id)
+    }
+}

@@ -1,0 +1,107 @@
+//! Rule-file problems as miette diagnostics: the file, a labelled span, and help.
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde_saphyr::Location;
+
+/// One problem in one rule file.
+#[derive(Debug, Clone, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(nrqc::rules))]
+pub struct RuleDiagnostic {
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<Arc<str>>,
+    #[label("{label}")]
+    pub span: Option<SourceSpan>,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+/// A problem found by a check's own validation, placed by the YAML node it concerns.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub at: Location,
+    pub message: String,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(at: Location, message: impl Into<String>) -> Problem {
+        Problem {
+            at,
+            message: message.into(),
+            label: "here".into(),
+            help: None,
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// The byte span of a YAML node, when the parser knows it.
+pub fn span_of(at: &Location) -> Option<SourceSpan> {
+    let span = at.span();
+    let offset = span.byte_offset()?;
+    let len = span.byte_len().unwrap_or(0).max(1);
+    Some(SourceSpan::new(
+        usize::try_from(offset).ok()?.into(),
+        usize::try_from(len).ok()?,
+    ))
+}
+
+/// A source file of the rule set, kept for diagnostics.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Shown in diagnostics and reports, e.g. `rules/codes.yaml` or `builtin:codes.yaml`.
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    pub fn diagnostic(&self, p: Problem) -> RuleDiagnostic {
+        RuleDiagnostic {
+            message: p.message,
+            src: NamedSource::new(self.name.clone(), self.text.clone()),
+            span: span_of(&p.at),
+            label: p.label,
+            help: p.help,
+        }
+    }
+}
+
+/// All problems of a rule set; nothing runs while there is one.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("the rule files have {} problem(s)", .problems.len())]
+#[diagnostic(code(nrqc::rules::invalid))]
+pub struct RulesError {
+    #[related]
+    pub problems: Vec<miette::Report>,
+}
+
+/// A YAML syntax or deserialization error as a diagnostic that names the file.
+pub fn yaml_report(err: &serde_saphyr::Error, text: &str, file: &str) -> miette::Report {
+    let options = serde_saphyr::render_options! { source_name: Some(file) };
+    serde_saphyr::miette::to_miette_report_with_options(err, text, file, options)
+}
+
+/// The closest candidate to a misspelt name, for "did you mean" help.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}

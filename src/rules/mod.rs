@@ -1,0 +1,235 @@
+//! Declarative rules: YAML files under `rules/`, parsed and validated before anything runs.
+//!
+//! A rule set is a list of files: `schema.yaml` (the package schema), `codes/*.yaml` (code
+//! lists) and any other `*.yaml` holding `rules:`. The built-in set is embedded in the binary.
+//! Every problem in a rule file becomes a miette diagnostic pointing at its line and column.
+
+mod diag;
+mod parse;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use diag::{span_of, suggest, yaml_report, Problem, RuleDiagnostic, RulesError, SourceFile};
+pub use serde_saphyr::{Location, Spanned};
+
+use crate::checks::Check;
+use crate::schema::Schema;
+
+/// A name written in a rule file, with where it was written.
+pub type Name = Spanned<String>;
+
+/// Defect class of GB/T 24356-2023: A is the most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum DefectClass {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl DefectClass {
+    pub const ALL: [DefectClass; 4] = [
+        DefectClass::A,
+        DefectClass::B,
+        DefectClass::C,
+        DefectClass::D,
+    ];
+
+    /// Whether this class is at least as severe as `threshold`.
+    pub fn at_least(self, threshold: DefectClass) -> bool {
+        self <= threshold
+    }
+}
+
+impl fmt::Display for DefectClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+/// Quality elements of GB/T 17941/18316, plus 面积精度 which acceptance of registration results
+/// grades on its own.
+pub const ELEMENTS: &[&str] = &[
+    "空间参考系",
+    "位置精度",
+    "属性精度",
+    "面积精度",
+    "完整性",
+    "逻辑一致性",
+    "时间精度",
+    "表征质量",
+    "附件质量",
+];
+
+/// A code list from `rules/codes/`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeList {
+    pub code_list: String,
+    #[serde(default)]
+    pub title: String,
+    pub codes: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub class: DefectClass,
+    pub element: String,
+    pub basis: Option<String>,
+    pub why: Option<String>,
+    /// The rule's `where`, as written.
+    pub filter: Option<Name>,
+    /// The rule's `where`, compiled.
+    pub filter_expr: Option<polars::prelude::Expr>,
+    pub kind: &'static str,
+    pub check: Box<dyn Check>,
+    /// Index into [`RuleSet::sources`].
+    pub source: usize,
+    pub at: Location,
+}
+
+#[derive(Debug)]
+pub struct RuleSet {
+    /// `builtin`, or the directories it was read from.
+    pub id: String,
+    /// sha256 over every source file's name and text.
+    pub hash: String,
+    pub schema: Schema,
+    pub codes: BTreeMap<String, CodeList>,
+    /// Sorted by id.
+    pub rules: Vec<Rule>,
+    pub sources: Vec<SourceFile>,
+}
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+/// Where rule files come from: the embedded built-in set, replaced or extended by directories.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSources {
+    pub builtin: bool,
+    pub dirs: Vec<std::path::PathBuf>,
+}
+
+impl RuleSources {
+    /// From `--rules` arguments: `DIR` replaces the built-in set, `+DIR` adds to it.
+    pub fn from_args(args: &[String]) -> RuleSources {
+        let mut sources = RuleSources {
+            builtin: true,
+            dirs: vec![],
+        };
+        for arg in args {
+            match arg.strip_prefix('+') {
+                Some(dir) => sources.dirs.push(dir.into()),
+                None => {
+                    sources.builtin = false;
+                    sources.dirs.push(arg.into());
+                }
+            }
+        }
+        sources
+    }
+
+    fn id(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if self.builtin {
+            parts.push("builtin".into());
+        }
+        parts.extend(self.dirs.iter().map(|d| d.display().to_string()));
+        parts.join("+")
+    }
+}
+
+/// Failure to assemble a rule set: unreadable files, or diagnostics.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum LoadError {
+    #[error("{path}: {message}")]
+    #[diagnostic(code(nrqc::rules::io))]
+    Io { path: String, message: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(#[from] RulesError),
+}
+
+/// `(path relative to the rules root, text)` of every YAML file below `dir`, sorted.
+fn read_dir_files(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<(), LoadError> {
+        let io = |e: std::io::Error| LoadError::Io {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        };
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                let text = std::fs::read_to_string(&path).map_err(|e| LoadError::Io {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                let rel = path.strip_prefix(root).unwrap_or(&path);
+                out.push((rel.to_string_lossy().replace('\\', "/"), text));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+impl RuleSet {
+    /// The embedded built-in rule set.
+    pub fn builtin() -> Result<RuleSet, LoadError> {
+        RuleSet::load(&RuleSources {
+            builtin: true,
+            dirs: vec![],
+        })
+    }
+
+    pub fn load(sources: &RuleSources) -> Result<RuleSet, LoadError> {
+        // (relative path, display name, text)
+        let mut files: Vec<(String, String, String)> = Vec::new();
+        if sources.builtin {
+            for (rel, text) in builtin::FILES {
+                files.push((rel.to_string(), format!("builtin:{rel}"), text.to_string()));
+            }
+        }
+        for dir in &sources.dirs {
+            for (rel, text) in read_dir_files(dir)? {
+                let name = dir.join(&rel).display().to_string();
+                files.push((rel, name, text));
+            }
+        }
+        let mut hasher = Sha256::new();
+        for (_, name, text) in &files {
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update(text.as_bytes());
+            hasher.update([0]);
+        }
+        let hash = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(parse::assemble(sources.id(), hash, files)?)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    pub fn source(&self, rule: &Rule) -> &SourceFile {
+        &self.sources[rule.source]
+    }
+}

@@ -42,7 +42,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Findings of this class or a more severe one fail the package (A is most severe).
-        #[arg(long, value_enum, default_value = "B")]
+        #[arg(long, value_enum, default_value = "B", ignore_case = true)]
         fail_on: ClassArg,
         /// Worker threads [default: all cores].
         #[arg(long, short = 'j', value_name = "N")]
@@ -74,9 +74,13 @@ enum RulesCommand {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ClassArg {
+    #[value(name = "A")]
     A,
+    #[value(name = "B")]
     B,
+    #[value(name = "C")]
     C,
+    #[value(name = "D")]
     D,
 }
 

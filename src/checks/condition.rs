@@ -8,8 +8,18 @@ use crate::schema::{FieldType, FrameDef};
 /// polars errors end with a dump of the query plan, which says nothing to a rule author.
 fn short(e: PolarsError) -> String {
     let text = e.to_string();
-    let text = text.split("\n\nResolved plan").next().unwrap_or(&text);
-    text.trim().to_owned()
+    let mut text = text
+        .split("\n\nResolved plan")
+        .next()
+        .unwrap_or(&text)
+        .to_owned();
+    // The field list follows in our own help, once.
+    if let Some(start) = text.find("; valid columns: [") {
+        if let Some(len) = text[start..].find(']') {
+            text.replace_range(start..=start + len, "");
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Compiles a SQL boolean expression such as `GYMJ > 0 AND QLXSFS = '2'`.

@@ -69,13 +69,13 @@ fn polygon_reason(e: &InvalidPolygon) -> Reason {
 }
 
 fn reasons_of(g: &Geometry<f64>, kind: Option<GeometryKind>) -> Vec<Reason> {
-    let type_ok = match (kind, g) {
-        (Some(GeometryKind::Polygon), Geometry::Polygon(_) | Geometry::MultiPolygon(_)) => true,
-        (Some(GeometryKind::Line), Geometry::LineString(_) | Geometry::MultiLineString(_)) => true,
-        (Some(GeometryKind::Point), Geometry::Point(_) | Geometry::MultiPoint(_)) => true,
-        (None, _) => true,
-        _ => false,
-    };
+    let type_ok = matches!(
+        (kind, g),
+        (None, _)
+            | (Some(GeometryKind::Polygon), Geometry::Polygon(_) | Geometry::MultiPolygon(_))
+            | (Some(GeometryKind::Line), Geometry::LineString(_) | Geometry::MultiLineString(_))
+            | (Some(GeometryKind::Point), Geometry::Point(_) | Geometry::MultiPoint(_))
+    );
     if !type_ok {
         let kind = kind.map_or("", GeometryKind::name);
         return vec![("wrong_type", format!("几何类型为 {}，应为 {kind}", type_name(g)))];

@@ -39,6 +39,8 @@ struct RawRule {
     filter: Option<Name>,
     kind: &'static str,
     check: Box<dyn Check>,
+    /// Unknown keys: reported with their place, while the rest of the file is still checked.
+    problems: Vec<Problem>,
 }
 
 impl<'de> Deserialize<'de> for RawRule {
@@ -65,8 +67,9 @@ impl<'de> Visitor<'de> for RuleVisitor {
         let mut why = None;
         let mut filter = None;
         let mut check: Option<(&'static str, Box<dyn Check>)> = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
+        let mut problems = Vec::new();
+        while let Some(key) = map.next_key::<Name>()? {
+            match key.value.as_str() {
                 "id" => id = Some(map.next_value()?),
                 "title" => title = Some(map.next_value()?),
                 "class" => class = Some(map.next_value()?),
@@ -77,12 +80,25 @@ impl<'de> Visitor<'de> for RuleVisitor {
                 other => {
                     let Some(kind) = checks::kind(other) else {
                         let known = RULE_KEYS.iter().chain(checks::KINDS).copied();
-                        return Err(de::Error::custom(format!(
-                            "unknown key `{other}`: neither a rule field ({}) nor a check kind ({}){}",
-                            RULE_KEYS.join(", "),
-                            checks::KINDS.join(", "),
-                            suggest(other, known).map(|s| format!("; {s}")).unwrap_or_default()
-                        )));
+                        let help = suggest(other, known).unwrap_or_else(|| {
+                            format!(
+                                "a rule has the keys {} and one check kind: {}",
+                                RULE_KEYS.join(", "),
+                                checks::KINDS.join(", ")
+                            )
+                        });
+                        problems.push(
+                            Problem::new(
+                                key.referenced,
+                                format!(
+                                    "unknown key `{other}`: neither a rule field nor a check kind"
+                                ),
+                            )
+                            .label("unknown key")
+                            .help(help),
+                        );
+                        map.next_value::<de::IgnoredAny>()?;
+                        continue;
                     };
                     if let Some((first, _)) = &check {
                         return Err(de::Error::custom(format!(
@@ -93,14 +109,23 @@ impl<'de> Visitor<'de> for RuleVisitor {
                 }
             }
         }
-        let (kind, check) = check.ok_or_else(|| {
-            de::Error::custom(format!(
-                "the rule names no check kind; add one of: {}",
-                checks::KINDS.join(", ")
-            ))
-        })?;
+        let id: Name = id.ok_or_else(|| de::Error::missing_field("id"))?;
+        let (kind, check) = match check {
+            Some(c) => c,
+            None if !problems.is_empty() => (
+                checks::KINDS[0],
+                Box::new(NoCheck(id.clone())) as Box<dyn Check>,
+            ),
+            None => {
+                return Err(de::Error::custom(format!(
+                    "rule {} names no check kind; add one of: {}",
+                    id.value,
+                    checks::KINDS.join(", ")
+                )))
+            }
+        };
         Ok(RawRule {
-            id: id.ok_or_else(|| de::Error::missing_field("id"))?,
+            id,
             title: title.ok_or_else(|| de::Error::missing_field("title"))?,
             class: class.ok_or_else(|| de::Error::missing_field("class"))?,
             element: element.ok_or_else(|| de::Error::missing_field("element"))?,
@@ -109,7 +134,31 @@ impl<'de> Visitor<'de> for RuleVisitor {
             filter,
             kind,
             check,
+            problems,
         })
+    }
+}
+
+/// Stands in for the check of a rule whose kind key was misspelt, so that the file's other
+/// problems are still reported; such a rule set never runs.
+#[derive(Debug)]
+struct NoCheck(Name);
+
+impl Check for NoCheck {
+    fn frame(&self) -> &Name {
+        &self.0
+    }
+
+    fn reads(&self) -> Vec<checks::Read<'_>> {
+        vec![]
+    }
+
+    fn accepts_where(&self) -> bool {
+        false
+    }
+
+    fn run(&self, _cx: &checks::Context) -> Result<Vec<crate::report::Finding>, checks::NotRun> {
+        Err(checks::NotRun("the rule has no valid check kind".into()))
     }
 }
 
@@ -220,7 +269,7 @@ fn validate(
     let mut seen: BTreeMap<String, (usize, Location)> = BTreeMap::new();
     let mut rules = Vec::new();
     for (source, r) in raw_rules {
-        let mut problems = Vec::new();
+        let mut problems = r.problems;
         if r.id.value.trim().is_empty() || r.id.value.contains(char::is_whitespace) {
             problems.push(Problem::new(
                 r.id.referenced,

@@ -1,0 +1,190 @@
+//! The `nrqc` binary: exit codes, reports on disk, and errors people can act on.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+
+fn nrqc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nrqc"))
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1764288000")
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn defective_package_exits_1_and_writes_both_reports() {
+    let out = tempfile::tempdir().unwrap();
+    let o = nrqc(&["check", DEFECTIVE, "--out", out.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("不通过"), "{}", stdout(&o));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["schema"], "nrqc-report/1");
+    assert_eq!(json["generated_at"], "2025-11-28T00:00:00Z");
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.starts_with("# 质量检查报告：永靖县（622923）"));
+    // No temporary file is left behind by the atomic writes.
+    let names: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn clean_package_exits_0() {
+    let out = tempfile::tempdir().unwrap();
+    let o = nrqc(&[
+        "check",
+        CLEAN,
+        "--out",
+        out.path().to_str().unwrap(),
+        "--jobs",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn fail_on_a_lets_b_findings_pass_but_not_a() {
+    // The defective package has A-class findings (ZR-O001), so even --fail-on A fails it.
+    let out = tempfile::tempdir().unwrap();
+    let o = nrqc(&[
+        "check",
+        DEFECTIVE,
+        "--out",
+        out.path().to_str().unwrap(),
+        "--fail-on",
+        "A",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn misspelt_field_gets_a_diagnostic_with_line_and_column() {
+    let o = nrqc(&["rules", "check", "--rules", "+tests/rules/misspelt_field"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("tests/rules/misspelt_field/ownership.yaml:8:43"),
+        "{err}"
+    );
+    insta::assert_snapshot!("misspelt_field_diagnostic", err);
+}
+
+#[test]
+fn bad_where_and_unknown_kind_are_both_reported() {
+    let o = nrqc(&["rules", "check", "--rules", "+tests/rules/bad_where"]);
+    assert_eq!(o.status.code(), Some(2));
+    insta::assert_snapshot!("bad_where_diagnostic", stderr(&o));
+}
+
+#[test]
+fn builtin_rules_lint_clean_and_list() {
+    let o = nrqc(&["rules", "check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = nrqc(&["rules", "list"]);
+    let list = stdout(&o);
+    let n = builtin().rules.len();
+    assert_eq!(list.lines().count(), n);
+    assert!(
+        list.lines()
+            .any(|l| l == "ZR-U001\tpattern\tB\t逻辑一致性\t登记单元号格式错误"),
+        "{list}"
+    );
+}
+
+#[test]
+fn truncated_flatgeobuf_is_a_short_error_and_exit_2() {
+    let (_dir, pkg) = copy_package(CLEAN);
+    let fgb = pkg.join("vector/ZRZK.fgb");
+    let bytes = std::fs::read(&fgb).unwrap();
+    std::fs::write(&fgb, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let o = nrqc(&[
+        "check",
+        pkg.to_str().unwrap(),
+        "--out",
+        pkg.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("vector/ZRZK.fgb: ZRZK"), "{err}");
+    assert!(err.contains("truncated or corrupt FlatGeobuf"), "{err}");
+    assert!(err.lines().count() < 10, "{err}");
+}
+
+#[test]
+fn garbage_flatgeobuf_is_an_error() {
+    let (_dir, pkg) = copy_package(CLEAN);
+    std::fs::write(pkg.join("vector/XZQ.fgb"), b"this is not a flatgeobuf file").unwrap();
+    let o = nrqc(&[
+        "check",
+        pkg.to_str().unwrap(),
+        "--out",
+        pkg.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("vector/XZQ.fgb: XZQ: not a readable FlatGeobuf file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn missing_manifest_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = nrqc(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no package.yaml here"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_manifest_value_points_at_it() {
+    let (_dir, pkg) = copy_package(CLEAN);
+    let manifest = std::fs::read_to_string(pkg.join("package.yaml")).unwrap();
+    std::fs::write(
+        pkg.join("package.yaml"),
+        manifest.replace("EPSG:4522", "CGCS2000"),
+    )
+    .unwrap();
+    let o = nrqc(&["check", pkg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("crs `CGCS2000` is not of the form EPSG:<code>"),
+        "{err}"
+    );
+    assert!(err.contains("package.yaml:"), "{err}");
+}
+
+#[test]
+fn missing_required_layer_is_an_a_finding_and_its_rules_do_not_run() {
+    let (_dir, pkg) = copy_package(CLEAN);
+    std::fs::remove_file(pkg.join("vector/XZQ.fgb")).unwrap();
+    let rules = builtin();
+    let report = nrqc::inspect(Path::new(&pkg), &rules, nrqc::rules::DefectClass::B).unwrap();
+    let s003: Vec<_> = report.findings_of("ZR-S003").collect();
+    assert_eq!(s003.len(), 1);
+    assert_eq!(s003[0].class, nrqc::rules::DefectClass::A);
+    let g003 = report.rules.iter().find(|r| r.id == "ZR-G003").unwrap();
+    assert_eq!(g003.status, nrqc::report::Status::NotRun);
+    assert_eq!(report.outcome, nrqc::report::Outcome::Fail);
+}

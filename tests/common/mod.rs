@@ -1,0 +1,112 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use nrqc::report::Report;
+use nrqc::rules::{DefectClass, RuleSet};
+
+pub const CLEAN: &str = "fixtures/622923_永靖县";
+pub const DEFECTIVE: &str = "fixtures/622923_永靖县_defective";
+
+pub fn builtin() -> RuleSet {
+    RuleSet::builtin().expect("the built-in rules are valid")
+}
+
+pub fn inspect(path: &str, threads: usize) -> Report {
+    let rules = builtin();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| nrqc::inspect(Path::new(path), &rules, DefectClass::B))
+        .unwrap_or_else(|e| panic!("{path}: {e:?}"))
+}
+
+/// (rule, layer, fids) of a finding: what the ground truth names.
+pub type Key = (String, String, Vec<usize>);
+
+pub fn finding_keys(report: &Report) -> BTreeSet<Key> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let mut fids: Vec<usize> = f.feature_ids.iter().map(|id| id.fid).collect();
+            fids.sort();
+            (f.rule_id.clone(), f.layer.clone(), fids)
+        })
+        .collect()
+}
+
+#[derive(serde::Deserialize)]
+pub struct Truth {
+    pub package: String,
+    pub findings: Vec<TruthFinding>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct TruthFinding {
+    pub rule: String,
+    pub layer: String,
+    pub fids: Vec<usize>,
+    #[serde(default)]
+    pub keys: Vec<TruthKey>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A key as the ground truth writes it: one value, or the parts of a composite key.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+pub enum TruthKey {
+    One(String),
+    Composite(Vec<String>),
+}
+
+impl TruthKey {
+    /// As the report writes it: composite parts joined with `/`.
+    pub fn joined(&self) -> String {
+        match self {
+            TruthKey::One(k) => k.clone(),
+            TruthKey::Composite(parts) => parts.join("/"),
+        }
+    }
+}
+
+pub fn truth(path: &str) -> Truth {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+pub fn truth_keys(t: &Truth) -> BTreeSet<Key> {
+    t.findings
+        .iter()
+        .map(|f| {
+            let mut fids = f.fids.clone();
+            fids.sort();
+            (f.rule.clone(), f.layer.clone(), fids)
+        })
+        .collect()
+}
+
+/// A copy of a fixture package in a temporary directory, to damage in a test.
+pub fn copy_package(src: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join(Path::new(src).file_name().unwrap());
+    copy_dir(Path::new(src), &dst);
+    (dir, dst)
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}

@@ -15,6 +15,11 @@ pub mod schema;
 
 use std::path::Path;
 
+/// Lower-case hex of a digest, as reports print sha256 sums.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Loads the package at `path`, runs every rule of `rules` on the current rayon pool and
 /// returns the report. Findings of class `fail_on` or more severe make the outcome a failure.
 pub fn inspect(

@@ -19,6 +19,23 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `nrqc check` on a damaged copy: it must fail with exit 2 and an error containing `needle`,
+/// never a panic. Returns stderr.
+fn check_fails_reading(pkg: &Path, needle: &str) -> String {
+    let out = pkg.with_extension("out");
+    let o = nrqc(&[
+        "check",
+        pkg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains(needle), "{err}");
+    err
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -112,16 +129,7 @@ fn truncated_flatgeobuf_is_a_short_error_and_exit_2() {
     let fgb = pkg.join("vector/ZRZK.fgb");
     let bytes = std::fs::read(&fgb).unwrap();
     std::fs::write(&fgb, &bytes[..bytes.len() * 2 / 3]).unwrap();
-    let o = nrqc(&[
-        "check",
-        pkg.to_str().unwrap(),
-        "--out",
-        pkg.join("out").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains("vector/ZRZK.fgb: ZRZK"), "{err}");
+    let err = check_fails_reading(&pkg, "vector/ZRZK.fgb: ZRZK");
     assert!(err.contains("truncated or corrupt FlatGeobuf"), "{err}");
     assert!(err.lines().count() < 10, "{err}");
 }
@@ -130,30 +138,13 @@ fn truncated_flatgeobuf_is_a_short_error_and_exit_2() {
 fn garbage_flatgeobuf_is_an_error() {
     let (_dir, pkg) = copy_package(CLEAN);
     std::fs::write(pkg.join("vector/XZQ.fgb"), b"this is not a flatgeobuf file").unwrap();
-    let o = nrqc(&[
-        "check",
-        pkg.to_str().unwrap(),
-        "--out",
-        pkg.join("out").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("vector/XZQ.fgb: XZQ: not a readable FlatGeobuf file"),
-        "{}",
-        stderr(&o)
-    );
+    check_fails_reading(&pkg, "vector/XZQ.fgb: XZQ: not a readable FlatGeobuf file");
 }
 
 #[test]
 fn missing_manifest_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let o = nrqc(&["check", dir.path().to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("no package.yaml here"),
-        "{}",
-        stderr(&o)
-    );
+    check_fails_reading(dir.path(), "no package.yaml here");
 }
 
 #[test]
@@ -165,14 +156,32 @@ fn bad_manifest_value_points_at_it() {
         manifest.replace("EPSG:4522", "CGCS2000"),
     )
     .unwrap();
-    let o = nrqc(&["check", pkg.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
-    assert!(
-        err.contains("crs `CGCS2000` is not of the form EPSG:<code>"),
-        "{err}"
-    );
-    assert!(err.contains("package.yaml:"), "{err}");
+    let err = check_fails_reading(&pkg, "crs `CGCS2000` is not of the form EPSG:<code>");
+    assert!(err.contains("package.yaml:5:6"), "{err}");
+}
+
+#[test]
+fn table_in_the_wrong_encoding_names_file_and_line() {
+    let (_dir, pkg) = copy_package(CLEAN);
+    let manifest = std::fs::read_to_string(pkg.join("package.yaml")).unwrap();
+    std::fs::write(
+        pkg.join("package.yaml"),
+        manifest.replace("encoding: GBK\n", ""),
+    )
+    .unwrap();
+    check_fails_reading(&pkg, "tables/GGGZ.csv: GGGZ: line 2: not valid UTF-8");
+}
+
+#[test]
+fn feature_with_a_mistyped_field_names_feature_and_field() {
+    let (_dir, pkg) = copy_package(CLEAN);
+    let path = pkg.join("vector/STBHHX.geojson");
+    let json = std::fs::read_to_string(&path).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["features"][1]["properties"]["MJ"] = "很大".into();
+    std::fs::write(&path, value.to_string()).unwrap();
+    let err = check_fails_reading(&pkg, "vector/STBHHX.geojson: STBHHX, feature 1, field MJ");
+    assert!(err.contains("a string value where earlier"), "{err}");
 }
 
 #[test]

@@ -31,6 +31,10 @@ impl<'a> Read<'a> {
             field: Some(field),
         }
     }
+
+    pub fn fields(frame: &'a Name, fields: &'a [Name]) -> Vec<Read<'a>> {
+        fields.iter().map(|f| Read::field(frame, f)).collect()
+    }
 }
 
 /// Why a check could not run.

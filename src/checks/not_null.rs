@@ -39,10 +39,7 @@ impl Check for NotNull {
     }
 
     fn reads(&self) -> Vec<Read<'_>> {
-        self.fields
-            .iter()
-            .map(|f| Read::field(&self.layer, f))
-            .collect()
+        Read::fields(&self.layer, &self.fields)
     }
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {

@@ -29,7 +29,7 @@ pub enum PackageError {
         span: Option<SourceSpan>,
     },
 
-    #[error("{0}")]
+    #[error(transparent)]
     #[diagnostic(code(nrqc::package::read))]
     Read(#[from] ReadError),
 }

@@ -270,11 +270,10 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
 }
 
 fn digest(path: &str, bytes: &[u8]) -> FileDigest {
-    let hash = Sha256::digest(bytes);
     FileDigest {
         path: path.to_owned(),
         bytes: bytes.len() as u64,
-        sha256: hash.iter().map(|b| format!("{b:02x}")).collect(),
+        sha256: crate::hex(&Sha256::digest(bytes)),
     }
 }
 

@@ -6,9 +6,11 @@
 //!
 //! ## Reasons
 //! `geometry_null`, `geometry_empty`, `wrong_type`, `ring_not_closed` (seen in the file, before
-//! geo-types closes rings), `invalid_coordinate` (NaN or infinite), `too_few_points`,
-//! `self_intersection`, `hole_outside_shell`, `rings_cross` (two rings of a polygon share a
-//! line or an area), `shells_overlap` and `shells_touch_on_line` (parts of a multipolygon).
+//! geo-types closes rings), and every reason of OGC/JTS validity as [`crate::geom::validity`]
+//! decides it (agreeing with JTS on all 914 cases of its validity suite): `invalid_coordinate`,
+//! `too_few_points`, `self_intersection`, `ring_self_intersection`, `hole_outside_shell`,
+//! `nested_holes`, `disconnected_interior`, `nested_shells`, `duplicate_rings`. The finding's
+//! `measured.at` gives the place of each reason.
 //!
 //! ## Example
 //! ```yaml
@@ -23,13 +25,13 @@
 //! One per invalid feature, with every reason: `几何无效：外环自相交`, measured
 //! `{"reasons": ["self_intersection"]}`, the feature's geometry as location.
 
-use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon, RingRole, Validation};
-use geo::{CoordsIter, Geometry};
+use geo::{Coord, CoordsIter, Geometry};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::{Check, Context, NotRun, Read};
-use crate::package::RawDefect;
+use crate::package::{GeometryColumn, RawDefect};
+use crate::geom::validity::{validate, Invalidity};
 use crate::report::Finding;
 use crate::rules::Name;
 use crate::schema::GeometryKind;
@@ -40,35 +42,29 @@ pub struct GeometryValid {
     pub layer: Name,
 }
 
-/// A reason with its stable code and its Chinese text.
-type Reason = (&'static str, String);
+/// A cause of invalidity: its stable code, its Chinese text and, where known, its place.
+pub(crate) type Cause = (&'static str, String, Option<Coord<f64>>);
 
-fn ring_name(role: &RingRole) -> String {
-    match role {
-        RingRole::Exterior => "外环".into(),
-        RingRole::Interior(i) => format!("内环{}", i + 1),
+fn ring_name(ring: usize) -> String {
+    match ring {
+        0 => "外环".into(),
+        i => format!("内环{i}"),
     }
 }
 
-fn polygon_reason(e: &InvalidPolygon) -> Reason {
-    match e {
-        InvalidPolygon::TooFewPointsInRing(r) => ("too_few_points", format!("{}点数不足", ring_name(r))),
-        InvalidPolygon::SelfIntersection(r) => ("self_intersection", format!("{}自相交", ring_name(r))),
-        InvalidPolygon::NonFiniteCoord(r, i) => (
-            "invalid_coordinate",
-            format!("{}第{}个坐标无效", ring_name(r), i.0 + 1),
-        ),
-        InvalidPolygon::InteriorRingNotContainedInExteriorRing(r) => {
-            ("hole_outside_shell", format!("{}不在外环内", ring_name(r)))
-        }
-        InvalidPolygon::IntersectingRingsOnALine(a, b) | InvalidPolygon::IntersectingRingsOnAnArea(a, b) => (
-            "rings_cross",
-            format!("{}与{}相交", ring_name(a), ring_name(b)),
-        ),
+fn cause_of(inv: &Invalidity) -> Cause {
+    let mut text = String::new();
+    if let Some(part) = inv.part {
+        text.push_str(&format!("第{}部分", part + 1));
     }
+    if let Some(ring) = inv.ring {
+        text.push_str(&ring_name(ring));
+    }
+    text.push_str(inv.reason.zh());
+    (inv.reason.code(), text, inv.location)
 }
 
-fn reasons_of(g: &Geometry<f64>, kind: Option<GeometryKind>) -> Vec<Reason> {
+fn causes_of(g: &Geometry<f64>, kind: Option<GeometryKind>) -> Vec<Cause> {
     let type_ok = matches!(
         (kind, g),
         (None, _)
@@ -78,42 +74,38 @@ fn reasons_of(g: &Geometry<f64>, kind: Option<GeometryKind>) -> Vec<Reason> {
     );
     if !type_ok {
         let kind = kind.map_or("", GeometryKind::name);
-        return vec![("wrong_type", format!("几何类型为 {}，应为 {kind}", type_name(g)))];
+        return vec![("wrong_type", format!("几何类型为 {}，应为 {kind}", type_name(g)), None)];
     }
     if g.coords_iter().next().is_none() {
-        return vec![("geometry_empty", "几何为空".into())];
+        return vec![("geometry_empty", "几何为空".into(), None)];
     }
-    if g.coords_iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
-        return vec![("invalid_coordinate", "含有非有限坐标（NaN 或无穷）".into())];
+    let mut causes: Vec<Cause> = validate(g).iter().map(cause_of).collect();
+    causes.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    causes
+}
+
+/// Every cause of feature `row` being invalid: defects seen while decoding, then the geometry's
+/// own.
+pub(crate) fn feature_causes(
+    column: &GeometryColumn,
+    row: usize,
+    kind: Option<GeometryKind>,
+) -> Vec<Cause> {
+    let mut causes: Vec<Cause> = column
+        .defects
+        .iter()
+        .filter(|(r, _)| *r == row)
+        .map(|(_, d)| match d {
+            RawDefect::RingNotClosed { ring } => {
+                ("ring_not_closed", format!("{}未闭合", ring_name(*ring)), None)
+            }
+        })
+        .collect();
+    match column.geoms.get(row).and_then(Option::as_ref) {
+        None => causes.push(("geometry_null", "没有几何".into(), None)),
+        Some(g) => causes.extend(causes_of(g, kind)),
     }
-    let mut reasons: Vec<Reason> = match g {
-        Geometry::Polygon(p) => p.validation_errors().iter().map(polygon_reason).collect(),
-        Geometry::MultiPolygon(mp) => mp
-            .validation_errors()
-            .iter()
-            .map(|e| match e {
-                InvalidMultiPolygon::InvalidPolygon(i, e) => {
-                    let (code, text) = polygon_reason(e);
-                    (code, format!("第{}部分{text}", i.0 + 1))
-                }
-                InvalidMultiPolygon::ElementsOverlaps(a, b) => (
-                    "shells_overlap",
-                    format!("第{}部分与第{}部分重叠", a.0 + 1, b.0 + 1),
-                ),
-                InvalidMultiPolygon::ElementsTouchOnALine(a, b) => (
-                    "shells_touch_on_line",
-                    format!("第{}部分与第{}部分沿线相接", a.0 + 1, b.0 + 1),
-                ),
-            })
-            .collect(),
-        other => other
-            .validation_errors()
-            .iter()
-            .map(|e| ("invalid", e.to_string()))
-            .collect(),
-    };
-    reasons.dedup();
-    reasons
+    causes
 }
 
 fn type_name(g: &Geometry<f64>) -> &'static str {
@@ -154,28 +146,15 @@ impl Check for GeometryValid {
             .and_then(|d| d.geometry);
         let mut findings = Vec::new();
         for row in cx.rows(frame)? {
-            let mut reasons: Vec<Reason> = column
-                .defects
-                .iter()
-                .filter(|(r, _)| *r == row)
-                .map(|(_, d)| match d {
-                    RawDefect::RingNotClosed { ring } => (
-                        "ring_not_closed",
-                        format!("{}未闭合", ring_name(&if *ring == 0 { RingRole::Exterior } else { RingRole::Interior(ring - 1) })),
-                    ),
-                })
-                .collect();
-            match column.geoms.get(row).and_then(Option::as_ref) {
-                None => reasons.push(("geometry_null", "没有几何".into())),
-                Some(g) => reasons.extend(reasons_of(g, kind)),
-            }
-            if reasons.is_empty() {
+            let causes = feature_causes(column, row, kind);
+            if causes.is_empty() {
                 continue;
             }
-            let texts: Vec<&str> = reasons.iter().map(|(_, t)| t.as_str()).collect();
-            let codes: Vec<&str> = reasons.iter().map(|(c, _)| *c).collect();
+            let texts: Vec<&str> = causes.iter().map(|(_, t, _)| t.as_str()).collect();
+            let codes: Vec<&str> = causes.iter().map(|(c, _, _)| *c).collect();
+            let at: Vec<[f64; 2]> = causes.iter().filter_map(|(_, _, at)| at.map(|c| [c.x, c.y])).collect();
             let mut f = cx.finding(frame, &[row], format!("几何无效：{}", texts.join("；")));
-            f.measured = Some(json!({ "reasons": codes }));
+            f.measured = Some(json!({ "reasons": codes, "at": at }));
             f.expected = Some(json!("valid"));
             findings.push(f);
         }
@@ -191,9 +170,9 @@ mod tests {
     #[test]
     fn bowtie_is_self_intersecting() {
         let p = polygon![(x: 0., y: 0.), (x: 1., y: 1.), (x: 1., y: 0.), (x: 0., y: 1.), (x: 0., y: 0.)];
-        let codes: Vec<&str> = reasons_of(&Geometry::Polygon(p), Some(GeometryKind::Polygon))
+        let codes: Vec<&str> = causes_of(&Geometry::Polygon(p), Some(GeometryKind::Polygon))
             .into_iter()
-            .map(|(c, _)| c)
+            .map(|(c, _, _)| c)
             .collect();
         assert_eq!(codes, vec!["self_intersection"]);
     }
@@ -201,14 +180,14 @@ mod tests {
     #[test]
     fn wrong_type_and_empty() {
         let line = Geometry::LineString(line_string![(x: 0., y: 0.), (x: 1., y: 1.)]);
-        assert_eq!(reasons_of(&line, Some(GeometryKind::Polygon))[0].0, "wrong_type");
+        assert_eq!(causes_of(&line, Some(GeometryKind::Polygon))[0].0, "wrong_type");
         let empty = Geometry::MultiPolygon(MultiPolygon::<f64>::new(vec![]));
-        assert_eq!(reasons_of(&empty, Some(GeometryKind::Polygon))[0].0, "geometry_empty");
+        assert_eq!(causes_of(&empty, Some(GeometryKind::Polygon))[0].0, "geometry_empty");
     }
 
     #[test]
     fn non_finite_coordinate() {
         let p = polygon![(x: 0., y: 0.), (x: f64::NAN, y: 1.), (x: 1., y: 0.), (x: 0., y: 0.)];
-        assert_eq!(reasons_of(&Geometry::Polygon(p), Some(GeometryKind::Polygon))[0].0, "invalid_coordinate");
+        assert_eq!(causes_of(&Geometry::Polygon(p), Some(GeometryKind::Polygon))[0].0, "invalid_coordinate");
     }
 }

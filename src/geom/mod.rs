@@ -3,4 +3,6 @@
 
 pub mod area;
 pub mod crs;
+pub mod fit;
 pub mod gk;
+pub mod validity;

@@ -1,5 +1,5 @@
 //! Writes the test fixtures: a small survey package (成果包) for 永靖县 (XZQDM 622923), a copy of
-//! it with sixteen injected defects, and the ground truth of what the built-in rules must find.
+//! it with twenty-one injected defects, and the ground truth of what the built-in rules must find.
 //!
 //! ```text
 //! cargo run --example gen_fixtures [OUT_DIR]        # OUT_DIR defaults to fixtures/
@@ -9,19 +9,24 @@
 //!
 //! - `622923_永靖县/`: `package.yaml`; `vector/XZQ.fgb` (the county), `vector/ZRZYDJDY.fgb`
 //!   (9 registration units), `vector/ZRZK.fgb` (24 parcels tiling the units exactly),
-//!   `vector/STBHHX.geojson` (2 red-line zones) and `tables/GGGZ.csv` (GBK, one row per unit and
-//!   red-line overlap). No rule of `rules/*.yaml` fires on it.
-//! - `622923_永靖县_defective/`: the same package with the defects of [`DEFECTS`], each made so
-//!   that exactly one rule fires, on exactly the features it names.
+//!   `vector/STBHHX.geojson` (2 red-line zones), `vector/YJJBNT.fgb` (2 permanent-basic-farmland
+//!   parcels clear of the units), `tables/GGGZ.csv` (GBK, one row per unit and red-line overlap)
+//!   and `tables/TJ_ZRZYMJ.csv` (GBK, the parcels' areas per unit type in 公顷, balanced by
+//!   强制调平). No rule of `rules/*.yaml` fires on it.
+//! - `622923_永靖县_defective/`: the same package with the defects of [`DEFECTS`]. Each defect
+//!   names every finding it causes: the rule it targets, and the area and statistics rules that
+//!   see its consequences (a deleted parcel also leaves its unit's area sums short).
 //! - `622923_永靖县_defective.truth.yaml`: one entry per expected finding (rule, layer, 0-based
-//!   fids, keys).
+//!   fids, keys, and a note naming the defect).
 //!
-//! Everything is in CGCS2000 / 3-degree Gauss-Krüger zone 34 (EPSG:4522, zone-prefixed easting).
+//! Everything is in CGCS2000 / 3-degree Gauss-Krüger zone 34 (EPSG:4522, zone-prefixed easting),
+//! but for the defective package's red line (zone 35) and farmland (axes swapped).
 //! Vertices are whole millimetres, so the parcels of a unit share bit-identical edges, and every
 //! area is the official ellipsoidal area of `nrqc::geom::area`, rounded to 0.01 m² and summed in
 //! integer hundredths so that the unit totals add up exactly. The shapes come from a fixed-seed
 //! PRNG: every run writes the same bytes.
 
+use std::collections::BTreeMap;
 use std::f64::consts::{PI, TAU};
 use std::fs;
 use std::path::Path;
@@ -33,6 +38,8 @@ use nrqc::geom::area::geometry_area;
 use nrqc::geom::crs::Crs;
 
 const EPSG: u32 = 4522;
+/// The neighbouring zone 35 (CM 105°E), in which the defective package's red line arrives.
+const EPSG_EAST: u32 = 4523;
 const XZQDM: &str = "622923";
 const CLEAN: &str = "622923_永靖县";
 const DEFECTIVE: &str = "622923_永靖县_defective";
@@ -193,8 +200,8 @@ fn try_tile(ring: &[Mm], k: usize, rng: &mut Rng) -> Option<(Ring, Vec<Ring>)> {
 #[derive(Clone, Copy)]
 enum Kind {
     Text,
-    /// m², stored as a double with two decimals.
-    Area,
+    /// Two decimals: m² in layers (a double in FlatGeobuf), 公顷 or % in TJ_ZRZYMJ.
+    Decimal,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -203,6 +210,8 @@ enum Value {
     Text(String),
     /// Hundredths of m².
     Area(i64),
+    /// A statistics-table figure in hundredths of its column's unit (公顷 or %).
+    Figure(i64),
 }
 
 fn text(s: &str) -> Value {
@@ -211,7 +220,7 @@ fn text(s: &str) -> Value {
 
 #[derive(Clone)]
 struct Row {
-    /// Empty for rows of a table without geometry (GGGZ).
+    /// Empty for rows of a table without geometry (GGGZ, TJ_ZRZYMJ).
     ring: Ring,
     values: Vec<Value>,
 }
@@ -223,6 +232,8 @@ struct Layer {
     columns: &'static [(&'static str, Kind)],
     /// The columns whose values identify a row in a finding (schema.yaml `key`).
     key: &'static [&'static str],
+    /// The CRS its file declares: the package's, unless a defect delivers it in another.
+    epsg: u32,
     rows: Vec<Row>,
 }
 
@@ -236,6 +247,7 @@ impl Layer {
             name,
             columns,
             key,
+            epsg: EPSG,
             rows: Vec::new(),
         }
     }
@@ -265,6 +277,16 @@ impl Layer {
         self.rows[fid].values[column] = value;
     }
 
+    /// Adds `delta` hundredths to an area or a table figure.
+    fn shift(&mut self, fid: usize, field: &str, delta: i64) {
+        let shifted = match *self.get(fid, field) {
+            Value::Area(v) => Value::Area(v + delta),
+            Value::Figure(v) => Value::Figure(v + delta),
+            ref other => panic!("{} {field} is {other:?}", self.name),
+        };
+        self.set(fid, field, shifted);
+    }
+
     /// The fids of the rows whose `field` is the text `value`, in file order.
     fn find(&self, field: &str, value: &str) -> Vec<usize> {
         let column = self.column(field);
@@ -274,13 +296,24 @@ impl Layer {
             .collect()
     }
 
+    fn text_at(&self, fid: usize, field: &str) -> &str {
+        match self.get(fid, field) {
+            Value::Text(s) => s,
+            other => panic!("{} {field} is {other:?}", self.name),
+        }
+    }
+
+    fn area_at(&self, fid: usize, field: &str) -> i64 {
+        match self.get(fid, field) {
+            Value::Area(cents) => *cents,
+            other => panic!("{} {field} is {other:?}", self.name),
+        }
+    }
+
     fn key_of(&self, fid: usize) -> Vec<String> {
         self.key
             .iter()
-            .map(|field| match self.get(fid, field) {
-                Value::Text(s) => s.clone(),
-                other => panic!("key {field} is {other:?}"),
-            })
+            .map(|field| self.text_at(fid, field).to_owned())
             .collect()
     }
 }
@@ -288,7 +321,7 @@ impl Layer {
 const XZQ_COLUMNS: &[(&str, Kind)] = &[
     ("XZQDM", Kind::Text),
     ("XZQMC", Kind::Text),
-    ("DCMJ", Kind::Area),
+    ("DCMJ", Kind::Decimal),
 ];
 
 const UNIT_COLUMNS: &[(&str, Kind)] = &[
@@ -296,18 +329,18 @@ const UNIT_COLUMNS: &[(&str, Kind)] = &[
     ("DJDYMC", Kind::Text),
     ("DJDYLX", Kind::Text),
     ("ZL", Kind::Text),
-    ("DJDYZMJ", Kind::Area),
-    ("GYMJ", Kind::Area),
-    ("JTMJ", Kind::Area),
-    ("ZYQMJ", Kind::Area),
-    ("DYNZRZYZMJ", Kind::Area),
-    ("SZYMJ", Kind::Area),
-    ("SDMJ", Kind::Area),
-    ("SLMJ", Kind::Area),
-    ("CYMJ", Kind::Area),
-    ("HDMJ", Kind::Area),
-    ("QTMJ", Kind::Area),
-    ("FZRZYZMJ", Kind::Area),
+    ("DJDYZMJ", Kind::Decimal),
+    ("GYMJ", Kind::Decimal),
+    ("JTMJ", Kind::Decimal),
+    ("ZYQMJ", Kind::Decimal),
+    ("DYNZRZYZMJ", Kind::Decimal),
+    ("SZYMJ", Kind::Decimal),
+    ("SDMJ", Kind::Decimal),
+    ("SLMJ", Kind::Decimal),
+    ("CYMJ", Kind::Decimal),
+    ("HDMJ", Kind::Decimal),
+    ("QTMJ", Kind::Decimal),
+    ("FZRZYZMJ", Kind::Decimal),
     ("SYQZT", Kind::Text),
     ("DBXSZT", Kind::Text),
     ("DLXSZT", Kind::Text),
@@ -325,22 +358,38 @@ const PARCEL_COLUMNS: &[(&str, Kind)] = &[
     ("QSXZ", Kind::Text),
     ("QSDWDM", Kind::Text),
     ("QSDWMC", Kind::Text),
-    ("MJ", Kind::Area),
+    ("MJ", Kind::Decimal),
 ];
 
 const ZONE_COLUMNS: &[(&str, Kind)] = &[
     ("HXBM", Kind::Text),
     ("HXMC", Kind::Text),
     ("HXLX", Kind::Text),
-    ("MJ", Kind::Area),
+    ("MJ", Kind::Decimal),
 ];
 
 const LINK_COLUMNS: &[(&str, Kind)] = &[
     ("ZRZYDJDYH", Kind::Text),
     ("GGGZYSLX", Kind::Text),
     ("GGGZFQBSM", Kind::Text),
-    ("MJ", Kind::Area),
+    ("MJ", Kind::Decimal),
     ("GGGZNR", Kind::Text),
+];
+
+const FARMLAND_COLUMNS: &[(&str, Kind)] = &[("YJJBNTTBBH", Kind::Text), ("MJ", Kind::Decimal)];
+
+/// TJ_ZRZYMJ: the key, the six part columns in [`RESOURCE_TYPES`] order, the total, the share.
+const STATS_COLUMNS: &[(&str, Kind)] = &[
+    ("DJDYLX", Kind::Text),
+    ("DJDYLXMC", Kind::Text),
+    ("SZYMJ", Kind::Decimal),
+    ("SDMJ", Kind::Decimal),
+    ("SLMJ", Kind::Decimal),
+    ("CYMJ", Kind::Decimal),
+    ("HDMJ", Kind::Decimal),
+    ("QTMJ", Kind::Decimal),
+    ("HJ", Kind::Decimal),
+    ("ZB", Kind::Decimal),
 ];
 
 #[derive(Clone)]
@@ -350,6 +399,22 @@ struct Package {
     parcels: Layer,
     zones: Layer,
     links: Layer,
+    farmland: Layer,
+    stats: Layer,
+}
+
+impl Package {
+    fn layers(&self) -> [&Layer; 7] {
+        [
+            &self.xzq,
+            &self.units,
+            &self.parcels,
+            &self.zones,
+            &self.links,
+            &self.farmland,
+            &self.stats,
+        ]
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -591,6 +656,43 @@ const ZONES: [ZoneSpec; 2] = [
 const RED_LINE: &str = "生态保护红线";
 const RED_LINE_RULE: &str = "生态保护红线内禁止开发性、生产性建设活动";
 
+/// Centres of the permanent-basic-farmland parcels (YJJBNT), in cell units from the county
+/// centre: in the diagonal gaps between unit cells, clear of every unit and red-line zone, so
+/// that no GGGZ row is owed for them whatever future rules relate farmland to units.
+const FARMLAND: [(f64, f64); 2] = [(0.5, -0.5), (-0.5, 0.5)];
+
+/// The six natural-resource types (ZYLX) and their area column, named alike in ZRZYDJDY and
+/// TJ_ZRZYMJ.
+const RESOURCE_TYPES: [(&str, &str); 6] = [
+    ("SZY", "SZYMJ"),
+    ("SD", "SDMJ"),
+    ("SL", "SLMJ"),
+    ("CY", "CYMJ"),
+    ("HD", "HDMJ"),
+    ("QT", "QTMJ"),
+];
+
+/// DJDYLX names (package format 4.1) for TJ_ZRZYMJ.DJDYLXMC.
+const UNIT_TYPE_NAMES: [(&str, &str); 11] = [
+    ("11", "国家公园"),
+    ("12", "自然保护区"),
+    ("13", "自然公园"),
+    ("21", "水流—河流"),
+    ("22", "水流—湖泊"),
+    ("23", "水流—水库"),
+    ("30", "湿地"),
+    ("40", "森林"),
+    ("50", "草原"),
+    ("60", "荒地"),
+    ("70", "探明储量矿产"),
+];
+
+/// The key of TJ_ZRZYMJ's total row.
+const TOTAL_ROW: &str = "合计";
+
+/// Hundredths of m² in one figure of TJ_ZRZYMJ: a hundredth of a hectare (100 m²).
+const CENTS_PER_FIGURE: i64 = 10_000;
+
 /// Where the county lies, in metres of EPSG:4522.
 struct Frame {
     centre: (f64, f64),
@@ -636,6 +738,8 @@ fn build_clean(crs: &Crs) -> Package {
         parcels: Layer::new("ZRZK", PARCEL_COLUMNS, &["BSM"]),
         zones: Layer::new("STBHHX", ZONE_COLUMNS, &["HXBM"]),
         links: Layer::new("GGGZ", LINK_COLUMNS, &["ZRZYDJDYH", "GGGZFQBSM"]),
+        farmland: Layer::new("YJJBNT", FARMLAND_COLUMNS, &["YJJBNTTBBH"]),
+        stats: Layer::new("TJ_ZRZYMJ", STATS_COLUMNS, &["DJDYLX"]),
     };
 
     let county = star_ring(
@@ -697,6 +801,9 @@ fn build_clean(crs: &Crs) -> Package {
         );
     }
     link_red_lines(&mut package, crs);
+    // Drawn last, so the shapes above stay those of earlier fixture versions.
+    add_farmland(&mut package, &frame, &mut rng, crs);
+    package.stats = statistics(&package.parcels);
 
     check_layout(&package);
     package
@@ -811,8 +918,133 @@ fn link_red_lines(package: &mut Package, crs: &Crs) {
     }
 }
 
+fn add_farmland(package: &mut Package, frame: &Frame, rng: &mut Rng, crs: &Crs) {
+    let (dx, dy) = frame.cell_size();
+    for (n, &centre) in FARMLAND.iter().enumerate() {
+        let ring = star_ring(rng, frame.at(centre), 0.1 * dx, 0.1 * dy, 8, 0.7);
+        let cents = ring_cents(&ring, crs);
+        package.farmland.push(
+            ring,
+            vec![
+                ("YJJBNTTBBH", Value::Text(format!("{XZQDM}YJ{:04}", n + 1))),
+                ("MJ", Value::Area(cents)),
+            ],
+        );
+    }
+}
+
+/// Exact areas of the parcels of one unit type, in hundredths of m².
+#[derive(Default)]
+struct TypeAreas {
+    /// Per natural-resource type, in [`RESOURCE_TYPES`] order.
+    parts: [i64; 6],
+    /// Every parcel but FZR, as ZR-T002 sums HJ (`ZYLX <> 'FZR'`).
+    hj: i64,
+}
+
+/// Σ MJ per unit type. The type is read off the parcel's own unit code, as ZR-T002 reads it
+/// (`substr(ZRZYDJDYH, 7, 2)`), so a parcel naming a missing unit still counts.
+fn type_areas(parcels: &Layer) -> BTreeMap<String, TypeAreas> {
+    let mut areas: BTreeMap<String, TypeAreas> = BTreeMap::new();
+    for fid in 0..parcels.rows.len() {
+        let code = parcels.text_at(fid, "ZRZYDJDYH");
+        let zylx = parcels.text_at(fid, "ZYLX");
+        let mj = parcels.area_at(fid, "MJ");
+        let sums = areas.entry(code[6..8].to_owned()).or_default();
+        if zylx != "FZR" {
+            sums.hj += mj;
+        }
+        if let Some(i) = RESOURCE_TYPES.iter().position(|t| t.0 == zylx) {
+            sums.parts[i] += mj;
+        }
+    }
+    areas
+}
+
+/// Hundredths of m² to the table's hundredths of a hectare, rounded half up (areas are never
+/// negative).
+fn round_figure(cents: i64) -> i64 {
+    (cents + CENTS_PER_FIGURE / 2) / CENTS_PER_FIGURE
+}
+
+/// 强制调平 by largest remainder: every part rounded down, then the hundredths still missing
+/// from the rounded sum go to the parts with the largest remainders (ties to the earlier
+/// column), so the rounded parts add up exactly to the rounded sum. The price is that a part
+/// may lie up to (almost) a whole hundredth from its exact value, not just half of one.
+fn balance(parts: &[i64; 6]) -> [i64; 6] {
+    let mut figures = parts.map(|cents| cents / CENTS_PER_FIGURE);
+    let missing = round_figure(parts.iter().sum()) - figures.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    // Stable, so equal remainders keep column order.
+    order.sort_by_key(|&i| std::cmp::Reverse(parts[i] % CENTS_PER_FIGURE));
+    for &i in &order[..missing as usize] {
+        figures[i] += 1;
+    }
+    figures
+}
+
+/// 100 × part / whole in hundredths of a percent (10 000 × part / whole), rounded half up.
+fn percent(part: i64, whole: i64) -> i64 {
+    (2 * 10_000 * part + whole) / (2 * whole)
+}
+
+fn unit_type_name(code: &str) -> &'static str {
+    UNIT_TYPE_NAMES
+        .iter()
+        .find(|t| t.0 == code)
+        .unwrap_or_else(|| panic!("no unit type {code}"))
+        .1
+}
+
+/// TJ_ZRZYMJ as a producer writes it from the parcels: one row per unit type in code order, in
+/// 公顷 with two decimals, balanced (强制调平); then the 合计 row, the sums of the rounded rows.
+/// HJ is rounded on its own: it equals the balanced parts' sum unless a non-FZR parcel has a
+/// type outside the six, which HJ counts and no part does.
+fn statistics(parcels: &Layer) -> Layer {
+    let mut table = Layer::new("TJ_ZRZYMJ", STATS_COLUMNS, &["DJDYLX"]);
+    let rows: Vec<(String, [i64; 6], i64)> = type_areas(parcels)
+        .into_iter()
+        .map(|(code, areas)| (code, balance(&areas.parts), round_figure(areas.hj)))
+        .collect();
+    let mut total_parts = [0; 6];
+    for (_, parts, _) in &rows {
+        for (total, part) in total_parts.iter_mut().zip(parts) {
+            *total += part;
+        }
+    }
+    let total_hj: i64 = rows.iter().map(|row| row.2).sum();
+    for (code, parts, hj) in &rows {
+        let name = Some(unit_type_name(code));
+        push_stats_row(&mut table, code, name, parts, *hj, percent(*hj, total_hj));
+    }
+    let whole = percent(total_hj, total_hj);
+    push_stats_row(&mut table, TOTAL_ROW, None, &total_parts, total_hj, whole);
+    table
+}
+
+fn push_stats_row(
+    table: &mut Layer,
+    key: &str,
+    name: Option<&str>,
+    parts: &[i64; 6],
+    hj: i64,
+    zb: i64,
+) {
+    let mut values = vec![("DJDYLX", text(key))];
+    if let Some(name) = name {
+        values.push(("DJDYLXMC", text(name)));
+    }
+    for (&(_, column), &part) in RESOURCE_TYPES.iter().zip(parts) {
+        values.push((column, Value::Figure(part)));
+    }
+    values.push(("HJ", Value::Figure(hj)));
+    values.push(("ZB", Value::Figure(zb)));
+    table.push(Ring::new(), values);
+}
+
 /// The layout promises of the module doc: valid polygons, units disjoint and inside the
-/// county, zones inside the county and overlapping exactly the units they were placed on.
+/// county, zones inside the county and overlapping exactly the units they were placed on,
+/// farmland inside the county and clear of units and zones.
 fn check_layout(package: &Package) {
     let county = polygon(&package.xzq.rows[0].ring);
     let units: Vec<Polygon<f64>> = package
@@ -826,6 +1058,7 @@ fn check_layout(package: &Package) {
         &package.units,
         &package.parcels,
         &package.zones,
+        &package.farmland,
     ] {
         for row in &layer.rows {
             assert!(
@@ -858,12 +1091,37 @@ fn check_layout(package: &Package) {
             spec.hxbm
         );
     }
+    check_farmland(package, &county, &units);
+}
+
+fn check_farmland(package: &Package, county: &Polygon<f64>, units: &[Polygon<f64>]) {
+    let zones: Vec<Polygon<f64>> = package
+        .zones
+        .rows
+        .iter()
+        .map(|r| polygon(&r.ring))
+        .collect();
+    for (fid, row) in package.farmland.rows.iter().enumerate() {
+        let farmland = polygon(&row.ring);
+        assert!(
+            county.contains(&farmland),
+            "farmland {fid} leaves the county"
+        );
+        assert!(
+            units
+                .iter()
+                .chain(&zones)
+                .all(|other| !farmland.intersects(other)),
+            "farmland {fid} touches a unit or a red-line zone"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Defects
 
-/// An expected finding: the rule and the 0-based fids (CSV: data-row indices) it must report.
+/// An expected finding: the rule and the 0-based fids (CSV: data-row indices) it must report,
+/// none for a finding on the layer as a whole.
 struct Finding {
     rule: &'static str,
     layer: &'static str,
@@ -871,12 +1129,14 @@ struct Finding {
     note: &'static str,
 }
 
-type Defect = fn(&mut Package) -> Finding;
+/// Edits the package and returns every finding the edit causes, including those of the rules
+/// that compare areas and totals derived from what it changed.
+type Defect = fn(&mut Package) -> Vec<Finding>;
 
-/// Each defect edits the package and returns the finding it must cause. They run in this order:
-/// ZR-F002 first, because deleting parcels shifts the fids of every later parcel; after it, fids
-/// only ever grow by appending.
-const DEFECTS: [Defect; 16] = [
+/// The defects, in this order: ZR-F002 first, because deleting parcels shifts the fids of every
+/// later parcel; after it, fids only ever grow by appending. The statistics table comes last:
+/// it is summarised from the parcels as the other defects left them.
+const DEFECTS: [Defect; 21] = [
     f002_unit_without_parcels,
     n001_blank_name,
     d001_unit_type,
@@ -893,13 +1153,20 @@ const DEFECTS: [Defect; 16] = [
     d005_exercise_mode,
     g002_bowtie,
     f004_unknown_zone,
+    p004_wrong_zone,
+    p006_swapped_axes,
+    m004_parcel_area,
+    m003_type_areas,
+    t001_wrong_totals,
 ];
 
+/// The TJ_ZRZYMJ row whose HJ is damaged: not 40, whose HJ already disagrees with its parts
+/// through the LD parcel of ZR-D002, and one whose ZB keeps within ZR-T001's tolerance of the
+/// damaged HJ (row 50's would not: see [`assert_zb_holds`]).
+const WRONG_HJ_ROW: &str = "21";
+
 fn unit_code(package: &Package, unit: usize) -> String {
-    match package.units.get(unit, "ZRZYDJDYH") {
-        Value::Text(code) => code.clone(),
-        other => panic!("unit code is {other:?}"),
-    }
+    package.units.text_at(unit, "ZRZYDJDYH").to_owned()
 }
 
 /// The fids of the parcels of `unit` whose `field` is `value`.
@@ -931,44 +1198,81 @@ fn parcel_finding(rule: &'static str, fid: usize, note: &'static str) -> Finding
     }
 }
 
-fn f002_unit_without_parcels(package: &mut Package) -> Finding {
+fn stats_finding(rule: &'static str, row: usize, note: &'static str) -> Finding {
+    Finding {
+        rule,
+        layer: "TJ_ZRZYMJ",
+        fids: vec![row],
+        note,
+    }
+}
+
+fn stats_row(package: &Package, key: &str) -> usize {
+    package.stats.find("DJDYLX", key)[0]
+}
+
+fn f002_unit_without_parcels(package: &mut Package) -> Vec<Finding> {
     let code = Value::Text(unit_code(package, U6));
     let column = package.parcels.column("ZRZYDJDYH");
     package
         .parcels
         .rows
         .retain(|row| row.values[column] != code);
-    unit_finding(
-        "ZR-F002",
-        U6,
-        "u6 has no ZRZK parcels (deleted); its own fields unchanged",
-    )
+    // u6's parcels were all state forest, so its total, forest and state areas now face sums of
+    // no parcels; its other areas are 0 and still match.
+    vec![
+        unit_finding(
+            "ZR-F002",
+            U6,
+            "u6 has no ZRZK parcels (deleted); its own fields unchanged",
+        ),
+        unit_finding("ZR-M010", U6, "u6 DJDYZMJ against no parcels (ZR-F002)"),
+        unit_finding("ZR-M013", U6, "u6 SLMJ against no SL parcels (ZR-F002)"),
+        unit_finding("ZR-M018", U6, "u6 GYMJ against no state parcels (ZR-F002)"),
+    ]
 }
 
-fn n001_blank_name(package: &mut Package) -> Finding {
+fn n001_blank_name(package: &mut Package) -> Vec<Finding> {
     package.units.set(U7, "DJDYMC", text(""));
-    unit_finding("ZR-N001", U7, "DJDYMC blank")
+    vec![unit_finding("ZR-N001", U7, "DJDYMC blank")]
 }
 
-fn d001_unit_type(package: &mut Package) -> Finding {
+fn d001_unit_type(package: &mut Package) -> Vec<Finding> {
     package.units.set(U9, "DJDYLX", text("99"));
-    unit_finding("ZR-D001", U9, "DJDYLX 99 not in the code list")
+    vec![unit_finding(
+        "ZR-D001",
+        U9,
+        "DJDYLX 99 not in the code list",
+    )]
 }
 
-fn d002_resource_type(package: &mut Package) -> Finding {
+/// TJ_ZRZYMJ feels this too: see [`summarise_parcels`].
+fn d002_resource_type(package: &mut Package) -> Vec<Finding> {
     let fid = parcels_of(package, U5, "ZYLX", "SL")[0];
     package.parcels.set(fid, "ZYLX", text("LD"));
-    parcel_finding("ZR-D002", fid, "u5 SL parcel with ZYLX LD")
+    vec![
+        parcel_finding("ZR-D002", fid, "u5 SL parcel with ZYLX LD"),
+        unit_finding(
+            "ZR-M013",
+            U5,
+            "u5 SLMJ still counts its parcel relabelled LD (ZR-D002)",
+        ),
+    ]
 }
 
-fn d003_land_class(package: &mut Package) -> Finding {
+fn d003_land_class(package: &mut Package) -> Vec<Finding> {
     let fid = parcels_of(package, U8, "DLBM", "0401")[0];
     package.parcels.set(fid, "DLBM", text("0399"));
-    parcel_finding("ZR-D003", fid, "u8 CY parcel with DLBM 0399")
+    vec![parcel_finding(
+        "ZR-D003",
+        fid,
+        "u8 CY parcel with DLBM 0399",
+    )]
 }
 
-/// The unit keeps a consistent code everywhere, so only the format rule fires.
-fn u001_unit_code(package: &mut Package) -> Finding {
+/// The unit keeps a consistent code everywhere, so only the format rule fires; the code's type
+/// digits stay 30, so TJ_ZRZYMJ keeps the unit in its row.
+fn u001_unit_code(package: &mut Package) -> Vec<Finding> {
     let old = unit_code(package, U4);
     let new = "622923300001";
     package.units.set(U4, "ZRZYDJDYH", text(new));
@@ -977,81 +1281,122 @@ fn u001_unit_code(package: &mut Package) -> Finding {
             layer.set(fid, "ZRZYDJDYH", text(new));
         }
     }
-    unit_finding(
+    vec![unit_finding(
         "ZR-U001",
         U4,
         "u4 code has 12 digits; its parcels and GGGZ rows follow",
-    )
+    )]
 }
 
-fn u003_duplicate_bsm(package: &mut Package) -> Finding {
+fn u003_duplicate_bsm(package: &mut Package) -> Vec<Finding> {
     let original = parcels_of(package, U2, "ZYLX", "SZY")[0];
     let copy = parcels_of(package, U3, "ZYLX", "SD")[0];
     let bsm = package.parcels.get(original, "BSM").clone();
     package.parcels.set(copy, "BSM", bsm);
-    Finding {
+    vec![Finding {
         rule: "ZR-U003",
         layer: "ZRZK",
         fids: vec![original, copy],
         note: "a u3 parcel carries the BSM of a u2 parcel",
-    }
+    }]
 }
 
-/// u1 has four parcels, so it keeps three and ZR-F002 stays quiet.
-fn f001_unknown_unit(package: &mut Package) -> Finding {
+/// u1 has four parcels, so it keeps three and ZR-F002 stays quiet; the moved parcel (state
+/// wetland) is missing from u1's total, wetland and state sums. TJ_ZRZYMJ counts it under
+/// type 40, the type digits of the code it names.
+fn f001_unknown_unit(package: &mut Package) -> Vec<Finding> {
     let fid = parcels_of(package, U1, "DLBM", "1108")[0];
     package.parcels.set(fid, "ZRZYDJDYH", text("6229234000099"));
-    parcel_finding(
-        "ZR-F001",
-        fid,
-        "u1 parcel points at unit 6229234000099, which does not exist",
-    )
+    vec![
+        parcel_finding(
+            "ZR-F001",
+            fid,
+            "u1 parcel points at unit 6229234000099, which does not exist",
+        ),
+        unit_finding(
+            "ZR-M010",
+            U1,
+            "u1 DJDYZMJ lacks its parcel moved away (ZR-F001)",
+        ),
+        unit_finding(
+            "ZR-M012",
+            U1,
+            "u1 SDMJ lacks its SD parcel moved away (ZR-F001)",
+        ),
+        unit_finding(
+            "ZR-M018",
+            U1,
+            "u1 GYMJ lacks its state parcel moved away (ZR-F001)",
+        ),
+    ]
 }
 
-fn m001_area_sum(package: &mut Package) -> Finding {
-    let Value::Area(jtmj) = *package.units.get(U5, "JTMJ") else {
-        panic!("JTMJ is not an area")
-    };
-    package.units.set(U5, "JTMJ", Value::Area(jtmj + 10_000));
-    unit_finding("ZR-M001", U5, "u5 JTMJ raised by 100.00")
+fn m001_area_sum(package: &mut Package) -> Vec<Finding> {
+    package.units.shift(U5, "JTMJ", 10_000);
+    vec![
+        unit_finding("ZR-M001", U5, "u5 JTMJ raised by 100.00"),
+        unit_finding(
+            "ZR-M019",
+            U5,
+            "u5 JTMJ 100.00 (ZR-M001) against no collective parcels",
+        ),
+    ]
 }
 
-fn o001_no_representative(package: &mut Package) -> Finding {
+fn o001_no_representative(package: &mut Package) -> Vec<Finding> {
     package.units.set(U2, "DBXSZT", Value::Null);
-    unit_finding("ZR-O001", U2, "u2 has state-owned area but DBXSZT is null")
+    vec![unit_finding(
+        "ZR-O001",
+        U2,
+        "u2 has state-owned area but DBXSZT is null",
+    )]
 }
 
-fn o003_no_agent(package: &mut Package) -> Finding {
+fn o003_no_agent(package: &mut Package) -> Vec<Finding> {
     package.units.set(U8, "QLXSFS", text("2"));
     package.units.set(U8, "DLXSZT", text(""));
-    unit_finding("ZR-O003", U8, "u8 QLXSFS 2 with DLXSZT blank")
+    vec![unit_finding("ZR-O003", U8, "u8 QLXSFS 2 with DLXSZT blank")]
 }
 
-fn o004_agent_when_direct(package: &mut Package) -> Finding {
+fn o004_agent_when_direct(package: &mut Package) -> Vec<Finding> {
     package.units.set(U1, "DLXSZT", text("甘肃省人民政府"));
-    unit_finding("ZR-O004", U1, "u1 QLXSFS 1 with DLXSZT filled")
+    vec![unit_finding(
+        "ZR-O004",
+        U1,
+        "u1 QLXSFS 1 with DLXSZT filled",
+    )]
 }
 
-fn o005_no_owner_name(package: &mut Package) -> Finding {
+fn o005_no_owner_name(package: &mut Package) -> Vec<Finding> {
     let fid = parcels_of(package, U8, "QSXZ", "30")[0];
     package.parcels.set(fid, "QSDWMC", text(""));
-    parcel_finding("ZR-O005", fid, "u8 collective parcel with QSDWMC blank")
+    vec![parcel_finding(
+        "ZR-O005",
+        fid,
+        "u8 collective parcel with QSDWMC blank",
+    )]
 }
 
-fn d005_exercise_mode(package: &mut Package) -> Finding {
+fn d005_exercise_mode(package: &mut Package) -> Vec<Finding> {
     package.units.set(U3, "QLXSFS", text("3"));
-    unit_finding("ZR-D005", U3, "u3 QLXSFS 3 not in the code list")
+    vec![unit_finding(
+        "ZR-D005",
+        U3,
+        "u3 QLXSFS 3 not in the code list",
+    )]
 }
 
-fn g002_bowtie(package: &mut Package) -> Finding {
+/// ZR-M004 skips the parcel (an invalid ring has no meaningful area) and says so in its notes;
+/// its MJ is unchanged, so the sums of declared areas still hold.
+fn g002_bowtie(package: &mut Package) -> Vec<Finding> {
     let fid = parcels_of(package, U7, "DLBM", "0401")[0];
     let ring = &mut package.parcels.rows[fid].ring;
     *ring = bowtie(ring);
-    parcel_finding(
+    vec![parcel_finding(
         "ZR-G002",
         fid,
         "u7 parcel ring self-intersects (two vertices swapped)",
-    )
+    )]
 }
 
 /// The ring with the first pair of consecutive vertices after the start whose swap makes it
@@ -1067,7 +1412,7 @@ fn bowtie(ring: &[Mm]) -> Ring {
         .expect("some swap makes the ring self-intersect")
 }
 
-fn f004_unknown_zone(package: &mut Package) -> Finding {
+fn f004_unknown_zone(package: &mut Package) -> Vec<Finding> {
     let unit = package.units.get(U5, "ZRZYDJDYH").clone();
     package.links.push(
         Ring::new(),
@@ -1080,12 +1425,209 @@ fn f004_unknown_zone(package: &mut Package) -> Finding {
             ("GGGZNR", text(RED_LINE_RULE)),
         ],
     );
-    Finding {
+    vec![Finding {
         rule: "ZR-F004",
         layer: "GGGZ",
         fids: vec![package.links.rows.len() - 1],
         note: "GGGZ row for u5 names red-line zone 62292319999, which does not exist",
+    }]
+}
+
+fn crs_of(epsg: u32) -> Crs {
+    Crs::from_epsg(epsg).unwrap_or_else(|| panic!("EPSG:{epsg} is a CGCS2000 CRS"))
+}
+
+/// Each vertex through longitude and latitude into another CRS, back in whole millimetres.
+fn reproject(ring: &[Mm], from: &Crs, to: &Crs) -> Ring {
+    ring.iter()
+        .map(|&(x, y)| {
+            let (lon, lat) = from.to_lonlat(x as f64 / 1000.0, y as f64 / 1000.0);
+            let (x, y) = to.from_lonlat(lon, lat);
+            to_mm(x, y)
+        })
+        .collect()
+}
+
+/// The red line as the ecology department keeps it, in zone 35, never converted to the
+/// package's zone 34. Its MJ stays the true area, which ZR-M007 cannot check: it skips features
+/// whose coordinates do not fit the package CRS and says so in its notes.
+fn p004_wrong_zone(package: &mut Package) -> Vec<Finding> {
+    let (package_crs, east) = (crs_of(EPSG), crs_of(EPSG_EAST));
+    for row in &mut package.zones.rows {
+        row.ring = reproject(&row.ring, &package_crs, &east);
+        assert!(
+            polygon(&row.ring).is_valid(),
+            "a reprojected zone is invalid"
+        );
     }
+    package.zones.epsg = EPSG_EAST;
+    vec![
+        Finding {
+            rule: "ZR-P004",
+            layer: "STBHHX",
+            fids: vec![],
+            note: "STBHHX.geojson declares EPSG:4523, package.yaml EPSG:4522 (declared_mismatch)",
+        },
+        Finding {
+            rule: "ZR-P004",
+            layer: "STBHHX",
+            fids: (0..package.zones.rows.len()).collect(),
+            note: "both zones have zone-35 eastings (35xxxxxx) in a zone-34 package (zone_prefix)",
+        },
+    ]
+}
+
+/// The farmland with x and y exchanged, as a careless export writes it; its header still says
+/// EPSG:4522 and its MJ the true area. No rule compares YJJBNT areas, so only ZR-P006 fires.
+fn p006_swapped_axes(package: &mut Package) -> Vec<Finding> {
+    for row in &mut package.farmland.rows {
+        row.ring = row.ring.iter().map(|&(x, y)| (y, x)).collect();
+    }
+    vec![Finding {
+        rule: "ZR-P006",
+        layer: "YJJBNT",
+        fids: (0..package.farmland.rows.len()).collect(),
+        note: "both farmland parcels store the northing as x (swapped_axes)",
+    }]
+}
+
+/// A parcel's MJ 5.00 m² too large, carried into its unit's totals as a producer summing
+/// parcel MJ would: every sum of declared areas still holds, and only the comparisons with
+/// ellipsoidal areas see it. Every unit already carries some defect; u2's (DBXSZT null) touches
+/// no area, its SD parcel is state-owned and otherwise untouched, and u2 is small enough for
+/// ZR-M005 to see 5 m² with a clear margin (u9, with DJDYLX 99, would leave 0.08 m²).
+fn m004_parcel_area(package: &mut Package) -> Vec<Finding> {
+    let fid = parcels_of(package, U2, "ZYLX", "SD")[0];
+    assert_eq!(
+        package.parcels.text_at(fid, "QSXZ"),
+        "10",
+        "u2's SD parcel is state"
+    );
+    package.parcels.shift(fid, "MJ", 500);
+    let zylx = package.parcels.text_at(fid, "ZYLX");
+    let (_, type_area) = RESOURCE_TYPES
+        .iter()
+        .find(|t| t.0 == zylx)
+        .expect("a natural-resource parcel");
+    for field in ["DJDYZMJ", "GYMJ", "DYNZRZYZMJ", type_area] {
+        package.units.shift(U2, field, 500);
+    }
+    assert_m005_fires(package, U2);
+    vec![
+        parcel_finding("ZR-M004", fid, "u2 state SD parcel MJ +5.00 m²"),
+        unit_finding(
+            "ZR-M005",
+            U2,
+            "u2 DJDYZMJ carries its parcel's +5.00 m² (ZR-M004)",
+        ),
+    ]
+}
+
+/// ZR-M005 allows the larger of 0.05 m² and 1e-7 of the unit's area (the accumulated rounding
+/// of its parcels), so 5 m² shows only on a unit smaller than about 50 km².
+fn assert_m005_fires(package: &Package, unit: usize) {
+    let ring = polygon(&package.units.rows[unit].ring);
+    let area = geometry_area(&ring.into(), &crs_of(EPSG));
+    let declared = package.units.area_at(unit, "DJDYZMJ") as f64 / 100.0;
+    let allowed = (1e-7 * area).max(0.05);
+    assert!(
+        (declared - area).abs() > allowed,
+        "ZR-M005 allows {allowed} m² on unit {unit}, more than its error"
+    );
+}
+
+/// Only unit fields change, so TJ_ZRZYMJ, summed from the parcels, does not see it.
+fn m003_type_areas(package: &mut Package) -> Vec<Finding> {
+    package.units.shift(U3, "SDMJ", 3_000);
+    vec![
+        unit_finding(
+            "ZR-M003",
+            U3,
+            "u3 SDMJ +30.00 with DYNZRZYZMJ unchanged: the six type areas exceed it",
+        ),
+        unit_finding(
+            "ZR-M012",
+            U3,
+            "u3 SDMJ +30.00 (ZR-M003) is no longer the sum of its SD parcels",
+        ),
+    ]
+}
+
+/// TJ_ZRZYMJ summarised from the defective parcels, then given a wrong total row and a wrong
+/// total column.
+fn t001_wrong_totals(package: &mut Package) -> Vec<Finding> {
+    let mut findings = summarise_parcels(package);
+    findings.extend(wrong_total_row(package));
+    findings.extend(wrong_total_column(package));
+    findings
+}
+
+/// The producer summarises the parcels as delivered, defects and all, so ZR-T002, which sums
+/// the same parcels, agrees with every figure. ZR-T001 does not: u5's LD parcel (ZR-D002) is
+/// in HJ (`ZYLX <> 'FZR'`) but in none of the six parts of its row.
+fn summarise_parcels(package: &mut Package) -> Vec<Finding> {
+    package.stats = statistics(&package.parcels);
+    let row = stats_row(package, UNITS[U5].djdylx);
+    vec![stats_finding(
+        "ZR-T001",
+        row,
+        "row 40 HJ counts u5's LD parcel (ZR-D002), which no part column holds",
+    )]
+}
+
+/// The 合计 row's SLMJ 1.00 公顷 too large: the column no longer sums, and neither does the row
+/// (whose HJ already differed from its parts by the LD parcel).
+fn wrong_total_row(package: &mut Package) -> Vec<Finding> {
+    let total = stats_row(package, TOTAL_ROW);
+    package.stats.shift(total, "SLMJ", 100);
+    vec![
+        stats_finding(
+            "ZR-T001",
+            total,
+            "合计 SLMJ +1.00 is not the sum of the rows' SLMJ",
+        ),
+        stats_finding(
+            "ZR-T001",
+            total,
+            "合计 HJ is not the sum of its parts: SLMJ +1.00, and the LD parcel (ZR-D002) in HJ only",
+        ),
+    ]
+}
+
+/// A data row's HJ 0.50 公顷 too large, its ZB left as it was.
+fn wrong_total_column(package: &mut Package) -> Vec<Finding> {
+    let row = stats_row(package, WRONG_HJ_ROW);
+    let total = stats_row(package, TOTAL_ROW);
+    package.stats.shift(row, "HJ", 50);
+    assert_zb_holds(package, row, total);
+    vec![
+        stats_finding("ZR-T001", row, "HJ +0.50 is not the sum of the row's parts"),
+        stats_finding(
+            "ZR-T002",
+            row,
+            "HJ +0.50 is not the sum of the row's parcels",
+        ),
+        stats_finding(
+            "ZR-T001",
+            total,
+            "合计 HJ is not the sum of the rows' HJ (one row's HJ +0.50)",
+        ),
+    ]
+}
+
+/// ZR-T001 checks ZB against 100 × HJ / 合计 HJ within half its last decimal (±0.005). The
+/// damaged HJ moves that ratio by 100 × 0.50 / 合计 HJ (about 0.0015 here) on top of ZB's own
+/// rounding, so whether ZB raises a finding of its own depends on the row: this row's must not.
+fn assert_zb_holds(package: &Package, row: usize, total: usize) {
+    let figure = |fid, field| match package.stats.get(fid, field) {
+        Value::Figure(v) => *v as f64 / 100.0,
+        other => panic!("TJ_ZRZYMJ {field} is {other:?}"),
+    };
+    let ratio = 100.0 * figure(row, "HJ") / figure(total, "HJ");
+    assert!(
+        (figure(row, "ZB") - ratio).abs() < 0.005,
+        "row {row}: ZB no longer matches HJ"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1111,11 +1653,22 @@ fn write_package(dir: &Path, package: &Package) -> std::io::Result<()> {
     fs::create_dir_all(dir.join("vector"))?;
     fs::create_dir_all(dir.join("tables"))?;
     fs::write(dir.join("package.yaml"), MANIFEST)?;
-    for layer in [&package.xzq, &package.units, &package.parcels] {
+    for layer in [
+        &package.xzq,
+        &package.units,
+        &package.parcels,
+        &package.farmland,
+    ] {
         write_fgb(&dir.join(format!("vector/{}.fgb", layer.name)), layer)?;
     }
     fs::write(dir.join("vector/STBHHX.geojson"), geojson(&package.zones))?;
-    fs::write(dir.join("tables/GGGZ.csv"), gbk_csv(&package.links))
+    for table in [&package.links, &package.stats] {
+        fs::write(
+            dir.join(format!("tables/{}.csv", table.name)),
+            gbk_csv(table),
+        )?;
+    }
+    Ok(())
 }
 
 const MANIFEST: &str = "\
@@ -1134,7 +1687,7 @@ fn write_fgb(path: &Path, layer: &Layer) -> std::io::Result<()> {
         // The spatial index would reorder features by Hilbert curve; fids must stay file order.
         write_index: false,
         crs: FgbCrs {
-            code: EPSG as i32,
+            code: layer.epsg as i32,
             ..Default::default()
         },
         ..Default::default()
@@ -1144,7 +1697,7 @@ fn write_fgb(path: &Path, layer: &Layer) -> std::io::Result<()> {
     for (name, kind) in layer.columns {
         let column_type = match kind {
             Kind::Text => ColumnType::String,
-            Kind::Area => ColumnType::Double,
+            Kind::Decimal => ColumnType::Double,
         };
         fgb.add_column(name, column_type, |_, _| {});
     }
@@ -1155,7 +1708,9 @@ fn write_fgb(path: &Path, layer: &Layer) -> std::io::Result<()> {
                 let column_value = match value {
                     Value::Null => continue,
                     Value::Text(s) => ColumnValue::String(s),
-                    Value::Area(cents) => ColumnValue::Double(*cents as f64 / 100.0),
+                    Value::Area(cents) | Value::Figure(cents) => {
+                        ColumnValue::Double(*cents as f64 / 100.0)
+                    }
                 };
                 feature
                     .property(i, name, &column_value)
@@ -1183,7 +1738,7 @@ fn geojson(layer: &Layer) -> String {
                     let json = match value {
                         Value::Null => "null".to_owned(),
                         Value::Text(s) => json_string(s),
-                        Value::Area(cents) => decimal(*cents, 2),
+                        Value::Area(cents) | Value::Figure(cents) => decimal(*cents, 2),
                     };
                     format!("\"{name}\": {json}")
                 })
@@ -1203,9 +1758,10 @@ fn geojson(layer: &Layer) -> String {
     format!(
         "{{\n\"type\": \"FeatureCollection\",\n\"name\": \"{}\",\n\
          \"crs\": {{\"type\": \"name\", \
-         \"properties\": {{\"name\": \"urn:ogc:def:crs:EPSG::{EPSG}\"}}}},\n\
+         \"properties\": {{\"name\": \"urn:ogc:def:crs:EPSG::{}\"}}}},\n\
          \"features\": [\n{}\n]\n}}\n",
         layer.name,
+        layer.epsg,
         features.join(",\n")
     )
 }
@@ -1229,30 +1785,36 @@ fn gbk_csv(layer: &Layer) -> Vec<u8> {
                     format!("\"{}\"", s.replace('"', "\"\""))
                 }
                 Value::Text(s) => s.clone(),
-                Value::Area(cents) => decimal(*cents, 2),
+                Value::Area(cents) | Value::Figure(cents) => decimal(*cents, 2),
             })
             .collect();
         csv.push_str(&cells.join(","));
         csv.push('\n');
     }
     let (bytes, _, unmappable) = encoding_rs::GBK.encode(&csv);
-    assert!(!unmappable, "GGGZ holds a character GBK cannot encode");
+    assert!(
+        !unmappable,
+        "{} holds a character GBK cannot encode",
+        layer.name
+    );
     bytes.into_owned()
 }
 
 fn truth_yaml(package: &Package, findings: &[Finding]) -> String {
     let mut yaml = format!(
         "# Ground truth for {DEFECTIVE}: the findings the rules of rules/*.yaml must report, one\n\
-         # entry per finding. fids are 0-based feature indices (CSV: data-row indices); keys are\n\
-         # the schema key of each fid ([ZRZYDJDYH, GGGZFQBSM] for GGGZ).\n\
+         # entry per finding. fids are 0-based feature indices (CSV: data-row indices), none for a\n\
+         # finding on a layer as a whole; keys are the schema key of each fid ([ZRZYDJDYH,\n\
+         # GGGZFQBSM] for GGGZ). A note says which injected defect causes the finding.\n\
          # Written by examples/gen_fixtures.rs; regenerate instead of editing.\n\
          package: {DEFECTIVE}\nfindings:\n"
     );
     for finding in findings {
-        let layer = [&package.units, &package.parcels, &package.links]
+        let layer = package
+            .layers()
             .into_iter()
             .find(|l| l.name == finding.layer)
-            .expect("findings are on ZRZYDJDY, ZRZK or GGGZ");
+            .expect("findings are on layers of the package");
         let fids: Vec<String> = finding.fids.iter().map(usize::to_string).collect();
         let keys: Vec<String> = finding
             .fids
@@ -1282,13 +1844,13 @@ fn main() -> std::io::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "fixtures".to_owned());
     let out = Path::new(&out);
-    let crs = Crs::from_epsg(EPSG).expect("EPSG:4522 is a package CRS");
+    let crs = crs_of(EPSG);
 
     let clean = build_clean(&crs);
     let mut defective = clean.clone();
     let findings: Vec<Finding> = DEFECTS
         .iter()
-        .map(|defect| defect(&mut defective))
+        .flat_map(|defect| defect(&mut defective))
         .collect();
 
     for (name, package) in [(CLEAN, &clean), (DEFECTIVE, &defective)] {

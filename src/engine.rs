@@ -1,8 +1,11 @@
 //! Planning and running: every rule's check over the dataset, in parallel, with a deterministic
 //! result whatever the thread count.
 
+use std::collections::BTreeSet;
+
 use rayon::prelude::*;
 
+use crate::checks::derived::Derived;
 use crate::checks::{Context, NotRun};
 use crate::package::Dataset;
 use crate::report::{Finding, Status};
@@ -13,6 +16,8 @@ use crate::rules::{Rule, RuleSet};
 pub struct Outcome {
     pub status: Status,
     pub reason: Option<String>,
+    /// What the run should tell, e.g. features it skipped.
+    pub notes: Vec<String>,
     pub findings: Vec<Finding>,
 }
 
@@ -40,44 +45,44 @@ fn gate(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Option<(Status, Stri
     None
 }
 
-fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Outcome {
+fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet, derived: &Derived) -> Outcome {
     if let Some((status, reason)) = gate(rule, dataset, rules) {
         return Outcome {
             status,
             reason: Some(reason),
+            notes: vec![],
             findings: vec![],
         };
     }
-    let cx = Context {
-        dataset,
-        rules,
-        rule,
+    let cx = Context::new(dataset, rules, rule, derived);
+    let result = rule.check.run(&cx);
+    let notes = cx.into_notes();
+    let (status, reason, findings) = match result {
+        Ok(findings) if findings.is_empty() => (Status::Passed, None, findings),
+        Ok(findings) => (Status::Failed, None, findings),
+        Err(NotRun(reason)) => (Status::NotRun, Some(reason), vec![]),
     };
-    match rule.check.run(&cx) {
-        Ok(findings) if findings.is_empty() => Outcome {
-            status: Status::Passed,
-            reason: None,
-            findings,
-        },
-        Ok(findings) => Outcome {
-            status: Status::Failed,
-            reason: None,
-            findings,
-        },
-        Err(NotRun(reason)) => Outcome {
-            status: Status::NotRun,
-            reason: Some(reason),
-            findings: vec![],
-        },
+    Outcome {
+        status,
+        reason,
+        notes,
+        findings,
     }
 }
 
 /// Runs every rule on the current rayon pool; outcomes are in rule order (sorted by id), each
 /// rule's findings in the order its check produced them.
 pub fn run(dataset: &Dataset, rules: &RuleSet) -> Vec<Outcome> {
+    let measured: BTreeSet<&str> = rules
+        .rules
+        .iter()
+        .flat_map(|r| r.check.measures())
+        .map(|n| n.value.as_str())
+        .collect();
+    let derived = Derived::compute(dataset, &measured, &rules.schema);
     rules
         .rules
         .par_iter()
-        .map(|rule| run_rule(rule, dataset, rules))
+        .map(|rule| run_rule(rule, dataset, rules, &derived))
         .collect()
 }

@@ -57,9 +57,12 @@ fn defective_package_gives_exactly_the_injected_defects() {
 
 #[test]
 fn findings_do_not_depend_on_thread_count() {
-    let one = inspect(DEFECTIVE, 1);
-    let four = inspect(DEFECTIVE, 4);
+    let mut one = inspect(DEFECTIVE, 1);
+    let mut four = inspect(DEFECTIVE, 4);
     assert_eq!(one.findings, four.findings);
+    // The runs may straddle a second.
+    one.generated_at.clear();
+    four.generated_at.clear();
     assert_eq!(
         nrqc::report::render_markdown(&one),
         nrqc::report::render_markdown(&four)
@@ -79,5 +82,40 @@ fn defective_report_snapshots() {
     insta::assert_snapshot!(
         "defective_report_md",
         nrqc::report::render_markdown(&report)
+    );
+}
+
+/// The area findings state declared, computed, difference and tolerance, as measured.
+#[test]
+fn area_findings_carry_their_measurements() {
+    let report = inspect(DEFECTIVE, 2);
+    let measured = |rule: &str| -> Vec<serde_json::Value> {
+        report
+            .findings_of(rule)
+            .map(|f| f.measured.clone().unwrap())
+            .collect()
+    };
+    // A parcel whose MJ was raised by 5.00 m².
+    let m004 = measured("ZR-M004");
+    assert_eq!(m004.len(), 1);
+    assert_eq!(m004[0]["declared"], 25552002.11);
+    assert_eq!(m004[0]["unit"], "m2");
+    assert_eq!(m004[0]["tolerance"], 0.01);
+    let difference = m004[0]["difference"].as_f64().unwrap();
+    assert!((difference - 5.0).abs() < 0.01, "{difference}");
+    // u3's SDMJ raised by 30.00 against its wetland parcels.
+    let m012 = measured("ZR-M012");
+    assert!(m012.iter().any(|m| m["difference"] == 30.0), "{m012:?}");
+    // The statistics table: the total row's SLMJ is 1.00 too high, row 21's HJ 0.50.
+    let t001 = measured("ZR-T001");
+    assert!(
+        t001.iter()
+            .any(|m| m["difference"] == 1.0 && m["declared"] == 2410.44),
+        "{t001:?}"
+    );
+    assert!(
+        t001.iter()
+            .any(|m| m["difference"] == 0.5 && m["declared"] == 3933.95),
+        "{t001:?}"
     );
 }

@@ -2,9 +2,13 @@
 //! file, that implements [`Check`]. Adding a kind is one file plus one line in `check_kinds!`.
 
 pub mod condition;
+pub mod derived;
+pub mod sums;
+pub mod units;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Mutex;
 
 use polars::prelude::{AnyValue, DataFrame};
 use serde::{Deserialize, Deserializer};
@@ -13,6 +17,7 @@ use crate::package::{Dataset, Frame};
 use crate::report::{FeatureId, Finding};
 use crate::rules::{suggest, CodeList, Name, Problem, Rule, RuleSet};
 use crate::schema::{FrameDef, Schema};
+use derived::{Derived, LayerFacts};
 
 /// What a check reads: a layer or table, and optionally one of its fields.
 pub struct Read<'a> {
@@ -58,6 +63,12 @@ pub trait Check: Send + Sync + fmt::Debug {
         true
     }
 
+    /// Layers whose derived facts (areas, measurability) the check uses; the engine computes
+    /// them once, before any rule runs.
+    fn measures(&self) -> Vec<&Name> {
+        Vec::new()
+    }
+
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun>;
 }
 
@@ -94,6 +105,11 @@ check_kinds! {
     reference::Reference,
     expression::Expression,
     geometry_valid::GeometryValid,
+    crs::CrsCheck,
+    area_matches::AreaMatches,
+    area_sum::AreaSum,
+    table_totals::TableTotals,
+    table_matches_layer::TableMatchesLayer,
 }
 
 /// What rule validation knows: the schema and the code lists.
@@ -186,14 +202,81 @@ impl LintContext<'_> {
     }
 }
 
-/// What a running check sees: the dataset and its own rule.
+/// What a running check sees: the dataset, the shared derived facts and its own rule.
 pub struct Context<'a> {
     pub dataset: &'a Dataset,
     pub rules: &'a RuleSet,
     pub rule: &'a Rule,
+    pub derived: &'a Derived,
+    notes: Mutex<Vec<String>>,
 }
 
 impl<'a> Context<'a> {
+    pub fn new(
+        dataset: &'a Dataset,
+        rules: &'a RuleSet,
+        rule: &'a Rule,
+        derived: &'a Derived,
+    ) -> Self {
+        Context {
+            dataset,
+            rules,
+            rule,
+            derived,
+            notes: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Something the report should say about this rule's run, such as features it skipped.
+    pub fn note(&self, text: String) {
+        self.notes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(text);
+    }
+
+    pub fn into_notes(self) -> Vec<String> {
+        self.notes.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Areas and measurability of a layer's features.
+    pub fn facts(&self, frame: &Frame) -> Result<&'a LayerFacts, NotRun> {
+        if self.derived.crs.is_none() {
+            return Err(NotRun(format!(
+                "成果包坐标系 {} 不是可计算椭球面积的 CGCS2000 坐标系",
+                self.dataset.manifest.crs
+            )));
+        }
+        self.derived
+            .layers
+            .get(&frame.name)
+            .ok_or_else(|| NotRun(format!("{} 没有几何，无法量算", frame.name)))
+    }
+
+    /// The rows among `rows` that can be measured; the others are counted in a note.
+    pub fn measurable(&self, frame: &Frame, rows: Vec<usize>) -> Result<Vec<usize>, NotRun> {
+        let facts = self.facts(frame)?;
+        let mut skipped: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let kept = rows
+            .into_iter()
+            .filter(|&r| match facts.skip.get(r).copied().flatten() {
+                None => true,
+                Some(skip) => {
+                    *skipped.entry(skip.zh()).or_default() += 1;
+                    false
+                }
+            })
+            .collect();
+        if !skipped.is_empty() {
+            let parts: Vec<String> = skipped
+                .iter()
+                .map(|(why, n)| format!("{why} {n} 个"))
+                .collect();
+            self.note(format!("跳过 {} 的要素：{}", frame.name, parts.join("，")));
+        }
+        Ok(kept)
+    }
+
     pub fn frame(&self, name: &str) -> Result<&'a Frame, NotRun> {
         self.dataset
             .frame(name)

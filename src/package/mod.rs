@@ -65,6 +65,9 @@ pub struct Frame {
     pub df: DataFrame,
     pub geometry: Option<GeometryColumn>,
     pub bad_cells: Vec<BadCell>,
+    /// For table columns of numbers, the most decimals a value was written with; a statistics
+    /// table's rounding, which its floats no longer show.
+    pub decimals: BTreeMap<String, u32>,
 }
 
 impl Frame {
@@ -289,19 +292,19 @@ fn load_frame(
     let bytes = std::fs::read(root.join(path))
         .map_err(|e| ReadError::new(path, format!("cannot read: {e}")).frame(name))?;
     let file = digest(&rel(path), &bytes);
-    let (columns, rows, geometry, bad_cells) = match source.format {
+    let (columns, rows, geometry, bad_cells, decimals) = match source.format {
         Format::FlatGeobuf | Format::GeoJson => {
             let d = if source.format == Format::FlatGeobuf {
                 vector::read_fgb(path, name, &bytes)?
             } else {
                 vector::read_geojson(path, name, &bytes)?
             };
-            (d.columns, d.rows, Some(d.geometry), vec![])
+            (d.columns, d.rows, Some(d.geometry), vec![], BTreeMap::new())
         }
         Format::Csv => {
             let encoding = manifest.encoding.unwrap_or(Encoding::Utf8);
             let t = table::read_csv(path, name, &bytes, encoding, schema.frame(name))?;
-            (t.columns, t.rows, None, t.bad_cells)
+            (t.columns, t.rows, None, t.bad_cells, t.decimals)
         }
     };
     let df = columns
@@ -314,6 +317,7 @@ fn load_frame(
             df,
             geometry,
             bad_cells,
+            decimals,
         },
         file,
     ))

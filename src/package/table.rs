@@ -1,5 +1,6 @@
 //! CSV tables: decoded (UTF-8 or GBK, as the manifest says), then typed by the schema.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::columns::{Columns, Value, Values};
@@ -12,6 +13,16 @@ pub(crate) struct DecodedTable {
     pub columns: Columns,
     pub rows: usize,
     pub bad_cells: Vec<BadCell>,
+    /// Per numeric column, the most decimals a value was written with.
+    pub decimals: BTreeMap<String, u32>,
+}
+
+/// Decimals as written: `1234.50` has two, which its float no longer shows.
+fn written_decimals(raw: &str) -> u32 {
+    let mantissa = raw.split(['e', 'E']).next().unwrap_or(raw);
+    mantissa
+        .split_once('.')
+        .map_or(0, |(_, frac)| frac.len() as u32)
 }
 
 /// Decodes the whole file up front so a wrong encoding is reported with its line, not as mojibake
@@ -75,6 +86,7 @@ pub(crate) fn read_csv(
         columns.declare(name, values);
     }
     let mut bad_cells = Vec::new();
+    let mut decimals: BTreeMap<String, u32> = BTreeMap::new();
     let mut rows = 0;
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
@@ -88,6 +100,10 @@ pub(crate) fn read_csv(
             let raw = raw.trim();
             if raw.is_empty() {
                 continue;
+            }
+            if *ty == Some(FieldType::Number) {
+                let d = decimals.entry(name.clone()).or_default();
+                *d = (*d).max(written_decimals(raw));
             }
             let value = match ty {
                 Some(FieldType::Number) => raw.parse::<f64>().ok().map(Value::Float),
@@ -115,6 +131,7 @@ pub(crate) fn read_csv(
         columns,
         rows,
         bad_cells,
+        decimals,
     })
 }
 
@@ -145,9 +162,10 @@ mod tests {
 
     #[test]
     fn gbk_table_is_decoded_and_typed() {
-        let (bytes, _, _) = encoding_rs::GBK.encode("名称,MJ\n红线,12.5\n湿地,abc\n");
+        let (bytes, _, _) = encoding_rs::GBK.encode("名称,MJ\n红线,12.50\n湿地,abc\n");
         let t = read_csv(Path::new("t.csv"), "T", &bytes, Encoding::Gbk, Some(&def())).unwrap();
         assert_eq!(t.rows, 2);
+        assert_eq!(t.decimals["MJ"], 2);
         assert_eq!(
             t.bad_cells,
             vec![BadCell {

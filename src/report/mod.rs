@@ -47,6 +47,7 @@ pub fn build(
             element: rule.element.clone(),
             status: outcome.status,
             reason: outcome.reason,
+            notes: outcome.notes,
             findings: outcome.findings.len(),
         });
         findings.extend(outcome.findings);

@@ -82,6 +82,9 @@ pub struct RuleResult {
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// E.g. how many features a measuring check skipped, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub findings: usize,
 }
 

@@ -1,0 +1,187 @@
+//! `area_sum`: the areas of a child layer, summed per parent key, equal a parent's area.
+//!
+//! ## Parameters
+//! - `layer`: the children; the rule's `where` selects which count (e.g. `ZYLX = 'SL'`).
+//! - `field` (a declared area) or `computed: true` (their ellipsoidal areas).
+//! - `key`: the children's field naming the parent.
+//! - `parent`, `parent_key`: the parent layer and its key field.
+//! - `parent_field` (a declared area) or `parent_computed: true`.
+//! - `unit`: the unit of both declared fields (default `m2`).
+//! - `tolerance`: as in `area_matches`, default `{ m2: 0.01 }`.
+//!
+//! A parent with no (selected) child sums to 0, so a unit declaring forest area without forest
+//! parcels is found. Computed sums skip parents with an unmeasurable child and say so.
+//! The sums use polars' group-by.
+//!
+//! ## Example
+//! ```yaml
+//! - id: ZR-M011
+//!   title: 单元森林面积不等于其森林图斑面积之和
+//!   class: B
+//!   element: 面积精度
+//!   where: ZYLX = 'SL'
+//!   area_sum: { layer: ZRZK, field: MJ, key: ZRZYDJDYH, parent: ZRZYDJDY, parent_key: ZRZYDJDYH, parent_field: SLMJ }
+//! ```
+//!
+//! ## Finding
+//! On the parent: `SLMJ 申报 52000.00 m²，ZRZK.MJ 之和（3 个）51950.00 m²，相差 +50 m²（允许 ±0.01 m²）`,
+//! with the children as related features.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::{col, Column};
+use serde::Deserialize;
+
+use super::area_matches::{compare, describe};
+use super::sums::{floats, group_sums};
+use super::units::{AreaUnit, Tolerance};
+use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use crate::report::{Finding, Related};
+use crate::rules::{Name, Problem};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaSum {
+    pub layer: Name,
+    pub field: Option<Name>,
+    #[serde(default)]
+    pub computed: bool,
+    pub key: Name,
+    pub parent: Name,
+    pub parent_key: Name,
+    pub parent_field: Option<Name>,
+    #[serde(default)]
+    pub parent_computed: bool,
+    #[serde(default)]
+    pub unit: AreaUnit,
+    #[serde(default)]
+    pub tolerance: Tolerance,
+}
+
+impl Check for AreaSum {
+    fn frame(&self) -> &Name {
+        &self.layer
+    }
+
+    fn reads(&self) -> Vec<Read<'_>> {
+        let mut reads = vec![
+            Read::field(&self.layer, &self.key),
+            Read::field(&self.parent, &self.parent_key),
+        ];
+        reads.extend(self.field.iter().map(|f| Read::field(&self.layer, f)));
+        reads.extend(self.parent_field.iter().map(|f| Read::field(&self.parent, f)));
+        reads
+    }
+
+    fn measures(&self) -> Vec<&Name> {
+        let mut layers = Vec::new();
+        if self.computed {
+            layers.push(&self.layer);
+        }
+        if self.parent_computed {
+            layers.push(&self.parent);
+        }
+        layers
+    }
+
+    fn lint(&self, _cx: &LintContext) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if self.field.is_some() == self.computed {
+            problems.push(Problem::new(
+                self.layer.referenced,
+                "give exactly one of `field` and `computed: true`",
+            ));
+        }
+        if self.parent_field.is_some() == self.parent_computed {
+            problems.push(Problem::new(
+                self.parent.referenced,
+                "give exactly one of `parent_field` and `parent_computed: true`",
+            ));
+        }
+        problems
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
+        let child = cx.frame(&self.layer.value)?;
+        let parent = cx.frame(&self.parent.value)?;
+        let key = self.key.value.as_str();
+        let selected = cx.rows(child)?;
+        // Children that cannot be measured make their parent's sum unknown.
+        let mut unknown: BTreeSet<String> = BTreeSet::new();
+        let mut df = child.df.clone();
+        let (rows, value) = if self.computed {
+            let kept = cx.measurable(child, selected.clone())?;
+            let kept_set: BTreeSet<usize> = kept.iter().copied().collect();
+            unknown.extend(
+                selected
+                    .iter()
+                    .filter(|r| !kept_set.contains(r))
+                    .filter_map(|&r| text_at(&child.df, key, r)),
+            );
+            let areas = Column::new("__area".into(), cx.facts(child)?.areas.clone());
+            df.with_column(areas)
+                .map_err(|e| NotRun(format!("cannot attach areas to {}: {e}", child.name)))?;
+            (kept, col("__area"))
+        } else {
+            let field = self.field.as_ref().map(|f| f.value.as_str()).unwrap_or_default();
+            (selected, col(field))
+        };
+        let sums = group_sums(&df, col(key), value, &rows)?;
+        let mut children: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &r in &rows {
+            if let Some(k) = text_at(&child.df, key, r) {
+                children.entry(k).or_default().push(r);
+            }
+        }
+        let declared: Vec<Option<f64>> = match &self.parent_field {
+            Some(f) => floats(&parent.df, &f.value)?,
+            None => {
+                let facts = cx.facts(parent)?;
+                let measurable: BTreeSet<usize> = cx.measurable(parent, (0..parent.len()).collect())?.into_iter().collect();
+                (0..parent.len())
+                    .map(|r| measurable.contains(&r).then(|| facts.areas[r]))
+                    .collect()
+            }
+        };
+        let what = match &self.parent_field {
+            Some(f) => f.value.clone(),
+            None => "椭球面积".into(),
+        };
+        let summed = match &self.field {
+            Some(f) => format!("{}.{} 之和", child.name, f.value),
+            None => format!("{} 椭球面积之和", child.name),
+        };
+        let factor = self.unit.square_metres();
+        let mut findings = Vec::new();
+        let mut skipped = 0;
+        for (row, value) in declared.iter().enumerate() {
+            let (Some(k), Some(value)) = (text_at(&parent.df, &self.parent_key.value, row), *value) else {
+                continue;
+            };
+            if unknown.contains(&k) {
+                skipped += 1;
+                continue;
+            }
+            let (sum, n) = sums.get(&k).copied().unwrap_or((0.0, 0));
+            let sum_m2 = if self.computed { sum } else { sum * factor };
+            // Declared fields are in `unit`; computed areas are in m².
+            let declared_m2 = if self.parent_field.is_some() { value * factor } else { value };
+            let allowed = self.tolerance.allowed(declared_m2);
+            let Some(m) = compare(declared_m2 / factor, sum_m2, self.unit, allowed) else {
+                continue;
+            };
+            let mut f = cx.finding(parent, &[row], describe(&what, &format!("{summed}（{n} 个）"), &m, self.unit));
+            f.expected = Some(m["computed"].clone());
+            f.measured = Some(m);
+            f.related = children.get(&k).map(|kids| Related {
+                layer: child.name.clone(),
+                feature_ids: kids.iter().map(|&r| cx.feature_id(child, r)).collect(),
+            });
+            findings.push(f);
+        }
+        if skipped > 0 {
+            cx.note(format!("{skipped} 个 {} 要素含无法量算的 {} 要素，未比较", parent.name, child.name));
+        }
+        Ok(findings)
+    }
+}

@@ -1,0 +1,238 @@
+//! `crs`: a layer is in an accepted CGCS2000 CRS, agrees with the manifest, and its coordinates
+//! fit that CRS.
+//!
+//! ## Parameters
+//! - `layer`: the layer.
+//! - `accept`: accepted EPSG codes and ranges, e.g. `[4490, "4513-4554"]`; default every
+//!   CGCS2000 CRS: `4490` (geographic) and `4491-4554` (Gauss-Krüger 6° and 3° zones, with and
+//!   without the zone prefix).
+//! - `band_margin`: degrees a feature may reach beyond its zone's band (default 1: a county
+//!   straddling a zone line is delivered in one zone, e.g. 永靖县 reaches 103.65°E in zone 34).
+//! - `lon`, `lat`: China's extent, default `[73, 136]` and `[3, 54]`.
+//!
+//! ## Findings
+//! - `not_cgcs2000`: the layer's CRS (its own, or the manifest's when it declares none) is not
+//!   accepted.
+//! - `declared_mismatch`: the layer file declares another CRS than `package.yaml`.
+//! - Against the manifest CRS, one finding per reason naming every feature concerned:
+//!   `swapped_axes` (northing stored as x), `zone_prefix` (a zone-prefixed easting of another
+//!   zone), `outside_band` (beyond the zone's band by more than the margin), `outside_china`.
+//!
+//! ## Example
+//! ```yaml
+//! - id: ZR-P002
+//!   title: 登记单元图层坐标系错误或坐标与投影带不符
+//!   class: A
+//!   element: 空间参考系
+//!   crs: { layer: ZRZYDJDY }
+//! ```
+//!
+//! Finding: `2 个要素的东坐标带号为 35，与 EPSG:4522（第 34 带）不符`, measured
+//! `{"reason": "zone_prefix", "found": 35, "expected": 34}`.
+
+use std::collections::BTreeMap;
+
+use geo::{BoundingRect, Geometry, Rect};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Check, Context, LintContext, NotRun, Read};
+use crate::geom::crs::Crs;
+use crate::geom::fit::{misfit, Limits, Misfit};
+use crate::report::Finding;
+use crate::rules::{Name, Problem};
+
+/// An EPSG code or an inclusive range written `"4513-4554"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Accept {
+    Code(u32),
+    Range(String),
+}
+
+impl Accept {
+    fn bounds(&self) -> Option<(u32, u32)> {
+        match self {
+            Accept::Code(c) => Some((*c, *c)),
+            Accept::Range(r) => {
+                let (a, b) = r.split_once('-')?;
+                Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+            }
+        }
+    }
+}
+
+fn default_accept() -> Vec<Accept> {
+    vec![Accept::Code(4490), Accept::Range("4491-4554".into())]
+}
+
+fn default_margin() -> f64 {
+    Limits::default().band_margin
+}
+
+fn default_lon() -> [f64; 2] {
+    let (a, b) = Limits::default().lon;
+    [a, b]
+}
+
+fn default_lat() -> [f64; 2] {
+    let (a, b) = Limits::default().lat;
+    [a, b]
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrsCheck {
+    pub layer: Name,
+    #[serde(default = "default_accept")]
+    pub accept: Vec<Accept>,
+    #[serde(default = "default_margin")]
+    pub band_margin: f64,
+    #[serde(default = "default_lon")]
+    pub lon: [f64; 2],
+    #[serde(default = "default_lat")]
+    pub lat: [f64; 2],
+}
+
+impl CrsCheck {
+    fn accepts(&self, epsg: u32) -> bool {
+        self.accept
+            .iter()
+            .filter_map(Accept::bounds)
+            .any(|(lo, hi)| (lo..=hi).contains(&epsg))
+    }
+
+    fn accepted_text(&self) -> String {
+        self.accept
+            .iter()
+            .map(|a| match a {
+                Accept::Code(c) => c.to_string(),
+                Accept::Range(r) => r.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn message(misfit: &Misfit, n: usize, crs: &Crs) -> String {
+        match misfit {
+            Misfit::SwappedAxes => format!("{n} 个要素的坐标轴顺序颠倒（x 存的是北坐标）"),
+            Misfit::ZonePrefix { found, expected } => format!(
+                "{n} 个要素的东坐标带号为 {found}，与 EPSG:{}（第 {expected} 带）不符",
+                crs.epsg()
+            ),
+            Misfit::OutsideBand { lon, west, east } => format!(
+                "{n} 个要素超出投影带经度范围 {west}°–{east}°E 的容许外延（如 {lon:.3}°E）"
+            ),
+            Misfit::OutsideChina { lon, lat } => {
+                format!("{n} 个要素位于中国范围之外（如 {lon:.3}°E, {lat:.3}°N）")
+            }
+        }
+    }
+}
+
+fn envelope(geoms: &[&Geometry<f64>]) -> Option<Geometry<f64>> {
+    let rects: Vec<Rect<f64>> = geoms.iter().filter_map(|g| g.bounding_rect()).collect();
+    let first = *rects.first()?;
+    let r = rects.iter().fold(first, |acc, r| {
+        Rect::new(
+            geo::coord! { x: acc.min().x.min(r.min().x), y: acc.min().y.min(r.min().y) },
+            geo::coord! { x: acc.max().x.max(r.max().x), y: acc.max().y.max(r.max().y) },
+        )
+    });
+    Some(Geometry::Polygon(r.to_polygon()))
+}
+
+impl Check for CrsCheck {
+    fn frame(&self) -> &Name {
+        &self.layer
+    }
+
+    fn reads(&self) -> Vec<Read<'_>> {
+        vec![Read::frame(&self.layer)]
+    }
+
+    fn lint(&self, _cx: &LintContext) -> Vec<Problem> {
+        match self.accept.iter().find(|a| a.bounds().is_none()) {
+            Some(bad) => vec![Problem::new(
+                self.layer.referenced,
+                format!("`accept` holds {bad:?}; write EPSG codes or ranges like \"4513-4554\""),
+            )],
+            None => vec![],
+        }
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
+        let frame = cx.frame(&self.layer.value)?;
+        let column = frame
+            .geometry
+            .as_ref()
+            .ok_or_else(|| NotRun(format!("{} has no geometry", frame.name)))?;
+        let manifest = cx.dataset.manifest.epsg;
+        let mut findings = Vec::new();
+        let declared = column.crs.epsg;
+        let effective = declared.unwrap_or(manifest);
+        if !self.accepts(effective) {
+            let mut f = cx.frame_finding(
+                &frame.name,
+                format!("{} 的坐标系 EPSG:{effective} 不是允许的 CGCS2000 坐标系", frame.name),
+            );
+            f.measured = Some(json!({ "reason": "not_cgcs2000", "epsg": effective }));
+            f.expected = Some(json!({ "accept": self.accepted_text() }));
+            findings.push(f);
+        }
+        if let Some(declared) = declared.filter(|&d| d != manifest) {
+            let mut f = cx.frame_finding(
+                &frame.name,
+                format!(
+                    "{} 文件声明坐标系 EPSG:{declared}，与 package.yaml 的 EPSG:{manifest} 不一致",
+                    frame.name
+                ),
+            );
+            f.measured = Some(json!({ "reason": "declared_mismatch", "epsg": declared }));
+            f.expected = Some(json!({ "epsg": manifest }));
+            findings.push(f);
+        }
+        let Some(crs) = Crs::from_epsg(manifest).filter(|_| self.accepts(manifest)) else {
+            cx.note(format!("成果包坐标系 EPSG:{manifest} 无法核对坐标"));
+            return Ok(findings);
+        };
+        let limits = Limits {
+            band_margin: self.band_margin,
+            lon: (self.lon[0], self.lon[1]),
+            lat: (self.lat[0], self.lat[1]),
+        };
+        // Rows by reason code, each with the first misfit seen, in feature order.
+        let mut by_reason: BTreeMap<&'static str, (Misfit, Vec<usize>)> = BTreeMap::new();
+        for row in cx.rows(frame)? {
+            let Some(bbox) = column.geoms.get(row).and_then(Option::as_ref).and_then(|g| g.bounding_rect()) else {
+                continue;
+            };
+            if let Some(m) = misfit(bbox, &crs, &limits) {
+                by_reason.entry(m.code()).or_insert((m, vec![])).1.push(row);
+            }
+        }
+        let mut misfits: Vec<(Misfit, Vec<usize>)> = by_reason.into_values().collect();
+        misfits.sort_by_key(|(_, rows)| rows[0]);
+        for (m, rows) in misfits {
+            let mut f = cx.finding(frame, &rows, Self::message(&m, rows.len(), &crs));
+            let geoms: Vec<&Geometry<f64>> = rows
+                .iter()
+                .filter_map(|&r| column.geoms.get(r)?.as_ref())
+                .collect();
+            f.geometry = envelope(&geoms);
+            f.measured = Some(match m {
+                Misfit::ZonePrefix { found, expected } => {
+                    json!({ "reason": m.code(), "found": found, "expected": expected })
+                }
+                Misfit::OutsideBand { lon, .. } => json!({ "reason": m.code(), "lon": lon }),
+                Misfit::OutsideChina { lon, lat } => {
+                    json!({ "reason": m.code(), "lon": lon, "lat": lat })
+                }
+                Misfit::SwappedAxes => json!({ "reason": m.code() }),
+            });
+            f.expected = Some(json!({ "epsg": manifest }));
+            findings.push(f);
+        }
+        Ok(findings)
+    }
+}

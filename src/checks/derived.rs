@@ -1,0 +1,91 @@
+//! Per-feature facts that several checks need: the ellipsoidal area, and whether a feature can
+//! be measured at all. Computed once per layer, in parallel, before any rule runs, and shared.
+//!
+//! A feature is skipped by measuring checks when it has no geometry, when its geometry is
+//! invalid (an area of a self-intersecting ring is meaningless), or when its coordinates do not
+//! fit the package CRS (an area from the wrong zone is wrong). `geometry_valid` and `crs` report
+//! those features; the measuring checks say how many they skipped.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use geo::BoundingRect;
+use rayon::prelude::*;
+
+use super::geometry_valid::feature_causes;
+use crate::geom::area::geometry_area;
+use crate::geom::crs::Crs;
+use crate::geom::fit::{misfit, Limits, Misfit};
+use crate::package::{Dataset, Frame};
+use crate::schema::Schema;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Skip {
+    NoGeometry,
+    Invalid,
+    Misfit(Misfit),
+}
+
+impl Skip {
+    pub fn zh(&self) -> &'static str {
+        match self {
+            Skip::NoGeometry => "没有几何",
+            Skip::Invalid => "几何无效",
+            Skip::Misfit(_) => "坐标与坐标系不符",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LayerFacts {
+    /// Ellipsoidal area in m², 0 for skipped features.
+    pub areas: Vec<f64>,
+    pub skip: Vec<Option<Skip>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Derived {
+    /// The package CRS when it is a CGCS2000 CRS nrqc can compute areas in.
+    pub crs: Option<Crs>,
+    pub layers: BTreeMap<String, LayerFacts>,
+}
+
+fn facts(frame: &Frame, crs: &Crs, schema: &Schema) -> Option<LayerFacts> {
+    let column = frame.geometry.as_ref()?;
+    let kind = schema.layers.get(&frame.name).and_then(|d| d.geometry);
+    let limits = Limits::default();
+    let (areas, skip) = (0..frame.len())
+        .into_par_iter()
+        .map(|row| {
+            let Some(g) = column.geoms.get(row).and_then(Option::as_ref) else {
+                return (0.0, Some(Skip::NoGeometry));
+            };
+            if !feature_causes(column, row, kind).is_empty() {
+                return (0.0, Some(Skip::Invalid));
+            }
+            let fit = g.bounding_rect().and_then(|b| misfit(b, crs, &limits));
+            match fit {
+                Some(m) => (0.0, Some(Skip::Misfit(m))),
+                None => (geometry_area(g, crs), None),
+            }
+        })
+        .unzip();
+    Some(LayerFacts { areas, skip })
+}
+
+impl Derived {
+    /// Facts for the named layers (those the rules ask for), each layer's features in parallel.
+    pub fn compute(dataset: &Dataset, layers: &BTreeSet<&str>, schema: &Schema) -> Derived {
+        let crs = Crs::from_epsg(dataset.manifest.epsg);
+        let layers = match &crs {
+            None => BTreeMap::new(),
+            Some(crs) => layers
+                .iter()
+                .filter_map(|name| {
+                    let frame = dataset.frame(name)?;
+                    Some((name.to_string(), facts(frame, crs, schema)?))
+                })
+                .collect(),
+        };
+        Derived { crs, layers }
+    }
+}

@@ -1,0 +1,184 @@
+//! `table_matches_layer`: the values of a statistics table equal sums computed from a layer,
+//! grouped by the table's key and converted between units.
+//!
+//! ## Parameters
+//! - `layer`: the table; `key`: its key column; `total_row`: the key of the total row, which is
+//!   left to `table_totals` (default `合计`).
+//! - `source`: the layer summed; `source_key`: a SQL expression over its fields giving the
+//!   table key of each feature, e.g. `substr(ZRZYDJDYH, 7, 2)` for the unit type.
+//! - `field` (a declared area of the source) or `computed: true` (ellipsoidal areas).
+//! - `columns`: table column → SQL condition selecting the source features it sums, e.g.
+//!   `SLMJ: ZYLX = 'SL'`.
+//! - `unit`: the table's unit (default `m2`); `source_unit`: the declared field's (default `m2`).
+//! - `tolerance`: absolute, in the table's unit; default one unit of the column's last decimal:
+//!   tables balanced by 强制调平 (rounded parts made to add up to the rounded total) move a cell
+//!   by up to one unit from its exact value, not only by half.
+//!
+//! A table row whose key no feature has must be 0; a key the source has and the table lacks is
+//! a finding on the table as a whole.
+//!
+//! ## Example
+//! ```yaml
+//! - id: ZR-T002
+//!   title: 统计表面积与图斑汇总不符
+//!   class: B
+//!   element: 面积精度
+//!   table_matches_layer:
+//!     layer: TJ_ZRZYMJ
+//!     key: DJDYLX
+//!     source: ZRZK
+//!     source_key: substr(ZRZYDJDYH, 7, 2)
+//!     field: MJ
+//!     unit: ha
+//!     columns: { SLMJ: "ZYLX = 'SL'", CYMJ: "ZYLX = 'CY'" }
+//! ```
+//!
+//! ## Finding
+//! `40 行 SLMJ 申报 12.35 公顷，ZRZK.MJ 汇总 12.30 公顷，相差 +0.05 公顷（允许 ±0.01 公顷）`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::{col, Column, Expr};
+use serde::Deserialize;
+
+use super::area_matches::{compare, describe};
+use super::condition;
+use super::sums::{floats, group_sums};
+use super::units::{column_decimals, AreaUnit};
+use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use crate::report::Finding;
+use crate::rules::{Name, Problem};
+
+fn default_total_row() -> String {
+    "合计".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableMatchesLayer {
+    pub layer: Name,
+    pub key: Name,
+    #[serde(default = "default_total_row")]
+    pub total_row: String,
+    pub source: Name,
+    pub source_key: Name,
+    pub field: Option<Name>,
+    #[serde(default)]
+    pub computed: bool,
+    pub columns: BTreeMap<String, Name>,
+    #[serde(default)]
+    pub unit: AreaUnit,
+    #[serde(default)]
+    pub source_unit: AreaUnit,
+    pub tolerance: Option<f64>,
+}
+
+impl Check for TableMatchesLayer {
+    fn frame(&self) -> &Name {
+        &self.layer
+    }
+
+    fn reads(&self) -> Vec<Read<'_>> {
+        let mut reads = vec![Read::field(&self.layer, &self.key), Read::frame(&self.source)];
+        reads.extend(self.field.iter().map(|f| Read::field(&self.source, f)));
+        reads
+    }
+
+    fn measures(&self) -> Vec<&Name> {
+        if self.computed {
+            vec![&self.source]
+        } else {
+            vec![]
+        }
+    }
+
+    fn accepts_where(&self) -> bool {
+        false
+    }
+
+    fn lint(&self, cx: &LintContext) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if self.field.is_some() == self.computed {
+            problems.push(Problem::new(
+                self.source.referenced,
+                "give exactly one of `field` and `computed: true`",
+            ));
+        }
+        problems.extend(cx.check_condition(&self.source, &self.source_key));
+        for condition in self.columns.values() {
+            problems.extend(cx.check_condition(&self.source, condition));
+        }
+        if let Some(def) = cx.schema.frame(&self.layer.value) {
+            for column in self.columns.keys() {
+                if !def.fields.contains_key(column) {
+                    problems.push(Problem::new(
+                        self.layer.referenced,
+                        format!("table `{}` has no column `{column}`", self.layer.value),
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
+        let table = cx.frame(&self.layer.value)?;
+        let source = cx.frame(&self.source.value)?;
+        let compile = |text: &Name| -> Result<Expr, NotRun> {
+            condition::compile(&text.value).map_err(NotRun)
+        };
+        let key_expr = compile(&self.source_key)?;
+        let mut df = source.df.clone();
+        let (rows, value): (Vec<usize>, Expr) = if self.computed {
+            let areas = Column::new("__area".into(), cx.facts(source)?.areas.clone());
+            df.with_column(areas)
+                .map_err(|e| NotRun(format!("cannot attach areas to {}: {e}", source.name)))?;
+            (cx.measurable(source, (0..source.len()).collect())?, col("__area"))
+        } else {
+            let field = self.field.as_ref().map(|f| f.value.as_str()).unwrap_or_default();
+            ((0..source.len()).collect(), col(field))
+        };
+        let source_factor = if self.computed { 1.0 } else { self.source_unit.square_metres() };
+        let keys: Vec<Option<String>> = (0..table.len()).map(|r| text_at(&table.df, &self.key.value, r)).collect();
+        let data_rows: Vec<usize> = (0..table.len())
+            .filter(|&r| keys[r].as_deref() != Some(self.total_row.as_str()))
+            .collect();
+        let table_keys: BTreeSet<&str> = data_rows.iter().filter_map(|&r| keys[r].as_deref()).collect();
+        let mut findings = Vec::new();
+        let mut missing: BTreeSet<String> = BTreeSet::new();
+        for (column, filter) in &self.columns {
+            let mask = condition::evaluate(&compile(filter)?, &df).map_err(NotRun)?;
+            let selected: Vec<usize> = rows.iter().copied().filter(|&r| mask[r] == Some(true)).collect();
+            let sums = group_sums(&df, key_expr.clone(), value.clone(), &selected)?;
+            missing.extend(sums.keys().filter(|k| !table_keys.contains(k.as_str())).cloned());
+            let declared = floats(&table.df, column)?;
+            let decimals = column_decimals(table, column, &declared);
+            let allowed = self.tolerance.unwrap_or(10f64.powi(-(decimals as i32))) * self.unit.square_metres();
+            for &row in &data_rows {
+                let (Some(key), Some(value)) = (&keys[row], declared[row]) else {
+                    continue;
+                };
+                let (sum, n) = sums.get(key).copied().unwrap_or((0.0, 0));
+                let Some(m) = compare(value, sum * source_factor, self.unit, allowed) else {
+                    continue;
+                };
+                let what = format!("{key} 行 {column}");
+                let summed = format!("{} 汇总（{n} 个）", source.name);
+                let mut f = cx.finding(table, &[row], describe(&what, &summed, &m, self.unit));
+                f.expected = Some(m["computed"].clone());
+                f.measured = Some(m);
+                findings.push(f);
+            }
+        }
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.into_iter().collect();
+            let mut f = cx.frame_finding(
+                &table.name,
+                format!("{} 缺少 {} 中存在的行：{}", table.name, source.name, list.join("、")),
+            );
+            f.measured = Some(serde_json::json!({ "missing_rows": list }));
+            findings.push(f);
+        }
+        Ok(findings)
+    }
+}

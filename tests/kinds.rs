@@ -1,0 +1,234 @@
+//! Check kinds on small hand-made packages, for semantics the fixtures do not reach.
+
+use std::path::Path;
+
+use nrqc::report::Report;
+use nrqc::rules::{DefectClass, RuleSet, RuleSources};
+
+/// A package of the given files under a temporary directory, in `crs`.
+fn package(crs: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = format!("xzqdm: \"622923\"\nxzqmc: 永靖县\nlevel: county\ncrs: {crs}\n");
+    std::fs::write(dir.path().join("package.yaml"), manifest).unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// A rule set of only `schema` and `rules`, replacing the built-in one.
+fn rules(schema: &str, rules: &str) -> (tempfile::TempDir, RuleSet) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schema.yaml"), schema).unwrap();
+    std::fs::write(dir.path().join("rules.yaml"), rules).unwrap();
+    let set = RuleSet::load(&RuleSources {
+        builtin: false,
+        dirs: vec![dir.path().to_owned()],
+    })
+    .unwrap_or_else(|e| panic!("{:?}", miette::Report::new(e)));
+    (dir, set)
+}
+
+fn run(pkg: &Path, rules: &RuleSet) -> Report {
+    nrqc::inspect(pkg, rules, DefectClass::B).unwrap()
+}
+
+fn messages(report: &Report) -> Vec<String> {
+    report.findings.iter().map(|f| f.message.clone()).collect()
+}
+
+const TABLE_SCHEMA: &str = "schema:
+  version: 1
+  tables:
+    TJ:
+      key: K
+      fields:
+        K: { type: string }
+        A: { type: number }
+        B: { type: number }
+        C: { type: number }
+        AB: { type: number }
+        HJ: { type: number }
+        ZB: { type: number }
+";
+
+const TABLE_RULE: &str = "rules:
+  - id: T-1
+    title: 汇总表
+    class: B
+    element: 逻辑一致性
+    table_totals:
+      layer: TJ
+      key: K
+      columns: [AB, C]
+      total: HJ
+      subtotals: [{ total: AB, parts: [A, B] }]
+      row_subtotals: [{ row: 小计, parts: ['1', '2'] }]
+      percent: [{ column: ZB, of: HJ }]
+";
+
+#[test]
+fn table_totals_checks_nested_subtotals_rows_and_percentages() {
+    let good = "K,A,B,AB,C,HJ,ZB
+1,1.00,2.00,3.00,1.00,4.00,40.00
+2,1.00,1.00,2.00,1.00,3.00,30.00
+小计,2.00,3.00,5.00,2.00,7.00,70.00
+3,1.00,1.00,2.00,1.00,3.00,30.00
+合计,3.00,4.00,7.00,3.00,10.00,100.00
+";
+    let (_r, set) = rules(TABLE_SCHEMA, TABLE_RULE);
+    let pkg = package("EPSG:4522", &[("tables/TJ.csv", good)]);
+    let report = run(pkg.path(), &set);
+    assert!(report.findings.is_empty(), "{:?}", messages(&report));
+
+    // Row 2's B is off: its AB subtotal, the 小计 row's B and the 合计 row's B disagree; ZB of
+    // row 1 is off by more than the rounding of two decimals.
+    let bad = good
+        .replace("2,1.00,1.00,2.00", "2,1.00,1.50,2.00")
+        .replace(
+            "1,1.00,2.00,3.00,1.00,4.00,40.00",
+            "1,1.00,2.00,3.00,1.00,4.00,40.50",
+        );
+    let pkg = package("EPSG:4522", &[("tables/TJ.csv", &bad)]);
+    let report = run(pkg.path(), &set);
+    let labels: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f.feature_ids[0].fid,
+                f.message.split('：').next().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            "1:2 行 AB 与各列之和不符",
+            "4:合计 行 B 与各行之和不符",
+            "2:小计 行 B 与各行之和不符",
+            "0:1 行 ZB 与 HJ 占比不符",
+        ]
+    );
+}
+
+#[test]
+fn table_tolerance_follows_the_written_decimals() {
+    // One decimal: three parts may drift by 3 × 0.05 = 0.15.
+    let table = "K,A,B,AB,C,HJ,ZB\n1,0.3,0.3,0.6,0.3,1.0,100.0\n合计,0.3,0.3,0.6,0.3,1.0,100.0\n";
+    let rule = "rules:
+  - id: T-1
+    title: 汇总表
+    class: B
+    element: 逻辑一致性
+    table_totals: { layer: TJ, key: K, columns: [A, B, C], total: HJ }
+";
+    let (_r, set) = rules(TABLE_SCHEMA, rule);
+    let pkg = package("EPSG:4522", &[("tables/TJ.csv", table)]);
+    let report = run(pkg.path(), &set);
+    assert!(report.findings.is_empty(), "{:?}", messages(&report));
+    let pkg = package(
+        "EPSG:4522",
+        &[(
+            "tables/TJ.csv",
+            &table.replace("1,0.3,0.3,0.6,0.3,1.0", "1,0.3,0.3,0.6,0.3,1.2"),
+        )],
+    );
+    let report = run(pkg.path(), &set);
+    assert_eq!(report.findings.len(), 2, "{:?}", messages(&report));
+}
+
+const LAYER_SCHEMA: &str = "schema:
+  version: 1
+  layers:
+    L:
+      geometry: polygon
+      key: ID
+      fields:
+        ID: { type: string }
+        MU: { type: number }
+";
+
+/// A 100 m × 150 m parcel in zone 34 near 永靖县, as GeoJSON with its legacy `crs` member.
+fn parcel_layer(mu: f64, crs: &str) -> String {
+    let (x, y) = (34_610_000.0, 3_985_000.0);
+    format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"{crs}"}}}},"features":[{{"type":"Feature","properties":{{"ID":"P1","MU":{mu}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]]}}}}]}}"#,
+        x1 = x + 100.0,
+        y1 = y + 150.0
+    )
+}
+
+#[test]
+fn area_matches_converts_units() {
+    let rule = "rules:
+  - id: A-1
+    title: 面积（亩）
+    class: B
+    element: 面积精度
+    area_matches: { layer: L, field: MU, unit: mu, tolerance: { m2: 0.01 } }
+";
+    let (_r, set) = rules(LAYER_SCHEMA, rule);
+    let crs = nrqc::geom::crs::Crs::from_epsg(4522).unwrap();
+    let square = geo::Geometry::Polygon(
+        geo::Rect::new(
+            geo::coord! { x: 34_610_000.0, y: 3_985_000.0 },
+            geo::coord! { x: 34_610_100.0, y: 3_985_150.0 },
+        )
+        .to_polygon(),
+    );
+    let m2 = nrqc::geom::area::geometry_area(&square, &crs);
+    // A plane rectangle of 15 000 m² is a little smaller on the ellipsoid, 99 km from the
+    // central meridian where the scale factor exceeds 1.
+    assert!((m2 - 15_000.0).abs() < 5.0 && m2 < 15_000.0, "{m2}");
+    let mu = (m2 / (2000.0 / 3.0) * 1e6).round() / 1e6;
+    let pkg = package(
+        "EPSG:4522",
+        &[("vector/L.geojson", &parcel_layer(mu, "EPSG:4522"))],
+    );
+    assert!(run(pkg.path(), &set).findings.is_empty());
+    let pkg = package(
+        "EPSG:4522",
+        &[("vector/L.geojson", &parcel_layer(mu + 1.0, "EPSG:4522"))],
+    );
+    let report = run(pkg.path(), &set);
+    assert_eq!(report.findings.len(), 1);
+    let m = report.findings[0].measured.as_ref().unwrap();
+    assert_eq!(m["unit"], "mu");
+    assert!(
+        (m["difference"].as_f64().unwrap() - 1.0).abs() < 1e-5,
+        "{m}"
+    );
+}
+
+#[test]
+fn crs_rule_reports_an_unaccepted_crs_and_skips_area_checks() {
+    let rule = "rules:
+  - id: P-1
+    title: 坐标系
+    class: A
+    element: 空间参考系
+    crs: { layer: L }
+  - id: A-1
+    title: 面积（亩）
+    class: B
+    element: 面积精度
+    area_matches: { layer: L, field: MU, unit: mu }
+";
+    let (_r, set) = rules(LAYER_SCHEMA, rule);
+    let pkg = package(
+        "EPSG:32648",
+        &[("vector/L.geojson", &parcel_layer(22.5, "EPSG:32648"))],
+    );
+    let report = run(pkg.path(), &set);
+    assert_eq!(
+        messages(&report),
+        vec!["L 的坐标系 EPSG:32648 不是允许的 CGCS2000 坐标系"]
+    );
+    let area = report.rules.iter().find(|r| r.id == "A-1").unwrap();
+    assert_eq!(area.status, nrqc::report::Status::NotRun);
+    assert_eq!(report.outcome, nrqc::report::Outcome::Fail);
+}

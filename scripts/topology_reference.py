@@ -23,10 +23,12 @@ Everything is deterministic (a seeded random.Random, whose sequence Python keeps
 running the script again rewrites the same files.
 
 `--bench N PATH` instead writes a clean coverage of about N parcels with ~100 injected
-overlaps as WKT lines to PATH and prints how long shapely takes to find its overlaps.
+overlaps as WKT lines to PATH, prints how long shapely takes to find its overlaps and writes
+them to PATH.overlaps.json.
 """
 
 import json
+import math
 import random
 import sys
 import time
@@ -82,14 +84,14 @@ def grid(nx, ny, size, seed, x0=500000.0, y0=3800000.0):
 
 
 def test_coverage():
-    nx, ny, size = 8, 8, 100.0
+    nx, ny, size = 12, 12, 100.0
     cells, outline = grid(nx, ny, size, seed=20261128)
     unit = Polygon(outline)
     ring = {key: list(pts) for key, pts in cells.items()}
 
     # Intrusion without crossing edges: a vertex added to (2,2)'s right edge, inside (3,2).
-    a, b = ring[2, 2][2], ring[2, 2][3]
-    ring[2, 2].insert(3, ((a[0] + b[0]) / 2 + 6.0, (a[1] + b[1]) / 2))
+    m = lerp(ring[2, 2][2], ring[2, 2][3], 0.5)
+    ring[2, 2].insert(3, (m[0] + 6.0, m[1]))
     # Gap: a notch, the bottom midpoint of (5,5) pulled up into the parcel.
     m = ring[5, 5][1]
     ring[5, 5][1] = (m[0], m[1] + 5.0)
@@ -99,10 +101,12 @@ def test_coverage():
     # Overhangs: outer midpoints of (4,0) and (7,3) pushed out of the unit.
     m = ring[4, 0][1]
     ring[4, 0][1] = (m[0], m[1] - 7.0)
-    ring[7, 3].insert(3, (ring[7, 3][2][0] + 4.0, (ring[7, 3][2][1] + ring[7, 3][3][1]) / 2))
+    east = ring[nx - 1, 3]
+    m = lerp(east[2], east[3], 0.5)
+    east.insert(3, (m[0] + 4.0, m[1]))
     # A notch at the unit's boundary: a gap only within the unit.
-    m = ring[1, 7][4]
-    ring[1, 7][4] = (m[0], m[1] - 6.0)
+    m = ring[1, ny - 1][4]
+    ring[1, ny - 1][4] = (m[0], m[1] - 6.0)
 
     polys = [Polygon(ring[key]) for key in sorted(ring) if key != (5, 2)]  # (5,2) missing
     hole = cells[5, 2]
@@ -193,7 +197,14 @@ def write_test_files():
         Polygon(square(*centre(list(polys[9].exterior.coords)[:-1]), 150.0)),
         Polygon(square(500650.0, 3800420.0, 90.0)),
         Polygon(square(499000.0, 3799000.0, 50.0)),  # far from everything
+        # Many edges: a 100-gon over several parcels, and the unit's surroundings (the unit
+        # as the hole of a frame), which share the unit's boundary edges with the parcels.
+        Polygon([(500700.0 + 140.0 * math.cos(t), 3800700.0 + 140.0 * math.sin(t))
+                 for t in (2 * math.pi * k / 100 for k in range(100))]),
+        Polygon(square(*unit.centroid.coords[0], 2000.0), [unit.exterior.coords]),
     ]
+    for z in zones:
+        assert z.is_valid, z.wkt
     data = {
         "generator": "scripts/topology_reference.py",
         "geos": ".".join(map(str, shapely.geos_version)),
@@ -229,6 +240,7 @@ def bench(n, path):
     start = time.perf_counter()
     found = geos_overlaps(polys)
     took = time.perf_counter() - start
+    Path(path + ".overlaps.json").write_text(json.dumps(found))
     print(f"shapely {shapely.__version__} / GEOS {shapely.geos_version}: {len(polys)} polygons, "
           f"{len(found)} overlapping pairs, {took:.2f} s")
 

@@ -162,11 +162,7 @@ impl Check for CrsCheck {
     }
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
-        let frame = cx.frame(&self.layer.value)?;
-        let column = frame
-            .geometry
-            .as_ref()
-            .ok_or_else(|| NotRun(format!("{} has no geometry", frame.name)))?;
+        let (frame, column) = cx.layer(&self.layer.value)?;
         let manifest = cx.dataset.manifest.epsg;
         let mut findings = Vec::new();
         let declared = column.crs.epsg;

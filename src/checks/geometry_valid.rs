@@ -133,11 +133,7 @@ impl Check for GeometryValid {
     }
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
-        let frame = cx.frame(&self.layer.value)?;
-        let column = frame
-            .geometry
-            .as_ref()
-            .ok_or_else(|| NotRun(format!("{} has no geometry", frame.name)))?;
+        let (frame, column) = cx.layer(&self.layer.value)?;
         let kind = cx
             .rules
             .schema

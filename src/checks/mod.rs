@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use polars::prelude::{AnyValue, DataFrame};
 use serde::{Deserialize, Deserializer};
 
-use crate::package::{Dataset, Frame};
+use crate::package::{Dataset, Frame, GeometryColumn};
 use crate::report::{FeatureId, Finding};
 use crate::rules::{suggest, CodeList, Name, Problem, Rule, RuleSet};
 use crate::schema::{FrameDef, Schema};
@@ -281,6 +281,16 @@ impl<'a> Context<'a> {
         self.dataset
             .frame(name)
             .ok_or_else(|| NotRun(format!("{name} is not in the package")))
+    }
+
+    /// A layer and its geometries; a table has none to check.
+    pub fn layer(&self, name: &str) -> Result<(&'a Frame, &'a GeometryColumn), NotRun> {
+        let frame = self.frame(name)?;
+        let column = frame
+            .geometry
+            .as_ref()
+            .ok_or_else(|| NotRun(format!("{name} 是无几何的表")))?;
+        Ok((frame, column))
     }
 
     /// Row indices of `frame` that the rule applies to: all of them, or those where the rule's

@@ -5,4 +5,5 @@ pub mod area;
 pub mod crs;
 pub mod fit;
 pub mod gk;
+pub mod topology;
 pub mod validity;

@@ -4,27 +4,30 @@
 //! Answers agree with GEOS (shapely) on the reference coverages in `tests/data/topology`, written
 //! by `scripts/topology_reference.py`; see `tests/topology.rs`.
 //!
-//! Exact overlay is geo's `BooleanOps` (i_overlay), which rounds coordinates to a 30-bit grid over
-//! the operands' extent. Every output vertex within a few grid steps of an input vertex is put
-//! back on that vertex ([`snap_back`]), so a result bounded by input vertices only (a hole, a
-//! gap, an overhang cut along shared vertices) has exactly the input's coordinates and area;
-//! only vertices made by crossing edges keep the grid's rounding. A gap or overlap narrower than
-//! about 2⁻²⁵ of the operands' extent may be lost to that rounding.
+//! Most candidate pairs in a clean coverage are neighbours that share edges vertex for vertex.
+//! Their relation is decided from the edges alone, with exact orientation predicates (see
+//! `interiors_may_meet` and `covered_by`); overlay runs only where edges cross, partly overlap
+//! or end on one another, or where one polygon may hold part of the other.
+//!
+//! Overlay is geo's `BooleanOps` (i_overlay), which rounds coordinates to a 30-bit grid over the
+//! operands' extent. Every output vertex within a few grid steps of an input vertex is put back
+//! on that vertex, and one near a crossing of two input edges on that crossing as computed from
+//! the edges, so results have the input's coordinates and, to rounding, the areas GEOS gives. A
+//! gap or overlap narrower than about 2⁻²⁵ of the operands' extent may be lost to the grid.
 //!
 //! Inputs are assumed valid (see [`super::validity`]); an invalid polygon gives an answer, but
 //! not a meaningful one.
 
-use std::collections::HashSet;
-
-use geo::coordinate_position::CoordPos;
 use geo::kernels::{Kernel, Orientation, RobustKernel};
+use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::orient::{Direction, Orient};
+use geo::winding_order::{Winding, WindingOrder};
 use geo::{
-    unary_union, Area, BooleanOps, BoundingRect, Coord, CoordinatePosition, Euclidean,
-    Length, LineString, MultiPolygon, Polygon, Rect,
+    unary_union, Area, BooleanOps, BoundingRect, Coord, Euclidean, Length, Line, LineString,
+    MultiPolygon, Point, Polygon, Rect,
 };
 use rayon::prelude::*;
-use rstar::primitives::GeomWithData;
+use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{Envelope, RTree, AABB};
 
 /// Two polygons whose interiors intersect.
@@ -85,14 +88,22 @@ pub fn overlaps(polys: &[Polygon<f64>], min_area: f64) -> Vec<Overlap> {
         .par_iter()
         .enumerate()
         .flat_map_iter(|(a, ea)| {
-            let candidates = ea.bbox.map(|bbox| tree.locate_in_envelope_intersecting(&bbox));
+            let candidates = ea
+                .bbox
+                .map(|bbox| tree.locate_in_envelope_intersecting(&bbox));
             candidates
                 .into_iter()
                 .flatten()
                 .filter(move |c| c.data > a)
                 .filter_map(move |c| {
-                    overlap(&polys[a], ea, &polys[c.data], &edges[c.data], min_area)
-                        .map(|(geometry, area)| Overlap { a, b: c.data, area, geometry })
+                    overlap(&polys[a], ea, &polys[c.data], &edges[c.data], min_area).map(
+                        |(geometry, area)| Overlap {
+                            a,
+                            b: c.data,
+                            area,
+                            geometry,
+                        },
+                    )
                 })
         })
         .collect();
@@ -111,10 +122,17 @@ pub fn overlaps_between(a: &[Polygon<f64>], b: &[Polygon<f64>], min_area: f64) -
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, ea)| {
-            let candidates = ea.bbox.map(|bbox| tree.locate_in_envelope_intersecting(&bbox));
+            let candidates = ea
+                .bbox
+                .map(|bbox| tree.locate_in_envelope_intersecting(&bbox));
             candidates.into_iter().flatten().filter_map(move |c| {
                 overlap(&a[i], ea, &b[c.data], &edges_b[c.data], min_area).map(
-                    |(geometry, area)| Overlap { a: i, b: c.data, area, geometry },
+                    |(geometry, area)| Overlap {
+                        a: i,
+                        b: c.data,
+                        area,
+                        geometry,
+                    },
                 )
             })
         })
@@ -148,25 +166,46 @@ pub fn tiles(parts: &[Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -
     let sources: Vec<&Polygon<f64>> = parts.iter().chain(whole).collect();
     let mut gaps = gap_list(snap_back(whole.difference(&covered), &sources));
     gaps.retain(|g| g.area > min_area);
+    let whole_edges = Edges::of_all(&whole.0);
     let mut overhangs: Vec<Overhang> = parts
         .par_iter()
         .enumerate()
         .filter_map(|(part, p)| {
-            outside(p, whole)
+            outside_of(p, &Edges::new(p), whole, &whole_edges)
                 .filter(|(_, area)| *area > min_area)
-                .map(|(geometry, area)| Overhang { part, geometry, area })
+                .map(|(geometry, area)| Overhang {
+                    part,
+                    geometry,
+                    area,
+                })
         })
         .collect();
     overhangs.sort_unstable_by_key(|o| o.part);
-    Tiling { gaps, overhangs, overlaps: overlaps(parts, min_area) }
+    Tiling {
+        gaps,
+        overhangs,
+        overlaps: overlaps(parts, min_area),
+    }
 }
 
 /// The part of `a` outside `b_union`, with its area, or `None` when `a` lies within it.
 pub fn outside(a: &Polygon<f64>, b_union: &MultiPolygon<f64>) -> Option<(MultiPolygon<f64>, f64)> {
-    let rest = match (a.bounding_rect(), b_union.bounding_rect()) {
-        (Some(ra), Some(rb)) if boxes_share_area(&ra, &rb) => {
-            let sources: Vec<&Polygon<f64>> = std::iter::once(a).chain(b_union).collect();
-            snap_back(a.difference(b_union), &sources)
+    outside_of(a, &Edges::new(a), b_union, &Edges::of_all(&b_union.0))
+}
+
+fn outside_of(
+    a: &Polygon<f64>,
+    ea: &Edges,
+    b: &MultiPolygon<f64>,
+    eb: &Edges,
+) -> Option<(MultiPolygon<f64>, f64)> {
+    let rest = match (ea.bbox, eb.bbox) {
+        (Some(ba), Some(bb)) if ba.intersection_area(&bb) > 0.0 => {
+            if covered_by(ea, eb) {
+                return None;
+            }
+            let sources: Vec<&Polygon<f64>> = std::iter::once(a).chain(b).collect();
+            snap_back(a.difference(b), &sources)
         }
         _ => MultiPolygon::new(vec![a.clone()]),
     };
@@ -174,11 +213,14 @@ pub fn outside(a: &Polygon<f64>, b_union: &MultiPolygon<f64>) -> Option<(MultiPo
     (area > 0.0).then_some((rest, area))
 }
 
-/// A polygon's edges, each with the side its interior lies on, and its bounding box.
+/// A polygon's (or a multipolygon's) edges, each with the side its interior lies on, and its
+/// bounding box.
 struct Edges {
     edges: Vec<Edge>,
     /// Ring `i` is `edges[rings[i].clone()]`, in ring order.
     rings: Vec<std::ops::Range<usize>>,
+    /// Every vertex, as [`key`]s, sorted.
+    vertices: Vec<(u64, u64)>,
     bbox: Option<AABB<[f64; 2]>>,
 }
 
@@ -186,37 +228,58 @@ struct Edges {
 struct Edge {
     from: Coord<f64>,
     to: Coord<f64>,
+    /// Bounding box corners, kept because box tests are most of the work.
+    lo: Coord<f64>,
+    hi: Coord<f64>,
     interior_left: bool,
 }
 
 impl Edges {
     fn new(p: &Polygon<f64>) -> Self {
+        Self::of_all(std::slice::from_ref(p))
+    }
+
+    fn of_all(polys: &[Polygon<f64>]) -> Self {
         let mut edges = Vec::new();
         let mut rings = Vec::new();
-        let ring_list = std::iter::once((p.exterior(), true))
-            .chain(p.interiors().iter().map(|r| (r, false)));
+        let ring_list = polys.iter().flat_map(|p| {
+            std::iter::once((p.exterior(), true)).chain(p.interiors().iter().map(|r| (r, false)))
+        });
         for (ring, shell) in ring_list {
             let start = edges.len();
-            let ccw = signed_ring_area(ring) > 0.0;
-            edges.extend(
-                ring.lines()
-                    .filter(|l| l.start != l.end)
-                    .map(|l| Edge { from: l.start, to: l.end, interior_left: ccw == shell }),
-            );
+            let ccw = ring.winding_order() == Some(WindingOrder::CounterClockwise);
+            edges.extend(ring.lines().filter(|l| l.start != l.end).map(|l| Edge {
+                from: l.start,
+                to: l.end,
+                lo: Coord {
+                    x: l.start.x.min(l.end.x),
+                    y: l.start.y.min(l.end.y),
+                },
+                hi: Coord {
+                    x: l.start.x.max(l.end.x),
+                    y: l.start.y.max(l.end.y),
+                },
+                interior_left: ccw == shell,
+            }));
             rings.push(start..edges.len());
         }
-        let bbox = p
-            .bounding_rect()
-            .map(|r| AABB::from_corners(r.min().into(), r.max().into()));
-        Edges { edges, rings, bbox }
+        let mut vertices: Vec<(u64, u64)> = edges.iter().map(|e| key(e.from)).collect();
+        vertices.sort_unstable();
+        vertices.dedup();
+        let bbox = edges
+            .iter()
+            .map(|e| AABB::from_corners(e.lo.into(), e.hi.into()))
+            .reduce(|a, b| a.merged(&b));
+        Edges {
+            edges,
+            rings,
+            vertices,
+            bbox,
+        }
     }
 }
 
-fn signed_ring_area(ring: &LineString<f64>) -> f64 {
-    ring.lines().map(|l| l.start.x * l.end.y - l.end.x * l.start.y).sum::<f64>() / 2.0
-}
-
-type BoxTree = RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>>;
+type BoxTree = RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>;
 
 fn box_tree(edges: &[Edges]) -> BoxTree {
     RTree::bulk_load(
@@ -236,7 +299,7 @@ fn overlap(
     eb: &Edges,
     min_area: f64,
 ) -> Option<(MultiPolygon<f64>, f64)> {
-    if !interiors_may_meet(a, ea, b, eb) {
+    if !interiors_may_meet(ea, eb) {
         return None;
     }
     let geometry = snap_back(a.intersection(b), &[a, b]);
@@ -257,104 +320,230 @@ enum Meeting {
 
 /// False only when the interiors of `a` and `b` certainly do not meet, which is decided without
 /// overlay for the common case of a clean coverage: boundaries that meet only in shared
-/// vertices and identical edges, with the interiors on opposite sides of every shared edge.
+/// vertices and identical edges ([`clean_meeting`]), with the interiors on opposite sides of
+/// every shared edge.
 ///
 /// If the boundaries meet only so, each stretch of one boundary between vertices of the other
 /// lies wholly inside or wholly outside the other polygon, so one point of it decides; and were
 /// the interiors to meet, the boundary of their intersection would have to run along such a
 /// stretch inside the other polygon, or along a shared edge with both interiors on one side.
-fn interiors_may_meet(a: &Polygon<f64>, ea: &Edges, b: &Polygon<f64>, eb: &Edges) -> bool {
+fn interiors_may_meet(ea: &Edges, eb: &Edges) -> bool {
     let (Some(ba), Some(bb)) = (ea.bbox, eb.bbox) else {
         return false;
     };
     if ba.intersection_area(&bb) <= 0.0 {
         return false;
     }
-    // Edges meet only inside both boxes.
-    let common = common_box(&ba, &bb);
-    let near = |edges: &[Edge]| -> Vec<usize> {
-        (0..edges.len()).filter(|&i| edge_box(&edges[i]).intersects(&common)).collect()
+    match clean_meeting(ea, eb) {
+        None => true,
+        Some(m) => {
+            m.same_side
+                || stretches(ea, &m.shared_a, eb).any(|e| midpoint_inside(e, eb))
+                || stretches(eb, &m.shared_b, ea).any(|e| midpoint_inside(e, ea))
+        }
+    }
+}
+
+/// True only when `a` certainly lies within `b`, decided without overlay as in
+/// [`interiors_may_meet`]: every stretch of `a`'s boundary lies inside `b` or along a shared edge
+/// with both interiors on one side, and no stretch of `b`'s boundary enters `a`, so `b`'s
+/// boundary does not cut `a`'s (connected) interior and `a`'s boundary runs inside `b`.
+fn covered_by(ea: &Edges, eb: &Edges) -> bool {
+    match clean_meeting(ea, eb) {
+        None => false,
+        Some(m) => {
+            !m.opposite_side
+                && stretches(ea, &m.shared_a, eb).all(|e| midpoint_inside(e, eb))
+                && !stretches(eb, &m.shared_b, ea).any(|e| midpoint_inside(e, ea))
+        }
+    }
+}
+
+/// How two boundaries meet when they meet only in common vertices and identical edges.
+struct CleanMeeting {
+    shared_a: EdgeSet,
+    shared_b: EdgeSet,
+    /// Some shared edge has both interiors on one side of it.
+    same_side: bool,
+    /// Some shared edge has the interiors on either side of it.
+    opposite_side: bool,
+}
+
+/// `None` when edges of `a` and `b` cross, overlap in part, or one's vertex lies inside the
+/// other's edge.
+fn clean_meeting(ea: &Edges, eb: &Edges) -> Option<CleanMeeting> {
+    let (ba, bb) = (ea.bbox?, eb.bbox?);
+    let mut m = CleanMeeting {
+        shared_a: EdgeSet::new(ea.edges.len()),
+        shared_b: EdgeSet::new(eb.edges.len()),
+        same_side: false,
+        opposite_side: false,
     };
-    let (near_a, near_b) = (near(&ea.edges), near(&eb.edges));
-    let mut shared_a = vec![false; ea.edges.len()];
-    let mut shared_b = vec![false; eb.edges.len()];
     let mut meet = |i: usize, j: usize| -> bool {
         let (x, y) = (&ea.edges[i], &eb.edges[j]);
         match meeting(x, y) {
             Meeting::Apart | Meeting::AtVertex => true,
             Meeting::Other => false,
             Meeting::Shared => {
-                let same_direction = x.from == y.from;
-                if (x.interior_left == y.interior_left) == same_direction {
-                    return false;
+                m.shared_a.insert(i);
+                m.shared_b.insert(j);
+                if (x.interior_left == y.interior_left) == (x.from == y.from) {
+                    m.same_side = true;
+                } else {
+                    m.opposite_side = true;
                 }
-                shared_a[i] = true;
-                shared_b[j] = true;
                 true
             }
         }
     };
-    // A few hundred edge pairs are cheaper to try all than to index.
-    if near_a.len() * near_b.len() <= 256 {
-        for &i in &near_a {
-            for &j in &near_b {
+    // Edges meet only inside both boxes.
+    let common = common_box(&ba, &bb);
+    let near = |edges| edges_in(edges, &common);
+    if eb.edges.len() <= 64 {
+        let near_b = near(&eb.edges).fold(0u64, |m, j| m | 1 << j);
+        for i in near(&ea.edges) {
+            let mut rest = near_b;
+            while rest != 0 {
+                let j = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
                 if !meet(i, j) {
-                    return true;
+                    return None;
                 }
             }
         }
     } else {
-        let tree: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>> =
-            RTree::bulk_load(
-                near_b
-                    .iter()
-                    .map(|&j| GeomWithData::new(edge_box(&eb.edges[j]).into(), j))
-                    .collect(),
-            );
-        for &i in &near_a {
+        let tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
+            near(&eb.edges)
+                .map(|j| GeomWithData::new(edge_box(&eb.edges[j]).into(), j))
+                .collect(),
+        );
+        for i in near(&ea.edges) {
             for c in tree.locate_in_envelope_intersecting(&edge_box(&ea.edges[i])) {
                 if !meet(i, c.data) {
-                    return true;
+                    return None;
                 }
             }
         }
     }
-    stretch_inside(ea, &shared_a, eb, b) || stretch_inside(eb, &shared_b, ea, a)
+    m.shared_a = m.shared_a.sorted();
+    m.shared_b = m.shared_b.sorted();
+    Some(m)
 }
 
-/// Whether some stretch of `x`'s boundary between vertices of `y`, other than a shared edge,
-/// lies inside `y`. Only valid once the boundaries are known to meet only at vertices and in
-/// shared edges.
-fn stretch_inside(x: &Edges, shared: &[bool], y: &Edges, y_poly: &Polygon<f64>) -> bool {
-    let Some(ybox) = y.bbox else { return false };
-    let y_vertices: HashSet<(u64, u64)> = y.edges.iter().map(|e| key(e.from)).collect();
-    let inside = |e: &Edge| {
-        let mid = Coord { x: (e.from.x + e.to.x) / 2.0, y: (e.from.y + e.to.y) / 2.0 };
-        ybox.contains_point(&[mid.x, mid.y])
-            && y_poly.coordinate_position(&mid) == CoordPos::Inside
-    };
-    x.rings.iter().any(|ring| {
-        let edges = &x.edges[ring.clone()];
-        let shared = &shared[ring.clone()];
-        // Start each stretch at an edge leaving a vertex of `y`; a ring without one is a
-        // single stretch.
-        let starts: Vec<usize> = (0..edges.len())
-            .filter(|&i| y_vertices.contains(&key(edges[i].from)))
-            .collect();
-        if starts.is_empty() {
-            return edges.first().is_some_and(inside);
-        }
-        starts.iter().any(|&s| !shared[s] && inside(&edges[s]))
+fn edges_in<'a>(edges: &'a [Edge], area: &'a AABB<[f64; 2]>) -> impl Iterator<Item = usize> + 'a {
+    (0..edges.len()).filter(|&i| {
+        let e = &edges[i];
+        boxes_meet(e.lo, e.hi, area.lower().into(), area.upper().into())
     })
 }
 
-/// Coordinates as hashable bits, with -0.0 and 0.0 alike.
+/// A set of edge indices: a bit mask for the small polygons that make up most pairs, so that
+/// testing them allocates nothing.
+enum EdgeSet {
+    Bits(u64),
+    List(Vec<usize>),
+}
+
+impl EdgeSet {
+    fn new(edges: usize) -> Self {
+        if edges <= 64 {
+            EdgeSet::Bits(0)
+        } else {
+            EdgeSet::List(Vec::new())
+        }
+    }
+
+    fn insert(&mut self, i: usize) {
+        match self {
+            EdgeSet::Bits(bits) => *bits |= 1 << i,
+            EdgeSet::List(list) => list.push(i),
+        }
+    }
+
+    fn sorted(mut self) -> Self {
+        if let EdgeSet::List(list) = &mut self {
+            list.sort_unstable();
+        }
+        self
+    }
+
+    /// Only on a [`EdgeSet::sorted`] set.
+    fn contains(&self, i: usize) -> bool {
+        match self {
+            EdgeSet::Bits(bits) => bits >> i & 1 == 1,
+            EdgeSet::List(list) => list.binary_search(&i).is_ok(),
+        }
+    }
+}
+
+/// One edge of each stretch of `x`'s boundary between vertices of `y`, leaving out shared
+/// edges. Once the boundaries are known to meet cleanly ([`clean_meeting`]), each stretch lies
+/// wholly inside or wholly outside `y`.
+fn stretches<'a>(
+    x: &'a Edges,
+    shared: &'a EdgeSet,
+    y: &'a Edges,
+) -> impl Iterator<Item = &'a Edge> {
+    let at_y = move |i: &usize| y.vertices.binary_search(&key(x.edges[*i].from)).is_ok();
+    x.rings
+        .iter()
+        .flat_map(move |ring| {
+            // A ring that never passes a vertex of `y` is a single stretch.
+            let whole_ring =
+                (!ring.is_empty() && !ring.clone().any(|i| at_y(&i))).then_some(ring.start);
+            ring.clone()
+                .filter(move |i| at_y(i) && !shared.contains(*i))
+                .chain(whole_ring)
+        })
+        .map(|i| &x.edges[i])
+}
+
+fn midpoint_inside(e: &Edge, polygon: &Edges) -> bool {
+    let mid = Coord {
+        x: (e.from.x + e.to.x) / 2.0,
+        y: (e.from.y + e.to.y) / 2.0,
+    };
+    contains(polygon, mid)
+}
+
+/// Whether `p`, known to be off the boundary, is inside: an odd number of edges cross the ray
+/// from `p` to the east. Exact predicates decide each crossing, and the rings' orientation does
+/// not matter.
+fn contains(polygon: &Edges, p: Coord<f64>) -> bool {
+    let Some(bbox) = polygon.bbox else {
+        return false;
+    };
+    if !bbox.contains_point(&[p.x, p.y]) {
+        return false;
+    }
+    let crossings = polygon
+        .edges
+        .iter()
+        .filter(|e| {
+            let (lower, upper) = if e.from.y <= e.to.y {
+                (e.from, e.to)
+            } else {
+                (e.to, e.from)
+            };
+            lower.y <= p.y
+                && p.y < upper.y
+                && RobustKernel::orient2d(lower, upper, p) == Orientation::CounterClockwise
+        })
+        .count();
+    crossings % 2 == 1
+}
+
+/// Coordinates as bits, with -0.0 and 0.0 alike.
 fn key(c: Coord<f64>) -> (u64, u64) {
     ((c.x + 0.0).to_bits(), (c.y + 0.0).to_bits())
 }
 
 fn edge_box(e: &Edge) -> AABB<[f64; 2]> {
-    AABB::from_corners([e.from.x, e.from.y], [e.to.x, e.to.y])
+    AABB::from_corners(e.lo.into(), e.hi.into())
+}
+
+fn boxes_meet(lo_a: Coord<f64>, hi_a: Coord<f64>, lo_b: Coord<f64>, hi_b: Coord<f64>) -> bool {
+    lo_a.x <= hi_b.x && lo_b.x <= hi_a.x && lo_a.y <= hi_b.y && lo_b.y <= hi_a.y
 }
 
 fn common_box(a: &AABB<[f64; 2]>, b: &AABB<[f64; 2]>) -> AABB<[f64; 2]> {
@@ -366,7 +555,7 @@ fn common_box(a: &AABB<[f64; 2]>, b: &AABB<[f64; 2]>) -> AABB<[f64; 2]> {
 }
 
 fn meeting(x: &Edge, y: &Edge) -> Meeting {
-    if !edge_box(x).intersects(&edge_box(y)) {
+    if !boxes_meet(x.lo, x.hi, y.lo, y.hi) {
         return Meeting::Apart;
     }
     let o = |p, q, r| RobustKernel::orient2d(p, q, r);
@@ -380,9 +569,7 @@ fn meeting(x: &Edge, y: &Edge) -> Meeting {
         return Meeting::AtVertex;
     }
     let (o3, o4) = (o(y.from, y.to, x.from), o(y.from, y.to, x.to));
-    let separated = |p: Orientation, q: Orientation| {
-        p == q && p != Orientation::Collinear
-    };
+    let separated = |p: Orientation, q: Orientation| p == q && p != Orientation::Collinear;
     if separated(o1, o2) || separated(o3, o4) {
         Meeting::Apart
     } else {
@@ -422,31 +609,38 @@ fn min_max(a: f64, b: f64) -> (f64, f64) {
     }
 }
 
-fn boxes_share_area(a: &Rect<f64>, b: &Rect<f64>) -> bool {
-    a.min().x < b.max().x && b.min().x < a.max().x && a.min().y < b.max().y && b.min().y < a.max().y
-}
-
 /// The union of valid polygons; orientation is made consistent first because `unary_union`
 /// takes the fill rule from the first ring's winding.
 fn union(polys: &[Polygon<f64>]) -> MultiPolygon<f64> {
-    let oriented: Vec<Polygon<f64>> = polys.par_iter().map(|p| p.orient(Direction::Default)).collect();
+    let oriented: Vec<Polygon<f64>> = polys
+        .par_iter()
+        .map(|p| p.orient(Direction::Default))
+        .collect();
     unary_union(&oriented)
 }
 
-/// Undoes i_overlay's rounding where an output vertex is an input vertex (see the module doc).
+/// Undoes i_overlay's rounding (see the module doc): an output vertex near an input vertex
+/// becomes that vertex, and one near a crossing of two input edges becomes that crossing as
+/// computed from the edges themselves.
 fn snap_back(mut result: MultiPolygon<f64>, sources: &[&Polygon<f64>]) -> MultiPolygon<f64> {
-    let vertices: Vec<[f64; 2]> = sources
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .flat_map(|r| r.coords().map(|c| [c.x, c.y]))
-        .collect();
+    let rings = || {
+        sources
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+    };
     let Some(extent) = sources
         .iter()
         .filter_map(|p| p.bounding_rect())
         .reduce(|a, b| {
             Rect::new(
-                Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                Coord {
+                    x: a.min().x.min(b.min().x),
+                    y: a.min().y.min(b.min().y),
+                },
+                Coord {
+                    x: a.max().x.max(b.max().x),
+                    y: a.max().y.max(b.max().y),
+                },
             )
         })
     else {
@@ -454,13 +648,54 @@ fn snap_back(mut result: MultiPolygon<f64>, sources: &[&Polygon<f64>]) -> MultiP
     };
     // i_overlay's grid step is at most 2⁻²⁹ of the half extent; allow a few steps.
     let tolerance = extent.width().max(extent.height()) / 2.0 * (-25f64).exp2();
-    let tree = RTree::bulk_load(vertices);
+    // Only the sources' vertices and edges near the result matter; a part cut from a large
+    // unit should not pay for indexing all of the unit.
+    let Some(reach) = result.bounding_rect() else {
+        return result;
+    };
+    let lo = Coord {
+        x: reach.min().x - tolerance,
+        y: reach.min().y - tolerance,
+    };
+    let hi = Coord {
+        x: reach.max().x + tolerance,
+        y: reach.max().y + tolerance,
+    };
+    let lines: Vec<Line<f64>> = rings()
+        .flat_map(|r| r.lines())
+        .filter(|l| {
+            let (a, b) = (l.start, l.end);
+            let (l_lo, l_hi) = (
+                Coord {
+                    x: a.x.min(b.x),
+                    y: a.y.min(b.y),
+                },
+                Coord {
+                    x: a.x.max(b.x),
+                    y: a.y.max(b.y),
+                },
+            );
+            boxes_meet(l_lo, l_hi, lo, hi)
+        })
+        .collect();
+    let vertices = RTree::bulk_load(
+        lines
+            .iter()
+            .map(|l| [l.start.x, l.start.y])
+            .chain(lines.iter().map(|l| [l.end.x, l.end.y]))
+            .collect(),
+    );
+    let edges: RTree<Line<f64>> = RTree::bulk_load(lines);
     let snap = |ring: &mut LineString<f64>| {
         for c in ring.0.iter_mut() {
-            if let Some(v) = tree.nearest_neighbor(&[c.x, c.y]) {
+            if let Some(v) = vertices.nearest_neighbor(&[c.x, c.y]) {
                 if (v[0] - c.x).hypot(v[1] - c.y) <= tolerance {
                     *c = Coord { x: v[0], y: v[1] };
+                    continue;
                 }
+            }
+            if let Some(x) = crossing_near(&edges, *c, tolerance) {
+                *c = x;
             }
         }
     };
@@ -469,6 +704,28 @@ fn snap_back(mut result: MultiPolygon<f64>, sources: &[&Polygon<f64>]) -> MultiP
         p.interiors_mut(|rs| rs.iter_mut().for_each(&snap));
     }
     result
+}
+
+/// The crossing of two input edges nearest to `c`, if one is within `tolerance`.
+fn crossing_near(edges: &RTree<Line<f64>>, c: Coord<f64>, tolerance: f64) -> Option<Coord<f64>> {
+    let near: Vec<&Line<f64>> = edges
+        .locate_within_distance(Point::from(c), tolerance * tolerance)
+        .collect();
+    let mut best: Option<(f64, Coord<f64>)> = None;
+    for (i, a) in near.iter().enumerate() {
+        for b in &near[i + 1..] {
+            if let Some(LineIntersection::SinglePoint {
+                intersection: x, ..
+            }) = line_intersection(**a, **b)
+            {
+                let d = (x.x - c.x).hypot(x.y - c.y);
+                if d <= tolerance && best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, x));
+                }
+            }
+        }
+    }
+    best.map(|(_, x)| x)
 }
 
 fn gap_list(regions: MultiPolygon<f64>) -> Vec<Gap> {
@@ -480,7 +737,11 @@ fn gap_list(regions: MultiPolygon<f64>) -> Vec<Gap> {
                 .chain(geometry.interiors())
                 .map(|r| Euclidean.length(r))
                 .sum();
-            (area > 0.0).then(|| Gap { width: 2.0 * area / perimeter, geometry, area })
+            (area > 0.0).then(|| Gap {
+                width: 2.0 * area / perimeter,
+                geometry,
+                area,
+            })
         })
         .collect();
     let corner = |g: &Gap| g.geometry.bounding_rect().map(|r| (r.min().x, r.min().y));

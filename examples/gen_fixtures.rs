@@ -1229,6 +1229,11 @@ fn f002_unit_without_parcels(package: &mut Package) -> Vec<Finding> {
         unit_finding("ZR-M010", U6, "u6 DJDYZMJ against no parcels (ZR-F002)"),
         unit_finding("ZR-M013", U6, "u6 SLMJ against no SL parcels (ZR-F002)"),
         unit_finding("ZR-M018", U6, "u6 GYMJ against no state parcels (ZR-F002)"),
+        unit_finding(
+            "ZR-T103",
+            U6,
+            "u6 is one gap: no parcel covers it (ZR-F002)",
+        ),
     ]
 }
 
@@ -1322,6 +1327,11 @@ fn f001_unknown_unit(package: &mut Package) -> Vec<Finding> {
             "ZR-M012",
             U1,
             "u1 SDMJ lacks its SD parcel moved away (ZR-F001)",
+        ),
+        unit_finding(
+            "ZR-T103",
+            U1,
+            "u1 has a gap where its parcel was moved away (ZR-F001)",
         ),
         unit_finding(
             "ZR-M018",

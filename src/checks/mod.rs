@@ -3,6 +3,7 @@
 
 pub mod condition;
 pub mod derived;
+pub mod spatial;
 pub mod sums;
 pub mod units;
 
@@ -110,6 +111,13 @@ check_kinds! {
     area_sum::AreaSum,
     table_totals::TableTotals,
     table_matches_layer::TableMatchesLayer,
+    no_overlap::NoOverlap,
+    no_overlap_with::NoOverlapWith,
+    no_gaps::NoGaps,
+    tiles::Tiles,
+    within::Within,
+    min_area::MinArea,
+    overlap_link::OverlapLink,
 }
 
 /// What rule validation knows: the schema and the code lists.

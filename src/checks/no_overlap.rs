@@ -1,0 +1,111 @@
+//! `no_overlap`: features of one layer do not overlap.
+//!
+//! Two features overlap when their interiors intersect (DE-9IM `2********`): containment and
+//! duplicates count, unlike the OGC `overlaps` predicate, which misses both. Only overlaps whose
+//! ellipsoidal area exceeds `min_area` are reported, so that rounding slivers along shared edges
+//! are not.
+//!
+//! ## Parameters
+//! - `layer`; the rule's `where` selects the features compared.
+//! - `min_area`: m², default 0.01.
+//! - `group_by`: optional field; only features with equal values are compared (e.g. units of the
+//!   same type).
+//!
+//! Features with an invalid geometry or coordinates that do not fit the package CRS are skipped
+//! and counted in the rule's notes.
+//!
+//! ## Example
+//! ```yaml
+//! - id: ZR-T101
+//!   title: 同类登记单元重叠
+//!   class: A
+//!   element: 逻辑一致性
+//!   no_overlap: { layer: ZRZYDJDY, group_by: DJDYLX, min_area: 0.01 }
+//! ```
+//!
+//! ## Finding
+//! One per pair: `与 ZRZYDJDY 6229234000002 重叠 1234.56 m²`, the overlap as geometry.
+
+use std::collections::BTreeMap;
+
+use geo::Geometry;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::spatial::{area_m2, feature_pairs, m2, Polys};
+use super::{text_at, Check, Context, NotRun, Read};
+use crate::geom::topology::overlaps;
+use crate::report::{Finding, Related};
+use crate::rules::Name;
+
+fn default_min_area() -> f64 {
+    0.01
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoOverlap {
+    pub layer: Name,
+    #[serde(default = "default_min_area")]
+    pub min_area: f64,
+    pub group_by: Option<Name>,
+}
+
+impl Check for NoOverlap {
+    fn frame(&self) -> &Name {
+        &self.layer
+    }
+
+    fn reads(&self) -> Vec<Read<'_>> {
+        let mut reads = vec![Read::frame(&self.layer)];
+        reads.extend(self.group_by.iter().map(|g| Read::field(&self.layer, g)));
+        reads
+    }
+
+    fn measures(&self) -> Vec<&Name> {
+        vec![&self.layer]
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
+        let (frame, _) = cx.layer(&self.layer.value)?;
+        let rows = cx.measurable(frame, cx.rows(frame)?)?;
+        let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+        for row in rows {
+            let group = self.group_by.as_ref().and_then(|g| text_at(&frame.df, &g.value, row));
+            groups.entry(group).or_default().push(row);
+        }
+        let mut pairs = BTreeMap::new();
+        for rows in groups.values() {
+            let polys = Polys::of(frame, rows);
+            // Planar area is a prefilter only; the reported area is ellipsoidal.
+            pairs.extend(feature_pairs(overlaps(&polys.polys, self.min_area * 0.5), &polys, None));
+        }
+        let mut findings = Vec::new();
+        for ((a, b), geometry) in pairs {
+            let area = area_m2(cx, &geometry)?;
+            if area <= self.min_area {
+                continue;
+            }
+            let other = cx.feature_id(frame, b);
+            let mut f = cx.finding(
+                frame,
+                &[a],
+                format!(
+                    "与 {} {} 重叠 {} m²",
+                    frame.name,
+                    other.key.clone().unwrap_or_else(|| format!("FID {b}")),
+                    m2(area)
+                ),
+            );
+            f.related = Some(Related {
+                layer: frame.name.clone(),
+                feature_ids: vec![other],
+            });
+            f.measured = Some(json!({ "area": m2(area), "unit": "m2" }));
+            f.expected = Some(json!({ "max_area": self.min_area }));
+            f.geometry = Some(Geometry::MultiPolygon(geometry));
+            findings.push(f);
+        }
+        Ok(findings)
+    }
+}

@@ -1,0 +1,109 @@
+//! `no_overlap_with`: features of one layer do not overlap features of another, beyond
+//! `min_area` (interiors intersecting, as in `no_overlap`).
+//!
+//! ## Parameters
+//! - `layer`; the rule's `where` selects its features.
+//! - `other`; `other_where` selects its features (SQL, optional).
+//! - `min_area`: m², default 0.01.
+//!
+//! ## Example
+//! ```yaml
+//! - id: ZR-R002
+//!   title: 采矿权与生态保护红线冲突
+//!   class: A
+//!   element: 逻辑一致性
+//!   no_overlap_with: { layer: CKQ, other: STBHHX }
+//! ```
+//!
+//! ## Finding
+//! One per pair: `与 STBHHX 62292310001 重叠 5234.10 m²`, the overlap as geometry.
+
+use geo::Geometry;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::spatial::{area_m2, feature_pairs, m2, Polys};
+use super::{condition, Check, Context, LintContext, NotRun, Read};
+use crate::geom::topology::overlaps_between;
+use crate::report::{Finding, Related};
+use crate::rules::{Name, Problem};
+
+fn default_min_area() -> f64 {
+    0.01
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoOverlapWith {
+    pub layer: Name,
+    pub other: Name,
+    pub other_where: Option<Name>,
+    #[serde(default = "default_min_area")]
+    pub min_area: f64,
+}
+
+/// Rows of `frame` where an optional SQL condition holds.
+pub(crate) fn rows_where(frame: &crate::package::Frame, condition: Option<&Name>) -> Result<Vec<usize>, NotRun> {
+    let Some(text) = condition else {
+        return Ok((0..frame.len()).collect());
+    };
+    let expr = condition::compile(&text.value).map_err(NotRun)?;
+    let mask = condition::evaluate(&expr, &frame.df).map_err(NotRun)?;
+    Ok(mask.iter().enumerate().filter(|(_, m)| **m == Some(true)).map(|(i, _)| i).collect())
+}
+
+impl Check for NoOverlapWith {
+    fn frame(&self) -> &Name {
+        &self.layer
+    }
+
+    fn reads(&self) -> Vec<Read<'_>> {
+        vec![Read::frame(&self.layer), Read::frame(&self.other)]
+    }
+
+    fn measures(&self) -> Vec<&Name> {
+        vec![&self.layer, &self.other]
+    }
+
+    fn lint(&self, cx: &LintContext) -> Vec<Problem> {
+        self.other_where
+            .iter()
+            .flat_map(|w| cx.check_condition(&self.other, w))
+            .collect()
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
+        let (frame, _) = cx.layer(&self.layer.value)?;
+        let (other, _) = cx.layer(&self.other.value)?;
+        let a = Polys::of(frame, &cx.measurable(frame, cx.rows(frame)?)?);
+        let b = Polys::of(other, &cx.measurable(other, rows_where(other, self.other_where.as_ref())?)?);
+        let pairs = feature_pairs(overlaps_between(&a.polys, &b.polys, self.min_area * 0.5), &a, Some(&b));
+        let mut findings = Vec::new();
+        for ((ra, rb), geometry) in pairs {
+            let area = area_m2(cx, &geometry)?;
+            if area <= self.min_area {
+                continue;
+            }
+            let id = cx.feature_id(other, rb);
+            let mut f = cx.finding(
+                frame,
+                &[ra],
+                format!(
+                    "与 {} {} 重叠 {} m²",
+                    other.name,
+                    id.key.clone().unwrap_or_else(|| format!("FID {rb}")),
+                    m2(area)
+                ),
+            );
+            f.related = Some(Related {
+                layer: other.name.clone(),
+                feature_ids: vec![id],
+            });
+            f.measured = Some(json!({ "area": m2(area), "unit": "m2" }));
+            f.expected = Some(json!({ "max_area": self.min_area }));
+            f.geometry = Some(Geometry::MultiPolygon(geometry));
+            findings.push(f);
+        }
+        Ok(findings)
+    }
+}

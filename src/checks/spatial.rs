@@ -1,0 +1,80 @@
+//! What the topology checks share: a layer's measurable features as polygons, and pair results
+//! mapped back from polygons to features.
+
+use std::collections::BTreeMap;
+
+use geo::{Geometry, MultiPolygon, Polygon};
+
+use super::{Context, NotRun};
+use crate::geom::area::geometry_area;
+use crate::geom::topology::Overlap;
+use crate::package::Frame;
+
+/// Polygons of some features of a layer; a multipolygon contributes each of its parts.
+pub struct Polys {
+    pub polys: Vec<Polygon<f64>>,
+    /// The feature (row) each polygon belongs to.
+    pub owner: Vec<usize>,
+}
+
+impl Polys {
+    pub fn of(frame: &Frame, rows: &[usize]) -> Polys {
+        let mut polys = Vec::new();
+        let mut owner = Vec::new();
+        let geoms = frame.geometry.as_ref().map(|g| &g.geoms[..]).unwrap_or(&[]);
+        for &row in rows {
+            let parts: Vec<Polygon<f64>> = match geoms.get(row).and_then(Option::as_ref) {
+                Some(Geometry::Polygon(p)) => vec![p.clone()],
+                Some(Geometry::MultiPolygon(mp)) => mp.0.clone(),
+                _ => vec![],
+            };
+            owner.extend(std::iter::repeat_n(row, parts.len()));
+            polys.extend(parts);
+        }
+        Polys { polys, owner }
+    }
+
+    /// All polygons as one multipolygon, e.g. a container's extent.
+    pub fn union_input(&self) -> MultiPolygon<f64> {
+        MultiPolygon::new(self.polys.clone())
+    }
+}
+
+/// Overlapping polygon pairs merged into feature pairs `(row a, row b)`, with their overlap
+/// geometry. `b` is `None` for pairs within `a`'s layer, where parts of one feature do not
+/// pair with each other.
+pub fn feature_pairs(
+    overlaps: Vec<Overlap>,
+    a: &Polys,
+    b: Option<&Polys>,
+) -> BTreeMap<(usize, usize), MultiPolygon<f64>> {
+    let mut pairs: BTreeMap<(usize, usize), MultiPolygon<f64>> = BTreeMap::new();
+    for o in overlaps {
+        let key = (a.owner[o.a], b.unwrap_or(a).owner[o.b]);
+        if b.is_none() && key.0 == key.1 {
+            continue;
+        }
+        pairs
+            .entry(key)
+            .or_insert_with(|| MultiPolygon::new(vec![]))
+            .0
+            .extend(o.geometry.0);
+    }
+    pairs
+}
+
+/// The ellipsoidal area of a defect's geometry, in m².
+pub fn area_m2(cx: &Context, g: &MultiPolygon<f64>) -> Result<f64, NotRun> {
+    let crs = cx.derived.crs.as_ref().ok_or_else(|| {
+        NotRun(format!(
+            "成果包坐标系 {} 无法量算面积",
+            cx.dataset.manifest.crs
+        ))
+    })?;
+    Ok(geometry_area(&Geometry::MultiPolygon(g.clone()), crs))
+}
+
+/// m² as reports print them.
+pub fn m2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}

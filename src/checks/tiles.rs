@@ -1,0 +1,143 @@
+//! `tiles`: the features of a layer, grouped by a key, exactly tile the feature of a parent
+//! layer with that key: no gap, no overhang, no overlap.
+//!
+//! ## Parameters
+//! - `layer`, `key`: the parts and the field naming their parent; the rule's `where` selects
+//!   the parts.
+//! - `parent`, `parent_key`: the whole.
+//! - `min_area`: m² below which a gap, overhang or overlap is rounding, default 0.01.
+//!
+//! A parent with an unmeasurable part (invalid geometry, misfit coordinates) is skipped and
+//! counted in the notes; a parent with no part at all is one gap.
+//!
+//! ## Example
+//! ```yaml
+//! - id: ZR-T103
+//!   title: 自然状况图斑未完整覆盖所属登记单元
+//!   class: B
+//!   element: 逻辑一致性
+//!   tiles: { layer: ZRZK, key: ZRZYDJDYH, parent: ZRZYDJDY, parent_key: ZRZYDJDYH }
+//! ```
+//!
+//! ## Findings
+//! - on the parent: `单元内 1523.20 m² 未被 ZRZK 覆盖` (the gap);
+//! - on a part: `超出所属 ZRZYDJDY 12.30 m²` (the overhang);
+//! - on a part: `与同一单元的 ZRZK … 重叠 5.10 m²` (the overlap).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use geo::{Geometry, MultiPolygon};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::spatial::{area_m2, feature_pairs, m2, Polys};
+use super::{text_at, Check, Context, NotRun, Read};
+use crate::geom::topology::tiles;
+use crate::report::{Finding, Related};
+use crate::rules::Name;
+
+fn default_min_area() -> f64 {
+    0.01
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tiles {
+    pub layer: Name,
+    pub key: Name,
+    pub parent: Name,
+    pub parent_key: Name,
+    #[serde(default = "default_min_area")]
+    pub min_area: f64,
+}
+
+impl Check for Tiles {
+    fn frame(&self) -> &Name {
+        &self.layer
+    }
+
+    fn reads(&self) -> Vec<Read<'_>> {
+        vec![Read::field(&self.layer, &self.key), Read::field(&self.parent, &self.parent_key)]
+    }
+
+    fn measures(&self) -> Vec<&Name> {
+        vec![&self.layer, &self.parent]
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
+        let (parts, _) = cx.layer(&self.layer.value)?;
+        let (parents, _) = cx.layer(&self.parent.value)?;
+        let selected = cx.rows(parts)?;
+        let usable: BTreeSet<usize> = cx.measurable(parts, selected.clone())?.into_iter().collect();
+        let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut unknown: BTreeSet<String> = BTreeSet::new();
+        for &row in &selected {
+            let Some(key) = text_at(&parts.df, &self.key.value, row) else { continue };
+            if usable.contains(&row) {
+                by_key.entry(key).or_default().push(row);
+            } else {
+                unknown.insert(key);
+            }
+        }
+        let wholes = cx.measurable(parents, (0..parents.len()).collect())?;
+        let mut findings = Vec::new();
+        let mut skipped = 0;
+        for parent in wholes {
+            let Some(key) = text_at(&parents.df, &self.parent_key.value, parent) else { continue };
+            if unknown.contains(&key) {
+                skipped += 1;
+                continue;
+            }
+            let rows = by_key.get(&key).cloned().unwrap_or_default();
+            let polys = Polys::of(parts, &rows);
+            let whole = Polys::of(parents, &[parent]).union_input();
+            let tiling = tiles(&polys.polys, &whole, self.min_area * 0.5);
+            for gap in tiling.gaps {
+                let geometry = MultiPolygon::new(vec![gap.geometry]);
+                let area = area_m2(cx, &geometry)?;
+                if area <= self.min_area {
+                    continue;
+                }
+                let mut f = cx.finding(parents, &[parent], format!("单元内 {} m² 未被 {} 覆盖", m2(area), parts.name));
+                f.measured = Some(json!({ "gap_area": m2(area), "unit": "m2" }));
+                f.expected = Some(json!({ "max_area": self.min_area }));
+                f.geometry = Some(Geometry::MultiPolygon(geometry));
+                findings.push(f);
+            }
+            for o in tiling.overhangs {
+                let area = area_m2(cx, &o.geometry)?;
+                if area <= self.min_area {
+                    continue;
+                }
+                let row = polys.owner[o.part];
+                let mut f = cx.finding(parts, &[row], format!("超出所属 {} {} m²", parents.name, m2(area)));
+                f.related = Some(Related { layer: parents.name.clone(), feature_ids: vec![cx.feature_id(parents, parent)] });
+                f.measured = Some(json!({ "outside_area": m2(area), "unit": "m2" }));
+                f.expected = Some(json!({ "max_area": self.min_area }));
+                f.geometry = Some(Geometry::MultiPolygon(o.geometry));
+                findings.push(f);
+            }
+            for ((a, b), geometry) in feature_pairs(tiling.overlaps, &polys, None) {
+                let area = area_m2(cx, &geometry)?;
+                if area <= self.min_area {
+                    continue;
+                }
+                let other = cx.feature_id(parts, b);
+                let mut f = cx.finding(
+                    parts,
+                    &[a],
+                    format!("与同一单元的 {} {} 重叠 {} m²", parts.name, other.key.clone().unwrap_or_default(), m2(area)),
+                );
+                f.related = Some(Related { layer: parts.name.clone(), feature_ids: vec![other] });
+                f.measured = Some(json!({ "overlap_area": m2(area), "unit": "m2" }));
+                f.expected = Some(json!({ "max_area": self.min_area }));
+                f.geometry = Some(Geometry::MultiPolygon(geometry));
+                findings.push(f);
+            }
+        }
+        if skipped > 0 {
+            cx.note(format!("{skipped} 个 {} 含无法量算的 {}，未核对", parents.name, parts.name));
+        }
+        Ok(findings)
+    }
+}

@@ -232,3 +232,242 @@ fn crs_rule_reports_an_unaccepted_crs_and_skips_area_checks() {
     assert_eq!(area.status, nrqc::report::Status::NotRun);
     assert_eq!(report.outcome, nrqc::report::Outcome::Fail);
 }
+
+/// A GeoJSON layer of rectangles `(id, type, x0, y0, x1, y1)`, offsets in metres from a point in
+/// zone 34 near 永靖县.
+fn rect_layer(rects: &[(&str, &str, f64, f64, f64, f64)]) -> String {
+    let (ox, oy) = (34_610_000.0, 3_985_000.0);
+    let features: Vec<String> = rects
+        .iter()
+        .map(|(id, t, x0, y0, x1, y1)| {
+            let (x0, y0, x1, y1) = (ox + x0, oy + y0, ox + x1, oy + y1);
+            format!(
+                r#"{{"type":"Feature","properties":{{"ID":"{id}","T":"{t}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    )
+}
+
+const TOPO_SCHEMA: &str = "schema:
+  version: 1
+  layers:
+    U:
+      geometry: polygon
+      key: ID
+      fields:
+        ID: { type: string }
+        T: { type: string }
+    Z:
+      geometry: polygon
+      key: ID
+      fields:
+        ID: { type: string }
+        T: { type: string }
+  tables:
+    LINK:
+      key: [UID, ZID]
+      fields:
+        UID: { type: string }
+        ZID: { type: string }
+        MJ: { type: number }
+";
+
+fn topo_rule(kind: &str) -> String {
+    format!(
+        "rules:\n  - id: K-1\n    title: 拓扑\n    class: B\n    element: 逻辑一致性\n    {kind}\n"
+    )
+}
+
+/// (fid of the finding, fids of the related features, measured) for each finding.
+fn pairs(report: &Report) -> Vec<(Vec<usize>, Vec<usize>, serde_json::Value)> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.feature_ids.iter().map(|i| i.fid).collect(),
+                f.related
+                    .iter()
+                    .flat_map(|r| r.feature_ids.iter().map(|i| i.fid))
+                    .collect(),
+                f.measured.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn no_overlap_counts_containment_and_duplicates_but_not_touching() {
+    let layer = rect_layer(&[
+        ("a", "40", 0.0, 0.0, 100.0, 100.0),
+        ("b", "40", 50.0, 0.0, 150.0, 100.0), // overlaps a by 50 × 100
+        ("c", "40", 300.0, 0.0, 400.0, 100.0),
+        ("d", "40", 300.0, 0.0, 400.0, 100.0), // duplicate of c
+        ("e", "40", 500.0, 0.0, 600.0, 100.0),
+        ("f", "40", 520.0, 20.0, 540.0, 40.0), // inside e
+        ("g", "40", 600.0, 0.0, 700.0, 100.0), // touches e along an edge
+        ("h", "50", 520.0, 60.0, 540.0, 80.0), // inside e, another group
+    ]);
+    let (_r, set) = rules(
+        TOPO_SCHEMA,
+        &topo_rule("no_overlap: { layer: U, group_by: T }"),
+    );
+    let pkg = package("EPSG:4522", &[("vector/U.geojson", &layer)]);
+    let report = run(pkg.path(), &set);
+    let found: Vec<(Vec<usize>, Vec<usize>)> =
+        pairs(&report).into_iter().map(|(a, b, _)| (a, b)).collect();
+    assert_eq!(
+        found,
+        vec![(vec![0], vec![1]), (vec![2], vec![3]), (vec![4], vec![5])]
+    );
+    let areas: Vec<f64> = pairs(&report)
+        .iter()
+        .map(|(_, _, m)| m["area"].as_f64().unwrap())
+        .collect();
+    // Ellipsoidal areas are 0.03% below the plane ones 110 km east of the central meridian.
+    for (area, plane) in areas.iter().zip([5000.0, 10_000.0, 400.0]) {
+        assert!(*area < plane && *area > plane * 0.999, "{areas:?} vs {plane}");
+    }
+}
+
+#[test]
+fn no_gaps_finds_the_hole_of_a_ring_of_parcels() {
+    let layer = rect_layer(&[
+        ("a", "", 0.0, 0.0, 300.0, 100.0),
+        ("b", "", 0.0, 200.0, 300.0, 300.0),
+        ("c", "", 0.0, 100.0, 100.0, 200.0),
+        ("d", "", 101.0, 100.0, 300.0, 200.0), // leaves a 1 m wide, 100 m long sliver
+    ]);
+    let (_r, set) = rules(
+        TOPO_SCHEMA,
+        &topo_rule("no_gaps: { layer: U, max_width: 2.0 }"),
+    );
+    let pkg = package("EPSG:4522", &[("vector/U.geojson", &layer)]);
+    let report = run(pkg.path(), &set);
+    let found = pairs(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let m = &found[0].2;
+    assert!((m["area"].as_f64().unwrap() - 100.0).abs() < 0.1, "{m}");
+    // 2 × area / perimeter of a 1 × 100 sliver.
+    assert!(
+        (m["width"].as_f64().unwrap() - 200.0 / 202.0).abs() < 1e-3,
+        "{m}"
+    );
+    // A gap wider than max_width is an intended hole.
+    let (_r, set) = rules(
+        TOPO_SCHEMA,
+        &topo_rule("no_gaps: { layer: U, max_width: 0.5 }"),
+    );
+    assert!(run(pkg.path(), &set).findings.is_empty());
+}
+
+#[test]
+fn within_reports_the_part_outside() {
+    let units = rect_layer(&[
+        ("in", "", 10.0, 10.0, 90.0, 90.0),
+        ("out", "", 50.0, 50.0, 150.0, 90.0),
+    ]);
+    let zone = rect_layer(&[("x", "", 0.0, 0.0, 100.0, 100.0)]);
+    let (_r, set) = rules(
+        TOPO_SCHEMA,
+        &topo_rule("within: { layer: U, container: Z }"),
+    );
+    let pkg = package(
+        "EPSG:4522",
+        &[("vector/U.geojson", &units), ("vector/Z.geojson", &zone)],
+    );
+    let found = pairs(&run(pkg.path(), &set));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, vec![1]);
+    let outside = found[0].2["outside_area"].as_f64().unwrap();
+    assert!((outside - 50.0 * 40.0).abs() < 2.0, "{outside}");
+}
+
+#[test]
+fn overlap_link_finds_missing_extra_and_wrong_rows() {
+    let units = rect_layer(&[
+        ("u1", "", 0.0, 0.0, 100.0, 100.0),
+        ("u2", "", 200.0, 0.0, 300.0, 100.0),
+        ("u3", "", 400.0, 0.0, 500.0, 100.0),
+    ]);
+    let zones = rect_layer(&[("z1", "", 50.0, 0.0, 250.0, 100.0)]); // overlaps u1 and u2 by 5000 m²
+    let rule = topo_rule(
+        "overlap_link: { layer: U, key: ID, other: Z, other_key: ID, table: LINK, table_key: UID, table_other_key: ZID, table_area: MJ, tolerance: { m2: 1.0 } }",
+    );
+    let (_r, set) = rules(TOPO_SCHEMA, &rule);
+    let crs = nrqc::geom::crs::Crs::from_epsg(4522).unwrap();
+    let overlap = geo::Geometry::Polygon(
+        geo::Rect::new(
+            geo::coord! { x: 34_610_050.0, y: 3_985_000.0 },
+            geo::coord! { x: 34_610_100.0, y: 3_985_100.0 },
+        )
+        .to_polygon(),
+    );
+    let mj = nrqc::geom::area::geometry_area(&overlap, &crs);
+    // u1's row is right, u2 has none, u3's row names no overlap, and a fourth row's MJ is wrong.
+    let table = format!("UID,ZID,MJ\nu1,z1,{mj:.2}\nu3,z1,10.00\n");
+    let pkg = package(
+        "EPSG:4522",
+        &[
+            ("vector/U.geojson", &units),
+            ("vector/Z.geojson", &zones),
+            ("tables/LINK.csv", &table),
+        ],
+    );
+    let report = run(pkg.path(), &set);
+    let summary: Vec<(String, Vec<usize>)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.layer.clone(),
+                f.feature_ids.iter().map(|i| i.fid).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![("U".to_owned(), vec![1]), ("LINK".to_owned(), vec![1])],
+        "{:?}",
+        messages(&report)
+    );
+
+    let wrong = format!("UID,ZID,MJ\nu1,z1,{:.2}\nu2,z1,{mj:.2}\n", mj + 50.0);
+    let pkg = package(
+        "EPSG:4522",
+        &[
+            ("vector/U.geojson", &units),
+            ("vector/Z.geojson", &zones),
+            ("tables/LINK.csv", &wrong),
+        ],
+    );
+    let report = run(pkg.path(), &set);
+    assert_eq!(report.findings.len(), 1, "{:?}", messages(&report));
+    let m = report.findings[0].measured.as_ref().unwrap();
+    assert!(
+        (m["difference"].as_f64().unwrap() - 50.0).abs() < 0.01,
+        "{m}"
+    );
+}
+
+#[test]
+fn min_area_finds_fragments() {
+    let layer = rect_layer(&[
+        ("big", "", 0.0, 0.0, 100.0, 100.0),
+        ("small", "", 200.0, 0.0, 210.0, 10.0),
+    ]);
+    let (_r, set) = rules(
+        TOPO_SCHEMA,
+        &topo_rule("min_area: { layer: U, min_area: 400 }"),
+    );
+    let pkg = package("EPSG:4522", &[("vector/U.geojson", &layer)]);
+    let found = pairs(&run(pkg.path(), &set));
+    assert_eq!(
+        found.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
+        vec![vec![1]]
+    );
+}

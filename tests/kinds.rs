@@ -330,7 +330,10 @@ fn no_overlap_counts_containment_and_duplicates_but_not_touching() {
         .collect();
     // Ellipsoidal areas are 0.03% below the plane ones 110 km east of the central meridian.
     for (area, plane) in areas.iter().zip([5000.0, 10_000.0, 400.0]) {
-        assert!(*area < plane && *area > plane * 0.999, "{areas:?} vs {plane}");
+        assert!(
+            *area < plane && *area > plane * 0.999,
+            "{areas:?} vs {plane}"
+        );
     }
 }
 

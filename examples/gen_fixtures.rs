@@ -1126,7 +1126,7 @@ struct Finding {
     rule: &'static str,
     layer: &'static str,
     fids: Vec<usize>,
-    note: &'static str,
+    note: String,
 }
 
 /// Edits the package and returns every finding the edit causes, including those of the rules
@@ -1136,7 +1136,7 @@ type Defect = fn(&mut Package) -> Vec<Finding>;
 /// The defects, in this order: ZR-F002 first, because deleting parcels shifts the fids of every
 /// later parcel; after it, fids only ever grow by appending. The statistics table comes last:
 /// it is summarised from the parcels as the other defects left them.
-const DEFECTS: [Defect; 21] = [
+const DEFECTS: [Defect; 24] = [
     f002_unit_without_parcels,
     n001_blank_name,
     d001_unit_type,
@@ -1157,6 +1157,9 @@ const DEFECTS: [Defect; 21] = [
     p006_swapped_axes,
     m004_parcel_area,
     m003_type_areas,
+    t101_forest_overlap,
+    t102_grassland_overlap,
+    t103_overhang,
     t001_wrong_totals,
 ];
 
@@ -1180,30 +1183,30 @@ fn parcels_of(package: &Package, unit: usize, field: &str, value: &str) -> Vec<u
         .collect()
 }
 
-fn unit_finding(rule: &'static str, unit: usize, note: &'static str) -> Finding {
+fn unit_finding(rule: &'static str, unit: usize, note: impl Into<String>) -> Finding {
     Finding {
         rule,
         layer: "ZRZYDJDY",
         fids: vec![unit],
-        note,
+        note: note.into(),
     }
 }
 
-fn parcel_finding(rule: &'static str, fid: usize, note: &'static str) -> Finding {
+fn parcel_finding(rule: &'static str, fid: usize, note: impl Into<String>) -> Finding {
     Finding {
         rule,
         layer: "ZRZK",
         fids: vec![fid],
-        note,
+        note: note.into(),
     }
 }
 
-fn stats_finding(rule: &'static str, row: usize, note: &'static str) -> Finding {
+fn stats_finding(rule: &'static str, row: usize, note: impl Into<String>) -> Finding {
     Finding {
         rule,
         layer: "TJ_ZRZYMJ",
         fids: vec![row],
-        note,
+        note: note.into(),
     }
 }
 
@@ -1302,7 +1305,7 @@ fn u003_duplicate_bsm(package: &mut Package) -> Vec<Finding> {
         rule: "ZR-U003",
         layer: "ZRZK",
         fids: vec![original, copy],
-        note: "a u3 parcel carries the BSM of a u2 parcel",
+        note: "a u3 parcel carries the BSM of a u2 parcel".into(),
     }]
 }
 
@@ -1439,7 +1442,7 @@ fn f004_unknown_zone(package: &mut Package) -> Vec<Finding> {
         rule: "ZR-F004",
         layer: "GGGZ",
         fids: vec![package.links.rows.len() - 1],
-        note: "GGGZ row for u5 names red-line zone 62292319999, which does not exist",
+        note: "GGGZ row for u5 names red-line zone 62292319999, which does not exist".into(),
     }]
 }
 
@@ -1476,13 +1479,13 @@ fn p004_wrong_zone(package: &mut Package) -> Vec<Finding> {
             rule: "ZR-P004",
             layer: "STBHHX",
             fids: vec![],
-            note: "STBHHX.geojson declares EPSG:4523, package.yaml EPSG:4522 (declared_mismatch)",
+            note: "STBHHX.geojson declares EPSG:4523, package.yaml EPSG:4522 (declared_mismatch)".into(),
         },
         Finding {
             rule: "ZR-P004",
             layer: "STBHHX",
             fids: (0..package.zones.rows.len()).collect(),
-            note: "both zones have zone-35 eastings (35xxxxxx) in a zone-34 package (zone_prefix)",
+            note: "both zones have zone-35 eastings (35xxxxxx) in a zone-34 package (zone_prefix)".into(),
         },
     ]
 }
@@ -1497,7 +1500,7 @@ fn p006_swapped_axes(package: &mut Package) -> Vec<Finding> {
         rule: "ZR-P006",
         layer: "YJJBNT",
         fids: (0..package.farmland.rows.len()).collect(),
-        note: "both farmland parcels store the northing as x (swapped_axes)",
+        note: "both farmland parcels store the northing as x (swapped_axes)".into(),
     }]
 }
 
@@ -1559,6 +1562,363 @@ fn m003_type_areas(package: &mut Package) -> Vec<Finding> {
             "ZR-M012",
             U3,
             "u3 SDMJ +30.00 (ZR-M003) is no longer the sum of its SD parcels",
+        ),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topology defects: units that overlap, a unit leaving the county, a parcel leaving its unit
+
+/// A forest unit drawn from the forestry department's 林地 map, which overlaps 罗家洞森林 (u5).
+/// Its land is what the third national land survey classed as 其他草地 and 裸土地 (宜林地 not
+/// yet afforested), not SL: a unit of SL parcels would change TJ_ZRZYMJ's 合计 SLMJ, which
+/// `tests/fixtures.rs` pins at 2410.44.
+const NEW_FOREST: UnitSpec = UnitSpec {
+    name: "罗家洞林场森林",
+    djdylx: "40",
+    seq: 3,
+    zl: "永靖县川城镇罗家洞村",
+    djjg: COUNTY,
+    cell: (0, 1),
+    direct: false,
+    parcels: &[state("CY", "0404"), state("HD", "1206")],
+};
+
+/// A grassland unit drawn over the west side of the protected area u1, and past the county
+/// line into the neighbouring county.
+const NEW_GRASSLAND: UnitSpec = UnitSpec {
+    name: "太极草原",
+    djdylx: "50",
+    seq: 3,
+    zl: "永靖县太极镇",
+    djjg: COUNTY,
+    cell: (0, 0),
+    direct: false,
+    parcels: &[state("CY", "0401"), state("CY", "0404")],
+};
+
+/// The fids the new units take: appended after u1 … u9.
+const U10: usize = 9;
+const U11: usize = 10;
+
+/// How far the overhanging parcel's new vertex lies outside its unit, in millimetres.
+const OVERHANG_MM: i64 = 1_000;
+
+/// A separate stream for the shapes of the topology defects, so that the clean package and the
+/// earlier defects keep their bytes.
+fn topology_rng(salt: u64) -> Rng {
+    Rng(SEED ^ (0x7070_0000 + salt))
+}
+
+fn ring_polygon_area(ring: &[Mm]) -> f64 {
+    geometry_area(&polygon(ring).into(), &crs_of(EPSG))
+}
+
+fn ellipsoidal(g: &geo::MultiPolygon<f64>) -> f64 {
+    geometry_area(&Geometry::MultiPolygon(g.clone()), &crs_of(EPSG))
+}
+
+/// The red-line zones back in the package's zone (ZR-P004 delivered them in zone 35) and the
+/// farmland with its axes restored (ZR-P006), to keep new units clear of both.
+fn obstacles(package: &Package) -> Vec<Polygon<f64>> {
+    let (package_crs, east) = (crs_of(EPSG), crs_of(EPSG_EAST));
+    let zones = package.zones.rows.iter().map(|row| {
+        let ring = if package.zones.epsg == EPSG_EAST {
+            reproject(&row.ring, &east, &package_crs)
+        } else {
+            row.ring.clone()
+        };
+        polygon(&ring)
+    });
+    let farmland = package.farmland.rows.iter().map(|row| {
+        let ring: Ring = row.ring.iter().map(|&(a, b)| if a < b { (b, a) } else { (a, b) }).collect();
+        polygon(&ring)
+    });
+    zones.chain(farmland).collect()
+}
+
+/// The first placement of `shape` (a ring around the origin) on `centres` that overlaps unit
+/// `target` by `overlap` of its own area, touches no other unit, red-line zone or farmland,
+/// and has `outside` of its area outside the county.
+fn place(
+    package: &Package,
+    shape: &[Mm],
+    centres: impl Iterator<Item = (f64, f64)>,
+    target: usize,
+    accept: impl Fn(f64, f64, f64) -> bool,
+) -> Ring {
+    let county = polygon(&package.xzq.rows[0].ring);
+    let others = obstacles(package);
+    for centre in centres {
+        let offset = to_mm(centre.0, centre.1);
+        let ring: Ring = shape.iter().map(|&(x, y)| (x + offset.0, y + offset.1)).collect();
+        let candidate = polygon(&ring);
+        let own = ring_polygon_area(&ring);
+        let hit = (0..package.units.rows.len())
+            .filter(|&u| candidate.intersects(&polygon(&package.units.rows[u].ring)))
+            .collect::<Vec<_>>();
+        if hit != [target] || others.iter().any(|o| candidate.intersects(o)) {
+            continue;
+        }
+        let shared = ellipsoidal(&candidate.intersection(&polygon(&package.units.rows[target].ring)));
+        let out = ellipsoidal(&candidate.difference(&county));
+        if accept(shared, out, own) {
+            return ring;
+        }
+    }
+    panic!("no placement of a new unit over unit {target}");
+}
+
+/// The ellipsoidal area of the overlap of two units.
+fn unit_overlap(package: &Package, a: usize, b: usize) -> f64 {
+    let (a, b) = (&package.units.rows[a].ring, &package.units.rows[b].ring);
+    ellipsoidal(&polygon(a).intersection(&polygon(b)))
+}
+
+/// Candidate centres on rays from `from` (metres), every `step` metres out to `reach`, ray by
+/// ray in the order of `angles` (degrees).
+fn rays(from: (f64, f64), angles: &[f64], step: f64, reach: f64) -> Vec<(f64, f64)> {
+    let mut centres = Vec::new();
+    for &angle in angles {
+        let (s, c) = angle.to_radians().sin_cos();
+        let mut d = step;
+        while d <= reach {
+            centres.push((from.0 + d * c, from.1 + d * s));
+            d += step;
+        }
+    }
+    centres
+}
+
+fn ring_centre(ring: &[Mm]) -> (f64, f64) {
+    let n = ring.len() as f64;
+    let (sx, sy) = ring.iter().fold((0.0, 0.0), |(a, b), &(x, y)| (a + x as f64, b + y as f64));
+    (sx / n / 1000.0, sy / n / 1000.0)
+}
+
+/// Appends unit `spec` with outline `ring`, tiled by its own parcels (appended to ZRZK) with
+/// every area field their sum, as [`build_clean`] makes the units. Returns the parcels' fids.
+fn append_unit(package: &mut Package, spec: &'static UnitSpec, ring: &[Mm], rng: &mut Rng) -> Vec<usize> {
+    let crs = crs_of(EPSG);
+    let (ring, slices) = tile(ring, spec.parcels.len(), rng);
+    let parcels: Vec<Parcel> = spec
+        .parcels
+        .iter()
+        .zip(slices)
+        .map(|(spec, ring)| Parcel {
+            spec,
+            cents: ring_cents(&ring, &crs),
+            ring,
+        })
+        .collect();
+    assert!(polygon(&ring).is_valid(), "new unit {} is invalid", spec.code());
+    assert!(package.units.find("ZRZYDJDYH", &spec.code()).is_empty(), "unit code taken");
+    package.units.push(ring, unit_values(spec, &parcels));
+    // BSMs continue after the highest one in use (F002 deleted parcels, U003 copied one).
+    let mut next = (0..package.parcels.rows.len())
+        .filter_map(|fid| package.parcels.text_at(fid, "BSM")[10..].parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    let mut fids = Vec::new();
+    for parcel in parcels {
+        assert!(polygon(&parcel.ring).is_valid(), "new parcel is invalid");
+        next += 1;
+        let bsm = format!("{XZQDM}2021{next:06}");
+        let values = parcel_values(&bsm, &spec.code(), &parcel);
+        package.parcels.push(parcel.ring, values);
+        fids.push(package.parcels.rows.len() - 1);
+    }
+    fids
+}
+
+/// ZR-T105 findings for every earlier parcel that a new parcel of `unit` (named `name` in the
+/// notes) overlaps by more than 0.01 m²: the finding lies on the earlier (lower) fid, the new
+/// parcel is its `related` feature. Overlaps must be clearly above or clearly below the
+/// threshold, never slivers near it.
+fn parcel_overlaps(package: &Package, new: &[usize], name: &str, cause: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for &fid in new {
+        let p = polygon(&package.parcels.rows[fid].ring);
+        for earlier in 0..fid {
+            let q = polygon(&package.parcels.rows[earlier].ring);
+            if !p.intersects(&q) {
+                continue;
+            }
+            assert!(q.is_valid(), "a new parcel meets the invalid parcel {earlier}");
+            let area = ellipsoidal(&p.intersection(&q));
+            assert!(area < 1e-6 || area > 100.0, "overlap of {area} m² with parcel {earlier}");
+            if area > 0.01 {
+                let note = format!(
+                    "parcel {} ({} {}) overlaps {name}'s {} {} parcel {} (fid {fid}), its related \
+                     feature, by {:.2} m² ({cause})",
+                    package.parcels.text_at(earlier, "BSM"),
+                    package.parcels.text_at(earlier, "ZYLX"),
+                    package.parcels.text_at(earlier, "DLBM"),
+                    package.parcels.text_at(fid, "ZYLX"),
+                    package.parcels.text_at(fid, "DLBM"),
+                    package.parcels.text_at(fid, "BSM"),
+                    area,
+                );
+                findings.push(parcel_finding("ZR-T105", earlier, note));
+            }
+        }
+    }
+    findings
+}
+
+/// ZR-T101: a third forest unit overlapping u5 by 20–40 % of its own area, inside the county,
+/// clear of every other unit. Its parcels overlap u5's, which ZR-T105 reports pair by pair;
+/// every area field of it is the sum of its parcels', so no area rule fires, and TJ_ZRZYMJ,
+/// summarised afterwards, counts its parcels in row 40.
+fn t101_forest_overlap(package: &mut Package) -> Vec<Finding> {
+    let frame = Frame::new(&crs_of(EPSG));
+    let (dx, dy) = frame.cell_size();
+    let mut rng = topology_rng(101);
+    let shape = star_ring(&mut rng, (0.0, 0.0), 0.18 * dx, 0.22 * dy, 8, 0.7);
+    let from = ring_centre(&package.units.rows[U5].ring);
+    // East first: the red line 62292310002 lies over u5's west edge.
+    let centres = rays(from, &[0.0, -20.0, 20.0, -40.0, 40.0], 0.02 * dx, 1.0 * dx);
+    let ring = place(package, &shape, centres.into_iter(), U5, |shared, out, own| {
+        (0.2..=0.4).contains(&(shared / own)) && out == 0.0
+    });
+    let parcels = append_unit(package, &NEW_FOREST, &ring, &mut rng);
+    assert_eq!(package.units.rows.len() - 1, U10);
+    let shared = unit_overlap(package, U5, U10);
+    eprintln!("DBG u10 centre {:?} u5 centre {:?} shared {shared}", ring_centre(&package.units.rows[U10].ring), from);
+    let mut findings = vec![unit_finding(
+        "ZR-T101",
+        U5,
+        format!(
+            "u5 and the new forest unit u10 ({}, fid {U10}), both DJDYLX 40, overlap by {shared:.2} \
+             m²; the finding lies on the lower fid, u10 is its related feature",
+            unit_code(package, U10)
+        ),
+    )];
+    findings.extend(parcel_overlaps(package, &parcels, "u10", "ZR-T101: u10 overlaps u5"));
+    findings
+}
+
+/// ZR-T102 and ZR-T104: a grassland unit over the west side of the protected area u1 that also
+/// runs past the county line. Its parcels overlap u1's (ZR-T105, pair by pair); nothing else
+/// checks ZRZK against XZQ.
+fn t102_grassland_overlap(package: &mut Package) -> Vec<Finding> {
+    let frame = Frame::new(&crs_of(EPSG));
+    let (dx, dy) = frame.cell_size();
+    let mut rng = topology_rng(102);
+    let shape = star_ring(&mut rng, (0.0, 0.0), 0.4 * dx, 0.12 * dy, 8, 0.7);
+    let from = ring_centre(&package.units.rows[U1].ring);
+    let mut centres = Vec::new();
+    for j in 0..30 {
+        for i in 0..40 {
+            centres.push((from.0 - 0.05 * dx * i as f64, from.1 - 0.8 * dy + 0.05 * dy * j as f64));
+        }
+    }
+    let ring = place(package, &shape, centres.into_iter(), U1, |shared, out, own| {
+        shared > 100_000.0 && out > 100_000.0 && out < 0.5 * own
+    });
+    let parcels = append_unit(package, &NEW_GRASSLAND, &ring, &mut rng);
+    assert_eq!(package.units.rows.len() - 1, U11);
+    let shared = unit_overlap(package, U11, U1);
+    let county = polygon(&package.xzq.rows[0].ring);
+    let outside = ellipsoidal(&polygon(&package.units.rows[U11].ring).difference(&county));
+    if std::env::var("DBG").is_ok() {
+        use geo::Area;
+        let u = polygon(&package.units.rows[U11].ring);
+        eprintln!("DBGPLANAR diff {} inter {} unit {}", u.difference(&county).unsigned_area(), u.intersection(&county).unsigned_area(), u.unsigned_area());
+        eprintln!("DBGRING U {:?}", package.units.rows[U11].ring);
+        eprintln!("DBGRING C {:?}", package.xzq.rows[0].ring);
+    }
+    eprintln!("DBG u11 centre {:?} u1 centre {:?} shared {shared} outside {outside}", ring_centre(&package.units.rows[U11].ring), from);
+    let mut findings = vec![
+        unit_finding(
+            "ZR-T102",
+            U11,
+            format!(
+                "the new grassland unit u11 ({}, fid {U11}, DJDYLX 50) overlaps the protected-area \
+                 unit u1 (12), its related feature, by {shared:.2} m²",
+                unit_code(package, U11)
+            ),
+        ),
+        unit_finding(
+            "ZR-T104",
+            U11,
+            format!("u11 has {outside:.2} m² outside the county (XZQ)"),
+        ),
+    ];
+    findings.extend(parcel_overlaps(package, &parcels, "u11", "ZR-T102: u11 overlaps u1"));
+    findings
+}
+
+/// ZR-T103 overhang: a vertex added to u9's 1207 parcel, 1 m outside the middle of its longest
+/// edge on u9's outline, so a long thin triangle of the parcel lies outside u9. The producer
+/// measures the parcel as drawn and sums it into u9 (MJ, DJDYZMJ, GYMJ, DYNZRZYZMJ, HDMJ all
+/// carry the triangle), so every declared sum holds and ZR-M004 agrees with the parcel; only u9's
+/// outline, unchanged, no longer has the area its DJDYZMJ declares (ZR-M005). u9's one defect so
+/// far (DJDYLX 99) touches no area or geometry.
+fn t103_overhang(package: &mut Package) -> Vec<Finding> {
+    let crs = crs_of(EPSG);
+    let fid = parcels_of(package, U9, "DLBM", "1207")[0];
+    let unit_ring = package.units.rows[U9].ring.clone();
+    let ring = package.parcels.rows[fid].ring.clone();
+    let n = ring.len();
+    let on_outline = |p: Mm, q: Mm| {
+        let i = unit_ring.iter().position(|&v| v == p);
+        i.is_some_and(|i| unit_ring[(i + 1) % unit_ring.len()] == q)
+    };
+    let length = |p: Mm, q: Mm| ((q.0 - p.0) as f64).hypot((q.1 - p.1) as f64);
+    let edge = (0..n)
+        .filter(|&i| on_outline(ring[i], ring[(i + 1) % n]))
+        .max_by(|&a, &b| {
+            let la = length(ring[a], ring[(a + 1) % n]);
+            let lb = length(ring[b], ring[(b + 1) % n]);
+            la.partial_cmp(&lb).expect("finite")
+        })
+        .expect("the parcel has an edge on its unit's outline");
+    let (p, q) = (ring[edge], ring[(edge + 1) % n]);
+    let len = length(p, q);
+    // Counter-clockwise ring: the outside is to the right of p → q.
+    let (ox, oy) = ((q.1 - p.1) as f64 / len, -(q.0 - p.0) as f64 / len);
+    let apex = (
+        (p.0 + q.0) / 2 + (ox * OVERHANG_MM as f64).round() as i64,
+        (p.1 + q.1) / 2 + (oy * OVERHANG_MM as f64).round() as i64,
+    );
+    let mut pushed = ring.clone();
+    pushed.insert(edge + 1, apex);
+    let unit = polygon(&unit_ring);
+    let outside = ellipsoidal(&polygon(&pushed).difference(&unit));
+    assert!(polygon(&pushed).is_valid(), "the pushed parcel is invalid");
+    assert!(!unit.contains(&geo::Point::new(apex.0 as f64 / 1000.0, apex.1 as f64 / 1000.0)));
+    assert!(outside > 100.0, "overhang of only {outside} m²");
+    for u in (0..package.units.rows.len()).filter(|&u| u != U9) {
+        assert!(!polygon(&pushed).intersects(&polygon(&package.units.rows[u].ring)));
+    }
+    let old = package.parcels.area_at(fid, "MJ");
+    let new = ring_cents(&pushed, &crs);
+    package.parcels.rows[fid].ring = pushed;
+    package.parcels.set(fid, "MJ", Value::Area(new));
+    assert_eq!(package.parcels.text_at(fid, "QSXZ"), "10", "u9's 1207 parcel is state");
+    for field in ["DJDYZMJ", "GYMJ", "DYNZRZYZMJ", "HDMJ"] {
+        package.units.shift(U9, field, new - old);
+    }
+    assert_m005_fires(package, U9);
+    vec![
+        parcel_finding(
+            "ZR-T103",
+            fid,
+            format!(
+                "u9's 1207 parcel has a vertex 1 m outside the middle of a {:.0} m edge of u9's \
+                 outline: {outside:.2} m² overhang u9",
+                len / 1000.0
+            ),
+        ),
+        unit_finding(
+            "ZR-M005",
+            U9,
+            format!(
+                "u9 DJDYZMJ +{} m² carries its parcel's overhang (ZR-T103), which u9's outline \
+                 lacks",
+                decimal(new - old, 2)
+            ),
         ),
     ]
 }
@@ -1843,7 +2203,7 @@ fn truth_yaml(package: &Package, findings: &[Finding]) -> String {
             finding.layer,
             fids.join(", "),
             keys.join(", "),
-            json_string(finding.note)
+            json_string(&finding.note)
         );
     }
     yaml

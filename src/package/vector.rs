@@ -186,7 +186,7 @@ impl GeomProcessor for Builder {
     }
 
     fn geometrycollection_end(&mut self, _idx: usize) -> GzResult<()> {
-        self.collection_depth -= 1;
+        self.collection_depth = self.collection_depth.saturating_sub(1);
         let parts = std::mem::take(&mut self.parts);
         self.finish(Geometry::GeometryCollection(GeometryCollection::new_from(
             parts,

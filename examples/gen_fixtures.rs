@@ -1789,7 +1789,7 @@ fn parcel_overlaps(package: &Package, new: &[usize], name: &str, cause: &str) ->
             );
             let area = ellipsoidal(&p.intersection(&q));
             assert!(
-                area < 1e-6 || area > 100.0,
+                !(1e-6..=100.0).contains(&area),
                 "overlap of {area} m² with parcel {earlier}"
             );
             if area > 0.01 {

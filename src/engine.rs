@@ -56,8 +56,17 @@ fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet, derived: &Derived) 
     }
     let cx = Context::new(dataset, rules, rule, derived);
     let result = rule.check.run(&cx);
-    let notes = cx.into_notes();
+    let (notes, unmeasurable) = cx.finish();
     let (status, reason, findings) = match result {
+        // Skipping every feature of a layer is not a pass: nothing was checked there.
+        Ok(findings) if findings.is_empty() && !unmeasurable.is_empty() => (
+            Status::NotRun,
+            Some(format!(
+                "{} 的要素全部无法量算，未能检查",
+                unmeasurable.join("、")
+            )),
+            findings,
+        ),
         Ok(findings) if findings.is_empty() => (Status::Passed, None, findings),
         Ok(findings) => (Status::Failed, None, findings),
         Err(NotRun(reason)) => (Status::NotRun, Some(reason), vec![]),

@@ -119,3 +119,23 @@ fn area_findings_carry_their_measurements() {
         "{t001:?}"
     );
 }
+
+/// A layer of which every feature had to be skipped was not checked: the rule did not run.
+#[test]
+fn rules_that_could_measure_nothing_did_not_run() {
+    let report = inspect(DEFECTIVE, 2);
+    let not_run: Vec<(&str, &str)> = report
+        .rules
+        .iter()
+        .filter(|r| r.status == Status::NotRun)
+        .map(|r| (r.id.as_str(), r.reason.as_deref().unwrap_or("")))
+        .collect();
+    // STBHHX is delivered in zone 35 while the package is in zone 34.
+    assert_eq!(
+        not_run,
+        vec![
+            ("ZR-M007", "STBHHX 的要素全部无法量算，未能检查"),
+            ("ZR-R001", "STBHHX 的要素全部无法量算，未能检查"),
+        ]
+    );
+}

@@ -217,6 +217,8 @@ pub struct Context<'a> {
     pub rule: &'a Rule,
     pub derived: &'a Derived,
     notes: Mutex<Vec<String>>,
+    /// Layers of which the check could measure no feature at all.
+    unmeasurable: Mutex<Vec<String>>,
 }
 
 impl<'a> Context<'a> {
@@ -232,6 +234,7 @@ impl<'a> Context<'a> {
             rule,
             derived,
             notes: Mutex::new(Vec::new()),
+            unmeasurable: Mutex::new(Vec::new()),
         }
     }
 
@@ -243,8 +246,14 @@ impl<'a> Context<'a> {
             .push(text);
     }
 
-    pub fn into_notes(self) -> Vec<String> {
-        self.notes.into_inner().unwrap_or_else(|e| e.into_inner())
+    /// The notes, and the layers of which nothing could be measured.
+    pub fn finish(self) -> (Vec<String>, Vec<String>) {
+        (
+            self.notes.into_inner().unwrap_or_else(|e| e.into_inner()),
+            self.unmeasurable
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
     }
 
     /// Areas and measurability of a layer's features.
@@ -265,7 +274,7 @@ impl<'a> Context<'a> {
     pub fn measurable(&self, frame: &Frame, rows: Vec<usize>) -> Result<Vec<usize>, NotRun> {
         let facts = self.facts(frame)?;
         let mut skipped: BTreeMap<&'static str, usize> = BTreeMap::new();
-        let kept = rows
+        let kept: Vec<usize> = rows
             .into_iter()
             .filter(|&r| match facts.skip.get(r).copied().flatten() {
                 None => true,
@@ -281,6 +290,12 @@ impl<'a> Context<'a> {
                 .map(|(why, n)| format!("{why} {n} 个"))
                 .collect();
             self.note(format!("跳过 {} 的要素：{}", frame.name, parts.join("，")));
+            if kept.is_empty() {
+                self.unmeasurable
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(frame.name.clone());
+            }
         }
         Ok(kept)
     }

@@ -227,7 +227,8 @@ def write_test_files():
     )
 
 
-def bench(n, path):
+def bench_coverage(n, path):
+    """A clean coverage of about n parcels plus 100 injected overlapping squares, as WKT lines."""
     side = int(n**0.5)
     cells, _ = grid(side, side, 50.0, seed=7)
     rnd = random.Random(11)
@@ -237,6 +238,11 @@ def bench(n, path):
         x, y = centre(list(polys[i].exterior.coords)[:-1])
         polys.append(Polygon(square(x + rnd.uniform(-30, 30), y + rnd.uniform(-30, 30), 20.0)))
     Path(path).write_text("".join(p.wkt + "\n" for p in polys))
+    return polys
+
+
+def bench(n, path):
+    polys = bench_coverage(n, path)
     start = time.perf_counter()
     found = geos_overlaps(polys)
     took = time.perf_counter() - start

@@ -1,0 +1,90 @@
+//! The Rust half of `scripts/bench_topology.py`: times nrqc's validity, overlap, gap and tiling
+//! algorithms on a coverage written as one WKT polygon per line, and prints one JSON object of
+//! median seconds and peak memory. Run it through the script, which times shapely/GEOS on the
+//! same file in the same run and prints the ratios.
+//!
+//! `cargo run --release --example bench_topology -- COVERAGE.wkt [RUNS]`
+
+use std::str::FromStr;
+use std::time::Instant;
+
+use geo::{BoundingRect, Geometry, MultiPolygon, Polygon};
+use rayon::prelude::*;
+
+use nrqc::geom::topology::{gaps, overlaps, tiles};
+use nrqc::geom::validity::is_valid;
+
+fn median_seconds(runs: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
+    let mut times = Vec::with_capacity(runs);
+    let mut found = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        found = f();
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], found)
+}
+
+/// Peak resident memory of this process, in MB (Linux).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .expect("usage: bench_topology COVERAGE.wkt [RUNS]");
+    let runs: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(3);
+    let text = std::fs::read_to_string(&path).expect("readable coverage file");
+    let t = Instant::now();
+    let polys: Vec<Polygon<f64>> = text
+        .lines()
+        .map(|l| {
+            let g: Geometry<f64> = wkt::Wkt::from_str(l)
+                .expect("WKT")
+                .try_into()
+                .expect("geometry");
+            g.try_into().expect("polygon")
+        })
+        .collect();
+    let load = t.elapsed().as_secs_f64();
+    let whole = {
+        let r = polys
+            .iter()
+            .filter_map(|p| p.bounding_rect())
+            .reduce(|a, b| {
+                geo::Rect::new(
+                    geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                    geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                )
+            })
+            .expect("a non-empty coverage");
+        MultiPolygon::new(vec![r.to_polygon()])
+    };
+    let (valid, invalid) = median_seconds(runs, || {
+        polys
+            .par_iter()
+            .filter(|p| !is_valid(&Geometry::Polygon((*p).clone())))
+            .count()
+    });
+    let (overlap, pairs) = median_seconds(runs, || overlaps(&polys, 0.0).len());
+    let (gap, holes) = median_seconds(runs, || gaps(&polys, None).len());
+    let (tile, problems) = median_seconds(runs, || {
+        let t = tiles(&polys, &whole, 0.0);
+        t.gaps.len() + t.overhangs.len() + t.overlaps.len()
+    });
+    println!(
+        "{{\"polygons\": {}, \"threads\": {}, \"load_s\": {load:.3}, \"geometry_valid_s\": {valid:.3}, \"invalid\": {invalid}, \"no_overlap_s\": {overlap:.3}, \"pairs\": {pairs}, \"no_gaps_s\": {gap:.3}, \"gaps\": {holes}, \"tiles_s\": {tile:.3}, \"tiling_problems\": {problems}, \"peak_rss_mb\": {:.0}}}",
+        polys.len(),
+        rayon::current_num_threads(),
+        peak_rss_mb()
+    );
+}

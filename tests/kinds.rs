@@ -474,3 +474,48 @@ fn min_area_finds_fragments() {
         vec![vec![1]]
     );
 }
+
+#[test]
+fn geometry_valid_reports_optional_shape_defects_with_their_places() {
+    let (ox, oy) = (34_610_000.0, 3_985_000.0);
+    let ring = [
+        (0., 0.),
+        (100., 0.),
+        (100., 0.),
+        (100., 100.),
+        (50.5, 100.),
+        (50., 150.),
+        (49.5, 100.),
+        (0.1, 100.),
+        (0., 100.),
+        (0., 0.),
+    ];
+    let coords: Vec<String> = ring
+        .iter()
+        .map(|(x, y)| format!("[{},{}]", ox + x, oy + y))
+        .collect();
+    let layer = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"ID":"a","T":""}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}]}}"#,
+        coords.join(",")
+    );
+    let pkg = package("EPSG:4522", &[("vector/U.geojson", &layer)]);
+    let (_r, plain) = rules(TOPO_SCHEMA, &topo_rule("geometry_valid: { layer: U }"));
+    assert!(
+        run(pkg.path(), &plain).findings.is_empty(),
+        "valid, and shape checks are off"
+    );
+    let (_r, set) = rules(
+        TOPO_SCHEMA,
+        &topo_rule(
+            "geometry_valid: { layer: U, repeated_points: true, spike_angle: 5, min_segment: 0.2 }",
+        ),
+    );
+    let report = run(pkg.path(), &set);
+    assert_eq!(report.findings.len(), 1);
+    let m = report.findings[0].measured.as_ref().unwrap();
+    assert_eq!(
+        m["reasons"],
+        serde_json::json!(["repeated_point", "spike", "short_segment"])
+    );
+    assert_eq!(m["at"][1], serde_json::json!([ox + 50.0, oy + 150.0]));
+}

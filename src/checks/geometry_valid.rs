@@ -3,6 +3,9 @@
 //!
 //! ## Parameters
 //! - `layer`: the layer; its geometry type comes from the schema.
+//! - Optional shape checks on valid geometries: `repeated_points: true` (`repeated_point`),
+//!   `spike_angle: 5` (`spike`: the boundary turns back by less than 5°), `min_segment: 0.2`
+//!   (`short_segment`, m). They are off by default.
 //!
 //! ## Reasons
 //! `geometry_null`, `geometry_empty`, `wrong_type`, `ring_not_closed` (seen in the file, before
@@ -31,6 +34,7 @@ use serde_json::json;
 
 use super::{Check, Context, NotRun, Read};
 use crate::package::{GeometryColumn, RawDefect};
+use crate::geom::shape::{repeated_points, rings, short_segments, spikes};
 use crate::geom::validity::{validate, Invalidity};
 use crate::report::Finding;
 use crate::rules::Name;
@@ -40,6 +44,32 @@ use crate::schema::GeometryKind;
 #[serde(deny_unknown_fields)]
 pub struct GeometryValid {
     pub layer: Name,
+    /// Also report vertices repeated consecutively.
+    #[serde(default)]
+    pub repeated_points: bool,
+    /// Also report spikes: vertices where the boundary turns back by less than this angle (°).
+    pub spike_angle: Option<f64>,
+    /// Also report segments shorter than this (m), e.g. 0.2 at 1:10 000 (三调 QA: 短线).
+    pub min_segment: Option<f64>,
+}
+
+impl GeometryValid {
+    /// The optional shape defects of a valid geometry.
+    fn shape_causes(&self, g: &Geometry<f64>) -> Vec<Cause> {
+        let mut causes = Vec::new();
+        for ring in rings(g) {
+            if self.repeated_points {
+                causes.extend(repeated_points(ring).into_iter().map(|c| ("repeated_point", "重复节点".to_owned(), Some(c))));
+            }
+            if let Some(angle) = self.spike_angle {
+                causes.extend(spikes(ring, angle).into_iter().map(|c| ("spike", format!("尖角（小于 {angle}°）"), Some(c))));
+            }
+            if let Some(len) = self.min_segment {
+                causes.extend(short_segments(ring, len).into_iter().map(|c| ("short_segment", format!("短线（短于 {len} m）"), Some(c))));
+            }
+        }
+        causes
+    }
 }
 
 /// A cause of invalidity: its stable code, its Chinese text and, where known, its place.
@@ -142,7 +172,12 @@ impl Check for GeometryValid {
             .and_then(|d| d.geometry);
         let mut findings = Vec::new();
         for row in cx.rows(frame)? {
-            let causes = feature_causes(column, row, kind);
+            let mut causes = feature_causes(column, row, kind);
+            if causes.is_empty() {
+                if let Some(g) = column.geoms.get(row).and_then(Option::as_ref) {
+                    causes = self.shape_causes(g);
+                }
+            }
             if causes.is_empty() {
                 continue;
             }

@@ -5,5 +5,6 @@ pub mod area;
 pub mod crs;
 pub mod fit;
 pub mod gk;
+pub mod shape;
 pub mod topology;
 pub mod validity;

@@ -28,14 +28,12 @@
 
 use std::collections::BTreeMap;
 
-use geo::Geometry;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::spatial::{area_m2, feature_pairs, m2, Polys};
+use super::spatial::{feature_pairs, overlap_findings, Polys};
 use super::{text_at, Check, Context, NotRun, Read};
 use crate::geom::topology::overlaps;
-use crate::report::{Finding, Related};
+use crate::report::Finding;
 use crate::rules::Name;
 
 fn default_min_area() -> f64 {
@@ -80,32 +78,6 @@ impl Check for NoOverlap {
             // Planar area is a prefilter only; the reported area is ellipsoidal.
             pairs.extend(feature_pairs(overlaps(&polys.polys, self.min_area * 0.5), &polys, None));
         }
-        let mut findings = Vec::new();
-        for ((a, b), geometry) in pairs {
-            let area = area_m2(cx, &geometry)?;
-            if area <= self.min_area {
-                continue;
-            }
-            let other = cx.feature_id(frame, b);
-            let mut f = cx.finding(
-                frame,
-                &[a],
-                format!(
-                    "与 {} {} 重叠 {} m²",
-                    frame.name,
-                    other.key.clone().unwrap_or_else(|| format!("FID {b}")),
-                    m2(area)
-                ),
-            );
-            f.related = Some(Related {
-                layer: frame.name.clone(),
-                feature_ids: vec![other],
-            });
-            f.measured = Some(json!({ "area": m2(area), "unit": "m2" }));
-            f.expected = Some(json!({ "max_area": self.min_area }));
-            f.geometry = Some(Geometry::MultiPolygon(geometry));
-            findings.push(f);
-        }
-        Ok(findings)
+        overlap_findings(cx, frame, frame, pairs, self.min_area)
     }
 }

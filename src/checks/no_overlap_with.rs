@@ -18,14 +18,12 @@
 //! ## Finding
 //! One per pair: `与 STBHHX 62292310001 重叠 5234.10 m²`, the overlap as geometry.
 
-use geo::Geometry;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::spatial::{area_m2, feature_pairs, m2, Polys};
+use super::spatial::{feature_pairs, overlap_findings, Polys};
 use super::{condition, Check, Context, LintContext, NotRun, Read};
 use crate::geom::topology::overlaps_between;
-use crate::report::{Finding, Related};
+use crate::report::Finding;
 use crate::rules::{Name, Problem};
 
 fn default_min_area() -> f64 {
@@ -78,32 +76,6 @@ impl Check for NoOverlapWith {
         let a = Polys::of(frame, &cx.measurable(frame, cx.rows(frame)?)?);
         let b = Polys::of(other, &cx.measurable(other, rows_where(other, self.other_where.as_ref())?)?);
         let pairs = feature_pairs(overlaps_between(&a.polys, &b.polys, self.min_area * 0.5), &a, Some(&b));
-        let mut findings = Vec::new();
-        for ((ra, rb), geometry) in pairs {
-            let area = area_m2(cx, &geometry)?;
-            if area <= self.min_area {
-                continue;
-            }
-            let id = cx.feature_id(other, rb);
-            let mut f = cx.finding(
-                frame,
-                &[ra],
-                format!(
-                    "与 {} {} 重叠 {} m²",
-                    other.name,
-                    id.key.clone().unwrap_or_else(|| format!("FID {rb}")),
-                    m2(area)
-                ),
-            );
-            f.related = Some(Related {
-                layer: other.name.clone(),
-                feature_ids: vec![id],
-            });
-            f.measured = Some(json!({ "area": m2(area), "unit": "m2" }));
-            f.expected = Some(json!({ "max_area": self.min_area }));
-            f.geometry = Some(Geometry::MultiPolygon(geometry));
-            findings.push(f);
-        }
-        Ok(findings)
+        overlap_findings(cx, frame, other, pairs, self.min_area)
     }
 }

@@ -5,10 +5,13 @@ use std::collections::BTreeMap;
 
 use geo::{Geometry, MultiPolygon, Polygon};
 
+use serde_json::json;
+
 use super::{Context, NotRun};
 use crate::geom::area::geometry_area;
 use crate::geom::topology::Overlap;
 use crate::package::Frame;
+use crate::report::{Finding, Related};
 
 /// Polygons of some features of a layer; a multipolygon contributes each of its parts.
 pub struct Polys {
@@ -72,6 +75,40 @@ pub fn area_m2(cx: &Context, g: &MultiPolygon<f64>) -> Result<f64, NotRun> {
         ))
     })?;
     Ok(geometry_area(&Geometry::MultiPolygon(g.clone()), crs))
+}
+
+/// Findings for overlapping feature pairs (`a` in `frame`, `b` in `other`) whose ellipsoidal
+/// area exceeds `min_area`: on `a`, with `b` as the related feature and the overlap as geometry.
+pub fn overlap_findings(
+    cx: &Context,
+    frame: &Frame,
+    other: &Frame,
+    pairs: BTreeMap<(usize, usize), MultiPolygon<f64>>,
+    min_area: f64,
+) -> Result<Vec<Finding>, NotRun> {
+    let mut findings = Vec::new();
+    for ((a, b), geometry) in pairs {
+        let area = area_m2(cx, &geometry)?;
+        if area <= min_area {
+            continue;
+        }
+        let id = cx.feature_id(other, b);
+        let name = id.key.clone().unwrap_or_else(|| format!("FID {b}"));
+        let mut f = cx.finding(
+            frame,
+            &[a],
+            format!("与 {} {name} 重叠 {} m²", other.name, m2(area)),
+        );
+        f.related = Some(Related {
+            layer: other.name.clone(),
+            feature_ids: vec![id],
+        });
+        f.measured = Some(json!({ "area": m2(area), "unit": "m2" }));
+        f.expected = Some(json!({ "max_area": min_area }));
+        f.geometry = Some(Geometry::MultiPolygon(geometry));
+        findings.push(f);
+    }
+    Ok(findings)
 }
 
 /// m² as reports print them.

@@ -22,7 +22,7 @@
 //! ## Findings
 //! - on the parent: `单元内 1523.20 m² 未被 ZRZK 覆盖` (the gap);
 //! - on a part: `超出所属 ZRZYDJDY 12.30 m²` (the overhang);
-//! - on a part: `与同一单元的 ZRZK … 重叠 5.10 m²` (the overlap).
+//! - on a part: `与 ZRZK … 重叠 5.10 m²` (an overlap with another part of the same unit).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,7 +30,7 @@ use geo::{Geometry, MultiPolygon};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::spatial::{area_m2, feature_pairs, m2, Polys};
+use super::spatial::{area_m2, feature_pairs, m2, overlap_findings, Polys};
 use super::{text_at, Check, Context, NotRun, Read};
 use crate::geom::topology::tiles;
 use crate::report::{Finding, Related};
@@ -117,23 +117,13 @@ impl Check for Tiles {
                 f.geometry = Some(Geometry::MultiPolygon(o.geometry));
                 findings.push(f);
             }
-            for ((a, b), geometry) in feature_pairs(tiling.overlaps, &polys, None) {
-                let area = area_m2(cx, &geometry)?;
-                if area <= self.min_area {
-                    continue;
-                }
-                let other = cx.feature_id(parts, b);
-                let mut f = cx.finding(
-                    parts,
-                    &[a],
-                    format!("与同一单元的 {} {} 重叠 {} m²", parts.name, other.key.clone().unwrap_or_default(), m2(area)),
-                );
-                f.related = Some(Related { layer: parts.name.clone(), feature_ids: vec![other] });
-                f.measured = Some(json!({ "overlap_area": m2(area), "unit": "m2" }));
-                f.expected = Some(json!({ "max_area": self.min_area }));
-                f.geometry = Some(Geometry::MultiPolygon(geometry));
-                findings.push(f);
-            }
+            findings.extend(overlap_findings(
+                cx,
+                parts,
+                parts,
+                feature_pairs(tiling.overlaps, &polys, None),
+                self.min_area,
+            )?);
         }
         if skipped > 0 {
             cx.note(format!("{skipped} 个 {} 含无法量算的 {}，未核对", parents.name, parts.name));

@@ -82,33 +82,7 @@ pub struct Tiling {
 /// containment and duplicates alike) in more than `min_area`, sorted by `(a, b)`.
 pub fn overlaps(polys: &[Polygon<f64>], min_area: f64) -> Vec<Overlap> {
     let edges: Vec<Edges> = polys.par_iter().map(Edges::new).collect();
-    let tree = box_tree(&edges);
-    let (tree, edges) = (&tree, &edges);
-    let mut found: Vec<Overlap> = edges
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(a, ea)| {
-            let candidates = ea
-                .bbox
-                .map(|bbox| tree.locate_in_envelope_intersecting(&bbox));
-            candidates
-                .into_iter()
-                .flatten()
-                .filter(move |c| c.data > a)
-                .filter_map(move |c| {
-                    overlap(&polys[a], ea, &polys[c.data], &edges[c.data], min_area).map(
-                        |(geometry, area)| Overlap {
-                            a,
-                            b: c.data,
-                            area,
-                            geometry,
-                        },
-                    )
-                })
-        })
-        .collect();
-    found.sort_unstable_by_key(|o| (o.a, o.b));
-    found
+    pairs(polys, &edges, polys, &edges, true, min_area)
 }
 
 /// Every pair of a polygon of `a` and one of `b` whose interiors intersect in more than
@@ -116,8 +90,21 @@ pub fn overlaps(polys: &[Polygon<f64>], min_area: f64) -> Vec<Overlap> {
 pub fn overlaps_between(a: &[Polygon<f64>], b: &[Polygon<f64>], min_area: f64) -> Vec<Overlap> {
     let edges_a: Vec<Edges> = a.par_iter().map(Edges::new).collect();
     let edges_b: Vec<Edges> = b.par_iter().map(Edges::new).collect();
-    let tree = box_tree(&edges_b);
-    let (tree, edges_b) = (&tree, &edges_b);
+    pairs(a, &edges_a, b, &edges_b, false, min_area)
+}
+
+/// The overlapping pairs of `a` × `b`, candidates from a packed R-tree of `b`'s boxes; with
+/// `same`, `a` and `b` are one layer and each pair is taken once, as `a < b`.
+fn pairs(
+    a: &[Polygon<f64>],
+    edges_a: &[Edges],
+    b: &[Polygon<f64>],
+    edges_b: &[Edges],
+    same: bool,
+    min_area: f64,
+) -> Vec<Overlap> {
+    let tree = box_tree(edges_b);
+    let tree = &tree;
     let mut found: Vec<Overlap> = edges_a
         .par_iter()
         .enumerate()
@@ -125,16 +112,20 @@ pub fn overlaps_between(a: &[Polygon<f64>], b: &[Polygon<f64>], min_area: f64) -
             let candidates = ea
                 .bbox
                 .map(|bbox| tree.locate_in_envelope_intersecting(&bbox));
-            candidates.into_iter().flatten().filter_map(move |c| {
-                overlap(&a[i], ea, &b[c.data], &edges_b[c.data], min_area).map(
-                    |(geometry, area)| Overlap {
-                        a: i,
-                        b: c.data,
-                        area,
-                        geometry,
-                    },
-                )
-            })
+            candidates
+                .into_iter()
+                .flatten()
+                .filter(move |c| !same || c.data > i)
+                .filter_map(move |c| {
+                    overlap(&a[i], ea, &b[c.data], &edges_b[c.data], min_area).map(
+                        |(geometry, area)| Overlap {
+                            a: i,
+                            b: c.data,
+                            area,
+                            geometry,
+                        },
+                    )
+                })
         })
         .collect();
     found.sort_unstable_by_key(|o| (o.a, o.b));

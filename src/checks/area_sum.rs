@@ -29,11 +29,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use polars::prelude::{col, Column};
+use polars::prelude::col;
 use serde::Deserialize;
 
 use super::area_matches::{compare, describe};
-use super::sums::{floats, group_sums};
+use super::sums::{field_or_computed, floats, group_sums, summand};
 use super::units::{AreaUnit, Tolerance};
 use super::{text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::{Finding, Related};
@@ -85,13 +85,10 @@ impl Check for AreaSum {
     }
 
     fn lint(&self, _cx: &LintContext) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        if self.field.is_some() == self.computed {
-            problems.push(Problem::new(
-                self.layer.referenced,
-                "give exactly one of `field` and `computed: true`",
-            ));
-        }
+        let mut problems: Vec<Problem> =
+            field_or_computed(&self.layer, self.field.as_ref(), self.computed)
+                .into_iter()
+                .collect();
         if self.parent_field.is_some() == self.parent_computed {
             problems.push(Problem::new(
                 self.parent.referenced,
@@ -108,24 +105,14 @@ impl Check for AreaSum {
         let selected = cx.rows(child)?;
         // Children that cannot be measured make their parent's sum unknown.
         let mut unknown: BTreeSet<String> = BTreeSet::new();
-        let mut df = child.df.clone();
-        let (rows, value) = if self.computed {
-            let kept = cx.measurable(child, selected.clone())?;
-            let kept_set: BTreeSet<usize> = kept.iter().copied().collect();
-            unknown.extend(
-                selected
-                    .iter()
-                    .filter(|r| !kept_set.contains(r))
-                    .filter_map(|&r| text_at(&child.df, key, r)),
-            );
-            let areas = Column::new("__area".into(), cx.facts(child)?.areas.clone());
-            df.with_column(areas)
-                .map_err(|e| NotRun(format!("cannot attach areas to {}: {e}", child.name)))?;
-            (kept, col("__area"))
-        } else {
-            let field = self.field.as_ref().map(|f| f.value.as_str()).unwrap_or_default();
-            (selected, col(field))
-        };
+        let (df, rows, value) = summand(cx, child, self.field.as_ref(), selected.clone())?;
+        let kept: BTreeSet<usize> = rows.iter().copied().collect();
+        unknown.extend(
+            selected
+                .iter()
+                .filter(|r| !kept.contains(r))
+                .filter_map(|&r| text_at(&child.df, key, r)),
+        );
         let sums = group_sums(&df, col(key), value, &rows)?;
         let mut children: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for &r in &rows {

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::NotRun;
+use super::{Context, NotRun};
+use crate::package::Frame;
+use crate::rules::{Name, Problem};
 
 /// Sum and count of `value` per text value of `key`, over the given rows of `df`.
 /// Rows whose key is null are left out.
@@ -69,6 +71,37 @@ pub fn floats(df: &DataFrame, field: &str) -> Result<Vec<Option<f64>>, NotRun> {
         .f64()
         .map_err(|e| NotRun(format!("{field} is not numeric: {e}")))?;
     Ok((0..values.len()).map(|i| values.get(i)).collect())
+}
+
+/// What a sum adds up: a declared field (`Some`), or the features' ellipsoidal areas (`None`,
+/// `computed: true`). Returns the frame to sum over (with an `__area` column for computed areas),
+/// the rows that can be summed (unmeasurable features drop out), and the value expression.
+pub fn summand(
+    cx: &Context,
+    frame: &Frame,
+    field: Option<&Name>,
+    rows: Vec<usize>,
+) -> Result<(DataFrame, Vec<usize>, Expr), NotRun> {
+    let mut df = frame.df.clone();
+    match field {
+        Some(f) => Ok((df, rows, col(f.value.as_str()))),
+        None => {
+            let areas = Column::new("__area".into(), cx.facts(frame)?.areas.clone());
+            df.with_column(areas)
+                .map_err(|e| NotRun(format!("cannot attach areas to {}: {e}", frame.name)))?;
+            Ok((df, cx.measurable(frame, rows)?, col("__area")))
+        }
+    }
+}
+
+/// A sum needs exactly one of a declared `field` and `computed: true`.
+pub fn field_or_computed(at: &Name, field: Option<&Name>, computed: bool) -> Option<Problem> {
+    (field.is_some() == computed).then(|| {
+        Problem::new(
+            at.referenced,
+            "give exactly one of `field` and `computed: true`",
+        )
+    })
 }
 
 #[cfg(test)]

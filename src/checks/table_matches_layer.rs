@@ -38,12 +38,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use polars::prelude::{col, Column, Expr};
+use polars::prelude::Expr;
 use serde::Deserialize;
 
 use super::area_matches::{compare, describe};
 use super::condition;
-use super::sums::{floats, group_sums};
+use super::sums::{field_or_computed, floats, group_sums, summand};
 use super::units::{column_decimals, AreaUnit};
 use super::{text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::Finding;
@@ -97,13 +97,10 @@ impl Check for TableMatchesLayer {
     }
 
     fn lint(&self, cx: &LintContext) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        if self.field.is_some() == self.computed {
-            problems.push(Problem::new(
-                self.source.referenced,
-                "give exactly one of `field` and `computed: true`",
-            ));
-        }
+        let mut problems: Vec<Problem> =
+            field_or_computed(&self.source, self.field.as_ref(), self.computed)
+                .into_iter()
+                .collect();
         problems.extend(cx.check_condition(&self.source, &self.source_key));
         for condition in self.columns.values() {
             problems.extend(cx.check_condition(&self.source, condition));
@@ -128,16 +125,7 @@ impl Check for TableMatchesLayer {
             condition::compile(&text.value).map_err(NotRun)
         };
         let key_expr = compile(&self.source_key)?;
-        let mut df = source.df.clone();
-        let (rows, value): (Vec<usize>, Expr) = if self.computed {
-            let areas = Column::new("__area".into(), cx.facts(source)?.areas.clone());
-            df.with_column(areas)
-                .map_err(|e| NotRun(format!("cannot attach areas to {}: {e}", source.name)))?;
-            (cx.measurable(source, (0..source.len()).collect())?, col("__area"))
-        } else {
-            let field = self.field.as_ref().map(|f| f.value.as_str()).unwrap_or_default();
-            ((0..source.len()).collect(), col(field))
-        };
+        let (df, rows, value) = summand(cx, source, self.field.as_ref(), (0..source.len()).collect())?;
         let source_factor = if self.computed { 1.0 } else { self.source_unit.square_metres() };
         let keys: Vec<Option<String>> = (0..table.len()).map(|r| text_at(&table.df, &self.key.value, r)).collect();
         let data_rows: Vec<usize> = (0..table.len())

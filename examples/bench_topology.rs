@@ -3,7 +3,9 @@
 //! median seconds and peak memory. Run it through the script, which times shapely/GEOS on the
 //! same file in the same run and prints the ratios.
 //!
-//! `cargo run --release --example bench_topology -- COVERAGE.wkt [RUNS]`
+//! `cargo run --release --example bench_topology -- COVERAGE.wkt [RUNS] [PHASE]`; with PHASE
+//! (`load`, `geometry_valid`, `no_overlap`, `no_gaps`, `tiles`) only that phase runs, so the
+//! peak memory printed is that phase's.
 
 use std::str::FromStr;
 use std::time::Instant;
@@ -14,7 +16,7 @@ use rayon::prelude::*;
 use nrqc::geom::topology::{gaps, overlaps, tiles};
 use nrqc::geom::validity::is_valid;
 
-fn median_seconds(runs: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
+fn median_seconds(runs: usize, f: &mut dyn FnMut() -> usize) -> (f64, usize) {
     let mut times = Vec::with_capacity(runs);
     let mut found = 0;
     for _ in 0..runs {
@@ -43,6 +45,8 @@ fn main() {
         .next()
         .expect("usage: bench_topology COVERAGE.wkt [RUNS]");
     let runs: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(3);
+    let phase = args.next();
+    let wanted = |name: &str| phase.as_deref().is_none_or(|p| p == name);
     let text = std::fs::read_to_string(&path).expect("readable coverage file");
     let t = Instant::now();
     let polys: Vec<Polygon<f64>> = text
@@ -69,15 +73,23 @@ fn main() {
             .expect("a non-empty coverage");
         MultiPolygon::new(vec![r.to_polygon()])
     };
-    let (valid, invalid) = median_seconds(runs, || {
+    // A phase not asked for is skipped, so the peak memory printed is that of the one asked for.
+    let phase = |name: &str, f: &mut dyn FnMut() -> usize| {
+        if wanted(name) {
+            median_seconds(runs, f)
+        } else {
+            (f64::NAN, 0)
+        }
+    };
+    let (valid, invalid) = phase("geometry_valid", &mut || {
         polys
             .par_iter()
             .filter(|p| !is_valid(&Geometry::Polygon((*p).clone())))
             .count()
     });
-    let (overlap, pairs) = median_seconds(runs, || overlaps(&polys, 0.0).len());
-    let (gap, holes) = median_seconds(runs, || gaps(&polys, None).len());
-    let (tile, problems) = median_seconds(runs, || {
+    let (overlap, pairs) = phase("no_overlap", &mut || overlaps(&polys, 0.0).len());
+    let (gap, holes) = phase("no_gaps", &mut || gaps(&polys, None).len());
+    let (tile, problems) = phase("tiles", &mut || {
         let t = tiles(&polys, &whole, 0.0);
         t.gaps.len() + t.overhangs.len() + t.overlaps.len()
     });

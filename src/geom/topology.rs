@@ -81,53 +81,102 @@ pub struct Tiling {
 /// Every pair `a < b` of `polys` whose interiors intersect (DE-9IM `2********`: overlap,
 /// containment and duplicates alike) in more than `min_area`, sorted by `(a, b)`.
 pub fn overlaps(polys: &[Polygon<f64>], min_area: f64) -> Vec<Overlap> {
-    let edges: Vec<Edges> = polys.par_iter().map(Edges::new).collect();
-    pairs(polys, &edges, polys, &edges, true, min_area)
+    pairs(polys, polys, true, min_area)
 }
 
 /// Every pair of a polygon of `a` and one of `b` whose interiors intersect in more than
 /// `min_area`, sorted by `(a, b)`.
 pub fn overlaps_between(a: &[Polygon<f64>], b: &[Polygon<f64>], min_area: f64) -> Vec<Overlap> {
-    let edges_a: Vec<Edges> = a.par_iter().map(Edges::new).collect();
-    let edges_b: Vec<Edges> = b.par_iter().map(Edges::new).collect();
-    pairs(a, &edges_a, b, &edges_b, false, min_area)
+    pairs(a, b, false, min_area)
+}
+
+/// Polygons of `a` handled together: their edge structures, and those of their candidates in
+/// `b`, are built per chunk and dropped after it, so memory follows the chunk, not the layer.
+const CHUNK: usize = 1 << 15;
+
+fn aabb(p: &Polygon<f64>) -> Option<AABB<[f64; 2]>> {
+    p.bounding_rect()
+        .map(|r| AABB::from_corners(r.min().into(), r.max().into()))
 }
 
 /// The overlapping pairs of `a` × `b`, candidates from a packed R-tree of `b`'s boxes; with
-/// `same`, `a` and `b` are one layer and each pair is taken once, as `a < b`.
-fn pairs(
-    a: &[Polygon<f64>],
-    edges_a: &[Edges],
-    b: &[Polygon<f64>],
-    edges_b: &[Edges],
-    same: bool,
-    min_area: f64,
-) -> Vec<Overlap> {
-    let tree = box_tree(edges_b);
-    let tree = &tree;
-    let mut found: Vec<Overlap> = edges_a
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, ea)| {
-            let candidates = ea
-                .bbox
-                .map(|bbox| tree.locate_in_envelope_intersecting(&bbox));
-            candidates
-                .into_iter()
-                .flatten()
-                .filter(move |c| !same || c.data > i)
-                .filter_map(move |c| {
-                    overlap(&a[i], ea, &b[c.data], &edges_b[c.data], min_area).map(
-                        |(geometry, area)| Overlap {
-                            a: i,
-                            b: c.data,
+/// `same`, `a` and `b` are one layer and each pair is taken once, as `a < b`. `a` is visited in
+/// chunks ordered west to east, so a chunk's candidates are mostly its own members.
+fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> Vec<Overlap> {
+    let boxes_a: Vec<Option<AABB<[f64; 2]>>> = a.par_iter().map(aabb).collect();
+    let boxes_b: Vec<Option<AABB<[f64; 2]>>> = if same {
+        boxes_a.clone()
+    } else {
+        b.par_iter().map(aabb).collect()
+    };
+    let tree: BoxTree = RTree::bulk_load(
+        boxes_b
+            .iter()
+            .enumerate()
+            .filter_map(|(i, bx)| bx.map(|bx| GeomWithData::new(bx.into(), i)))
+            .collect(),
+    );
+    let mut order: Vec<usize> = (0..a.len()).filter(|&i| boxes_a[i].is_some()).collect();
+    order.sort_by(|&i, &j| {
+        let (x, y) = (
+            boxes_a[i].map_or(0.0, |b| b.lower()[0]),
+            boxes_a[j].map_or(0.0, |b| b.lower()[0]),
+        );
+        x.total_cmp(&y).then(i.cmp(&j))
+    });
+    let mut found: Vec<Overlap> = Vec::new();
+    for chunk in order.chunks(CHUNK) {
+        let candidates: Vec<(usize, Vec<usize>)> = chunk
+            .par_iter()
+            .filter_map(|&i| {
+                let bx = boxes_a[i]?;
+                let js: Vec<usize> = tree
+                    .locate_in_envelope_intersecting(&bx)
+                    .map(|c| c.data)
+                    .filter(|&j| !same || j > i)
+                    .collect();
+                (!js.is_empty()).then_some((i, js))
+            })
+            .collect();
+        // Edge structures for everything this chunk touches, each built once: in one layer the
+        // chunk's own polygons are mostly among their neighbours' candidates too.
+        let mut needed: Vec<usize> = candidates
+            .iter()
+            .flat_map(|(_, js)| js.iter().copied())
+            .collect();
+        if same {
+            needed.extend(candidates.iter().map(|(i, _)| *i));
+        }
+        needed.sort_unstable();
+        needed.dedup();
+        let edges_b: Vec<Edges> = needed.par_iter().map(|&j| Edges::new(&b[j])).collect();
+        let edges_of = |j: usize| needed.binary_search(&j).ok().map(|k| &edges_b[k]);
+        let chunk_found: Vec<Overlap> = candidates
+            .par_iter()
+            .flat_map_iter(|(i, js)| {
+                let own;
+                let ea = match edges_of(*i).filter(|_| same) {
+                    Some(e) => e,
+                    None => {
+                        own = Edges::new(&a[*i]);
+                        &own
+                    }
+                };
+                js.iter()
+                    .filter_map(|&j| {
+                        let eb = edges_of(j)?;
+                        overlap(&a[*i], ea, &b[j], eb, min_area).map(|(geometry, area)| Overlap {
+                            a: *i,
+                            b: j,
                             area,
                             geometry,
-                        },
-                    )
-                })
-        })
-        .collect();
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        found.extend(chunk_found);
+    }
     found.sort_unstable_by_key(|o| (o.a, o.b));
     found
 }
@@ -271,16 +320,6 @@ impl Edges {
 }
 
 type BoxTree = RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>;
-
-fn box_tree(edges: &[Edges]) -> BoxTree {
-    RTree::bulk_load(
-        edges
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.bbox.map(|b| GeomWithData::new(b.into(), i)))
-            .collect(),
-    )
-}
 
 /// The intersection of `a` and `b` and its area, when it exceeds `min_area`.
 fn overlap(

@@ -122,9 +122,8 @@ pub(crate) fn feature_causes(
     kind: Option<GeometryKind>,
 ) -> Vec<Cause> {
     let mut causes: Vec<Cause> = column
-        .defects
+        .defects_of(row)
         .iter()
-        .filter(|(r, _)| *r == row)
         .map(|(_, d)| match d {
             RawDefect::RingNotClosed { ring } => {
                 ("ring_not_closed", format!("{}未闭合", ring_name(*ring)), None)

@@ -39,6 +39,16 @@ pub struct LayerCrs {
     pub text: Option<String>,
 }
 
+impl GeometryColumn {
+    /// The decode-time defects of feature `row`, found by bisection: a file whose every ring is
+    /// unclosed must not make a per-feature scan quadratic.
+    pub fn defects_of(&self, row: usize) -> &[(usize, RawDefect)] {
+        let start = self.defects.partition_point(|(r, _)| *r < row);
+        let end = self.defects.partition_point(|(r, _)| *r <= row);
+        &self.defects[start..end]
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct GeometryColumn {
     /// One per feature; `None` for a feature without geometry.

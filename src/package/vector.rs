@@ -65,7 +65,14 @@ impl Builder {
 
     fn take_ring(&mut self) -> LineString<f64> {
         let coords = std::mem::take(&mut self.coords);
-        let closed = coords.first() == coords.last();
+        // Bitwise, so a ring closed on a NaN vertex is reported as an invalid coordinate only.
+        let same = |a: &Coord<f64>, b: &Coord<f64>| {
+            a.x.to_bits() == b.x.to_bits() && a.y.to_bits() == b.y.to_bits()
+        };
+        let closed = match (coords.first(), coords.last()) {
+            (Some(a), Some(b)) => same(a, b),
+            _ => true,
+        };
         if !closed && coords.len() > 1 {
             let ring = self.rings.len();
             self.defects

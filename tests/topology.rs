@@ -352,3 +352,82 @@ fn outside_along_shared_edges() {
     assert_eq!(tiling.gaps.len(), 1);
     assert!((tiling.gaps[0].area - 500.0).abs() < 1e-9);
 }
+
+/// A layer too large for one overlay is unioned in chunks; gaps inside a chunk, across the
+/// chunks' seams and between the chunks' outlines must come out whole, with exact areas, and the
+/// seams themselves must leave no slivers. The lattice is jittered and placed at Gauss-Krüger
+/// coordinates, so its vertices are off the overlay's rounding grid as in a real package.
+#[test]
+fn gaps_of_a_layer_unioned_in_chunks() {
+    let (x0, y0, side) = (35_500_000.0, 4_000_000.0, 10.0);
+    let vertex = |i: i32, j: i32| {
+        let jitter = |k: i32| f64::from((k * 7919) % 1000) / 1000.0 * 1.37;
+        (
+            x0 + f64::from(i) * side + jitter(i * 131 + j),
+            // Row 30 is straight, so a vertex moved along it stays exactly on its neighbours'
+            // edges (a T-junction).
+            y0 + f64::from(j) * side + if j == 30 { 0.0 } else { jitter(j * 173 + i) },
+        )
+    };
+    let cell = |i: i32, j: i32, shrink: f64| {
+        let (a, b, c, d) = (
+            vertex(i, j),
+            vertex(i + 1, j),
+            vertex(i + 1, j + 1),
+            vertex(i, j + 1),
+        );
+        // Move the right edge `shrink` metres inwards along the bottom and top edges, so the
+        // parcel stays within its cell and the neighbours' edges.
+        let towards = |from: (f64, f64), to: (f64, f64)| {
+            let t = shrink / (to.0 - from.0).hypot(to.1 - from.1);
+            (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t)
+        };
+        ring(&[a, towards(b, a), towards(c, d), d])
+    };
+    let removed = [(39, 39), (40, 39), (39, 40), (40, 40), (5, 5), (63, 64)];
+    let slivers = [(70, 20), (20, 30)];
+    let mut polys = Vec::new();
+    for i in 0..80 {
+        for j in 0..80 {
+            if !removed.contains(&(i, j)) {
+                // One parcel stops a centimetre short of its neighbour.
+                let shrink = if slivers.contains(&(i, j)) { 0.01 } else { 0.0 };
+                polys.push(cell(i, j, shrink));
+            }
+        }
+    }
+    assert!(
+        polys.len() > 4096,
+        "the layer must need more than one chunk"
+    );
+    let area = |i, j| cell(i, j, 0.0).unsigned_area();
+    let sliver = |(i, j)| area(i, j) - cell(i, j, 0.01).unsigned_area();
+    let expected = [
+        area(5, 5),
+        sliver(slivers[1]),
+        area(39, 39) + area(40, 39) + area(39, 40) + area(40, 40),
+        area(63, 64),
+        sliver(slivers[0]),
+    ];
+    let check = |found: &[Gap]| {
+        let got = areas(found);
+        assert_eq!(got.len(), expected.len(), "{got:?}");
+        for (g, e) in got.iter().zip(expected) {
+            assert!((g - e).abs() < 1e-6, "{got:?} vs {expected:?}");
+        }
+    };
+    check(&gaps(&polys, None));
+    let whole = MultiPolygon::new(vec![Polygon::new(
+        (0..80)
+            .map(|i| vertex(i, 0))
+            .chain((0..80).map(|j| vertex(80, j)))
+            .chain((0..80).map(|i| vertex(80 - i, 80)))
+            .chain((0..80).map(|j| vertex(0, 80 - j)))
+            .collect::<Vec<_>>()
+            .into(),
+        vec![],
+    )]);
+    let tiling = tiles(&polys, &whole, 0.0);
+    check(&tiling.gaps);
+    assert!(tiling.overhangs.is_empty() && tiling.overlaps.is_empty());
+}

@@ -84,6 +84,9 @@ pub struct Rule {
     pub element: String,
     pub basis: Option<String>,
     pub why: Option<String>,
+    /// The message of a finding the rule gives, as its fire case in `tests/rule_cases` produces
+    /// it; documentation that a test keeps true.
+    pub example: Option<String>,
     /// The rule's `where`, as written.
     pub filter: Option<Name>,
     /// The rule's `where`, compiled.

@@ -27,7 +27,9 @@ use super::{CodeList, DefectClass, Location, Name, Rule, RuleSet, ELEMENTS};
 use crate::checks::{self, condition, Check, LintContext};
 use crate::schema::Schema;
 
-const RULE_KEYS: &[&str] = &["id", "title", "class", "element", "basis", "why", "where"];
+const RULE_KEYS: &[&str] = &[
+    "id", "title", "class", "element", "basis", "why", "example", "where",
+];
 
 struct RawRule {
     id: Name,
@@ -36,6 +38,7 @@ struct RawRule {
     element: Name,
     basis: Option<String>,
     why: Option<String>,
+    example: Option<String>,
     filter: Option<Name>,
     kind: &'static str,
     check: Box<dyn Check>,
@@ -65,6 +68,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
         let mut element: Option<Name> = None;
         let mut basis = None;
         let mut why = None;
+        let mut example = None;
         let mut filter = None;
         let mut check: Option<(&'static str, Box<dyn Check>)> = None;
         let mut problems = Vec::new();
@@ -76,6 +80,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
                 "element" => element = Some(map.next_value()?),
                 "basis" => basis = Some(map.next_value()?),
                 "why" => why = Some(map.next_value()?),
+                "example" => example = Some(map.next_value()?),
                 "where" => filter = Some(map.next_value()?),
                 other => {
                     let Some(kind) = checks::kind(other) else {
@@ -131,6 +136,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
             element: element.ok_or_else(|| de::Error::missing_field("element"))?,
             basis,
             why,
+            example,
             filter,
             kind,
             check,
@@ -329,6 +335,7 @@ fn validate(
             element: r.element.value,
             basis: r.basis,
             why: r.why,
+            example: r.example,
             filter: r.filter,
             filter_expr,
             kind: r.kind,

@@ -1249,11 +1249,14 @@ fn n001_blank_name(package: &mut Package) -> Vec<Finding> {
 
 fn d001_unit_type(package: &mut Package) -> Vec<Finding> {
     package.units.set(U9, "DJDYLX", text("99"));
-    vec![unit_finding(
-        "ZR-D001",
-        U9,
-        "DJDYLX 99 not in the code list",
-    )]
+    vec![
+        unit_finding("ZR-D001", U9, "DJDYLX 99 not in the code list"),
+        unit_finding(
+            "ZR-U005",
+            U9,
+            "u9's unit code keeps type segment 60 against DJDYLX 99 (ZR-D001)",
+        ),
+    ]
 }
 
 /// TJ_ZRZYMJ feels this too: see [`summarise_parcels`].
@@ -1354,6 +1357,11 @@ fn m001_area_sum(package: &mut Package) -> Vec<Finding> {
             "ZR-M019",
             U5,
             "u5 JTMJ 100.00 (ZR-M001) against no collective parcels",
+        ),
+        unit_finding(
+            "ZR-O008",
+            U5,
+            "u5 JTMJ 100.00 (ZR-M001) but SYQZT names no collective",
         ),
     ]
 }

@@ -519,3 +519,130 @@ fn geometry_valid_reports_optional_shape_defects_with_their_places() {
     );
     assert_eq!(m["at"][1], serde_json::json!([ox + 50.0, oy + 150.0]));
 }
+
+/// Features within a container must name it (nested containers: any of them); features within
+/// none, or only partly within one, are not this check's business.
+#[test]
+fn container_key_names_the_container_a_feature_lies_in() {
+    let units = rect_layer(&[
+        ("A1", "A", 10.0, 10.0, 20.0, 20.0),   // in A: right
+        ("B7", "B", 30.0, 10.0, 40.0, 20.0),   // in A: wrong
+        ("B8", "C", 210.0, 10.0, 220.0, 20.0), // in B and nested C: C is right
+        ("B9", "A", 310.0, 10.0, 320.0, 20.0), // in no zone
+        ("A2", "B", 95.0, 10.0, 105.0, 20.0),  // half in A, half out
+    ]);
+    let zones = rect_layer(&[
+        ("A", "", 0.0, 0.0, 100.0, 100.0),
+        ("B", "", 200.0, 0.0, 300.0, 100.0),
+        ("C", "", 205.0, 5.0, 250.0, 50.0),
+    ]);
+    let (_r, set) = rules(
+        TOPO_SCHEMA,
+        &topo_rule("container_key: { layer: U, field: T, container: Z, container_field: ID }"),
+    );
+    let pkg = package(
+        "EPSG:4522",
+        &[("vector/U.geojson", &units), ("vector/Z.geojson", &zones)],
+    );
+    let report = run(pkg.path(), &set);
+    assert_eq!(pairs(&report), vec![(vec![1], vec![0], "B".into())]);
+    assert_eq!(messages(&report), ["位于 Z A 之内，T 应为 A，实为 B"]);
+
+    // With a prefix only the first characters are compared.
+    let (_r, set) = rules(
+        TOPO_SCHEMA,
+        &topo_rule(
+            "container_key: { layer: U, field: ID, prefix: 1, container: Z, container_field: ID }",
+        ),
+    );
+    let report = run(pkg.path(), &set);
+    assert_eq!(
+        messages(&report),
+        ["位于 Z A 之内，ID 前 1 位应为 A，实为 B"]
+    );
+}
+
+const CODE_SCHEMA: &str = "schema:
+  version: 1
+  tables:
+    P:
+      key: ID
+      fields:
+        ID: { type: string }
+        DLBM: { type: string }
+        ZYLX: { type: string }
+";
+
+/// A code determines another field through a mapping list; a value outside the implied field's
+/// own list is left to `in_domain`.
+#[test]
+fn code_implies_checks_the_mapped_field() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schema.yaml"), CODE_SCHEMA).unwrap();
+    std::fs::create_dir(dir.path().join("codes")).unwrap();
+    std::fs::write(
+        dir.path().join("codes/MAP.yaml"),
+        "code_list: MAP\ncodes: { \"0301\": SL, \"0401\": CY }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("codes/ZYLX.yaml"),
+        "code_list: ZYLX\ncodes: { SL: 森林, CY: 草原 }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rules.yaml"),
+        topo_rule("code_implies: { layer: P, field: DLBM, code_list: MAP, implies: ZYLX }"),
+    )
+    .unwrap();
+    let set = RuleSet::load(&RuleSources {
+        builtin: false,
+        dirs: vec![dir.path().to_owned()],
+    })
+    .unwrap_or_else(|e| panic!("{:?}", miette::Report::new(e)));
+    let pkg = package(
+        "EPSG:4522",
+        &[(
+            "tables/P.csv",
+            "ID,DLBM,ZYLX\np1,0301,SL\np2,0301,CY\np3,0401,XX\np4,9999,SL\np5,,SL\n",
+        )],
+    );
+    let report = run(pkg.path(), &set);
+    assert_eq!(messages(&report), ["DLBM 0301应属 ZYLX SL，实为 CY"]);
+    assert_eq!(report.findings[0].feature_ids[0].fid, 1);
+}
+
+const LINK_SCHEMA: &str = "schema:
+  version: 1
+  tables:
+    D:
+      key: KCBH
+      fields:
+        KCBH: { type: string }
+        XKZH: { type: string }
+    L:
+      key: [KCBH, XKZH]
+      fields:
+        KCBH: { type: string }
+        XKZH: { type: string }
+";
+
+/// A list field is split, and with `paired` a value counts only beside the same pairing value.
+#[test]
+fn reference_splits_lists_and_matches_pairs() {
+    let rule = "reference: { layer: D, field: XKZH, separator: ',', target: L, target_field: XKZH, paired: { field: KCBH, target_field: KCBH } }";
+    let (_r, set) = rules(LINK_SCHEMA, &topo_rule(rule));
+    let pkg = package(
+        "EPSG:4522",
+        &[
+            ("tables/D.csv", "KCBH,XKZH\nK1,\"C1, C2\"\nK2,C1\nK3,\n"),
+            ("tables/L.csv", "KCBH,XKZH\nK1,C1\nK1,C2\nK3,C2\n"),
+        ],
+    );
+    let report = run(pkg.path(), &set);
+    assert_eq!(
+        messages(&report),
+        ["XKZH 的值 C1 在 L 中没有 KCBH = K2 的行"]
+    );
+    assert_eq!(report.findings[0].feature_ids[0].fid, 1);
+}

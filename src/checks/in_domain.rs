@@ -38,6 +38,24 @@ pub struct InDomain {
     pub codes: Option<Vec<String>>,
 }
 
+/// The problem with naming `list`, if no code list of `rules/codes/` has that name.
+pub(super) fn unknown_code_list(list: &Name, cx: &LintContext) -> Option<Problem> {
+    if cx.codes.contains_key(&list.value) {
+        return None;
+    }
+    let p = Problem::new(list.referenced, format!("no code list `{}`", list.value))
+        .label("unknown code list");
+    Some(
+        match suggest(&list.value, cx.codes.keys().map(String::as_str)) {
+            Some(s) => p.help(s),
+            None => p.help(format!(
+                "code lists live in rules/codes/; known: {}",
+                cx.codes.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
+        },
+    )
+}
+
 impl Check for InDomain {
     fn frame(&self) -> &Name {
         &self.layer
@@ -49,18 +67,8 @@ impl Check for InDomain {
 
     fn lint(&self, cx: &LintContext) -> Vec<Problem> {
         match (&self.code_list, &self.codes) {
-            (Some(list), None) if !cx.codes.contains_key(&list.value) => {
-                let p = Problem::new(list.referenced, format!("no code list `{}`", list.value))
-                    .label("unknown code list");
-                vec![match suggest(&list.value, cx.codes.keys().map(String::as_str)) {
-                    Some(s) => p.help(s),
-                    None => p.help(format!(
-                        "code lists live in rules/codes/; known: {}",
-                        cx.codes.keys().cloned().collect::<Vec<_>>().join(", ")
-                    )),
-                }]
-            }
-            (Some(_), None) | (None, Some(_)) => vec![],
+            (Some(list), None) => unknown_code_list(list, cx).into_iter().collect(),
+            (None, Some(_)) => vec![],
             _ => vec![Problem::new(
                 self.field.referenced,
                 "give exactly one of `code_list` and `codes`",

@@ -101,6 +101,8 @@ check_kinds! {
     schema::SchemaCheck,
     not_null::NotNull,
     in_domain::InDomain,
+    code_implies::CodeImplies,
+    container_key::ContainerKey,
     pattern::Pattern,
     unique::Unique,
     reference::Reference,

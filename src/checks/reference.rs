@@ -6,6 +6,10 @@
 //! - `target`, `target_field`: the referred side.
 //! - `check`: `exists` (default) reports referring rows whose value is not in the target;
 //!   `children` reports target features that no (filtered) referring row names.
+//! - `separator`: the referring field holds a list (e.g. licence numbers `C1,C2`); each item
+//!   must be found.
+//! - `paired: { field, target_field }`: a value counts only in a target row that also carries
+//!   the referring row's `field` (e.g. a KYQ row naming both the deposit and the licence).
 //!
 //! ## Example
 //! ```yaml
@@ -19,6 +23,7 @@
 //! ## Finding
 //! `exists`: `ZRZYDJDYH 的值 6229234000099 在 ZRZYDJDY.ZRZYDJDYH 中不存在`, on the referring row.
 //! `children`: `ZRZYDJDY 6229234000002 没有 ZRZK 要素引用`, on the target feature.
+//! With `paired`: `XKZH 的值 C6200002011 在 KYQ 中没有 KCBH = KC001 的行`.
 
 use std::collections::BTreeSet;
 
@@ -46,7 +51,19 @@ pub struct Reference {
     pub target_field: Name,
     #[serde(default)]
     pub check: Direction,
+    pub separator: Option<String>,
+    pub paired: Option<Pair>,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pair {
+    pub field: Name,
+    pub target_field: Name,
+}
+
+/// A referenced value and, with `paired`, the value of the pairing field beside it.
+type Key = (Option<String>, String);
 
 impl Check for Reference {
     fn frame(&self) -> &Name {
@@ -54,10 +71,15 @@ impl Check for Reference {
     }
 
     fn reads(&self) -> Vec<Read<'_>> {
-        vec![
+        let mut reads = vec![
             Read::field(&self.layer, &self.field),
             Read::field(&self.target, &self.target_field),
-        ]
+        ];
+        if let Some(p) = &self.paired {
+            reads.push(Read::field(&self.layer, &p.field));
+            reads.push(Read::field(&self.target, &p.target_field));
+        }
+        reads
     }
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
@@ -65,51 +87,93 @@ impl Check for Reference {
         let to = cx.frame(&self.target.value)?;
         let field = self.field.value.as_str();
         let target_field = self.target_field.value.as_str();
-        let values_of = |frame: &crate::package::Frame, field: &str, rows: &mut dyn Iterator<Item = usize>| {
-            rows.filter_map(|r| text_at(&frame.df, field, r))
-                .collect::<BTreeSet<String>>()
-        };
+        let from_pair = self.paired.as_ref().map(|p| p.field.value.as_str());
+        let to_pair = self.paired.as_ref().map(|p| p.target_field.value.as_str());
         let mut findings = Vec::new();
         match self.check {
             Direction::Exists => {
-                let targets = values_of(to, target_field, &mut (0..to.len()));
+                let targets: BTreeSet<Key> = (0..to.len())
+                    .flat_map(|r| keys(to, r, target_field, to_pair, None))
+                    .collect();
                 for row in cx.rows(from)? {
-                    let Some(value) = text_at(&from.df, field, row) else {
-                        continue;
-                    };
-                    if targets.contains(&value) {
-                        continue;
+                    let sep = self.separator.as_deref();
+                    for key in keys(from, row, field, from_pair, sep) {
+                        if targets.contains(&key) {
+                            continue;
+                        }
+                        let (pair, value) = key;
+                        let message = match (pair, &self.paired) {
+                            (Some(pv), Some(p)) => format!(
+                                "{field} 的值 {value} 在 {} 中没有 {} = {pv} 的行",
+                                to.name, p.target_field.value
+                            ),
+                            _ => format!(
+                                "{field} 的值 {value} 在 {}.{target_field} 中不存在",
+                                to.name
+                            ),
+                        };
+                        let mut f = cx.finding(from, &[row], message);
+                        f.measured = Some(Value::String(value));
+                        f.expected = Some(Value::String(format!("{}.{target_field}", to.name)));
+                        findings.push(f);
                     }
-                    let mut f = cx.finding(
-                        from,
-                        &[row],
-                        format!("{field} 的值 {value} 在 {}.{target_field} 中不存在", to.name),
-                    );
-                    f.measured = Some(Value::String(value));
-                    f.expected = Some(Value::String(format!("{}.{target_field}", to.name)));
-                    findings.push(f);
                 }
             }
             Direction::Children => {
-                let referenced = values_of(from, field, &mut cx.rows(from)?.into_iter());
+                let sep = self.separator.as_deref();
+                let referenced: BTreeSet<Key> = cx
+                    .rows(from)?
+                    .into_iter()
+                    .flat_map(|r| keys(from, r, field, from_pair, sep))
+                    .collect();
                 for row in 0..to.len() {
-                    let Some(value) = text_at(&to.df, target_field, row) else {
-                        continue;
-                    };
-                    if referenced.contains(&value) {
-                        continue;
+                    for key in keys(to, row, target_field, to_pair, None) {
+                        if referenced.contains(&key) {
+                            continue;
+                        }
+                        let mut f = cx.finding(
+                            to,
+                            &[row],
+                            format!("{} {} 没有 {} 要素引用", to.name, key.1, from.name),
+                        );
+                        f.measured = Some(0.into());
+                        f.expected = Some(Value::String(format!("≥ 1 {}", from.name)));
+                        findings.push(f);
                     }
-                    let mut f = cx.finding(
-                        to,
-                        &[row],
-                        format!("{} {value} 没有 {} 要素引用", to.name, from.name),
-                    );
-                    f.measured = Some(0.into());
-                    f.expected = Some(Value::String(format!("≥ 1 {}", from.name)));
-                    findings.push(f);
                 }
             }
         }
         Ok(findings)
     }
+}
+
+/// The keys a row holds: its value (or each item of it, with a separator) beside the pairing
+/// field's value. None when the value, or the pairing value, is empty.
+fn keys(
+    frame: &crate::package::Frame,
+    row: usize,
+    field: &str,
+    pair: Option<&str>,
+    separator: Option<&str>,
+) -> Vec<Key> {
+    let Some(value) = text_at(&frame.df, field, row) else {
+        return vec![];
+    };
+    let paired = match pair {
+        Some(p) => match text_at(&frame.df, p, row) {
+            Some(v) => Some(v),
+            None => return vec![],
+        },
+        None => None,
+    };
+    let items: Vec<String> = match separator {
+        Some(sep) => value
+            .split(sep)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        None => vec![value],
+    };
+    items.into_iter().map(|v| (paired.clone(), v)).collect()
 }

@@ -1,0 +1,100 @@
+//! `code_implies`: one coded field determines another, through a mapping code list.
+//!
+//! ## Parameters
+//! - `layer`, `field`: the determining field (e.g. DLBM).
+//! - `code_list`: a list in `rules/codes/` whose value for each code is the value `implies` must
+//!   hold (e.g. `DLBM_ZYLX`: `"0301": SL`).
+//! - `implies`: the determined field (e.g. ZYLX).
+//!
+//! Rows where either field is empty, whose code the list does not map, or whose `implies` value
+//! is not in that field's own code list (when one is loaded under its name), are left to
+//! `not_null` and `in_domain`: one wrong code is one finding.
+//!
+//! ## Example
+//! ```yaml
+//! - id: ZR-D008
+//!   title: 地类编码与资源类型不一致
+//!   class: B
+//!   element: 属性精度
+//!   code_implies: { layer: ZRZK, field: DLBM, code_list: DLBM_ZYLX, implies: ZYLX }
+//! ```
+//!
+//! ## Finding
+//! `DLBM 0301（乔木林地）应属 ZYLX SL，实为 CY`, measured `"CY"`, expected `"SL"`.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::in_domain::unknown_code_list;
+use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use crate::report::Finding;
+use crate::rules::{Name, Problem};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeImplies {
+    pub layer: Name,
+    pub field: Name,
+    pub code_list: Name,
+    pub implies: Name,
+}
+
+impl Check for CodeImplies {
+    fn frame(&self) -> &Name {
+        &self.layer
+    }
+
+    fn reads(&self) -> Vec<Read<'_>> {
+        vec![
+            Read::field(&self.layer, &self.field),
+            Read::field(&self.layer, &self.implies),
+        ]
+    }
+
+    fn lint(&self, cx: &LintContext) -> Vec<Problem> {
+        unknown_code_list(&self.code_list, cx).into_iter().collect()
+    }
+
+    fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
+        let frame = cx.frame(&self.layer.value)?;
+        let list = cx
+            .rules
+            .codes
+            .get(&self.code_list.value)
+            .ok_or_else(|| NotRun(format!("no code list {}", self.code_list.value)))?;
+        // The code lists loaded under the fields' own names: names of the codes, and the values
+        // `in_domain` already answers for.
+        let names = cx.rules.codes.get(&self.field.value);
+        let implied_codes = cx.rules.codes.get(&self.implies.value);
+        let (field, implies) = (self.field.value.as_str(), self.implies.value.as_str());
+        let mut findings = Vec::new();
+        for row in cx.rows(frame)? {
+            let (Some(code), Some(actual)) = (
+                text_at(&frame.df, field, row),
+                text_at(&frame.df, implies, row),
+            ) else {
+                continue;
+            };
+            let Some(expected) = list.codes.get(&code) else {
+                continue;
+            };
+            let unknown = implied_codes.is_some_and(|l| !l.codes.contains_key(&actual));
+            if *expected == actual || unknown {
+                continue;
+            }
+            let name = names
+                .and_then(|l| l.codes.get(&code))
+                .map(|n| format!("（{n}）"))
+                .unwrap_or_default();
+            let mut f = cx.finding(
+                frame,
+                &[row],
+                format!("{field} {code}{name}应属 {implies} {expected}，实为 {actual}"),
+            );
+            f.measured = Some(Value::String(actual));
+            f.expected = Some(Value::String(expected.clone()));
+            findings.push(f);
+        }
+        Ok(findings)
+    }
+}

@@ -29,7 +29,7 @@ use serde_json::json;
 
 use super::sums::floats;
 use super::units::{round, AreaUnit, Tolerance};
-use super::{Check, Context, NotRun, Read};
+use super::{phrase, Check, Context, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::Name;
 
@@ -74,6 +74,15 @@ pub(crate) fn describe(what: &str, computed_what: &str, m: &serde_json::Value, u
 impl Check for AreaMatches {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} equals {} within {}",
+            phrase::area(&self.layer, Some(&self.field), self.unit),
+            phrase::area(&self.layer, None, self.unit),
+            phrase::tolerance(&self.tolerance)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -35,7 +35,7 @@ use serde::Deserialize;
 use super::area_matches::{compare, describe};
 use super::sums::{field_or_computed, floats, group_sums, summand};
 use super::units::{AreaUnit, Tolerance};
-use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::{Finding, Related};
 use crate::rules::{Name, Problem};
 
@@ -61,6 +61,17 @@ pub struct AreaSum {
 impl Check for AreaSum {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} equals the sum of {} over its {} features ({}), within {}",
+            phrase::area(&self.parent, self.parent_field.as_ref(), self.unit),
+            phrase::area(&self.layer, self.field.as_ref(), self.unit),
+            self.layer.value,
+            phrase::join(&self.layer, &self.key, &self.parent, &self.parent_key),
+            phrase::tolerance(&self.tolerance)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::in_domain::unknown_code_list;
-use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::{Name, Problem};
 
@@ -42,6 +42,15 @@ pub struct CodeImplies {
 impl Check for CodeImplies {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} is what code list {} gives for {}",
+            phrase::field(&self.layer, &self.implies),
+            self.code_list.value,
+            phrase::field(&self.layer, &self.field)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

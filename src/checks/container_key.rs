@@ -38,7 +38,7 @@ use serde_json::Value;
 
 use super::no_overlap_with::rows_where;
 use super::spatial::{area_m2, Polys};
-use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::geom::topology::outside;
 use crate::report::{Finding, Related};
 use crate::rules::{Name, Problem};
@@ -65,6 +65,22 @@ type Boxed = GeomWithData<Rectangle<[f64; 2]>, usize>;
 impl Check for ContainerKey {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let field = phrase::field(&self.layer, &self.field);
+        let named = match self.prefix {
+            Some(n) => format!("the first {n} characters of {field}"),
+            None => field,
+        };
+        let containers =
+            phrase::selected(&self.container, "features", self.container_where.as_ref());
+        format!(
+            "every {} feature lying {} has {named} equal to that feature's {}",
+            self.layer.value,
+            phrase::inside(&containers, self.tolerance),
+            phrase::field(&self.container, &self.container_field)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

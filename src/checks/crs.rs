@@ -36,7 +36,7 @@ use geo::{BoundingRect, Geometry, Rect};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::geom::crs::Crs;
 use crate::geom::fit::{misfit, Limits, Misfit};
 use crate::report::Finding;
@@ -145,6 +145,28 @@ fn envelope(geoms: &[&Geometry<f64>]) -> Option<Geometry<f64>> {
 impl Check for CrsCheck {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let accept: Vec<String> = self
+            .accept
+            .iter()
+            .map(|a| match a {
+                Accept::Code(code) => code.to_string(),
+                Accept::Range(range) => range.clone(),
+            })
+            .collect();
+        format!(
+            "{} is in EPSG {}, the CRS of package.yaml, and its coordinates fit that CRS: within \
+             its zone's band ± {}°, longitude {}–{}°, latitude {}–{}°",
+            self.layer.value,
+            phrase::list(&accept, "or"),
+            self.band_margin,
+            self.lon[0],
+            self.lon[1],
+            self.lat[0],
+            self.lat[1]
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -30,7 +30,7 @@ use polars::prelude::Expr;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{condition, json_at, Check, Context, LintContext, NotRun, Read};
+use super::{condition, json_at, phrase, Check, Context, LintContext, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::{Name, Problem};
 
@@ -53,6 +53,14 @@ impl Expression {
 impl Check for Expression {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} satisfies {}",
+            self.layer.value,
+            phrase::code(&self.condition.value)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -32,7 +32,7 @@ use geo::{Coord, CoordsIter, Geometry};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Check, Context, NotRun, Read};
+use super::{phrase, Check, Context, NotRun, Read};
 use crate::package::{GeometryColumn, RawDefect};
 use crate::geom::shape::{repeated_points, rings, short_segments, spikes};
 use crate::geom::validity::{validate, Invalidity};
@@ -155,6 +155,28 @@ fn type_name(g: &Geometry<f64>) -> &'static str {
 impl Check for GeometryValid {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let mut shape = Vec::new();
+        if self.repeated_points {
+            shape.push("repeated points".to_owned());
+        }
+        if let Some(angle) = self.spike_angle {
+            shape.push(format!("spikes sharper than {angle}°"));
+        }
+        if let Some(length) = self.min_segment {
+            shape.push(format!("segments shorter than {length} m"));
+        }
+        let valid = format!(
+            "every {} feature has a valid geometry of the layer's type",
+            self.layer.value
+        );
+        if shape.is_empty() {
+            valid
+        } else {
+            format!("{valid}, without {}", phrase::list(&shape, "or"))
+        }
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -25,7 +25,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::{suggest, Name, Problem};
 
@@ -59,6 +59,17 @@ pub(super) fn unknown_code_list(list: &Name, cx: &LintContext) -> Option<Problem
 impl Check for InDomain {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let field = phrase::field(&self.layer, &self.field);
+        match &self.code_list {
+            Some(list) => format!("{field} is a code of code list {}", list.value),
+            None => {
+                let codes: Vec<String> = self.codes.iter().flatten().map(|c| phrase::code(c)).collect();
+                format!("{field} is one of {}", phrase::list(&codes, "or"))
+            }
+        }
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::spatial::m2;
-use super::{Check, Context, NotRun, Read};
+use super::{phrase, Check, Context, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::Name;
 
@@ -36,6 +36,14 @@ pub struct MinArea {
 impl Check for MinArea {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "every {} feature has an ellipsoidal area of at least {}",
+            self.layer.value,
+            phrase::m2(self.min_area)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -3,6 +3,7 @@
 
 pub mod condition;
 pub mod derived;
+pub mod phrase;
 pub mod spatial;
 pub mod sums;
 pub mod units;
@@ -71,6 +72,10 @@ pub trait Check: Send + Sync + fmt::Debug {
     }
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun>;
+
+    /// What it checks, in plain words built from its parameters, e.g. `ZRZYDJDY.DBXSZT is not
+    /// empty`; the rule's `where` is not part of it. `docs/rules.md` shows it for every rule.
+    fn describe(&self) -> String;
 }
 
 macro_rules! check_kinds {

@@ -34,7 +34,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::spatial::{area_m2, m2, Polys};
-use super::{Check, Context, NotRun, Read};
+use super::{phrase, Check, Context, NotRun, Read};
 use crate::geom::topology::gaps;
 use crate::report::Finding;
 use crate::rules::Name;
@@ -51,6 +51,26 @@ pub struct NoGaps {
 impl Check for NoGaps {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let covers = match &self.within {
+            Some(container) => format!(" and covers {}", container.value),
+            None => String::new(),
+        };
+        let mut limits = Vec::new();
+        if let Some(width) = self.max_width {
+            limits.push(format!("at most {width} m wide"));
+        }
+        if let Some(area) = self.max_area {
+            limits.push(format!("at most {}", phrase::m2(area)));
+        }
+        let counted = if limits.is_empty() {
+            String::new()
+        } else {
+            format!(", counting gaps {}", phrase::list(&limits, "and"))
+        };
+        format!("{} has no gaps{covers}{counted}", self.layer.value)
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

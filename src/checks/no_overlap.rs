@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::spatial::{feature_pairs, overlap_findings, Polys};
-use super::{text_at, Check, Context, NotRun, Read};
+use super::{phrase, text_at, Check, Context, NotRun, Read};
 use crate::geom::topology::overlaps;
 use crate::report::Finding;
 use crate::rules::Name;
@@ -52,6 +52,18 @@ pub struct NoOverlap {
 impl Check for NoOverlap {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let group = match &self.group_by {
+            Some(field) => format!(" with the same {}", field.value),
+            None => String::new(),
+        };
+        format!(
+            "no two {} features{group} overlap by more than {}",
+            self.layer.value,
+            phrase::m2(self.min_area)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -21,7 +21,7 @@
 use serde::Deserialize;
 
 use super::spatial::{feature_pairs, overlap_findings, Polys};
-use super::{condition, Check, Context, LintContext, NotRun, Read};
+use super::{condition, phrase, Check, Context, LintContext, NotRun, Read};
 use crate::geom::topology::overlaps_between;
 use crate::report::Finding;
 use crate::rules::{Name, Problem};
@@ -53,6 +53,15 @@ pub(crate) fn rows_where(frame: &crate::package::Frame, condition: Option<&Name>
 impl Check for NoOverlapWith {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "no {} feature overlaps {} by more than {}",
+            self.layer.value,
+            phrase::selected(&self.other, "features", self.other_where.as_ref()),
+            phrase::m2(self.min_area)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -22,7 +22,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{is_blank, json_at, text_at, Check, Context, NotRun, Read};
+use super::{is_blank, json_at, phrase, text_at, Check, Context, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::Name;
 
@@ -36,6 +36,11 @@ pub struct NotNull {
 impl Check for NotNull {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let (fields, verb) = phrase::fields(&self.layer, &self.fields);
+        format!("{fields} {verb} not empty")
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

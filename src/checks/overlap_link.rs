@@ -49,7 +49,7 @@ use super::no_overlap_with::rows_where;
 use super::spatial::{area_m2, feature_pairs, m2, Polys};
 use super::sums::floats;
 use super::units::{AreaUnit, Tolerance};
-use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::geom::topology::overlaps_between;
 use crate::package::Frame;
 use crate::report::{Finding, Related};
@@ -93,6 +93,21 @@ fn keyed(cx: &Context, frame: &Frame, key: &str, rows: Vec<usize>) -> Result<(Ve
 impl Check for OverlapLink {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "every overlap of more than {} between {} features and {} has one of the {} with {}, \
+             {} and {} equal to its area within {}; and each such row has its overlap",
+            phrase::m2(self.min_area),
+            self.layer.value,
+            phrase::selected(&self.other, "features", self.other_where.as_ref()),
+            phrase::selected(&self.table, "rows", self.table_where.as_ref()),
+            phrase::join(&self.table, &self.table_key, &self.layer, &self.key),
+            phrase::join(&self.table, &self.table_other_key, &self.other, &self.other_key),
+            phrase::field(&self.table, &self.table_area),
+            phrase::tolerance(&self.tolerance)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

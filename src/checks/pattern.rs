@@ -22,7 +22,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::{Name, Problem};
 
@@ -46,6 +46,14 @@ impl Pattern {
 impl Check for Pattern {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} matches {}",
+            phrase::field(&self.layer, &self.field),
+            phrase::code(&self.regex.value)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{text_at, Check, Context, NotRun, Read};
+use super::{phrase, text_at, Check, Context, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::Name;
 
@@ -68,6 +68,15 @@ type Key = (Option<String>, String);
 impl Check for Reference {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let from = phrase::field(&self.layer, &self.field);
+        let to = phrase::field(&self.target, &self.target_field);
+        match self.check {
+            Direction::Exists => format!("every {from} exists in {to}"),
+            Direction::Children => format!("every {to} is named by some {from}"),
+        }
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

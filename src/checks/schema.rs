@@ -108,6 +108,16 @@ impl Check for SchemaCheck {
         &self.layer
     }
 
+    fn describe(&self) -> String {
+        match self.scope {
+            Scope::Layer => format!("{} is delivered if the schema requires it", self.layer.value),
+            Scope::Fields => format!(
+                "{} has the fields the schema requires, of their declared types",
+                self.layer.value
+            ),
+        }
+    }
+
     fn reads(&self) -> Vec<Read<'_>> {
         match self.scope {
             // Presence is what this scope checks, so absence must not stop it from running.

@@ -45,7 +45,7 @@ use super::area_matches::{compare, describe};
 use super::condition;
 use super::sums::{field_or_computed, floats, group_sums, summand};
 use super::units::{column_decimals, AreaUnit};
-use super::{text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::{Name, Problem};
 
@@ -76,6 +76,28 @@ pub struct TableMatchesLayer {
 impl Check for TableMatchesLayer {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let columns: Vec<String> = self
+            .columns
+            .iter()
+            .map(|(column, selects)| format!("{column} over {}", phrase::code(&selects.value)))
+            .collect();
+        let within = match self.tolerance {
+            Some(t) => format!("±{t} {}", self.unit.symbol()),
+            None => "one unit of the last written decimal".into(),
+        };
+        format!(
+            "{} holds, in {}, sums of {} per {} = {} of {}: {}; within {within}",
+            self.layer.value,
+            self.unit.symbol(),
+            phrase::area(&self.source, self.field.as_ref(), self.source_unit),
+            phrase::field(&self.layer, &self.key),
+            phrase::code(&self.source_key.value),
+            self.source.value,
+            columns.join(", ")
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -45,7 +45,7 @@ use serde_json::json;
 
 use super::sums::floats;
 use super::units::{column_decimals, round};
-use super::{text_at, Check, Context, NotRun, Read};
+use super::{phrase, text_at, Check, Context, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::Name;
 
@@ -234,6 +234,42 @@ impl TableTotals {
 impl Check for TableTotals {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let sum = |total: &Name, parts: &[Name]| {
+            let parts: Vec<&str> = parts.iter().map(|p| p.value.as_str()).collect();
+            format!("{} = {}", total.value, parts.join(" + "))
+        };
+        let mut equations = vec![format!("{} in every row", sum(&self.total, &self.columns))];
+        equations.extend(self.subtotals.iter().map(|s| sum(&s.total, &s.parts)));
+        equations.push(format!(
+            "the row {} = {} sums the other rows",
+            self.key.value, self.total_row
+        ));
+        equations.extend(self.row_subtotals.iter().map(|r| {
+            format!(
+                "the row {} = {} sums the rows {}",
+                self.key.value,
+                r.row,
+                phrase::list(&r.parts, "and")
+            )
+        }));
+        equations.extend(self.percent.iter().map(|p| {
+            format!(
+                "{} = 100 × {} / {} of the {} row",
+                p.column.value, p.of.value, p.of.value, self.total_row
+            )
+        }));
+        let within = match self.tolerance {
+            Some(t) => format!("±{t}"),
+            None => "the rounding of the written decimals".into(),
+        };
+        format!(
+            "{} adds up: {}; within {within}",
+            self.layer.value,
+            equations.join("; ")
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -31,7 +31,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::spatial::{area_m2, feature_pairs, m2, overlap_findings, Polys};
-use super::{text_at, Check, Context, NotRun, Read};
+use super::{phrase, text_at, Check, Context, NotRun, Read};
 use crate::geom::topology::tiles;
 use crate::report::{Finding, Related};
 use crate::rules::Name;
@@ -54,6 +54,16 @@ pub struct Tiles {
 impl Check for Tiles {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} features tile their {} ({}) exactly: no gap, overhang or overlap of more than {}",
+            self.layer.value,
+            self.parent.value,
+            phrase::join(&self.layer, &self.key, &self.parent, &self.parent_key),
+            phrase::m2(self.min_area)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{text_at, Check, Context, NotRun, Read};
+use super::{phrase, text_at, Check, Context, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::Name;
 
@@ -35,6 +35,12 @@ pub struct Unique {
 impl Check for Unique {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        let (fields, verb) = phrase::fields(&self.layer, &self.fields);
+        let together = if self.fields.len() > 1 { " together" } else { "" };
+        format!("{fields} {verb} unique{together}")
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

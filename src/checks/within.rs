@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::spatial::{area_m2, m2, Polys};
-use super::{Check, Context, NotRun, Read};
+use super::{phrase, Check, Context, NotRun, Read};
 use crate::geom::topology::outside;
 use crate::report::Finding;
 use crate::rules::Name;
@@ -43,6 +43,14 @@ pub struct Within {
 impl Check for Within {
     fn frame(&self) -> &Name {
         &self.layer
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "every {} feature lies {}",
+            self.layer.value,
+            phrase::inside(&self.container.value, self.tolerance)
+        )
     }
 
     fn reads(&self) -> Vec<Read<'_>> {

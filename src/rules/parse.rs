@@ -166,6 +166,10 @@ impl Check for NoCheck {
     fn run(&self, _cx: &checks::Context) -> Result<Vec<crate::report::Finding>, checks::NotRun> {
         Err(checks::NotRun("the rule has no valid check kind".into()))
     }
+
+    fn describe(&self) -> String {
+        "nothing: the rule has no valid check kind".into()
+    }
 }
 
 struct KindSeed(&'static str);

@@ -70,6 +70,15 @@ enum RulesCommand {
         #[command(flatten)]
         rules: RulesArg,
     },
+    /// Write the rules' documentation (Markdown): every rule and what it checks, the check kinds,
+    /// the code lists.
+    Doc {
+        #[command(flatten)]
+        rules: RulesArg,
+        /// Write it to FILE, atomically, instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -160,8 +169,25 @@ pub fn main() -> ExitCode {
                 }
                 Err(code) => code,
             },
+            RulesCommand::Doc { rules, out } => match load_rules(&rules) {
+                Ok(set) => {
+                    let text = crate::rules::doc::render(&set);
+                    match out {
+                        Some(path) => write_file(&path, &text).err().unwrap_or(ExitCode::SUCCESS),
+                        None => print_out(&text),
+                    }
+                }
+                Err(code) => code,
+            },
         },
     }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), ExitCode> {
+    report::write_atomic(path, text.as_bytes()).map_err(|e| {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        ExitCode::from(2)
+    })
 }
 
 fn check(
@@ -196,10 +222,8 @@ fn check(
         ("report.json", report::render_json(&report)),
         ("report.md", report::render_markdown(&report)),
     ] {
-        let path = out.join(name);
-        if let Err(e) = report::write_atomic(&path, text.as_bytes()) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return ExitCode::from(2);
+        if let Err(code) = write_file(&out.join(name), &text) {
+            return code;
         }
     }
     if !quiet {

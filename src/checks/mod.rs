@@ -90,6 +90,16 @@ macro_rules! check_kinds {
             KINDS.iter().copied().find(|k| *k == name)
         }
 
+        /// A kind's documentation: the `//!` comment that opens its file, so that the rustdoc
+        /// of the kind and `docs/rules.md` say the same.
+        pub fn doc(kind: &str) -> Option<String> {
+            let source = match kind {
+                $(stringify!($kind) => include_str!(concat!(stringify!($kind), ".rs")),)*
+                _ => return None,
+            };
+            Some(module_doc(source))
+        }
+
         pub(crate) fn deserialize_check<'de, D: Deserializer<'de>>(
             kind: &str,
             d: D,
@@ -125,6 +135,19 @@ check_kinds! {
     within::Within,
     min_area::MinArea,
     overlap_link::OverlapLink,
+}
+
+/// The text of the `//!` lines opening a Rust source file.
+fn module_doc(source: &str) -> String {
+    source
+        .lines()
+        .map_while(|line| line.strip_prefix("//!"))
+        .map(|line| line.strip_prefix(' ').unwrap_or(line))
+        .fold(String::new(), |mut doc, line| {
+            doc.push_str(line);
+            doc.push('\n');
+            doc
+        })
 }
 
 /// What rule validation knows: the schema and the code lists.

@@ -5,6 +5,7 @@
 //! Every problem in a rule file becomes a miette diagnostic pointing at its line and column.
 
 mod diag;
+pub mod doc;
 mod parse;
 
 use std::collections::BTreeMap;

@@ -13,6 +13,29 @@ fn rules_doc(args: &[&str]) -> String {
 }
 
 #[test]
+fn docs_rules_md_is_what_rules_doc_generates() {
+    let generated = rules_doc(&[]);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    if generated != committed {
+        // The whole document is too long for an assertion message; the first difference locates it.
+        let (line, (new, old)) = generated
+            .lines()
+            .chain(std::iter::repeat(""))
+            .zip(committed.lines().chain(std::iter::repeat("")))
+            .enumerate()
+            .find(|(_, (new, old))| new != old)
+            .expect("documents that differ differ in a line");
+        panic!(
+            "docs/rules.md is out of date with the rules or the check kinds; regenerate it:\n\n    \
+             cargo run -- rules doc --out docs/rules.md\n\nfirst difference, line {}:\n  \
+             docs/rules.md: {old}\n  generated:     {new}",
+            line + 1
+        );
+    }
+}
+
+#[test]
 fn out_writes_the_same_document_atomically() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rules.md");

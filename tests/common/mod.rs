@@ -4,11 +4,24 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use nrqc::report::Report;
+use nrqc::report::{Outcome, Report, Status};
 use nrqc::rules::{DefectClass, RuleSet};
 
 pub const CLEAN: &str = "fixtures/622923_永靖县";
 pub const DEFECTIVE: &str = "fixtures/622923_永靖县_defective";
+
+/// The clean package of every Linxia county (`fixtures/<dir>`, with `<dir>_defective` and
+/// `<dir>_defective.truth.yaml` beside it), written by `examples/gen_fixtures`.
+pub const COUNTIES: [&str; 8] = [
+    "622901_临夏市",
+    "622921_临夏县",
+    "622922_康乐县",
+    "622923_永靖县",
+    "622924_广河县",
+    "622925_和政县",
+    "622926_东乡族自治县",
+    "622927_积石山保安族东乡族撒拉族自治县",
+];
 
 pub fn builtin() -> RuleSet {
     RuleSet::builtin().expect("the built-in rules are valid")
@@ -109,4 +122,55 @@ fn copy_dir(src: &Path, dst: &Path) {
             std::fs::copy(entry.path(), &to).unwrap();
         }
     }
+}
+
+/// Every rule ran (or had no optional layer to check), none found anything, the package passes.
+pub fn assert_clean(path: &str) {
+    let report = inspect(path, 2);
+    let not_passed: Vec<_> = report
+        .rules
+        .iter()
+        .filter(|r| r.status != Status::Passed && r.status != Status::NotApplicable)
+        .map(|r| (&r.id, r.status, &r.reason))
+        .collect();
+    assert!(not_passed.is_empty(), "{path}: {not_passed:?}");
+    assert!(report.findings.is_empty(), "{path}: {:#?}", report.findings);
+    assert_eq!(report.outcome, Outcome::Pass, "{path}");
+}
+
+/// The package's findings are exactly its ground truth (`<path>.truth.yaml`), one for one, with
+/// the keys the truth names.
+pub fn assert_truth(path: &str) -> Report {
+    let report = inspect(path, 2);
+    let truth = truth(&format!("{path}.truth.yaml"));
+    assert_eq!(Some(truth.package.as_str()), path.rsplit('/').next());
+    let found = finding_keys(&report);
+    let expected = truth_keys(&truth);
+    let missed: Vec<_> = expected.difference(&found).collect();
+    let extra: Vec<_> = found.difference(&expected).collect();
+    assert!(
+        missed.is_empty() && extra.is_empty(),
+        "{path}\nmissed: {missed:#?}\nextra: {extra:#?}"
+    );
+    // One finding per listed defect: none is reported twice.
+    assert_eq!(report.findings.len(), truth.findings.len(), "{path}");
+    // Keys named by the ground truth are the keys the report gives.
+    for t in &truth.findings {
+        let f = report
+            .findings
+            .iter()
+            .find(|f| {
+                f.rule_id == t.rule
+                    && f.feature_ids
+                        .iter()
+                        .map(|i| i.fid)
+                        .eq(t.fids.iter().copied())
+            })
+            .unwrap();
+        let keys: Vec<String> = f.feature_ids.iter().filter_map(|i| i.key.clone()).collect();
+        let expected: Vec<String> = t.keys.iter().map(TruthKey::joined).collect();
+        assert_eq!(keys, expected, "{path} {}: {}", t.rule, t.note);
+    }
+    assert_eq!(report.outcome, Outcome::Fail, "{path}");
+    report
 }

@@ -1,0 +1,69 @@
+//! Writes the test fixtures: a synthetic but realistic survey package (成果包) for each of the
+//! eight counties of 临夏回族自治州, a copy of each with injected defects, and the ground truth
+//! of what the built-in rules must find in it.
+//!
+//! ```text
+//! cargo run --example gen_fixtures [OUT_DIR]        # OUT_DIR defaults to fixtures/
+//! ```
+//!
+//! For each county of [`counties::COUNTIES`] (622901 临夏市 … 622927 积石山县) it writes, per
+//! `shared/docs/package-format.md`:
+//!
+//! - `<code>_<name>/`: `package.yaml`; `vector/XZQ.fgb` (the county, an irregular outline at
+//!   its real position), `vector/ZRZYDJDY.fgb` (registration units of the region's kinds:
+//!   rivers, the 刘家峡 reservoir, the 黄河三峡 wetland reserve, forest parks, a geopark, forest,
+//!   grassland, wetland and wasteland units, mineral units), `vector/ZRZK.fgb` (parcels tiling
+//!   each unit exactly), `vector/STBHHX.geojson` (red-line zones), `vector/YJJBNT.fgb`
+//!   (farmland clear of the units), `vector/KCZY.fgb`, `vector/CKQ.fgb` and `tables/KYQ.csv`
+//!   (deposits, mining rights and licence links, where the county has minerals),
+//!   `tables/GGGZ.csv` (one row per unit and red-line overlap, with the overlap's area as
+//!   nrqc's overlay measures it) and `tables/TJ_ZRZYMJ.csv` (the parcels' areas per unit type
+//!   in 公顷, balanced by 强制调平). Tables are GBK. No built-in rule fires on it.
+//! - `<code>_<name>_defective/`: the same package with the defects of [`defects`] applied.
+//!   Each defect names every finding it causes: the rule it targets, and the area, statistics
+//!   and topology rules that see its consequences. New features are appended after every
+//!   existing one, so no earlier fid moves.
+//! - `<code>_<name>_defective.truth.yaml`: one entry per expected finding (rule, layer, 0-based
+//!   fids, keys, and a note naming the defect), read by `tests/common`.
+//!
+//! Counties west of 103.5°E are in CGCS2000 / 3-degree Gauss-Krüger zone 34 (EPSG:4522), 康乐
+//! and 广河 in zone 35 (EPSG:4523), coordinates zone-prefixed. 太子山国家级自然保护区 crosses
+//! counties: 和政县 delivers it once, with the prefecture's code 622900, and its outline runs
+//! past 和政's boundary. A deposit inside a protected area is no unit of its own: KCZY records
+//! it with that unit's code.
+//!
+//! Clean by construction: vertices are whole millimetres, so the parcels of a unit share
+//! bit-identical edges; every area is the official ellipsoidal area of `nrqc::geom::area`,
+//! rounded to 0.01 m² (parcels rounded up or down so that their sum tracks the unit's area,
+//! see [`shape::parcel_cents`]) and summed in integer hundredths so that every unit total adds
+//! up exactly; DLBM agrees with ZYLX (package format 4.3); unit codes are the registering
+//! area's code, the DJDYLX and a sequence. The shapes come from a per-county fixed-seed PRNG
+//! (splitmix64): every run writes the same bytes.
+
+mod build;
+mod counties;
+mod defects;
+mod model;
+mod shape;
+mod write;
+
+use std::path::Path;
+
+fn main() -> std::io::Result<()> {
+    let out = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "fixtures".to_owned());
+    let out = Path::new(&out);
+    for county in counties::COUNTIES {
+        let clean = build::build_clean(county);
+        let mut defective = clean.clone();
+        let findings = defects::inject(&mut defective);
+        let name = county.dir_name();
+        write::write_package(&out.join(&name), &clean)?;
+        let defective_name = format!("{name}_defective");
+        write::write_package(&out.join(&defective_name), &defective)?;
+        let truth = write::truth_yaml(&defective_name, &defective, &findings);
+        std::fs::write(out.join(format!("{defective_name}.truth.yaml")), truth)?;
+    }
+    Ok(())
+}

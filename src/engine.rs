@@ -79,19 +79,30 @@ fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet, derived: &Derived) 
     }
 }
 
-/// Runs every rule on the current rayon pool; outcomes are in rule order (sorted by id), each
-/// rule's findings in the order its check produced them.
-pub fn run(dataset: &Dataset, rules: &RuleSet) -> Vec<Outcome> {
-    let measured: BTreeSet<&str> = rules
-        .rules
+/// The derived facts of the layers that `selected` measure.
+fn derive(dataset: &Dataset, rules: &RuleSet, selected: &[Rule]) -> Derived {
+    let measured: BTreeSet<&str> = selected
         .iter()
         .flat_map(|r| r.check.measures())
         .map(|n| n.value.as_str())
         .collect();
-    let derived = Derived::compute(dataset, &measured, &rules.schema);
+    Derived::compute(dataset, &measured, &rules.schema)
+}
+
+/// Runs every rule on the current rayon pool; outcomes are in rule order (sorted by id), each
+/// rule's findings in the order its check produced them.
+pub fn run(dataset: &Dataset, rules: &RuleSet) -> Vec<Outcome> {
+    let derived = derive(dataset, rules, &rules.rules);
     rules
         .rules
         .par_iter()
         .map(|rule| run_rule(rule, dataset, rules, &derived))
         .collect()
+}
+
+/// Runs one rule of `rules` as [`run`] runs it among the others, measuring only what it needs:
+/// for looking at a rule on its own, as its test cases do.
+pub fn run_one(dataset: &Dataset, rules: &RuleSet, rule: &Rule) -> Outcome {
+    let derived = derive(dataset, rules, std::slice::from_ref(rule));
+    run_rule(rule, dataset, rules, &derived)
 }

@@ -22,6 +22,7 @@ fn defective_package_gives_exactly_the_injected_defects() {
 fn every_county_package_gives_exactly_its_ground_truth() {
     for county in COUNTIES {
         assert_clean(&format!("fixtures/{county}"));
+        assert_truth(&format!("fixtures/{county}_defective"));
     }
 }
 

@@ -84,6 +84,15 @@ impl Layer {
         self.rows[fid].values[column] = value;
     }
 
+    /// Drops a column from the file, as a producer's export that lost a field.
+    pub fn drop_column(&mut self, field: &str) {
+        let column = self.column(field);
+        self.columns.remove(column);
+        for row in &mut self.rows {
+            row.values.remove(column);
+        }
+    }
+
     /// Adds `delta` hundredths to an area or a table figure.
     pub fn shift(&mut self, fid: usize, field: &str, delta: i64) {
         let shifted = match *self.get(fid, field) {
@@ -285,6 +294,24 @@ impl Package {
             &self.right_links,
             &self.stats,
         ]
+    }
+
+    pub fn layer_mut(&mut self, name: &str) -> &mut Layer {
+        [
+            &mut self.xzq,
+            &mut self.units,
+            &mut self.parcels,
+            &mut self.zones,
+            &mut self.links,
+            &mut self.farmland,
+            &mut self.deposits,
+            &mut self.rights,
+            &mut self.right_links,
+            &mut self.stats,
+        ]
+        .into_iter()
+        .find(|l| l.name == name)
+        .unwrap_or_else(|| panic!("no layer {name}"))
     }
 
     pub fn layer(&self, name: &str) -> &Layer {

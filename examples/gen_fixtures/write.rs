@@ -56,8 +56,14 @@ pub fn write_package(dir: &Path, package: &Package) -> std::io::Result<()> {
     if delivered(&package.zones) {
         fs::write(dir.join("vector/STBHHX.geojson"), geojson(&package.zones))?;
     }
-    for table in [&package.links, &package.right_links, &package.stats] {
-        if delivered(table) && (table.name == "GGGZ" || !table.rows.is_empty()) {
+    // GGGZ is required; KYQ comes with the deposits, even with no licence to link.
+    let tables = [
+        (&package.links, true),
+        (&package.right_links, !package.deposits.rows.is_empty()),
+        (&package.stats, true),
+    ];
+    for (table, due) in tables {
+        if delivered(table) && due {
             fs::write(
                 dir.join(format!("tables/{}.csv", table.name)),
                 gbk_csv(table),

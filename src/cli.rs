@@ -41,9 +41,14 @@ enum Command {
         /// Output directory [default: reports/<package name>].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Findings of this class or a more severe one fail the package (A is most severe).
-        #[arg(long, value_enum, default_value = "B", ignore_case = true)]
-        fail_on: ClassArg,
+        /// Inspection profile: self-check (C, D are warnings), county, prefecture; see
+        /// `nrqc rules profiles` [default: the rule set's default, county].
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Findings of this class or a more severe one fail the package (A is most severe)
+        /// [default: the profile's, B].
+        #[arg(long, value_enum, ignore_case = true)]
+        fail_on: Option<ClassArg>,
         /// Worker threads [default: all cores].
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,
@@ -67,6 +72,11 @@ enum RulesCommand {
     },
     /// List rules: id, kind, class, element, title.
     List {
+        #[command(flatten)]
+        rules: RulesArg,
+    },
+    /// List profiles: name, failing threshold, warning classes, title, description.
+    Profiles {
         #[command(flatten)]
         rules: RulesArg,
     },
@@ -144,10 +154,21 @@ pub fn main() -> ExitCode {
             package,
             rules,
             out,
+            profile,
             fail_on,
             jobs,
             quiet,
-        } => check(&package, &rules, out, fail_on.into(), jobs, quiet),
+        } => check(
+            &package,
+            &rules,
+            Judging {
+                profile,
+                fail_on: fail_on.map(Into::into),
+            },
+            out,
+            jobs,
+            quiet,
+        ),
         Command::Rules { command } => match command {
             RulesCommand::Check { rules } => match load_rules(&rules) {
                 Ok(set) => print_out(&format!("{} rules OK ({})\n", set.rules.len(), set.id)),
@@ -162,6 +183,32 @@ pub fn main() -> ExitCode {
                             format!(
                                 "{}\t{}\t{}\t{}\t{}\n",
                                 r.id, r.kind, r.class, r.element, r.title
+                            )
+                        })
+                        .collect();
+                    print_out(&lines)
+                }
+                Err(code) => code,
+            },
+            RulesCommand::Profiles { rules } => match load_rules(&rules) {
+                Ok(set) => {
+                    let lines: String = set
+                        .profiles
+                        .values()
+                        .map(|p| {
+                            let warn: Vec<String> = p.warn.iter().map(|c| c.to_string()).collect();
+                            let default = if p.name == set.default_profile {
+                                " (default)"
+                            } else {
+                                ""
+                            };
+                            format!(
+                                "{}{default}\tfail-on {}\twarn [{}]\t{}\t{}\n",
+                                p.name,
+                                p.fail_on,
+                                warn.join(", "),
+                                p.title,
+                                p.description
                             )
                         })
                         .collect();
@@ -190,11 +237,17 @@ fn write_file(path: &Path, text: &str) -> Result<(), ExitCode> {
     })
 }
 
+/// What decides the outcome: a profile by name, and optionally its threshold overridden.
+struct Judging {
+    profile: Option<String>,
+    fail_on: Option<DefectClass>,
+}
+
 fn check(
     package: &Path,
     rules: &RulesArg,
+    judging: Judging,
     out: Option<PathBuf>,
-    fail_on: DefectClass,
     jobs: Option<usize>,
     quiet: bool,
 ) -> ExitCode {
@@ -213,7 +266,17 @@ fn check(
         Ok(r) => r,
         Err(code) => return code,
     };
-    let report = match pool.install(|| crate::inspect(package, &rules, fail_on)) {
+    let mut profile = match rules.profile(judging.profile.as_deref()) {
+        Ok(p) => p.clone(),
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(class) = judging.fail_on {
+        profile.fail_on = class;
+    }
+    let report = match pool.install(|| crate::inspect_as(package, &rules, &profile)) {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };

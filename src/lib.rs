@@ -21,13 +21,28 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// Loads the package at `path`, runs every rule of `rules` on the current rayon pool and
-/// returns the report. Findings of class `fail_on` or more severe make the outcome a failure.
+/// returns the report, judged under the rule set's default profile but with findings of class
+/// `fail_on` or more severe failing the package.
 pub fn inspect(
     path: &Path,
     rules: &rules::RuleSet,
     fail_on: rules::DefectClass,
 ) -> Result<report::Report, package::PackageError> {
+    let mut profile = rules
+        .profile(None)
+        .expect("a rule set always has its default profile")
+        .clone();
+    profile.fail_on = fail_on;
+    inspect_as(path, rules, &profile)
+}
+
+/// [`inspect`] under `profile`, which decides what fails the package.
+pub fn inspect_as(
+    path: &Path,
+    rules: &rules::RuleSet,
+    profile: &rules::Profile,
+) -> Result<report::Report, package::PackageError> {
     let dataset = package::load(path, &rules.schema)?;
     let outcomes = engine::run(&dataset, rules);
-    Ok(report::build(&dataset, path, rules, outcomes, fail_on))
+    Ok(report::build(&dataset, path, rules, outcomes, profile))
 }

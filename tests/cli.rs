@@ -197,3 +197,78 @@ fn missing_required_layer_is_an_a_finding_and_its_rules_do_not_run() {
     assert_eq!(g003.status, nrqc::report::Status::NotRun);
     assert_eq!(report.outcome, nrqc::report::Outcome::Fail);
 }
+
+#[test]
+fn self_check_reports_c_and_d_as_warnings() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let o = nrqc(&["check", DEFECTIVE, "--out", dir, "--profile", "self-check"]);
+    // A and B findings still fail a self-check.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["profile"]["name"], "self-check");
+    assert_eq!(json["profile"]["warn"], serde_json::json!(["C", "D"]));
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("- 检查方案：生产单位自检（self-check）"),
+        "{md}"
+    );
+    assert!(md.contains("| ZR-D001 | 登记单元类型代码不在代码表内 | C | 属性精度 | 警告 | 1 |"));
+    assert!(stdout(&o).contains("ZR-D001 [C] 警告"), "{}", stdout(&o));
+}
+
+/// Under --fail-on D a C finding fails a county acceptance but is only a warning in a
+/// self-check.
+#[test]
+fn warning_classes_never_fail_the_package() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let run = |profile: &str| {
+        nrqc(&[
+            "check",
+            CLEAN,
+            "--rules",
+            "+tests/rules/c_finding",
+            "--out",
+            dir,
+            "--fail-on",
+            "D",
+            "--profile",
+            profile,
+        ])
+    };
+    assert_eq!(run("county").status.code(), Some(1));
+    let o = run("self-check");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("X-C001 [C] 警告"), "{}", stdout(&o));
+}
+
+#[test]
+fn profiles_are_listed_and_an_unknown_one_is_an_error() {
+    let o = nrqc(&["rules", "profiles"]);
+    let names: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["county (default)", "prefecture", "self-check"]);
+    let o = nrqc(&["check", CLEAN, "--profile", "provincial"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "no profile `provincial` in rule set builtin; profiles: county, prefecture, self-check"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // A default profile that is not defined is a rule-file error at its line.
+    let o = nrqc(&["rules", "check", "--rules", "+tests/rules/bad_profile"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("the default profile `provincial` is not defined"),
+        "{err}"
+    );
+    assert!(err.contains("profiles.yaml:1:10"), "{err}");
+}

@@ -2,15 +2,17 @@
 
 use std::fmt::Write;
 
-use super::model::{Finding, Outcome, Report, Status};
+use super::model::{Finding, Outcome, Report, RuleResult, Status};
 use crate::rules::DefectClass;
 
 /// Findings listed per failed rule in Markdown; JSON keeps all.
 pub const FINDINGS_PER_RULE: usize = 20;
 
-fn status_zh(s: Status) -> &'static str {
-    match s {
+/// A rule's status in words; a failed rule of a class the profile only warns about is a warning.
+fn status_zh(report: &Report, r: &RuleResult) -> &'static str {
+    match r.status {
         Status::Passed => "通过",
+        Status::Failed if report.profile.warns(r.class) => "警告",
         Status::Failed => "未通过",
         Status::NotRun => "未运行",
         Status::NotApplicable => "不适用",
@@ -108,7 +110,7 @@ pub fn summary(report: &Report) -> String {
             "  {} [{}] {} {}：{}",
             r.id,
             r.class,
-            status_zh(r.status),
+            status_zh(report, r),
             r.title,
             detail
         );
@@ -139,11 +141,19 @@ pub fn render_markdown(report: &Report) -> String {
         report.engine.name, report.engine.version
     );
     let _ = writeln!(s, "- 生成时间：{}", report.generated_at);
+    let profile = &report.profile;
+    let _ = writeln!(s, "- 检查方案：{}（{}）", profile.title, profile.name);
+    let warned = if profile.warn.is_empty() {
+        String::new()
+    } else {
+        let classes: Vec<String> = profile.warn.iter().map(|c| c.to_string()).collect();
+        format!("；{} 类问题为警告", classes.join("、"))
+    };
     let _ = writeln!(
         s,
-        "- 结论：**{}**（{} 类及以上问题或未运行的规则判为不通过）",
+        "- 结论：**{}**（{} 类及以上问题或未运行的规则判为不通过{warned}）",
         outcome_zh(report.outcome),
-        report.fail_on
+        profile.fail_on
     );
     let _ = writeln!(
         s,
@@ -162,9 +172,10 @@ pub fn render_markdown(report: &Report) -> String {
     let _ = writeln!(s, "| 规则 | 名称 | 类别 | 质量元素 | 状态 | 问题数 |");
     let _ = writeln!(s, "|---|---|---|---|---|---|");
     for r in &report.rules {
+        let word = status_zh(report, r);
         let status = match &r.reason {
-            Some(reason) => format!("{}（{}）", status_zh(r.status), cell(reason)),
-            None => status_zh(r.status).to_owned(),
+            Some(reason) => format!("{word}（{}）", cell(reason)),
+            None => word.to_owned(),
         };
         let _ = writeln!(
             s,

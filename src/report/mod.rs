@@ -14,7 +14,7 @@ pub use write::write_atomic;
 
 use crate::engine::Outcome as RuleOutcome;
 use crate::package::Dataset;
-use crate::rules::{DefectClass, RuleSet};
+use crate::rules::{DefectClass, Profile, RuleSet};
 
 /// Assembles the report of one inspection.
 pub fn build(
@@ -22,7 +22,7 @@ pub fn build(
     package_path: &Path,
     rules: &RuleSet,
     outcomes: Vec<RuleOutcome>,
-    fail_on: DefectClass,
+    profile: &Profile,
 ) -> Report {
     let mut counts = Counts::default();
     for class in DefectClass::ALL {
@@ -52,7 +52,7 @@ pub fn build(
         });
         findings.extend(outcome.findings);
     }
-    let failing = findings.iter().any(|f| f.class.at_least(fail_on));
+    let failing = findings.iter().any(|f| profile.fails(f.class));
     let outcome = if failing || counts.rules_not_run > 0 {
         Outcome::Fail
     } else {
@@ -88,7 +88,7 @@ pub fn build(
             sha256: rules.hash.clone(),
             rules: rules.rules.len(),
         },
-        fail_on,
+        profile: profile.clone(),
         outcome,
         counts,
         rules: results,

@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::package::{FileDigest, LayerCrs, Manifest, Unread};
-use crate::rules::DefectClass;
+use crate::rules::{DefectClass, Profile};
 
 /// The version of `report.json`'s schema (docs/report-schema.md). Bump on any incompatible change.
 pub const REPORT_SCHEMA: &str = "nrqc-report/1";
@@ -138,8 +138,8 @@ pub struct Report {
     pub generated_at: String,
     pub package: PackageInfo,
     pub ruleset: RulesetInfo,
-    /// Findings of this class or a more severe one fail the package.
-    pub fail_on: DefectClass,
+    /// The profile inspected under: its failing threshold and warning classes decide `outcome`.
+    pub profile: Profile,
     pub outcome: Outcome,
     pub counts: Counts,
     pub rules: Vec<RuleResult>,

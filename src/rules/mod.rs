@@ -7,6 +7,7 @@
 mod diag;
 pub mod doc;
 mod parse;
+mod profile;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use diag::{span_of, suggest, yaml_report, Problem, RuleDiagnostic, RulesError, SourceFile};
+pub use profile::Profile;
 pub use serde_saphyr::{Location, Spanned};
 
 use crate::checks::Check;
@@ -109,6 +111,9 @@ pub struct RuleSet {
     pub codes: BTreeMap<String, CodeList>,
     /// Sorted by id.
     pub rules: Vec<Rule>,
+    /// By name; never empty (a set without `profiles.yaml` has an implicit `default`).
+    pub profiles: BTreeMap<String, Profile>,
+    pub default_profile: String,
     pub sources: Vec<SourceFile>,
 }
 
@@ -227,6 +232,18 @@ impl RuleSet {
             .map(|b| format!("{b:02x}"))
             .collect();
         Ok(parse::assemble(sources.id(), hash, files)?)
+    }
+
+    /// The named profile, or the default one.
+    pub fn profile(&self, name: Option<&str>) -> Result<&Profile, String> {
+        let name = name.unwrap_or(&self.default_profile);
+        self.profiles.get(name).ok_or_else(|| {
+            format!(
+                "no profile `{name}` in rule set {}; profiles: {}",
+                self.id,
+                self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {

@@ -23,6 +23,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::diag::{suggest, Problem, RulesError, SourceFile};
+use super::profile::{Profile, ProfilesFile};
 use super::{CodeList, DefectClass, Location, Name, Rule, RuleSet, ELEMENTS};
 use crate::checks::{self, condition, Check, LintContext};
 use crate::schema::Schema;
@@ -237,6 +238,8 @@ pub(super) fn assemble(
     let mut schema = Schema::default();
     let mut codes: BTreeMap<String, CodeList> = BTreeMap::new();
     let mut raw_rules: Vec<(usize, RawRule)> = Vec::new();
+    let mut profiles: BTreeMap<String, Profile> = BTreeMap::new();
+    let mut default_profile: Option<(usize, Name)> = None;
     for (i, (rel, _, _)) in files.iter().enumerate() {
         if rel == "schema.yaml" {
             // A later directory's schema extends and overrides the earlier one, layer by layer.
@@ -244,6 +247,14 @@ pub(super) fn assemble(
                 schema.version = f.schema.version;
                 schema.layers.extend(f.schema.layers);
                 schema.tables.extend(f.schema.tables);
+            }
+        } else if rel == "profiles.yaml" {
+            // A later directory's profiles add to and replace the earlier ones.
+            if let Some(f) = c.parse::<ProfilesFile>(i) {
+                for (name, def) in f.profiles {
+                    profiles.insert(name.clone(), Profile::new(&name, def));
+                }
+                default_profile = Some((i, f.default));
             }
         } else if rel.starts_with("codes/") {
             if let Some(list) = c.parse::<CodeList>(i) {
@@ -254,6 +265,28 @@ pub(super) fn assemble(
         }
     }
     let rules = validate(&mut c, &schema, &codes, raw_rules);
+    let default_profile = match default_profile {
+        Some((source, name)) if !profiles.contains_key(&name.value) => {
+            let known = profiles.keys().cloned().collect::<Vec<_>>().join(", ");
+            c.problem(
+                source,
+                Problem::new(
+                    name.referenced,
+                    format!("the default profile `{}` is not defined", name.value),
+                )
+                .label("unknown profile")
+                .help(format!("profiles defined: {known}")),
+            );
+            name.value
+        }
+        Some((_, name)) => name.value,
+        None => {
+            let implicit = Profile::implicit();
+            let name = implicit.name.clone();
+            profiles.insert(name.clone(), implicit);
+            name
+        }
+    };
     if !c.problems.is_empty() {
         return Err(RulesError {
             problems: c.problems,
@@ -265,6 +298,8 @@ pub(super) fn assemble(
         schema,
         codes,
         rules,
+        profiles,
+        default_profile,
         sources: c.sources,
     })
 }

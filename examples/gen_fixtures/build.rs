@@ -267,18 +267,22 @@ fn red_line_links(package: &Package, crs: &Crs) -> Layer {
     for (u, z, area) in red_line_overlaps(package, crs) {
         // A sliver near ZR-R001's 0.01 m² would make the clean package depend on rounding.
         assert!(area > 1.0, "unit {u} touches zone {z} by only {area} m²");
-        links.push(
-            Ring::new(),
-            vec![
-                ("ZRZYDJDYH", package.units.get(u, "ZRZYDJDYH").clone()),
-                ("GGGZYSLX", text(RED_LINE)),
-                ("GGGZFQBSM", package.zones.get(z, "HXBM").clone()),
-                ("MJ", Value::Area((area * 100.0).round() as i64)),
-                ("GGGZNR", text(RED_LINE_RULE)),
-            ],
-        );
+        push_link(&mut links, package, u, z, area);
     }
     links
+}
+
+pub fn push_link(links: &mut Layer, package: &Package, unit: usize, zone: usize, area: f64) {
+    links.push(
+        Ring::new(),
+        vec![
+            ("ZRZYDJDYH", package.units.get(unit, "ZRZYDJDYH").clone()),
+            ("GGGZYSLX", text(RED_LINE)),
+            ("GGGZFQBSM", package.zones.get(zone, "HXBM").clone()),
+            ("MJ", Value::Area((area * 100.0).round() as i64)),
+            ("GGGZNR", text(RED_LINE_RULE)),
+        ],
+    );
 }
 
 /// KCZY, KYQ and CKQ rows of one deposit. A deposit registered as a unit has that unit's
@@ -356,11 +360,22 @@ fn add_deposit(
 
 /// Exact areas of the parcels of one unit type, in hundredths of m².
 #[derive(Default)]
-struct TypeAreas {
+pub struct TypeAreas {
     /// Per natural-resource type, in [`RESOURCE_TYPES`] order.
     parts: [i64; 6],
     /// Every parcel but FZR, as ZR-T002 sums HJ (`ZYLX <> 'FZR'`).
     hj: i64,
+}
+
+impl TypeAreas {
+    pub fn add(&mut self, zylx: &str, mj: i64) {
+        if zylx != "FZR" {
+            self.hj += mj;
+        }
+        if let Some(i) = RESOURCE_TYPES.iter().position(|t| t.0 == zylx) {
+            self.parts[i] += mj;
+        }
+    }
 }
 
 /// Σ MJ per unit type. The type is read off the parcel's own unit code, as ZR-T002 reads it
@@ -371,13 +386,10 @@ fn type_areas(parcels: &Layer) -> BTreeMap<String, TypeAreas> {
         let code = parcels.text_at(fid, "ZRZYDJDYH");
         let zylx = parcels.text_at(fid, "ZYLX");
         let mj = parcels.area_at(fid, "MJ");
-        let sums = areas.entry(code[6..8].to_owned()).or_default();
-        if zylx != "FZR" {
-            sums.hj += mj;
-        }
-        if let Some(i) = RESOURCE_TYPES.iter().position(|t| t.0 == zylx) {
-            sums.parts[i] += mj;
-        }
+        areas
+            .entry(code[6..8].to_owned())
+            .or_default()
+            .add(zylx, mj);
     }
     areas
 }
@@ -443,8 +455,13 @@ fn unit_type_name(code: &str) -> &'static str {
 /// HJ is rounded on its own: it equals the balanced parts' sum unless a non-FZR parcel has a
 /// type outside the six, which HJ counts and no part does.
 pub fn statistics(parcels: &Layer, epsg: u32) -> Layer {
+    statistics_of(type_areas(parcels), epsg)
+}
+
+/// TJ_ZRZYMJ from the parcel areas summed per unit type (the key).
+pub fn statistics_of(areas: BTreeMap<String, TypeAreas>, epsg: u32) -> Layer {
     let mut table = Layer::new("TJ_ZRZYMJ", STATS_COLUMNS, &["DJDYLX"], epsg);
-    let rows: Vec<(String, [i64; 6], i64)> = type_areas(parcels)
+    let rows: Vec<(String, [i64; 6], i64)> = areas
         .into_iter()
         .map(|(code, areas)| (code, balance(&areas.parts), round_figure(areas.hj)))
         .collect();

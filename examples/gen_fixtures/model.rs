@@ -66,13 +66,19 @@ impl Layer {
             .unwrap_or_else(|| panic!("{} has no column {field}", self.name))
     }
 
-    /// Appends a row; columns not given are null.
-    pub fn push(&mut self, ring: Ring, values: Vec<(&str, Value)>) {
+    /// A row of this layer; columns not given are null.
+    pub fn row(&self, ring: Ring, values: Vec<(&str, Value)>) -> Row {
         let mut row = vec![Value::Null; self.columns.len()];
         for (field, value) in values {
             row[self.column(field)] = value;
         }
-        self.rows.push(Row { ring, values: row });
+        Row { ring, values: row }
+    }
+
+    /// Appends a row; columns not given are null.
+    pub fn push(&mut self, ring: Ring, values: Vec<(&str, Value)>) {
+        let row = self.row(ring, values);
+        self.rows.push(row);
     }
 
     pub fn get(&self, fid: usize, field: &str) -> &Value {

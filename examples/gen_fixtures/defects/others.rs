@@ -103,6 +103,19 @@ fn bowtie_feature(layer: &'static str, fid: usize, rule: &'static str) -> Defect
     })
 }
 
+/// A field left out of a layer's file: only the layer's schema rule fires.
+fn drop_field(layer: &'static str, field: &'static str, rule: &'static str) -> Defect {
+    Box::new(move |p: &mut Package| {
+        p.layer_mut(layer).drop_column(field);
+        vec![finding(
+            rule,
+            layer,
+            vec![],
+            format!("{layer} delivered without {field}"),
+        )]
+    })
+}
+
 /// The producer summarises TJ_ZRZYMJ from the parcels as the defects left them, so ZR-T002
 /// agrees with it.
 fn resummarise() -> Defect {
@@ -119,6 +132,21 @@ fn linxia_city() -> Vec<Defect> {
     vec![
         set_field("XZQ", 0, "XZQMC", Some(""), "ZR-N003", "XZQMC blank"),
         raise_area("XZQ", 0, "DCMJ", 100, "ZR-M006"),
+        Box::new(|p: &mut Package| {
+            p.xzq.set(0, "XZQDM", text("622999"));
+            let mut findings = vec![finding(
+                "ZR-D007",
+                "XZQ",
+                vec![0],
+                "XZQDM 622999 is no Gansu code",
+            )];
+            for unit in 0..p.units.rows.len() {
+                let note =
+                    "unit prefix 622901 against the XZQDM 622999 of the XZQ it lies in (ZR-D007)";
+                findings.push(unit_finding("ZR-U006", unit, note));
+            }
+            findings
+        }),
         Box::new(|p: &mut Package| {
             p.units.shift(0, "FZRZYZMJ", 200);
             vec![
@@ -213,6 +241,7 @@ fn linxia_county() -> Vec<Defect> {
             "ZR-O006",
             "红台荒地 DBXSZT names the province, not 自然资源部",
         ),
+        drop_field("KYQ", "QLLX", "ZR-S109"),
         resummarise(),
     ]
 }
@@ -318,6 +347,7 @@ fn kangle() -> Vec<Defect> {
             ]
         }),
         bowtie_feature("ZRZYDJDY", 6, "ZR-G001"),
+        drop_field("XZQ", "XZQMC", "ZR-S103"),
         misallocate(3, ("ZR-M014", "CYMJ"), ("ZR-M015", "HDMJ"), 5_000),
         resummarise(),
     ]
@@ -353,6 +383,16 @@ fn guanghe() -> Vec<Defect> {
             ]
         }),
         set_field("CKQ", 0, "KSMC", Some(""), "ZR-N007", "KSMC blank"),
+        Box::new(|p: &mut Package| {
+            let row = p.deposits.rows[0].clone();
+            p.deposits.rows.push(row);
+            vec![finding(
+                "ZR-U007",
+                "KCZY",
+                vec![0, 1],
+                "the deposit delivered twice",
+            )]
+        }),
         misallocate(1, ("ZR-M011", "SZYMJ"), ("ZR-M012", "SDMJ"), 3_000),
         bowtie_feature("YJJBNT", 0, "ZR-G006"),
         Box::new(|p: &mut Package| {
@@ -407,6 +447,19 @@ fn hezheng() -> Vec<Defect> {
                 "新庄荒地 DJDYLX 50 against type segment 60 of its code",
             )]
         }),
+        Box::new(|p: &mut Package| {
+            let row = links_of(p, 0)[0];
+            p.links.set(row, "MJ", Value::Null);
+            // ZR-R001 leaves a row without an area to ZR-N005.
+            vec![finding(
+                "ZR-N005",
+                "GGGZ",
+                vec![row],
+                "太子山's red-line row MJ null",
+            )]
+        }),
+        drop_field("YJJBNT", "MJ", "ZR-S108"),
+        drop_field("KCZY", "KZ", "ZR-S106"),
     ]
 }
 
@@ -481,6 +534,18 @@ fn dongxiang() -> Vec<Defect> {
         }),
         misallocate(5, ("ZR-M012", "SDMJ"), ("ZR-M016", "QTMJ"), 2_500),
         bowtie_feature("XZQ", 0, "ZR-G003"),
+        drop_field("CKQ", "KSMC", "ZR-S107"),
+        Box::new(|p: &mut Package| {
+            for row in &mut p.rights.rows {
+                row.ring = row.ring.iter().map(|&(x, y)| (y, x)).collect();
+            }
+            vec![finding(
+                "ZR-P007",
+                "CKQ",
+                vec![0],
+                "the mining right stores the northing as x (swapped_axes)",
+            )]
+        }),
     ]
 }
 

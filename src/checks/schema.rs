@@ -43,6 +43,21 @@ pub struct SchemaCheck {
     pub scope: Scope,
 }
 
+/// A column's type in the words of the schema, so a finding compares like with like.
+fn type_name(actual: &DataType) -> String {
+    if actual.is_string() {
+        "string".into()
+    } else if actual.is_integer() {
+        "integer".into()
+    } else if actual.is_float() {
+        "number".into()
+    } else if actual.is_bool() {
+        "boolean".into()
+    } else {
+        actual.to_string()
+    }
+}
+
 fn fits(declared: FieldType, actual: &DataType) -> bool {
     match declared {
         FieldType::String | FieldType::Date => actual.is_string(),
@@ -76,12 +91,13 @@ impl SchemaCheck {
                     let mut f = cx.frame_finding(
                         &frame.name,
                         format!(
-                            "{} 字段 {name} 的类型为 {actual}，应为 {}",
+                            "{} 字段 {name} 的类型为 {}，应为 {}",
                             frame.name,
+                            type_name(actual),
                             field.ty.name()
                         ),
                     );
-                    f.measured = Some(json!({ "field": name, "type": actual.to_string() }));
+                    f.measured = Some(json!({ "field": name, "type": type_name(actual) }));
                     f.expected = Some(json!({ "field": name, "type": field.ty.name() }));
                     findings.push(f);
                 }

@@ -14,6 +14,7 @@ Writes a coverage of N jittered grid parcels sharing edges exactly, with injecte
 Medians of RUNS runs; peak memory of each process. shapely is installed for this script only:
     python3 -m venv /tmp/v && /tmp/v/bin/pip install shapely numpy
     /tmp/v/bin/python scripts/bench_topology.py 100000 1000000
+    /tmp/v/bin/python scripts/bench_topology.py --phase no_overlap 1000000
 """
 
 import json
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import topology_reference as ref  # noqa: E402
 
 RUNS = 3
+PHASE = None
 
 
 def median(f):
@@ -73,15 +75,17 @@ def run(n, workdir):
     geoms = np.array(shapely.from_wkt(path.read_text().splitlines()))
     minx, miny, maxx, maxy = shapely.total_bounds(geoms)
     whole = shapely.box(minx, miny, maxx, maxy)
-    geos = {
-        "geometry_valid": median(lambda: int((~shapely.is_valid(geoms)).sum()))[0],
-        "no_overlap": median(lambda: shapely_overlaps(geoms))[0],
-        "no_gaps": median(lambda: shapely_gaps(geoms))[0],
-        "tiles": median(lambda: shapely_tiles(geoms, whole))[0],
+    checks = {
+        "geometry_valid": lambda: int((~shapely.is_valid(geoms)).sum()),
+        "no_overlap": lambda: shapely_overlaps(geoms),
+        "no_gaps": lambda: shapely_gaps(geoms),
+        "tiles": lambda: shapely_tiles(geoms, whole),
     }
+    geos = {name: median(f)[0] for name, f in checks.items() if PHASE in (None, name)}
     geos_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    args = [str(path), str(RUNS)] + ([PHASE] if PHASE else [])
     out = subprocess.run(
-        ["cargo", "run", "-q", "--release", "--example", "bench_topology", "--", str(path), str(RUNS)],
+        ["cargo", "run", "-q", "--release", "--example", "bench_topology", "--", *args],
         check=True, capture_output=True, text=True,
     ).stdout
     ours = json.loads(out.strip().splitlines()[-1])
@@ -98,5 +102,10 @@ def run(n, workdir):
 if __name__ == "__main__":
     workdir = Path("/tmp/nrqc-bench")
     workdir.mkdir(exist_ok=True)
-    for n in [int(a) for a in sys.argv[1:]] or [100_000]:
+    argv = sys.argv[1:]
+    # --phase NAME times one check only, e.g. to repeat one measurement on a quieter machine.
+    PHASE = argv[argv.index("--phase") + 1] if "--phase" in argv else None
+    if PHASE:
+        del argv[argv.index("--phase"):argv.index("--phase") + 2]
+    for n in [int(a) for a in argv] or [100_000]:
         run(n, workdir)

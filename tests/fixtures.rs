@@ -26,6 +26,13 @@ fn every_county_package_gives_exactly_its_ground_truth() {
     }
 }
 
+/// Without its required layers a package gives their completeness findings, and every rule
+/// reading one of them does not run.
+#[test]
+fn package_without_required_layers_gives_exactly_its_ground_truth() {
+    assert_truth(MISSING_LAYERS);
+}
+
 #[test]
 fn findings_do_not_depend_on_thread_count() {
     let mut one = inspect(DEFECTIVE, 1);

@@ -148,8 +148,17 @@ pub fn build_clean(county: &'static County) -> Package {
 pub fn push_unit(package: &mut Package, spec: &UnitSpec, ring: Ring, parcels: Vec<Parcel>) {
     let code = spec.code(package.county.code);
     package.units.push(ring, unit_values(spec, &code, &parcels));
-    // BSMs continue after the highest one in use, whatever defects removed or copied.
-    let mut next = (0..package.parcels.rows.len())
+    for parcel in parcels {
+        let bsm = next_bsm(package);
+        let values = parcel_values(&bsm, &code, &parcel);
+        package.parcels.push(parcel.ring, values);
+    }
+}
+
+/// The BSM of a new parcel: 16 digits, county, survey year and a sequence continuing after the
+/// highest one in use, whatever defects removed or copied.
+pub fn next_bsm(package: &Package) -> String {
+    let last = (0..package.parcels.rows.len())
         .filter_map(|fid| {
             package.parcels.text_at(fid, "BSM")[10..]
                 .parse::<u64>()
@@ -157,13 +166,7 @@ pub fn push_unit(package: &mut Package, spec: &UnitSpec, ring: Ring, parcels: Ve
         })
         .max()
         .unwrap_or(0);
-    for parcel in parcels {
-        next += 1;
-        // 16 digits: county, survey year, sequence.
-        let bsm = format!("{}2021{next:06}", package.county.code);
-        let values = parcel_values(&bsm, &code, &parcel);
-        package.parcels.push(parcel.ring, values);
-    }
+    format!("{}2021{:06}", package.county.code, last + 1)
 }
 
 /// The summed area of the parcels that `keep` selects. Sums of rounded parcel areas, never

@@ -26,7 +26,15 @@
 //!   and topology rules that see its consequences. New features are appended after every
 //!   existing one, so no earlier fid moves.
 //! - `<code>_<name>_defective.truth.yaml`: one entry per expected finding (rule, layer, 0-based
-//!   fids, keys, and a note naming the defect), read by `tests/common`.
+//!   fids, keys, and a note naming the defect), and under `not_run` every rule the defects stop
+//!   from running (a field or layer it reads is gone, or it can measure no feature of a layer)
+//!   with the reason the report gives; read by `tests/common`.
+//! - `622923_永靖县_missing_layers/` and its truth: 永靖县 delivered without its five required
+//!   layers and tables (ZR-S001–S005), see [`defects::incomplete`]. A missing required layer
+//!   stops every rule reading it, and the eight packages' other defects are about those layers,
+//!   so these defects have a package of their own.
+//!
+//! Together the defective packages reach every built-in rule with at least one finding.
 //!
 //! Counties west of 103.5°E are in CGCS2000 / 3-degree Gauss-Krüger zone 34 (EPSG:4522), 康乐
 //! and 广河 in zone 35 (EPSG:4523), coordinates zone-prefixed. 太子山国家级自然保护区 crosses
@@ -81,10 +89,22 @@ fn main() -> std::io::Result<()> {
         let findings = defects::inject(&mut defective);
         let name = county.dir_name();
         write::write_package(&out.join(&name), &clean)?;
-        let defective_name = format!("{name}_defective");
-        write::write_package(&out.join(&defective_name), &defective)?;
-        let truth = write::truth_yaml(&defective_name, &defective, &findings);
-        std::fs::write(out.join(format!("{defective_name}.truth.yaml")), truth)?;
+        write_defective(out, &format!("{name}_defective"), &defective, &findings)?;
     }
-    Ok(())
+    let mut incomplete = build::build_clean(&counties::YONGJING);
+    let findings = defects::incomplete::without_required_layers(&mut incomplete);
+    let name = format!("{}_missing_layers", counties::YONGJING.dir_name());
+    write_defective(out, &name, &incomplete, &findings)
+}
+
+/// Writes a defective package and its ground truth beside it.
+fn write_defective(
+    out: &Path,
+    name: &str,
+    package: &model::Package,
+    findings: &[defects::Finding],
+) -> std::io::Result<()> {
+    write::write_package(&out.join(name), package)?;
+    let truth = write::truth_yaml(name, package, findings);
+    std::fs::write(out.join(format!("{name}.truth.yaml")), truth)
 }

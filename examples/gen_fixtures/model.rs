@@ -8,6 +8,8 @@ pub enum Kind {
     Text,
     /// Two decimals: m² in layers (a double in FlatGeobuf), 公顷 or % in TJ_ZRZYMJ.
     Decimal,
+    /// Text of digits written as a double, as an export that took a code for a number does.
+    Number,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -97,6 +99,12 @@ impl Layer {
         for row in &mut self.rows {
             row.values.remove(column);
         }
+    }
+
+    /// Gives a column another type in the file; its values stay as they are.
+    pub fn retype(&mut self, field: &str, kind: Kind) {
+        let column = self.column(field);
+        self.columns[column].1 = kind;
     }
 
     /// Adds `delta` hundredths to an area or a table figure.

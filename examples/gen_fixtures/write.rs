@@ -1,5 +1,6 @@
 //! Writing a package (FlatGeobuf, GeoJSON, GBK CSV, manifest) and its ground truth.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
@@ -109,7 +110,7 @@ impl<'a> FgbLayer<'a> {
         for (name, kind) in &layer.columns {
             let column_type = match kind {
                 Kind::Text => ColumnType::String,
-                Kind::Decimal => ColumnType::Double,
+                Kind::Decimal | Kind::Number => ColumnType::Double,
             };
             fgb.add_column(name, column_type, |_, _| {});
         }
@@ -119,12 +120,16 @@ impl<'a> FgbLayer<'a> {
     pub fn add(&mut self, layer: &Layer, row: &Row) -> std::io::Result<()> {
         self.fgb
             .add_feature_geom(Geometry::Polygon(polygon(&row.ring)), |feature| {
-                for (i, ((name, _), value)) in layer.columns.iter().zip(&row.values).enumerate() {
+                for (i, ((name, kind), value)) in layer.columns.iter().zip(&row.values).enumerate()
+                {
                     // A null is an absent property.
-                    let column_value = match value {
-                        Value::Null => continue,
-                        Value::Text(s) => ColumnValue::String(s),
-                        Value::Area(cents) | Value::Figure(cents) => {
+                    let column_value = match (value, kind) {
+                        (Value::Null, _) => continue,
+                        (Value::Text(s), Kind::Number) => {
+                            ColumnValue::Double(s.parse().expect("a number column holds digits"))
+                        }
+                        (Value::Text(s), _) => ColumnValue::String(s),
+                        (Value::Area(cents) | Value::Figure(cents), _) => {
                             ColumnValue::Double(*cents as f64 / 100.0)
                         }
                     };
@@ -225,9 +230,12 @@ pub fn truth_yaml(name: &str, package: &Package, findings: &[Finding]) -> String
          # entry per finding. fids are 0-based feature indices (CSV: data-row indices), none for a\n\
          # finding on a layer as a whole; keys are the schema key of each fid ([ZRZYDJDYH,\n\
          # GGGZFQBSM] for GGGZ). A note says which injected defect causes the finding.\n\
+         # not_run: every rule the defects stop from running, with the reason the report gives.\n\
          # Written by examples/gen_fixtures; regenerate instead of editing.\n\
          package: {name}\nfindings:\n"
     );
+    let (stopped, findings): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|f| f.not_run.is_some());
     for finding in findings {
         let layer = package.layer(finding.layer);
         let fids: Vec<String> = finding.fids.iter().map(usize::to_string).collect();
@@ -249,6 +257,29 @@ pub fn truth_yaml(name: &str, package: &Package, findings: &[Finding]) -> String
             fids.join(", "),
             keys.join(", "),
             json_string(&finding.note)
+        );
+    }
+    // The report gives one reason per rule: a later defect that stops a rule again (on another
+    // of the layers it measures) names the reason as it then reads; the notes of both stay.
+    let mut by_rule: BTreeMap<&str, (&str, &str, Vec<&str>)> = BTreeMap::new();
+    for f in stopped {
+        let reason = f.not_run.as_deref().expect("partitioned on not_run");
+        let entry = by_rule
+            .entry(&f.rule)
+            .or_insert((f.layer, reason, Vec::new()));
+        (entry.0, entry.1) = (f.layer, reason);
+        entry.2.push(&f.note);
+    }
+    yaml += if by_rule.is_empty() {
+        "not_run: []\n"
+    } else {
+        "not_run:\n"
+    };
+    for (rule, (layer, reason, notes)) in by_rule {
+        yaml += &format!(
+            "  - rule: {rule}\n    layer: {layer}\n    reason: {}\n    note: {}\n",
+            json_string(reason),
+            json_string(&notes.join("; "))
         );
     }
     yaml

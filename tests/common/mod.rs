@@ -9,6 +9,8 @@ use nrqc::rules::{DefectClass, RuleSet};
 
 pub const CLEAN: &str = "fixtures/622923_永靖县";
 pub const DEFECTIVE: &str = "fixtures/622923_永靖县_defective";
+/// 永靖县 delivered without its required layers and tables: the completeness defects.
+pub const MISSING_LAYERS: &str = "fixtures/622923_永靖县_missing_layers";
 
 /// The clean package of every Linxia county (`fixtures/<dir>`, with `<dir>_defective` and
 /// `<dir>_defective.truth.yaml` beside it), written by `examples/gen_fixtures`.
@@ -56,6 +58,15 @@ pub fn finding_keys(report: &Report) -> BTreeSet<Key> {
 pub struct Truth {
     pub package: String,
     pub findings: Vec<TruthFinding>,
+    /// Every rule the defects stop from running.
+    pub not_run: Vec<TruthNotRun>,
+}
+
+/// A rule that cannot run: the report gives it status `not_run` with this reason.
+#[derive(serde::Deserialize)]
+pub struct TruthNotRun {
+    pub rule: String,
+    pub reason: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -139,7 +150,8 @@ pub fn assert_clean(path: &str) {
 }
 
 /// The package's findings are exactly its ground truth (`<path>.truth.yaml`), one for one, with
-/// the keys the truth names.
+/// the keys the truth names; and the rules that did not run are exactly those it lists, for the
+/// reasons it gives.
 pub fn assert_truth(path: &str) -> Report {
     let report = inspect(path, 2);
     let truth = truth(&format!("{path}.truth.yaml"));
@@ -171,6 +183,18 @@ pub fn assert_truth(path: &str) -> Report {
         let expected: Vec<String> = t.keys.iter().map(TruthKey::joined).collect();
         assert_eq!(keys, expected, "{path} {}: {}", t.rule, t.note);
     }
+    let not_run: BTreeSet<(&str, &str)> = report
+        .rules
+        .iter()
+        .filter(|r| r.status == Status::NotRun)
+        .map(|r| (r.id.as_str(), r.reason.as_deref().unwrap_or("")))
+        .collect();
+    let expected: BTreeSet<(&str, &str)> = truth
+        .not_run
+        .iter()
+        .map(|n| (n.rule.as_str(), n.reason.as_str()))
+        .collect();
+    assert_eq!(not_run, expected, "{path}: rules not run");
     assert_eq!(report.outcome, Outcome::Fail, "{path}");
     report
 }

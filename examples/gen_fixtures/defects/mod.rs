@@ -2,6 +2,7 @@
 //! package. Each defect edits the package and returns every finding the edit causes: the rule
 //! it targets, and the area, statistics and topology rules that see its consequences.
 
+pub mod incomplete;
 mod others;
 mod yongjing;
 
@@ -15,12 +16,15 @@ use crate::model::Package;
 use crate::shape::{crs_of, polygon, reproject, tile, to_mm, Mm, Ring, Rng};
 
 /// An expected finding: the rule and the 0-based fids (CSV: data-row indices) it must report,
-/// none for a finding on the layer as a whole.
+/// none for a finding on the layer as a whole. Or, with `not_run`, a rule the defect stops from
+/// running: it reports nothing, and the report gives `not_run` as its reason.
+#[derive(Clone)]
 pub struct Finding {
-    pub rule: &'static str,
+    pub rule: String,
     pub layer: &'static str,
     pub fids: Vec<usize>,
     pub note: String,
+    pub not_run: Option<String>,
 }
 
 /// Edits the package and returns every finding the edit causes.
@@ -51,17 +55,42 @@ pub fn parcels_of(package: &Package, unit: usize, field: &str, value: &str) -> V
 }
 
 pub fn finding(
-    rule: &'static str,
+    rule: impl Into<String>,
     layer: &'static str,
     fids: Vec<usize>,
     note: impl Into<String>,
 ) -> Finding {
     Finding {
-        rule,
+        rule: rule.into(),
         layer,
         fids,
         note: note.into(),
+        not_run: None,
     }
+}
+
+/// `rule` cannot run on `layer`, which the defect took away from it, for `reason`.
+pub fn not_run(
+    rule: impl Into<String>,
+    layer: &'static str,
+    reason: impl Into<String>,
+    note: impl Into<String>,
+) -> Finding {
+    Finding {
+        not_run: Some(reason.into()),
+        ..finding(rule, layer, vec![], note)
+    }
+}
+
+/// The report's reason for a rule that had to skip every feature of `layers` (joined with 、 in
+/// the order the check measured them).
+pub fn unmeasurable(layers: &str) -> String {
+    format!("{layers} 的要素全部无法量算，未能检查")
+}
+
+/// The report's reason for a rule that reads a field its layer lacks.
+pub fn missing_field(layer: &str, field: &str) -> String {
+    format!("{layer} 缺少字段 {field}，无法检查")
 }
 
 pub fn unit_finding(rule: &'static str, unit: usize, note: impl Into<String>) -> Finding {

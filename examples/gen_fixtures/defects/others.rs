@@ -88,31 +88,57 @@ fn raise_area(
     })
 }
 
-/// A feature's ring made a bowtie: only its validity rule fires; the area and topology rules
-/// skip it and say so in their notes.
-fn bowtie_feature(layer: &'static str, fid: usize, rule: &'static str) -> Defect {
+/// A feature's ring made a bowtie: its validity rule fires; the area and topology rules skip
+/// it and say so in their notes, and `stops` names the rules left with nothing to measure.
+fn bowtie_feature(
+    layer: &'static str,
+    fid: usize,
+    rule: &'static str,
+    stops: Vec<Finding>,
+) -> Defect {
     Box::new(move |p: &mut Package| {
         let row = &mut p.layer_mut(layer).rows[fid];
         row.ring = bowtie(&row.ring);
-        vec![finding(
+        let invalid = finding(
             rule,
             layer,
             vec![fid],
             "ring self-intersects (two vertices swapped)",
-        )]
+        );
+        std::iter::once(invalid).chain(stops.clone()).collect()
     })
 }
 
-/// A field left out of a layer's file: only the layer's schema rule fires.
-fn drop_field(layer: &'static str, field: &'static str, rule: &'static str) -> Defect {
+/// The rules that measure the only feature of `layer`, which a defect made unmeasurable.
+fn unmeasured(layer: &'static str, rules: &[&'static str], cause: &str) -> Vec<Finding> {
+    let note = format!("the only {layer} feature cannot be measured ({cause})");
+    rules
+        .iter()
+        .map(|&rule| not_run(rule, layer, unmeasurable(layer), note.clone()))
+        .collect()
+}
+
+/// A field left out of a layer's file: the layer's schema rule fires, and the rules reading the
+/// field (`gated`) cannot run.
+fn drop_field(
+    layer: &'static str,
+    field: &'static str,
+    rule: &'static str,
+    gated: &'static [&'static str],
+) -> Defect {
     Box::new(move |p: &mut Package| {
         p.layer_mut(layer).drop_column(field);
-        vec![finding(
+        let mut findings = vec![finding(
             rule,
             layer,
             vec![],
             format!("{layer} delivered without {field}"),
-        )]
+        )];
+        for &stopped in gated {
+            let note = format!("reads {layer}.{field} ({rule})");
+            findings.push(not_run(stopped, layer, missing_field(layer, field), note));
+        }
+        findings
     })
 }
 
@@ -123,6 +149,34 @@ fn resummarise() -> Defect {
         summarise_parcels(p);
         Vec::new()
     })
+}
+
+/// The layer's file declares `epsg` in its header while its coordinates stay in the package's
+/// CRS: only the layer's CRS rule sees it, once per reason `reasons` names.
+fn wrong_header(
+    layer: &'static str,
+    epsg: u32,
+    rule: &'static str,
+    reasons: &'static [&'static str],
+) -> Defect {
+    Box::new(move |p: &mut Package| {
+        p.layer_mut(layer).epsg = epsg;
+        reasons
+            .iter()
+            .map(|reason| {
+                let note =
+                    format!("{layer} file declares EPSG:{epsg}, coordinates unchanged ({reason})");
+                finding(rule, layer, vec![], note)
+            })
+            .collect()
+    })
+}
+
+/// A feature delivered twice: the copy is appended, so no fid moves.
+fn deliver_twice(layer: &mut crate::model::Layer, fid: usize) -> usize {
+    let row = layer.rows[fid].clone();
+    layer.rows.push(row);
+    layer.rows.len() - 1
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,6 +243,18 @@ fn linxia_city() -> Vec<Defect> {
                 "大夏河's red-line row MJ +10.00 against the overlap",
             )]
         }),
+        drop_field("ZRZYDJDY", "ZL", "ZR-S101", &["ZR-N001"]),
+        Box::new(|p: &mut Package| {
+            // The copy lies on the original: ZR-R001 pairs each unit with it under the same
+            // HXBM and one GGGZ row, and no rule checks zones against each other.
+            let copy = deliver_twice(&mut p.zones, 0);
+            vec![finding(
+                "ZR-U009",
+                "STBHHX",
+                vec![0, copy],
+                "the red-line zone delivered twice",
+            )]
+        }),
     ]
 }
 
@@ -241,7 +307,29 @@ fn linxia_county() -> Vec<Defect> {
             "ZR-O006",
             "红台荒地 DBXSZT names the province, not 自然资源部",
         ),
-        drop_field("KYQ", "QLLX", "ZR-S109"),
+        drop_field("KYQ", "QLLX", "ZR-S109", &["ZR-D009", "ZR-N008"]),
+        wrong_header("XZQ", 4523, "ZR-P001", &["declared_mismatch"]),
+        Box::new(|p: &mut Package| {
+            let row = links_of(p, 0)[0];
+            // Hundredths of m² to hundredths of 公顷.
+            let mj = crate::write::decimal(p.links.area_at(row, "MJ") / 10_000, 2);
+            p.links.set(row, "MJ", Value::Text(format!("约{mj}公顷")));
+            vec![
+                finding(
+                    "ZR-S105",
+                    "GGGZ",
+                    vec![row],
+                    "大夏河's red-line row MJ written as text with its unit, in 公顷",
+                ),
+                // ZR-R001 leaves a row without an area to ZR-N005.
+                finding(
+                    "ZR-N005",
+                    "GGGZ",
+                    vec![row],
+                    "MJ unreadable as a number (ZR-S105), so null",
+                ),
+            ]
+        }),
         resummarise(),
     ]
 }
@@ -346,9 +434,19 @@ fn kangle() -> Vec<Defect> {
                 ),
             ]
         }),
-        bowtie_feature("ZRZYDJDY", 6, "ZR-G001"),
-        drop_field("XZQ", "XZQMC", "ZR-S103"),
+        bowtie_feature("ZRZYDJDY", 6, "ZR-G001", vec![]),
+        drop_field("XZQ", "XZQMC", "ZR-S103", &["ZR-N003"]),
         misallocate(3, ("ZR-M014", "CYMJ"), ("ZR-M015", "HDMJ"), 5_000),
+        Box::new(|p: &mut Package| {
+            // U003 and N002 read BSM as well, and find every number unique and present.
+            p.parcels.retype("BSM", crate::model::Kind::Number);
+            vec![finding(
+                "ZR-S102",
+                "ZRZK",
+                vec![],
+                "BSM written as a number field",
+            )]
+        }),
         resummarise(),
     ]
 }
@@ -394,7 +492,7 @@ fn guanghe() -> Vec<Defect> {
             )]
         }),
         misallocate(1, ("ZR-M011", "SZYMJ"), ("ZR-M012", "SDMJ"), 3_000),
-        bowtie_feature("YJJBNT", 0, "ZR-G006"),
+        bowtie_feature("YJJBNT", 0, "ZR-G006", vec![]),
         Box::new(|p: &mut Package| {
             p.farmland.set(1, "MJ", Value::Null);
             vec![finding("ZR-N009", "YJJBNT", vec![1], "MJ null")]
@@ -410,6 +508,12 @@ fn guanghe() -> Vec<Defect> {
                 "a GGGZ row delivered twice",
             )]
         }),
+        wrong_header(
+            "ZRZYDJDY",
+            4326,
+            "ZR-P002",
+            &["not_cgcs2000", "declared_mismatch"],
+        ),
     ]
 }
 
@@ -458,8 +562,18 @@ fn hezheng() -> Vec<Defect> {
                 "太子山's red-line row MJ null",
             )]
         }),
-        drop_field("YJJBNT", "MJ", "ZR-S108"),
-        drop_field("KCZY", "KZ", "ZR-S106"),
+        drop_field("YJJBNT", "MJ", "ZR-S108", &["ZR-N009"]),
+        drop_field("KCZY", "KZ", "ZR-S106", &["ZR-N006"]),
+        Box::new(|p: &mut Package| {
+            let fid = p.parcels.find("ZRZYDJDYH", &unit_code(p, 3))[0];
+            let new = cut_corner(p, fid, 150.0);
+            vec![parcel_finding(
+                "ZR-T107",
+                new,
+                format!("北山草原 parcel {fid}'s 150 m² corner split off as a parcel of its own"),
+            )]
+        }),
+        wrong_header("ZRZK", 4490, "ZR-P003", &["declared_mismatch"]),
     ]
 }
 
@@ -533,18 +647,48 @@ fn dongxiang() -> Vec<Defect> {
             ]
         }),
         misallocate(5, ("ZR-M012", "SDMJ"), ("ZR-M016", "QTMJ"), 2_500),
-        bowtie_feature("XZQ", 0, "ZR-G003"),
-        drop_field("CKQ", "KSMC", "ZR-S107"),
+        bowtie_feature("XZQ", 0, "ZR-G003", {
+            let mut stops = unmeasured("XZQ", &["ZR-M006", "ZR-U006"], "ZR-G003");
+            stops.push(not_run(
+                "ZR-T104",
+                "XZQ",
+                "XZQ 有无法量算的要素，范围不可靠",
+                "the county outline is invalid (ZR-G003): no unit can be tested against it",
+            ));
+            stops
+        }),
+        drop_field("CKQ", "KSMC", "ZR-S107", &["ZR-N007"]),
+        Box::new(|p: &mut Package| {
+            // The mineral department's export subtracted the 500 km false easting once more.
+            for row in &mut p.deposits.rows {
+                row.ring = row
+                    .ring
+                    .iter()
+                    .map(|&(x, y)| (x - 500_000_000, y))
+                    .collect();
+            }
+            let mut findings = vec![finding(
+                "ZR-P005",
+                "KCZY",
+                vec![0],
+                "the deposit's eastings 500 km short, near 97.9°E: west of zone 34's band \
+                 100.5°–103.5°E by more than its 1° margin (outside_band)",
+            )];
+            findings.extend(unmeasured("KCZY", &["ZR-K003", "ZR-M008"], "ZR-P005"));
+            findings
+        }),
         Box::new(|p: &mut Package| {
             for row in &mut p.rights.rows {
                 row.ring = row.ring.iter().map(|&(x, y)| (y, x)).collect();
             }
-            vec![finding(
+            let mut findings = vec![finding(
                 "ZR-P007",
                 "CKQ",
                 vec![0],
                 "the mining right stores the northing as x (swapped_axes)",
-            )]
+            )];
+            findings.extend(unmeasured("CKQ", &["ZR-R002"], "ZR-P007"));
+            findings
         }),
     ]
 }
@@ -555,9 +699,29 @@ fn dongxiang() -> Vec<Defect> {
 
 fn jishishan() -> Vec<Defect> {
     vec![
-        bowtie_feature("STBHHX", 0, "ZR-G004"),
-        bowtie_feature("KCZY", 0, "ZR-G005"),
-        bowtie_feature("CKQ", 0, "ZR-G007"),
+        bowtie_feature(
+            "STBHHX",
+            0,
+            "ZR-G004",
+            unmeasured("STBHHX", &["ZR-M007", "ZR-R001", "ZR-R002"], "ZR-G004"),
+        ),
+        bowtie_feature(
+            "KCZY",
+            0,
+            "ZR-G005",
+            unmeasured("KCZY", &["ZR-K003", "ZR-M008"], "ZR-G005"),
+        ),
+        bowtie_feature(
+            "CKQ",
+            0,
+            "ZR-G007",
+            vec![not_run(
+                "ZR-R002",
+                "CKQ",
+                unmeasurable("CKQ、STBHHX"),
+                "the only CKQ feature cannot be measured either (ZR-G007)",
+            )],
+        ),
         set_field("KCZY", 0, "KZ", Some(""), "ZR-N006", "KZ blank"),
         set_field("KYQ", 0, "QLLX", Some(""), "ZR-N008", "QLLX blank"),
         Box::new(|p: &mut Package| {
@@ -569,14 +733,91 @@ fn jishishan() -> Vec<Defect> {
                 "石塬荒地 parcel with DLBM null",
             )]
         }),
+        drop_field("STBHHX", "HXMC", "ZR-S104", &["ZR-N004"]),
         Box::new(|p: &mut Package| {
-            p.zones.drop_column("HXMC");
-            vec![finding(
-                "ZR-S104",
-                "STBHHX",
-                vec![],
-                "STBHHX delivered without HXMC",
-            )]
+            assert!(links_of(p, 3).is_empty(), "吹麻滩草原 has no red-line row");
+            let copy = deliver_twice(&mut p.units, 3);
+            vec![
+                finding(
+                    "ZR-U002",
+                    "ZRZYDJDY",
+                    vec![3, copy],
+                    "吹麻滩草原 delivered twice",
+                ),
+                unit_finding(
+                    "ZR-T101",
+                    3,
+                    format!(
+                        "吹麻滩草原 lies on its copy (fid {copy}, ZR-U002), its related feature"
+                    ),
+                ),
+            ]
         }),
     ]
+}
+
+/// Splits a triangle of about `area` m² off parcel `fid` as a new parcel with the same
+/// attributes: its base is an edge of the parcel, its apex a new vertex inside, so both share
+/// bit-identical edges with everything around them and their MJ add up to the old one. Returns
+/// the new parcel's fid.
+fn cut_corner(package: &mut Package, fid: usize, area: f64) -> usize {
+    let crs = package_crs(package);
+    let ring = package.parcels.rows[fid].ring.clone();
+    let n = ring.len();
+    let length = |i: usize| {
+        let (a, b) = (ring[i], ring[(i + 1) % n]);
+        ((b.0 - a.0) as f64).hypot((b.1 - a.1) as f64) / 1000.0
+    };
+    // Edges of 30 m or more, shortest first: the apex stays close to its base.
+    let mut edges: Vec<usize> = (0..n).filter(|&i| length(i) >= 30.0).collect();
+    edges.sort_by(|&a, &b| length(a).total_cmp(&length(b)));
+    let parcel = polygon(&ring);
+    let (corner, rest) = edges
+        .into_iter()
+        .find_map(|e| {
+            let (a, b) = (ring[e], ring[(e + 1) % n]);
+            let len = length(e);
+            let depth = 2.0 * area / len;
+            // Counter-clockwise ring: the inside is to the left of a → b.
+            let inward = (-(b.1 - a.1) as f64 / len, (b.0 - a.0) as f64 / len);
+            let apex = (
+                (a.0 + b.0) / 2 + (inward.0 * depth).round() as i64,
+                (a.1 + b.1) / 2 + (inward.1 * depth).round() as i64,
+            );
+            let corner = vec![a, b, apex];
+            let mut rest = ring.clone();
+            rest.insert(e + 1, apex);
+            let fits =
+                polygon(&rest).is_valid() && geo::Contains::contains(&parcel, &polygon(&corner));
+            fits.then_some((corner, rest))
+        })
+        .expect("an edge of the parcel with room for the corner");
+    // The corner's MJ rounded up or down, whichever leaves the rest's MJ nearer its area.
+    let exact = |r: &[Mm]| geometry_area(&polygon(r).into(), &crs) * 100.0;
+    let (corner_exact, rest_exact) = (exact(&corner), exact(&rest));
+    let old = package.parcels.area_at(fid, "MJ");
+    let corner_cents = [corner_exact.floor(), corner_exact.ceil()]
+        .into_iter()
+        .map(|c| c as i64)
+        .min_by(|&a, &b| {
+            let off = |c: i64| ((old - c) as f64 - rest_exact).abs();
+            off(a).total_cmp(&off(b))
+        })
+        .expect("two candidates");
+    let rest_cents = old - corner_cents;
+    assert!(
+        ((rest_cents as f64) - rest_exact).abs() < 1.0,
+        "the rest's MJ is off its area"
+    );
+    assert!(corner_cents < 20_000, "the corner is not below 200 m²");
+    let bsm = crate::build::next_bsm(package);
+    let mut row = package.parcels.rows[fid].clone();
+    package.parcels.rows[fid].ring = rest;
+    package.parcels.set(fid, "MJ", Value::Area(rest_cents));
+    row.ring = corner;
+    package.parcels.rows.push(row);
+    let new = package.parcels.rows.len() - 1;
+    package.parcels.set(new, "BSM", text(&bsm));
+    package.parcels.set(new, "MJ", Value::Area(corner_cents));
+    new
 }

@@ -154,12 +154,12 @@ fn u003_duplicate_bsm(package: &mut Package) -> Vec<Finding> {
     let copy = parcels_of(package, U3, "ZYLX", "SD")[0];
     let bsm = package.parcels.get(original, "BSM").clone();
     package.parcels.set(copy, "BSM", bsm);
-    vec![Finding {
-        rule: "ZR-U003",
-        layer: "ZRZK",
-        fids: vec![original, copy],
-        note: "a u3 parcel carries the BSM of a u2 parcel".into(),
-    }]
+    vec![finding(
+        "ZR-U003",
+        "ZRZK",
+        vec![original, copy],
+        "a u3 parcel carries the BSM of a u2 parcel",
+    )]
 }
 
 /// u1 has four parcels, so it keeps three and ZR-F002 stays quiet; the moved parcel (state
@@ -283,12 +283,12 @@ fn f004_unknown_zone(package: &mut Package) -> Vec<Finding> {
             ("GGGZNR", text(RED_LINE_RULE)),
         ],
     );
-    vec![Finding {
-        rule: "ZR-F004",
-        layer: "GGGZ",
-        fids: vec![package.links.rows.len() - 1],
-        note: "GGGZ row for u5 names red-line zone 62292319999, which does not exist".into(),
-    }]
+    vec![finding(
+        "ZR-F004",
+        "GGGZ",
+        vec![package.links.rows.len() - 1],
+        "GGGZ row for u5 names red-line zone 62292319999, which does not exist",
+    )]
 }
 
 /// The red line as the ecology department keeps it, in zone 35, never converted to the
@@ -304,22 +304,25 @@ fn p004_wrong_zone(package: &mut Package) -> Vec<Finding> {
         );
     }
     package.zones.epsg = EPSG_EAST;
-    vec![
-        Finding {
-            rule: "ZR-P004",
-            layer: "STBHHX",
-            fids: vec![],
-            note: "STBHHX.geojson declares EPSG:4523, package.yaml EPSG:4522 (declared_mismatch)"
-                .into(),
-        },
-        Finding {
-            rule: "ZR-P004",
-            layer: "STBHHX",
-            fids: (0..package.zones.rows.len()).collect(),
-            note: "both zones have zone-35 eastings (35xxxxxx) in a zone-34 package (zone_prefix)"
-                .into(),
-        },
-    ]
+    let mut findings = vec![
+        finding(
+            "ZR-P004",
+            "STBHHX",
+            vec![],
+            "STBHHX.geojson declares EPSG:4523, package.yaml EPSG:4522 (declared_mismatch)",
+        ),
+        finding(
+            "ZR-P004",
+            "STBHHX",
+            (0..package.zones.rows.len()).collect(),
+            "both zones have zone-35 eastings (35xxxxxx) in a zone-34 package (zone_prefix)",
+        ),
+    ];
+    for rule in ["ZR-M007", "ZR-R001", "ZR-R002"] {
+        let note = "every zone has coordinates of another zone (ZR-P004), so none can be measured";
+        findings.push(not_run(rule, "STBHHX", unmeasurable("STBHHX"), note));
+    }
+    findings
 }
 
 /// The farmland with x and y exchanged, as a careless export writes it; its header still says
@@ -328,12 +331,12 @@ fn p006_swapped_axes(package: &mut Package) -> Vec<Finding> {
     for row in &mut package.farmland.rows {
         row.ring = row.ring.iter().map(|&(x, y)| (y, x)).collect();
     }
-    vec![Finding {
-        rule: "ZR-P006",
-        layer: "YJJBNT",
-        fids: (0..package.farmland.rows.len()).collect(),
-        note: "both farmland parcels store the northing as x (swapped_axes)".into(),
-    }]
+    vec![finding(
+        "ZR-P006",
+        "YJJBNT",
+        (0..package.farmland.rows.len()).collect(),
+        "both farmland parcels store the northing as x (swapped_axes)",
+    )]
 }
 
 /// A parcel's MJ 5.00 m² too large, carried into its unit's totals as a producer summing

@@ -56,6 +56,41 @@ enum Command {
         #[arg(long, short = 'q')]
         quiet: bool,
     },
+    /// Inspect every county package of a prefecture in parallel, run the cross-package rules,
+    /// and write batch.json and batch.md with each county's reports beside them.
+    Batch {
+        /// Package directories, or directories whose subdirectories are packages.
+        #[arg(required = true)]
+        packages: Vec<PathBuf>,
+        #[command(flatten)]
+        rules: RulesArg,
+        /// Output directory [default: reports/<directory name>, or reports/batch for several].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Inspection profile; its cross_package setting runs the batch rules [default:
+        /// prefecture].
+        #[arg(long, value_name = "NAME", default_value = "prefecture")]
+        profile: String,
+        /// Findings of this class or a more severe one fail a package [default: the profile's].
+        #[arg(long, value_enum, ignore_case = true)]
+        fail_on: Option<ClassArg>,
+        /// Inspect a sample: N packages, or `auto` for the size of GB/T 24356-2023 表1.
+        #[arg(long, value_name = "N|auto", value_parser = parse_sample)]
+        sample: Option<crate::batch::SampleSize>,
+        /// Seed of the sample's draw [default: from the clock; recorded in batch.json].
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// The prefecture's statistics table, named after the table (e.g. TJ_ZRZYMJ.csv), for
+        /// the rule that county totals add up to it. Repeatable.
+        #[arg(long, value_name = "FILE")]
+        prefecture_table: Vec<PathBuf>,
+        /// Worker threads [default: all cores].
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
+        /// Print nothing but errors.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
     /// Work with rule files.
     Rules {
         #[command(subcommand)]
@@ -166,6 +201,33 @@ pub fn main() -> ExitCode {
                 fail_on: fail_on.map(Into::into),
             },
             out,
+            jobs,
+            quiet,
+        ),
+        Command::Batch {
+            packages,
+            rules,
+            out,
+            profile,
+            fail_on,
+            sample,
+            seed,
+            prefecture_table,
+            jobs,
+            quiet,
+        } => batch(
+            &packages,
+            &rules,
+            Judging {
+                profile: Some(profile),
+                fail_on: fail_on.map(Into::into),
+            },
+            BatchArgs {
+                out,
+                sample,
+                seed,
+                prefecture_tables: prefecture_table,
+            },
             jobs,
             quiet,
         ),
@@ -299,5 +361,137 @@ fn check(
     match report.outcome {
         Outcome::Pass => ExitCode::SUCCESS,
         Outcome::Fail => ExitCode::from(1),
+    }
+}
+
+fn parse_sample(s: &str) -> Result<crate::batch::SampleSize, String> {
+    match s {
+        "auto" => Ok(crate::batch::SampleSize::Auto),
+        n => match n.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(crate::batch::SampleSize::Fixed(n)),
+            _ => Err("a positive number of packages, or `auto`".into()),
+        },
+    }
+}
+
+struct BatchArgs {
+    out: Option<PathBuf>,
+    sample: Option<crate::batch::SampleSize>,
+    seed: Option<u64>,
+    prefecture_tables: Vec<PathBuf>,
+}
+
+/// Exit codes as for `check`, over the batch: 0 the batch verdict is not 不合格; 1 it is; 2 a
+/// package, the rules or a prefecture table could not be read.
+fn batch(
+    args: &[PathBuf],
+    rules: &RulesArg,
+    judging: Judging,
+    opts: BatchArgs,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> ExitCode {
+    use crate::batch;
+    let error = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    };
+    // A worker that waits on one package's rules steals another package's work on its own
+    // stack, so stacks nest deeper than in `check`.
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(64 << 20);
+    if let Some(n) = jobs {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = match pool.build() {
+        Ok(p) => p,
+        Err(e) => return error(format!("cannot start worker threads: {e}")),
+    };
+    let rules = match load_rules(rules) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let mut profile = match rules.profile(judging.profile.as_deref()) {
+        Ok(p) => p.clone(),
+        Err(message) => return error(message),
+    };
+    if let Some(class) = judging.fail_on {
+        profile.fail_on = class;
+    }
+    let packages = match batch::discover(args) {
+        Ok(p) => p,
+        Err(message) => return error(message),
+    };
+    let name = match args {
+        [one] if !one.join("package.yaml").is_file() => crate::package::package_name(one),
+        _ => "batch".to_owned(),
+    };
+    let seed = opts.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let options = batch::Options {
+        name: name.clone(),
+        profile: &profile,
+        sample: opts.sample.map(|s| (s, seed)),
+        prefecture_tables: &opts.prefecture_tables,
+    };
+    let result = match pool.install(|| batch::run(&packages, &rules, &options)) {
+        Ok(r) => r,
+        Err(message) => return error(message),
+    };
+    let out = opts.out.unwrap_or_else(|| Path::new("reports").join(&name));
+    for (dir, report) in &result.reports {
+        for (file, text) in [
+            ("report.json", report::render_json(report)),
+            ("report.md", report::render_markdown(report)),
+        ] {
+            if let Err(code) = write_file(&out.join(dir).join(file), &text) {
+                return code;
+            }
+        }
+    }
+    let summary = &result.summary;
+    for (file, text) in [
+        ("batch.json", batch::render_json(summary)),
+        ("batch.md", batch::render_markdown(summary)),
+    ] {
+        if let Err(code) = write_file(&out.join(file), &text) {
+            return code;
+        }
+    }
+    if !quiet {
+        let mut text = String::new();
+        for u in &summary.units {
+            let score = u.score.map_or_else(|| "—".into(), |s| s.to_decimal(2));
+            text.push_str(&format!("{}\t{}\t{}\n", u.package, score, u.grade.zh()));
+        }
+        for r in summary
+            .cross_package
+            .iter()
+            .filter(|r| !r.findings.is_empty())
+        {
+            text.push_str(&format!(
+                "{} [{}] {}：{} 处\n",
+                r.id,
+                r.class,
+                r.title,
+                r.findings.len()
+            ));
+        }
+        text.push_str(&format!(
+            "批结论（{}）：{}\n报告：{}\n",
+            summary.verdict.clause,
+            summary.verdict.grade.zh(),
+            out.display()
+        ));
+        print_out(&text);
+    }
+    if summary.units.iter().any(|u| u.error.is_some()) {
+        ExitCode::from(2)
+    } else if summary.verdict.grade == crate::report::grade::Grade::Unqualified {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

@@ -4,11 +4,13 @@
 //! declarative rule files; [`engine`] runs the [`checks`] of every rule in parallel and collects
 //! [`report::Finding`]s; [`report`] renders them. The library never prints: [`cli`] does.
 
+pub mod batch;
 pub mod checks;
 pub mod cli;
 pub mod engine;
 pub mod geom;
 pub mod package;
+pub mod ratio;
 pub mod report;
 pub mod rules;
 pub mod schema;

@@ -173,8 +173,13 @@ impl LintContext<'_> {
 
     /// Names that the schema does not declare.
     pub(crate) fn check_reads(&self, check: &dyn Check) -> Vec<Problem> {
+        self.check_read_list(check.reads())
+    }
+
+    /// Names among `reads` that the schema does not declare.
+    pub(crate) fn check_read_list(&self, reads: Vec<Read<'_>>) -> Vec<Problem> {
         let mut problems = Vec::new();
-        for read in check.reads() {
+        for read in reads {
             let def = match self.frame_def(read.frame) {
                 Ok(def) => def,
                 Err(p) => {

@@ -2,8 +2,10 @@
 
 use std::fmt::Write;
 
+use super::grade::{Grade, Grading};
 use super::model::{Finding, Outcome, Report, RuleResult, Status};
-use crate::rules::DefectClass;
+use crate::ratio::Ratio;
+use crate::rules::{CountMode, DefectClass};
 
 /// Findings listed per failed rule in Markdown; JSON keeps all.
 pub const FINDINGS_PER_RULE: usize = 20;
@@ -96,6 +98,7 @@ pub fn summary(report: &Report) -> String {
         c.rules_not_applicable
     );
     let _ = writeln!(s, "问题 {} 处：{}", c.findings, class_counts(report));
+    let _ = writeln!(s, "评分：{}", score_line(&report.grading));
     for r in report
         .rules
         .iter()
@@ -168,9 +171,13 @@ pub fn render_markdown(report: &Report) -> String {
         }
         s.push('\n');
     }
+    s.push_str(&grading_markdown(&report.grading, !profile.warn.is_empty()));
     let _ = writeln!(s, "## 规则\n");
-    let _ = writeln!(s, "| 规则 | 名称 | 类别 | 质量元素 | 状态 | 问题数 |");
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| 规则 | 名称 | 类别 | 质量元素 | 子元素 | 状态 | 问题数 |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
     for r in &report.rules {
         let word = status_zh(report, r);
         let status = match &r.reason {
@@ -179,11 +186,12 @@ pub fn render_markdown(report: &Report) -> String {
         };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             r.id,
             cell(&r.title),
             r.class,
             r.element,
+            cell(&r.sub_element),
             status,
             r.findings
         );
@@ -211,5 +219,139 @@ pub fn render_markdown(report: &Report) -> String {
             );
         }
     }
+    s
+}
+
+/// An exact value, with its decimal approximation when it is a fraction.
+pub(crate) fn exact(v: Ratio) -> String {
+    if v.is_integer() {
+        v.to_string()
+    } else {
+        format!("{v} ≈ {}", v.to_decimal(2))
+    }
+}
+
+/// A score as a factor of a product: a negative one in parentheses.
+fn factor(v: Ratio) -> String {
+    if v < Ratio::ZERO {
+        format!("({v})")
+    } else {
+        v.to_string()
+    }
+}
+
+/// `S = 97.82（良）`, or why there is no score.
+pub fn score_line(g: &Grading) -> String {
+    match g.score {
+        Some(v) => format!("S = {}（{}）", v.to_decimal(2), g.grade.zh()),
+        None => format!("无得分（{}）", g.grade.zh()),
+    }
+}
+
+/// The grading section of `report.md`: the formula, every sub-element's counts and score, every
+/// element's weighted sum, the unit's, and the grade with its reasons.
+pub fn grading_markdown(g: &Grading, warnings_counted: bool) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "## 质量评分（GB/T 24356-2023）\n");
+    let counting = match g.count {
+        CountMode::Findings => "每处问题计一个错漏",
+        CountMode::Rules => "每条未通过的规则计一个错漏",
+    };
+    let warned = if warnings_counted {
+        "；警告类问题同样计入"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        s,
+        "子元素 {}，t = {}；质量元素 S₂ = Σ S₁ᵢ·pᵢ；单位成果 S = Σ S₂ⱼ·Pⱼ。权重在实际检查的部分中逐级归一化\
+         （未检查的子元素、质量元素不参与）；{counting}{warned}。分数为精确分数，比较前不舍入，≈ 后为两位小数的近似值。\n",
+        g.formula, g.t
+    );
+    let _ = writeln!(
+        s,
+        "| 质量元素 | 子元素 | A | B | C | D | 计算 | 权 | 归一化权 pᵢ |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---|---:|---:|");
+    for e in &g.elements {
+        for sub in &e.sub_elements {
+            let d = &sub.defects;
+            let computation = match sub.score {
+                Some(v) => format!(
+                    "S₁ = 100 − 42×{} − (12×{} + 4×{} + 1×{})/{} = {}",
+                    d.a,
+                    d.b,
+                    d.c,
+                    d.d,
+                    g.t,
+                    exact(v)
+                ),
+                None => format!("未检查（{}）", sub.rules_not_inspected.join("、")),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                e.element,
+                cell(&sub.sub_element),
+                d.a,
+                d.b,
+                d.c,
+                d.d,
+                computation,
+                sub.weight,
+                sub.share.map_or_else(|| "—".into(), |p| p.to_string())
+            );
+        }
+    }
+    s.push('\n');
+    for e in &g.elements {
+        match (e.score, e.share) {
+            (Some(v), Some(p)) => {
+                let terms: Vec<String> = e
+                    .sub_elements
+                    .iter()
+                    .filter_map(|sub| Some(format!("{}×{}", factor(sub.score?), sub.share?)))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "- {}：S₂ = {} = {}；权 {}，归一化权 Pⱼ = {p}",
+                    e.element,
+                    terms.join(" + "),
+                    exact(v),
+                    e.weight
+                );
+            }
+            _ if e.sub_elements.is_empty() => {
+                let _ = writeln!(s, "- {}：无规则，未检查，不参与归一化", e.element);
+            }
+            _ => {
+                let _ = writeln!(
+                    s,
+                    "- {}：规则均未运行或不适用，未检查，不参与归一化",
+                    e.element
+                );
+            }
+        }
+    }
+    let terms: Vec<String> = g
+        .elements
+        .iter()
+        .filter_map(|e| Some(format!("{}×{}", factor(e.score?), e.share?)))
+        .collect();
+    match g.score {
+        Some(v) => {
+            let _ = writeln!(s, "\n单位成果：S = {} = {}\n", terms.join(" + "), exact(v));
+        }
+        None => {
+            let _ = writeln!(s, "\n单位成果：无得分\n");
+        }
+    }
+    let _ = writeln!(s, "评定：**{}**", g.grade.zh());
+    if g.grade == Grade::Unqualified {
+        for r in &g.reasons {
+            let _ = writeln!(s, "- {}", cell(r));
+        }
+    }
+    s.push('\n');
     s
 }

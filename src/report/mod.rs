@@ -1,5 +1,6 @@
 //! One report model, several renderers (JSON, Markdown), written atomically.
 
+pub mod grade;
 mod markdown;
 mod model;
 mod time;
@@ -8,8 +9,10 @@ mod write;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use markdown::{render_markdown, summary};
+pub(crate) use markdown::exact;
+pub use markdown::{grading_markdown, render_markdown, score_line, summary};
 pub use model::*;
+pub use time::now_rfc3339;
 pub use write::write_atomic;
 
 use crate::engine::Outcome as RuleOutcome;
@@ -31,20 +34,14 @@ pub fn build(
     let mut results = Vec::new();
     let mut findings = Vec::new();
     for (rule, outcome) in rules.rules.iter().zip(outcomes) {
-        match outcome.status {
-            Status::Passed => counts.rules_passed += 1,
-            Status::Failed => counts.rules_failed += 1,
-            Status::NotRun => counts.rules_not_run += 1,
-            Status::NotApplicable => counts.rules_not_applicable += 1,
-        }
-        *counts.by_class.entry(rule.class).or_default() += outcome.findings.len();
-        counts.findings += outcome.findings.len();
+        counts.add(outcome.status, rule.class, outcome.findings.len());
         results.push(RuleResult {
             id: rule.id.clone(),
             title: rule.title.clone(),
             kind: rule.kind.to_owned(),
             class: rule.class,
             element: rule.element.clone(),
+            sub_element: rule.sub_element.clone(),
             status: outcome.status,
             reason: outcome.reason,
             notes: outcome.notes,
@@ -52,18 +49,12 @@ pub fn build(
         });
         findings.extend(outcome.findings);
     }
-    let failing = findings.iter().any(|f| profile.fails(f.class));
-    let outcome = if failing || counts.rules_not_run > 0 {
-        Outcome::Fail
-    } else {
-        Outcome::Pass
-    };
     let layer_crs: BTreeMap<String, _> = dataset
         .frames
         .values()
         .filter_map(|f| Some((f.name.clone(), f.geometry.as_ref()?.crs.clone())))
         .collect();
-    Report {
+    let mut report = Report {
         schema: REPORT_SCHEMA.to_owned(),
         engine: Engine {
             name: env!("CARGO_PKG_NAME").to_owned(),
@@ -89,11 +80,15 @@ pub fn build(
             rules: rules.rules.len(),
         },
         profile: profile.clone(),
-        outcome,
+        // Both are set by `judge` from the results.
+        outcome: Outcome::Fail,
+        grading: grade::grade(&[], profile),
         counts,
         rules: results,
         findings,
-    }
+    };
+    report.judge();
+    report
 }
 
 /// `report.json`: the whole report, every finding.

@@ -6,6 +6,7 @@ use geo::Geometry;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+use super::grade::Grading;
 use crate::package::{FileDigest, LayerCrs, Manifest, Unread};
 use crate::rules::{DefectClass, Profile};
 
@@ -79,6 +80,7 @@ pub struct RuleResult {
     pub kind: String,
     pub class: DefectClass,
     pub element: String,
+    pub sub_element: String,
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -123,6 +125,19 @@ pub struct Counts {
     pub findings: usize,
 }
 
+impl Counts {
+    pub fn add(&mut self, status: Status, class: DefectClass, findings: usize) {
+        match status {
+            Status::Passed => self.rules_passed += 1,
+            Status::Failed => self.rules_failed += 1,
+            Status::NotRun => self.rules_not_run += 1,
+            Status::NotApplicable => self.rules_not_applicable += 1,
+        }
+        *self.by_class.entry(class).or_default() += findings;
+        self.findings += findings;
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -141,12 +156,35 @@ pub struct Report {
     /// The profile inspected under: its failing threshold and warning classes decide `outcome`.
     pub profile: Profile,
     pub outcome: Outcome,
+    /// The GB/T 24356-2023 grade and every term of its computation.
+    pub grading: Grading,
     pub counts: Counts,
     pub rules: Vec<RuleResult>,
     pub findings: Vec<Finding>,
 }
 
 impl Report {
+    /// Sets `outcome` and `grading` from the rule results and findings under the report's
+    /// profile.
+    pub fn judge(&mut self) {
+        let failing = self.findings.iter().any(|f| self.profile.fails(f.class));
+        self.outcome = if failing || self.counts.rules_not_run > 0 {
+            Outcome::Fail
+        } else {
+            Outcome::Pass
+        };
+        self.grading = super::grade::grade(&self.rules, &self.profile);
+    }
+
+    /// Adds a rule run after the inspection, a batch's cross-package rule, with its findings
+    /// about this package, and judges the report again.
+    pub fn add_rule(&mut self, result: RuleResult, findings: Vec<Finding>) {
+        self.counts.add(result.status, result.class, findings.len());
+        self.rules.push(result);
+        self.findings.extend(findings);
+        self.judge();
+    }
+
     /// The findings of one rule, in report order.
     pub fn findings_of<'a>(&'a self, rule_id: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
         self.findings.iter().filter(move |f| f.rule_id == rule_id)

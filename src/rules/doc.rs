@@ -20,6 +20,7 @@ pub fn render(set: &RuleSet) -> String {
             rule_section(&mut out, set, rule);
         }
     }
+    batch_rules(&mut out, set);
     kinds(&mut out, set);
     code_lists(&mut out, set);
     out.truncate(out.trim_end().len());
@@ -92,6 +93,9 @@ fn contents(out: &mut String, set: &RuleSet, groups: &[(&str, Vec<&Rule>)]) {
             );
         }
     }
+    if !set.batch_rules.is_empty() {
+        out.push_str("- [Cross-package rules (nrqc batch)](#batch-rules)\n");
+    }
     out.push_str("- [Check kinds](#kinds)\n");
     if !set.codes.is_empty() {
         out.push_str("- [Appendix: code lists](#code-lists)\n");
@@ -110,6 +114,7 @@ fn rule_section(out: &mut String, set: &RuleSet, rule: &Rule) {
     let mut rows: Vec<(&str, String)> = vec![
         ("缺陷类别 class", rule.class.to_string()),
         ("质量元素 element", cell(&rule.element)),
+        ("子元素 sub-element", cell(&rule.sub_element)),
         ("依据 basis", rule.basis.as_deref().map_or("—".into(), cell)),
     ];
     if let Some(why) = &rule.why {
@@ -160,6 +165,48 @@ fn checks_what(set: &RuleSet, rule: &Rule) -> String {
                 phrase::selected(frame, noun, Some(filter))
             )
         }
+    }
+}
+
+/// The rules of `batch.yaml`, which only `nrqc batch` runs (see `src/rules/batch.rs`).
+fn batch_rules(out: &mut String, set: &RuleSet) {
+    if set.batch_rules.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}## Cross-package rules (nrqc batch)\n\nRun by `nrqc batch` under a profile with \
+         `cross_package: true` (prefecture), over all the packages of the batch. Findings about a \
+         package go into its report and grade; findings about the prefecture's table go into the \
+         batch summary.\n",
+        anchor("batch-rules")
+    );
+    for rule in &set.batch_rules {
+        let _ = writeln!(
+            out,
+            "{}### {} {}\n",
+            anchor(&rule.id),
+            rule.id,
+            line(&rule.title)
+        );
+        let mut rows: Vec<(&str, String)> = vec![
+            ("缺陷类别 class", rule.class.to_string()),
+            ("质量元素 element", cell(&rule.element)),
+            ("子元素 sub-element", cell(&rule.sub_element)),
+            ("依据 basis", rule.basis.as_deref().map_or("—".into(), cell)),
+        ];
+        if let Some(why) = &rule.why {
+            rows.push(("理由 why", cell(why)));
+        }
+        rows.push((
+            "检查 check",
+            format!("`{}`: {}", rule.check.kind(), cell(&rule.check.describe())),
+        ));
+        out.push_str("| | |\n|---|---|\n");
+        for (name, value) in rows {
+            let _ = writeln!(out, "| {name} | {value} |");
+        }
+        out.push('\n');
     }
 }
 

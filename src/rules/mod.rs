@@ -4,6 +4,7 @@
 //! lists) and any other `*.yaml` holding `rules:`. The built-in set is embedded in the binary.
 //! Every problem in a rule file becomes a miette diagnostic pointing at its line and column.
 
+pub mod batch;
 mod diag;
 pub mod doc;
 mod parse;
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use diag::{span_of, suggest, yaml_report, Problem, RuleDiagnostic, RulesError, SourceFile};
-pub use profile::Profile;
+pub use profile::{CountMode, Grading, Profile, Weights};
 pub use serde_saphyr::{Location, Spanned};
 
 use crate::checks::Check;
@@ -85,6 +86,9 @@ pub struct Rule {
     pub title: String,
     pub class: DefectClass,
     pub element: String,
+    /// The sub-element (子元素) the rule is graded under: its `sub_element` key, or its rule
+    /// file's entry in `sub_elements.yaml`, or its rule file's name.
+    pub sub_element: String,
     pub basis: Option<String>,
     pub why: Option<String>,
     /// The message of a finding the rule gives, as its fire case in `tests/rule_cases` produces
@@ -111,6 +115,8 @@ pub struct RuleSet {
     pub codes: BTreeMap<String, CodeList>,
     /// Sorted by id.
     pub rules: Vec<Rule>,
+    /// Rules across the packages of a batch (`batch.yaml`), sorted by id.
+    pub batch_rules: Vec<batch::BatchRule>,
     /// By name; never empty (a set without `profiles.yaml` has an implicit `default`).
     pub profiles: BTreeMap<String, Profile>,
     pub default_profile: String,

@@ -15,21 +15,31 @@
 //! parameter structs keep serde-saphyr's spans and serde's own errors for unknown, missing and
 //! mistyped parameters arrive with a line and column.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use super::batch::{self, BatchFile, BatchRule, RawBatchRule};
 use super::diag::{suggest, Problem, RulesError, SourceFile};
 use super::profile::{Profile, ProfilesFile};
 use super::{CodeList, DefectClass, Location, Name, Rule, RuleSet, ELEMENTS};
 use crate::checks::{self, condition, Check, LintContext};
+use crate::ratio::Ratio;
 use crate::schema::Schema;
 
 const RULE_KEYS: &[&str] = &[
-    "id", "title", "class", "element", "basis", "why", "example", "where",
+    "id",
+    "title",
+    "class",
+    "element",
+    "sub_element",
+    "basis",
+    "why",
+    "example",
+    "where",
 ];
 
 struct RawRule {
@@ -37,6 +47,7 @@ struct RawRule {
     title: String,
     class: DefectClass,
     element: Name,
+    sub_element: Option<String>,
     basis: Option<String>,
     why: Option<String>,
     example: Option<String>,
@@ -67,6 +78,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
         let mut title: Option<String> = None;
         let mut class: Option<DefectClass> = None;
         let mut element: Option<Name> = None;
+        let mut sub_element = None;
         let mut basis = None;
         let mut why = None;
         let mut example = None;
@@ -79,6 +91,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
                 "title" => title = Some(map.next_value()?),
                 "class" => class = Some(map.next_value()?),
                 "element" => element = Some(map.next_value()?),
+                "sub_element" => sub_element = Some(map.next_value()?),
                 "basis" => basis = Some(map.next_value()?),
                 "why" => why = Some(map.next_value()?),
                 "example" => example = Some(map.next_value()?),
@@ -135,6 +148,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
             title: title.ok_or_else(|| de::Error::missing_field("title"))?,
             class: class.ok_or_else(|| de::Error::missing_field("class"))?,
             element: element.ok_or_else(|| de::Error::missing_field("element"))?,
+            sub_element,
             basis,
             why,
             example,
@@ -189,6 +203,14 @@ struct RuleFile {
     rules: Vec<RawRule>,
 }
 
+/// `sub_elements.yaml`: the sub-element (子元素) of the rules of each rule file, by the file's
+/// name without `.yaml`, so that a theme file need not repeat it on every rule.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubElementsFile {
+    sub_elements: BTreeMap<String, String>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SchemaFile {
@@ -240,6 +262,9 @@ pub(super) fn assemble(
     let mut raw_rules: Vec<(usize, RawRule)> = Vec::new();
     let mut profiles: BTreeMap<String, Profile> = BTreeMap::new();
     let mut default_profile: Option<(usize, Name)> = None;
+    let mut gradings: Vec<(usize, String, Location)> = Vec::new();
+    let mut file_sub_elements: BTreeMap<String, String> = BTreeMap::new();
+    let mut raw_batch: Vec<(usize, RawBatchRule)> = Vec::new();
     for (i, (rel, _, _)) in files.iter().enumerate() {
         if rel == "schema.yaml" {
             // A later directory's schema extends and overrides the earlier one, layer by layer.
@@ -252,9 +277,20 @@ pub(super) fn assemble(
             // A later directory's profiles add to and replace the earlier ones.
             if let Some(f) = c.parse::<ProfilesFile>(i) {
                 for (name, def) in f.profiles {
+                    if let Some(g) = &def.grading {
+                        gradings.push((i, name.clone(), g.referenced));
+                    }
                     profiles.insert(name.clone(), Profile::new(&name, def));
                 }
                 default_profile = Some((i, f.default));
+            }
+        } else if rel == "batch.yaml" {
+            if let Some(f) = c.parse::<BatchFile>(i) {
+                raw_batch.extend(f.batch_rules.into_iter().map(|r| (i, r)));
+            }
+        } else if rel == "sub_elements.yaml" {
+            if let Some(f) = c.parse::<SubElementsFile>(i) {
+                file_sub_elements.extend(f.sub_elements);
             }
         } else if rel.starts_with("codes/") {
             if let Some(list) = c.parse::<CodeList>(i) {
@@ -264,7 +300,23 @@ pub(super) fn assemble(
             raw_rules.extend(f.rules.into_iter().map(|r| (i, r)));
         }
     }
-    let rules = validate(&mut c, &schema, &codes, raw_rules);
+    let file_sub_element = |source: usize| {
+        let stem = files[source]
+            .0
+            .trim_end_matches(".yml")
+            .trim_end_matches(".yaml");
+        file_sub_elements
+            .get(stem)
+            .cloned()
+            .unwrap_or_else(|| stem.to_owned())
+    };
+    let rules = validate(&mut c, &schema, &codes, raw_rules, file_sub_element);
+    let batch_rules = validate_batch(&mut c, &schema, &codes, &rules, raw_batch, file_sub_element);
+    for (source, name, at) in gradings {
+        for p in check_grading(&profiles[&name], &rules, at) {
+            c.problem(source, p);
+        }
+    }
     let default_profile = match default_profile {
         Some((source, name)) if !profiles.contains_key(&name.value) => {
             let known = profiles.keys().cloned().collect::<Vec<_>>().join(", ");
@@ -298,6 +350,7 @@ pub(super) fn assemble(
         schema,
         codes,
         rules,
+        batch_rules,
         profiles,
         default_profile,
         sources: c.sources,
@@ -309,6 +362,7 @@ fn validate(
     schema: &Schema,
     codes: &BTreeMap<String, CodeList>,
     raw_rules: Vec<(usize, RawRule)>,
+    file_sub_element: impl Fn(usize) -> String,
 ) -> Vec<Rule> {
     let lint = LintContext { schema, codes };
     let mut seen: BTreeMap<String, (usize, Location)> = BTreeMap::new();
@@ -372,6 +426,7 @@ fn validate(
             title: r.title,
             class: r.class,
             element: r.element.value,
+            sub_element: r.sub_element.unwrap_or_else(|| file_sub_element(source)),
             basis: r.basis,
             why: r.why,
             example: r.example,
@@ -384,4 +439,121 @@ fn validate(
     }
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     rules
+}
+
+/// A profile's grading settings against the rules they weigh: `t` and weights positive, every
+/// named element and sub-element known, and a weighted level complete.
+fn check_grading(profile: &Profile, rules: &[Rule], at: Location) -> Vec<Problem> {
+    let g = &profile.grading;
+    let mut problems = Vec::new();
+    let mut problem = |message: String| {
+        problems.push(Problem::new(at, message).label("grading"));
+    };
+    if g.t <= Ratio::ZERO {
+        problem(format!("profile `{}`: t must be positive", profile.name));
+    }
+    let weights = g
+        .weights
+        .elements
+        .values()
+        .chain(g.weights.sub_elements.values().flat_map(|m| m.values()));
+    if weights.clone().any(|w| *w <= Ratio::ZERO) {
+        problem(format!(
+            "profile `{}`: weights must be positive",
+            profile.name
+        ));
+    }
+    let graded: BTreeSet<&str> = rules.iter().map(|r| r.element.as_str()).collect();
+    for element in g
+        .weights
+        .elements
+        .keys()
+        .chain(g.weights.sub_elements.keys())
+    {
+        if !ELEMENTS.contains(&element.as_str()) {
+            problem(format!(
+                "profile `{}`: unknown quality element `{element}`; one of: {}",
+                profile.name,
+                ELEMENTS.join(", ")
+            ));
+        }
+    }
+    if !g.weights.elements.is_empty() {
+        for element in graded
+            .iter()
+            .filter(|e| !g.weights.elements.contains_key(**e))
+        {
+            problem(format!(
+                "profile `{}`: element weights leave out `{element}`, which has rules",
+                profile.name
+            ));
+        }
+    }
+    for (element, subs) in &g.weights.sub_elements {
+        let have: BTreeSet<&str> = rules
+            .iter()
+            .filter(|r| &r.element == element)
+            .map(|r| r.sub_element.as_str())
+            .collect();
+        for sub in subs.keys().filter(|s| !have.contains(s.as_str())) {
+            problem(format!(
+                "profile `{}`: element `{element}` has no rules of sub-element `{sub}`; it has: {}",
+                profile.name,
+                have.iter().copied().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        for sub in have.iter().filter(|s| !subs.contains_key(**s)) {
+            problem(format!(
+                "profile `{}`: sub-element weights of `{element}` leave out `{sub}`, which has rules",
+                profile.name
+            ));
+        }
+    }
+    problems
+}
+
+/// Batch rules: one kind each, known element, schema names, ids unique across both sets.
+fn validate_batch(
+    c: &mut Collector,
+    schema: &Schema,
+    codes: &BTreeMap<String, CodeList>,
+    rules: &[Rule],
+    raw: Vec<(usize, RawBatchRule)>,
+    file_sub_element: impl Fn(usize) -> String,
+) -> Vec<BatchRule> {
+    let lint = LintContext { schema, codes };
+    let mut ids: BTreeSet<String> = rules.iter().map(|r| r.id.clone()).collect();
+    let mut out = Vec::new();
+    for (source, r) in raw {
+        if !ids.insert(r.id.value.clone()) {
+            c.problem(
+                source,
+                Problem::new(
+                    r.id.referenced,
+                    format!("duplicate rule id `{}`", r.id.value),
+                )
+                .label("second definition"),
+            );
+        }
+        if !ELEMENTS.contains(&r.element.value.as_str()) {
+            c.problem(
+                source,
+                Problem::new(
+                    r.element.referenced,
+                    format!("unknown quality element `{}`", r.element.value),
+                )
+                .help(format!("one of: {}", ELEMENTS.join(", "))),
+            );
+        }
+        match batch::validate(r, &lint, file_sub_element(source)) {
+            Ok(rule) => out.push(rule),
+            Err(problems) => {
+                for p in problems {
+                    c.problem(source, p);
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
 }

@@ -1,0 +1,446 @@
+//! Batch inspection of a prefecture: every county package inspected in parallel, the
+//! cross-package rules run over all of them, and one summary with the batch verdict
+//! (GB/T 24356-2023 6.4.1, or 6.3 for a sample).
+
+pub mod cross;
+mod render;
+pub mod sample;
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use render::render_markdown;
+
+use crate::ratio::Ratio;
+use crate::report::grade::Grade;
+use crate::report::{self, Finding, Outcome, Report, RuleResult, Status};
+use crate::rules::batch::BatchCheck;
+use crate::rules::{DefectClass, Profile, RuleSet};
+
+/// The version of `batch.json`'s schema.
+pub const BATCH_SCHEMA: &str = "nrqc-batch/1";
+
+/// `--sample`: a fixed size, or the size 表1 gives for the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleSize {
+    Auto,
+    Fixed(usize),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Sampling {
+    /// `auto` (表1) or the size asked for.
+    pub requested: String,
+    pub population: usize,
+    pub size: usize,
+    /// Replays the draw: `--sample … --seed SEED`.
+    pub seed: u64,
+    pub method: &'static str,
+    pub selected: Vec<String>,
+}
+
+/// One county's row of the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    /// The package directory's name, and the directory its reports are written to.
+    pub package: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xzqdm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xzqmc: Option<String>,
+    /// `<package>/report.md`, relative to the summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<Ratio>,
+    pub grade: Grade,
+    pub findings: usize,
+    /// Why the unit is 不合格.
+    pub reasons: Vec<String>,
+    /// The package could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A cross-package rule's result over the batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossResult {
+    pub id: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub class: DefectClass,
+    pub element: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// With the package each is about (none for the prefecture's table).
+    pub findings: Vec<CrossFinding>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossFinding {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// `6.4.1` (最终检查批, every unit inspected) or `6.3` (a sample).
+    pub clause: &'static str,
+    pub grade: Grade,
+    /// E, G, Q and U: units graded 优, 良, 合格, 不合格; N = all of them.
+    pub excellent: usize,
+    pub good: usize,
+    pub qualified: usize,
+    pub unqualified: usize,
+    pub n: usize,
+    /// 6.3: the mean of the unit scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_score: Option<Ratio>,
+    pub reasons: Vec<String>,
+}
+
+/// `batch.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub schema: &'static str,
+    pub engine: report::Engine,
+    pub generated_at: String,
+    pub name: String,
+    pub ruleset: report::RulesetInfo,
+    pub profile: Profile,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<Sampling>,
+    pub units: Vec<Unit>,
+    pub cross_package: Vec<CrossResult>,
+    pub verdict: Verdict,
+}
+
+/// What to inspect and how.
+pub struct Options<'a> {
+    pub name: String,
+    pub profile: &'a Profile,
+    pub sample: Option<(SampleSize, u64)>,
+    /// `--prefecture-table`: files named after their table (`TJ_ZRZYMJ.csv`).
+    pub prefecture_tables: &'a [PathBuf],
+}
+
+/// A batch's summary and each readable county's report, by the name of its report directory
+/// (in the summary's order).
+pub struct Batch {
+    pub summary: Summary,
+    pub reports: Vec<(String, Report)>,
+}
+
+/// Package directories from the command line: a directory holding `package.yaml` is a package;
+/// any other directory contributes its subdirectories that hold one, sorted.
+pub fn discover(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for arg in args {
+        if arg.join("package.yaml").is_file() {
+            out.push(arg.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(arg).map_err(|e| format!("{}: {e}", arg.display()))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| Some(e.ok()?.path()))
+            .filter(|p| p.join("package.yaml").is_file())
+            .collect();
+        if found.is_empty() {
+            return Err(format!(
+                "{}: neither a package (no package.yaml) nor a directory of packages",
+                arg.display()
+            ));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Names for the packages' report directories: their directory names, made unique.
+fn unique_names(paths: &[PathBuf]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for p in paths {
+        let base = crate::package::package_name(p);
+        let mut name = base.clone();
+        let mut n = 1;
+        while names.contains(&name) {
+            n += 1;
+            name = format!("{base}-{n}");
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Inspects the packages on the current rayon pool and runs the cross-package rules.
+pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batch, String> {
+    let population = packages.len();
+    let (packages, sampling) = match opts.sample {
+        None => (packages.to_vec(), None),
+        Some((size, seed)) => {
+            let (requested, k) = match size {
+                SampleSize::Auto => ("auto".to_owned(), sample::table1(population)),
+                SampleSize::Fixed(n) => (n.to_string(), n.min(population)),
+            };
+            let chosen: Vec<PathBuf> = sample::draw(population, k, seed)
+                .into_iter()
+                .map(|i| packages[i].clone())
+                .collect();
+            let sampling = Sampling {
+                requested,
+                population,
+                size: chosen.len(),
+                seed,
+                method: "GB/T 24356-2023 表1；SplitMix64 部分 Fisher–Yates 抽样",
+                selected: chosen.iter().map(|p| p.display().to_string()).collect(),
+            };
+            (chosen, Some(sampling))
+        }
+    };
+    let names = unique_names(&packages);
+    let cross_rules: Vec<_> = if opts.profile.cross_package {
+        rules.batch_rules.iter().collect()
+    } else {
+        vec![]
+    };
+    let inspected: Vec<Result<(Report, Vec<cross::Input>), String>> = packages
+        .par_iter()
+        .map(|path| {
+            let dataset = crate::package::load(path, &rules.schema).map_err(|e| e.to_string())?;
+            let outcomes = crate::engine::run(&dataset, rules);
+            let report = report::build(&dataset, path, rules, outcomes, opts.profile);
+            let inputs = cross_rules
+                .iter()
+                .map(|r| cross::extract(r, &dataset))
+                .collect();
+            Ok((report, inputs))
+        })
+        .collect();
+
+    let mut cross_results = Vec::new();
+    let mut per_package_findings: Vec<Vec<(RuleResult, Vec<Finding>)>> =
+        vec![Vec::new(); packages.len()];
+    let readable: Vec<(usize, &Vec<cross::Input>)> = inspected
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((i, &r.as_ref().ok()?.1)))
+        .collect();
+    for (k, rule) in cross_rules.iter().enumerate() {
+        let inputs: Vec<(&str, &cross::Input)> = readable
+            .iter()
+            .map(|(i, inputs)| (names[*i].as_str(), &inputs[k]))
+            .collect();
+        let mut result = CrossResult {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            kind: rule.check.kind(),
+            class: rule.class,
+            element: rule.element.clone(),
+            status: Status::Passed,
+            reason: None,
+            findings: vec![],
+        };
+        if rule.check.per_package() {
+            for ((i, _), findings) in readable.iter().zip(cross::per_package(rule, &inputs)) {
+                result
+                    .findings
+                    .extend(findings.iter().map(|f| CrossFinding {
+                        package: Some(names[*i].clone()),
+                        finding: f.clone(),
+                    }));
+                per_package_findings[*i].push((
+                    RuleResult {
+                        id: rule.id.clone(),
+                        title: rule.title.clone(),
+                        kind: rule.check.kind().to_owned(),
+                        class: rule.class,
+                        element: rule.element.clone(),
+                        sub_element: rule.sub_element.clone(),
+                        status: if findings.is_empty() {
+                            Status::Passed
+                        } else {
+                            Status::Failed
+                        },
+                        reason: None,
+                        notes: vec![],
+                        findings: findings.len(),
+                    },
+                    findings,
+                ));
+            }
+        } else if let BatchCheck::TotalsMatch(t) = &rule.check {
+            let file = opts.prefecture_tables.iter().find(|p| {
+                p.file_stem()
+                    .is_some_and(|s| s.to_string_lossy() == t.table.value)
+            });
+            match file {
+                None => {
+                    result.status = Status::NotApplicable;
+                    result.reason = Some(format!(
+                        "未提供州级统计表（--prefecture-table {}.csv）",
+                        t.table.value
+                    ));
+                }
+                Some(path) => {
+                    let table = cross::read_prefecture_table(path, t)?;
+                    result.findings = cross::totals(rule, &inputs, &table)
+                        .into_iter()
+                        .map(|finding| CrossFinding {
+                            package: None,
+                            finding,
+                        })
+                        .collect();
+                }
+            }
+        }
+        if !result.findings.is_empty() {
+            result.status = Status::Failed;
+        }
+        cross_results.push(result);
+    }
+
+    let mut reports = Vec::new();
+    let mut units = Vec::new();
+    for ((i, outcome), added) in inspected.into_iter().enumerate().zip(per_package_findings) {
+        match outcome {
+            Ok((mut report, _)) => {
+                for (result, findings) in added {
+                    report.add_rule(result, findings);
+                }
+                units.push(Unit {
+                    package: names[i].clone(),
+                    path: report.package.path.clone(),
+                    xzqdm: Some(report.package.manifest.xzqdm.clone()),
+                    xzqmc: Some(report.package.manifest.xzqmc.clone()),
+                    report: Some(format!("{}/report.md", names[i])),
+                    outcome: Some(report.outcome),
+                    score: report.grading.score,
+                    grade: report.grading.grade,
+                    findings: report.counts.findings,
+                    reasons: report.grading.reasons.clone(),
+                    error: None,
+                });
+                reports.push((names[i].clone(), report));
+            }
+            Err(error) => units.push(Unit {
+                package: names[i].clone(),
+                path: packages[i].display().to_string(),
+                xzqdm: None,
+                xzqmc: None,
+                report: None,
+                outcome: None,
+                score: None,
+                grade: Grade::Unqualified,
+                findings: 0,
+                reasons: vec!["成果包无法读取".into()],
+                error: Some(error),
+            }),
+        }
+    }
+    let batch_failures: Vec<String> = cross_results
+        .iter()
+        .filter(|r| {
+            r.findings
+                .iter()
+                .any(|f| f.package.is_none() && opts.profile.fails(f.finding.class))
+        })
+        .map(|r| format!("{} {}（{} 处）", r.id, r.title, r.findings.len()))
+        .collect();
+    let verdict = verdict(&units, sampling.is_some(), &batch_failures);
+    let engine = report::Engine {
+        name: env!("CARGO_PKG_NAME").to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    Ok(Batch {
+        summary: Summary {
+            schema: BATCH_SCHEMA,
+            engine,
+            generated_at: report::now_rfc3339(),
+            name: opts.name.clone(),
+            ruleset: report::RulesetInfo {
+                id: rules.id.clone(),
+                sha256: rules.hash.clone(),
+                rules: rules.rules.len() + cross_rules.len(),
+            },
+            profile: opts.profile.clone(),
+            sampling,
+            units,
+            cross_package: cross_results,
+            verdict,
+        },
+        reports,
+    })
+}
+
+/// The batch verdict: 6.4.1 over every unit, or 6.3 over a sample; any 不合格 unit, and any
+/// failing finding about the batch as a whole, makes it 不合格.
+pub fn verdict(units: &[Unit], sampled: bool, batch_failures: &[String]) -> Verdict {
+    let count = |g: Grade| units.iter().filter(|u| u.grade == g).count();
+    let (e, g, q, u) = (
+        count(Grade::Excellent),
+        count(Grade::Good),
+        count(Grade::Qualified),
+        count(Grade::Unqualified),
+    );
+    let n = units.len();
+    let mut reasons = Vec::new();
+    if u > 0 {
+        reasons.push(format!("{u} 个单位成果不合格"));
+    }
+    for f in batch_failures {
+        reasons.push(format!("跨县检查未通过：{f}"));
+    }
+    if n == 0 {
+        reasons.push("没有检查任何成果包".into());
+    }
+    let mean_score = if sampled && n > 0 {
+        units
+            .iter()
+            .try_fold(Ratio::ZERO, |acc, unit| acc.checked_add(unit.score?).ok())
+            .and_then(|sum| sum.checked_div(Ratio::int(n as i128)).ok())
+    } else {
+        None
+    };
+    let grade = if !reasons.is_empty() {
+        Grade::Unqualified
+    } else if sampled {
+        mean_score.map_or(Grade::Unqualified, Grade::of_score)
+    } else {
+        // (E + G)/N ≥ 90% and E/N ≥ 50% ⇒ 优; ≥ 80% and ≥ 30% ⇒ 良; in integers, exactly.
+        let (eg, e, n) = (e + g, e, n);
+        if 10 * eg >= 9 * n && 2 * e >= n {
+            Grade::Excellent
+        } else if 10 * eg >= 8 * n && 10 * e >= 3 * n {
+            Grade::Good
+        } else {
+            Grade::Qualified
+        }
+    };
+    Verdict {
+        clause: if sampled { "6.3" } else { "6.4.1" },
+        grade,
+        excellent: e,
+        good: g,
+        qualified: q,
+        unqualified: u,
+        n,
+        mean_score,
+        reasons,
+    }
+}
+
+/// `batch.json`.
+pub fn render_json(summary: &Summary) -> String {
+    let mut s = serde_json::to_string_pretty(summary).expect("the summary serializes");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,165 @@
+//! `batch.md`: the prefecture summary in Chinese, each county linked to its full report.
+
+use std::fmt::Write;
+
+use super::Summary;
+use crate::report::grade::Grade;
+use crate::report::{Outcome, Status};
+
+/// Markdown table cells cannot hold `|` or line breaks.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+pub fn render_markdown(s: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# 批量质量检查汇总：{}\n", cell(&s.name));
+    let _ = writeln!(out, "- 检查方案：{}（{}）", s.profile.title, s.profile.name);
+    let _ = writeln!(
+        out,
+        "- 规则集：{}（sha256 `{}`）",
+        s.ruleset.id,
+        &s.ruleset.sha256[..12.min(s.ruleset.sha256.len())]
+    );
+    let _ = writeln!(out, "- 检查引擎：{} {}", s.engine.name, s.engine.version);
+    let _ = writeln!(out, "- 生成时间：{}", s.generated_at);
+    if let Some(sm) = &s.sampling {
+        let _ = writeln!(
+            out,
+            "- 抽样：批量 {}，样本量 {}（{}，{}），种子 {}；复现：`--sample {} --seed {}`",
+            sm.population, sm.size, sm.requested, sm.method, sm.seed, sm.requested, sm.seed
+        );
+    }
+    let v = &s.verdict;
+    let _ = writeln!(out, "\n## 批结论：**{}**\n", v.grade.zh());
+    match v.clause {
+        "6.3" => {
+            let mean = v
+                .mean_score
+                .map_or_else(|| "—".into(), crate::report::exact);
+            let _ = writeln!(
+                out,
+                "依据 GB/T 24356-2023 6.3（样本）：有不合格单位成果则样本不合格，否则以单位成果得分的算术平均 {mean} 评定。\n"
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "依据 GB/T 24356-2023 6.4.1：N = {n}，优 E = {e}，良 G = {g}，合格 Q = {q}，不合格 {u}；\
+                 (E + G)/N = {eg}/{n}，E/N = {e}/{n}。优：(E + G)/N ≥ 90% 且 E/N ≥ 50%；良：≥ 80% 且 ≥ 30%；\
+                 否则合格；有不合格单位成果则批不合格。\n",
+                n = v.n,
+                e = v.excellent,
+                g = v.good,
+                q = v.qualified,
+                u = v.unqualified,
+                eg = v.excellent + v.good
+            );
+        }
+    }
+    for r in &v.reasons {
+        let _ = writeln!(out, "- {}", cell(r));
+    }
+    if !v.reasons.is_empty() {
+        out.push('\n');
+    }
+    let _ = writeln!(out, "## 各县成果\n");
+    let _ = writeln!(
+        out,
+        "| 成果包 | 行政区 | 得分 S | 评定 | 检查结论 | 问题数 | 报告 |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---|---|---:|---|");
+    for u in &s.units {
+        let place = match (&u.xzqmc, &u.xzqdm) {
+            (Some(m), Some(d)) => format!("{m}（{d}）"),
+            _ => "—".into(),
+        };
+        let score = u.score.map_or_else(|| "—".into(), crate::report::exact);
+        let outcome = match (u.outcome, &u.error) {
+            (_, Some(e)) => format!("无法读取：{}", cell(e)),
+            (Some(Outcome::Pass), _) => "通过".into(),
+            _ => "不通过".into(),
+        };
+        let link = u
+            .report
+            .as_ref()
+            .map_or_else(|| "—".into(), |r| format!("[report.md]({r})"));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            cell(&u.package),
+            cell(&place),
+            score,
+            u.grade.zh(),
+            outcome,
+            u.findings,
+            link
+        );
+    }
+    let failed: Vec<_> = s
+        .units
+        .iter()
+        .filter(|u| u.grade == Grade::Unqualified)
+        .collect();
+    if !failed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n不合格原因（计算过程见各县报告的“质量评分”一节）：\n"
+        );
+        for u in failed {
+            let _ = writeln!(
+                out,
+                "- {}：{}",
+                cell(&u.package),
+                cell(&u.reasons.join("；"))
+            );
+        }
+    }
+    if !s.cross_package.is_empty() {
+        let _ = writeln!(out, "\n## 跨县检查\n");
+        let _ = writeln!(out, "| 规则 | 名称 | 类别 | 状态 | 问题数 |");
+        let _ = writeln!(out, "|---|---|---|---|---:|");
+        for r in &s.cross_package {
+            let status = match (r.status, &r.reason) {
+                (Status::Passed, _) => "通过".to_owned(),
+                (Status::Failed, _) => "未通过".to_owned(),
+                (_, Some(reason)) => format!("不适用（{}）", cell(reason)),
+                _ => "不适用".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                r.id,
+                cell(&r.title),
+                r.class,
+                status,
+                r.findings.len()
+            );
+        }
+        for r in s.cross_package.iter().filter(|r| !r.findings.is_empty()) {
+            let _ = writeln!(out, "\n### {} {}\n", r.id, cell(&r.title));
+            let _ = writeln!(out, "| 成果包 | 图层 | 要素 | 说明 |");
+            let _ = writeln!(out, "|---|---|---|---|");
+            for f in &r.findings {
+                let ids: Vec<String> = f
+                    .finding
+                    .feature_ids
+                    .iter()
+                    .map(|id| match &id.key {
+                        Some(k) => format!("{k} (FID {})", id.fid),
+                        None => format!("FID {}", id.fid),
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    f.package.as_deref().map_or("州级".into(), cell),
+                    f.finding.layer,
+                    cell(&ids.join("; ")),
+                    cell(&f.finding.message)
+                );
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,263 @@
+//! `nrqc batch`: a prefecture's county packages graded, cross-package rules, the batch verdict.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+use serde_json::Value;
+
+fn nrqc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nrqc"))
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1764288000")
+        .output()
+        .unwrap()
+}
+
+fn batch(packages: &[String], extra: &[&str], out: &Path) -> (Output, Value) {
+    let mut args = vec!["batch", "--out", out.to_str().unwrap()];
+    args.extend(packages.iter().map(String::as_str));
+    args.extend(extra);
+    let o = nrqc(&args);
+    let text = std::fs::read_to_string(out.join("batch.json"))
+        .unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&o.stderr)));
+    (o, serde_json::from_str(&text).unwrap())
+}
+
+fn clean() -> Vec<String> {
+    COUNTIES.iter().map(|c| format!("fixtures/{c}")).collect()
+}
+
+fn grades(summary: &Value) -> Vec<(String, String)> {
+    summary["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["package"].as_str().unwrap().to_owned(),
+                u["grade"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn eight_clean_counties_are_all_excellent() {
+    let out = tempfile::tempdir().unwrap();
+    let (o, summary) = batch(&clean(), &[], out.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let grades = grades(&summary);
+    assert_eq!(grades.len(), 8);
+    assert!(grades.iter().all(|(_, g)| g == "excellent"), "{grades:?}");
+    assert_eq!(summary["verdict"]["clause"], "6.4.1");
+    assert_eq!(summary["verdict"]["grade"], "excellent");
+    assert_eq!(summary["profile"]["name"], "prefecture");
+    for c in ["ZR-X001", "ZR-X002"] {
+        let r = summary["cross_package"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == c)
+            .unwrap();
+        assert_eq!(r["status"], "passed", "{r}");
+    }
+    let md = std::fs::read_to_string(out.path().join("batch.md")).unwrap();
+    assert!(md.contains("## 批结论：**优**"), "{md}");
+    assert!(md.contains("[report.md](622923_永靖县/report.md)"), "{md}");
+    let county: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("622925_和政县/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(county["grading"]["score"], "100");
+    // The county report carries the cross-package rules it was judged by.
+    assert!(county["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == "ZR-X001"));
+}
+
+#[test]
+fn defective_counties_are_unqualified_with_their_computation() {
+    let out = tempfile::tempdir().unwrap();
+    let mut packages = Vec::new();
+    for (i, c) in COUNTIES.iter().enumerate() {
+        packages.push(if i % 2 == 0 {
+            format!("fixtures/{c}")
+        } else {
+            format!("fixtures/{c}_defective")
+        });
+    }
+    let (o, summary) = batch(&packages, &[], out.path());
+    assert_eq!(o.status.code(), Some(1));
+    for (i, (package, grade)) in grades(&summary).iter().enumerate() {
+        if i % 2 == 0 {
+            assert_eq!(grade, "excellent", "{package}");
+        } else {
+            assert_eq!(grade, "unqualified", "{package}");
+            let md = std::fs::read_to_string(out.path().join(package).join("report.md")).unwrap();
+            assert!(md.contains("## 质量评分（GB/T 24356-2023）"), "{package}");
+            assert!(md.contains("S₁ = 100 − 42×"), "{package}");
+            assert!(md.contains("单位成果：S = "), "{package}");
+            assert!(md.contains("评定：**不合格**"), "{package}");
+        }
+    }
+    assert_eq!(summary["verdict"]["grade"], "unqualified");
+    assert_eq!(summary["verdict"]["unqualified"], 4);
+    let md = std::fs::read_to_string(out.path().join("batch.md")).unwrap();
+    assert!(md.contains("## 批结论：**不合格**"), "{md}");
+    assert!(md.contains("不合格原因"), "{md}");
+}
+
+#[test]
+fn two_copies_of_a_package_have_duplicate_unit_codes_across_counties() {
+    let (_dir, copy) = copy_package("fixtures/622925_和政县");
+    let out = tempfile::tempdir().unwrap();
+    let packages = vec![
+        "fixtures/622925_和政县".to_owned(),
+        copy.to_str().unwrap().to_owned(),
+    ];
+    let (o, summary) = batch(&packages, &[], out.path());
+    assert_eq!(o.status.code(), Some(1));
+    let x001 = &summary["cross_package"][0];
+    assert_eq!(x001["id"], "ZR-X001");
+    assert_eq!(x001["status"], "failed");
+    let units = builtin_units("fixtures/622925_和政县");
+    // Every unit, in each of the two packages.
+    assert_eq!(x001["findings"].as_array().unwrap().len(), 2 * units);
+    // Equal codes are X001's alone: X002 reports a unit delivered twice under different codes.
+    assert_eq!(summary["cross_package"][1]["status"], "passed");
+    // The copy's reports go to their own directory.
+    assert!(out.path().join("622925_和政县-2/report.md").is_file());
+    let county: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("622925_和政县/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(county["grading"]["grade"], "unqualified");
+}
+
+fn builtin_units(path: &str) -> usize {
+    inspect(path, 2).package.feature_counts["ZRZYDJDY"]
+}
+
+/// The eight clean counties' statistics tables summed, as the prefecture's table.
+fn prefecture_table(dir: &Path, bump: Option<(&str, usize)>) -> std::path::PathBuf {
+    let mut header = Vec::new();
+    let mut rows: Vec<(String, Vec<i64>)> = Vec::new();
+    for c in COUNTIES {
+        let bytes = std::fs::read(format!("fixtures/{c}/tables/TJ_ZRZYMJ.csv")).unwrap();
+        let (text, _, _) = encoding_rs::GBK.decode(&bytes);
+        let mut lines = text.lines();
+        header = lines
+            .next()
+            .unwrap()
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        for line in lines {
+            let cells: Vec<&str> = line.split(',').collect();
+            let cents: Vec<i64> = cells[2..]
+                .iter()
+                .map(|v| (v.parse::<f64>().unwrap() * 100.0).round() as i64)
+                .collect();
+            match rows.iter_mut().find(|(k, _)| k == cells[0]) {
+                Some((_, sum)) => sum.iter_mut().zip(cents).for_each(|(s, v)| *s += v),
+                None => rows.push((cells[0].to_owned(), cents)),
+            }
+        }
+    }
+    let mut csv = header.join(",") + "\n";
+    for (key, mut cents) in rows {
+        if let Some((k, col)) = bump {
+            if k == key {
+                cents[col] += 100;
+            }
+        }
+        let values: Vec<String> = cents
+            .iter()
+            .map(|c| format!("{}.{:02}", c / 100, c % 100))
+            .collect();
+        csv += &format!("{key},,{}\n", values.join(","));
+    }
+    let path = dir.join("TJ_ZRZYMJ.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+#[test]
+fn county_totals_add_up_to_the_prefecture_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = prefecture_table(dir.path(), None);
+    let out = tempfile::tempdir().unwrap();
+    let args = ["--prefecture-table", table.to_str().unwrap()];
+    let (o, summary) = batch(&clean(), &args, out.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(summary["cross_package"][2]["id"], "ZR-X003");
+    assert_eq!(summary["cross_package"][2]["status"], "passed");
+
+    // The prefecture's 森林 row overstates SLMJ (column 2 of the sums) by 1.00.
+    let table = prefecture_table(dir.path(), Some(("40", 2)));
+    let (o, summary) = batch(&clean(), &args, out.path());
+    assert_eq!(o.status.code(), Some(1));
+    let x003 = &summary["cross_package"][2];
+    assert_eq!(x003["status"], "failed");
+    let findings = x003["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(findings[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("DJDYLX = 40 行 SLMJ"));
+    assert_eq!(summary["verdict"]["grade"], "unqualified");
+    let _ = table;
+}
+
+#[test]
+fn a_sample_is_drawn_by_table_1_with_its_seed() {
+    let out = tempfile::tempdir().unwrap();
+    let args = ["--sample", "auto", "--seed", "20251128"];
+    let (o, first) = batch(&clean(), &args, out.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let sampling = &first["sampling"];
+    assert_eq!(sampling["population"], 8);
+    assert_eq!(sampling["size"], 3);
+    assert_eq!(sampling["seed"], 20251128u64);
+    assert_eq!(first["units"].as_array().unwrap().len(), 3);
+    assert_eq!(first["verdict"]["clause"], "6.3");
+    assert_eq!(first["verdict"]["mean_score"], "100");
+    let (_, second) = batch(&clean(), &args, out.path());
+    assert_eq!(
+        first["sampling"]["selected"],
+        second["sampling"]["selected"]
+    );
+}
+
+#[test]
+fn an_unreadable_package_is_exit_2_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("622999_坏包");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("package.yaml"), "xzqdm: [").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let packages = vec![
+        "fixtures/622901_临夏市".to_owned(),
+        broken.to_str().unwrap().to_owned(),
+    ];
+    let (o, summary) = batch(&packages, &[], out.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    assert!(summary["units"][1]["error"].is_string());
+    assert_eq!(summary["verdict"]["grade"], "unqualified");
+}

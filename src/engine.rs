@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use crate::checks::derived::Derived;
 use crate::checks::{Context, NotRun};
 use crate::package::Dataset;
+use crate::progress::{Observer, Stage};
 use crate::report::{Finding, Status};
 use crate::rules::{Rule, RuleSet};
 
@@ -92,11 +93,22 @@ fn derive(dataset: &Dataset, rules: &RuleSet, selected: &[Rule]) -> Derived {
 /// Runs every rule on the current rayon pool; outcomes are in rule order (sorted by id), each
 /// rule's findings in the order its check produced them.
 pub fn run(dataset: &Dataset, rules: &RuleSet) -> Vec<Outcome> {
+    run_observed(dataset, rules, &())
+}
+
+/// [`run`], telling `observer` of each rule run ([`Stage::Rules`]).
+pub fn run_observed(dataset: &Dataset, rules: &RuleSet, observer: &dyn Observer) -> Vec<Outcome> {
+    // Started before measuring, which can take as long as the rules on a large package.
+    observer.start(Stage::Rules, rules.rules.len());
     let derived = derive(dataset, rules, &rules.rules);
     rules
         .rules
         .par_iter()
-        .map(|rule| run_rule(rule, dataset, rules, &derived))
+        .map(|rule| {
+            let outcome = run_rule(rule, dataset, rules, &derived);
+            observer.step(Stage::Rules);
+            outcome
+        })
         .collect()
 }
 

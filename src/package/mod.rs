@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 pub use error::{PackageError, ReadError};
 pub use manifest::{Encoding, Manifest};
 
+use crate::progress::{Observer, Stage};
 use crate::schema::Schema;
 
 /// A defect seen while decoding a geometry, before geo-types normalised it away.
@@ -168,6 +169,15 @@ fn rel(path: &Path) -> String {
 
 /// Loads the package at `root` with every layer and table decoded, in parallel.
 pub fn load(root: &Path, schema: &Schema) -> Result<Dataset, PackageError> {
+    load_observed(root, schema, &())
+}
+
+/// [`load`], telling `observer` of each layer and table read ([`Stage::Layers`]).
+pub fn load_observed(
+    root: &Path,
+    schema: &Schema,
+    observer: &dyn Observer,
+) -> Result<Dataset, PackageError> {
     let manifest_path = root.join("package.yaml");
     let manifest_bytes = match std::fs::read(&manifest_path) {
         Ok(b) => b,
@@ -183,9 +193,14 @@ pub fn load(root: &Path, schema: &Schema) -> Result<Dataset, PackageError> {
     let manifest = Manifest::parse(manifest_text, "package.yaml")?;
 
     let (sources, unread) = discover(root, &manifest)?;
+    observer.start(Stage::Layers, sources.len());
     let loaded: Vec<Result<(Frame, FileDigest), ReadError>> = sources
         .par_iter()
-        .map(|s| load_frame(root, s, &manifest, schema))
+        .map(|s| {
+            let frame = load_frame(root, s, &manifest, schema);
+            observer.step(Stage::Layers);
+            frame
+        })
         .collect();
     let mut files = vec![digest("package.yaml", &manifest_bytes)];
     let mut frames = BTreeMap::new();

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod engine;
 pub mod geom;
 pub mod package;
+pub mod progress;
 pub mod ratio;
 pub mod report;
 pub mod rules;

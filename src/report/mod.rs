@@ -1,6 +1,9 @@
-//! One report model, several renderers (JSON, Markdown), written atomically.
+//! One report model, several renderers (JSON, Markdown, HTML, JUnit XML, the error layer),
+//! written atomically.
 
 pub mod grade;
+mod junit;
+mod layer;
 mod markdown;
 mod model;
 mod time;
@@ -9,6 +12,8 @@ mod write;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use junit::render_junit;
+pub use layer::{render_fgb, render_geojson};
 pub(crate) use markdown::exact;
 pub use markdown::{grading_markdown, render_markdown, score_line, summary};
 pub use model::*;

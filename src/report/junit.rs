@@ -1,0 +1,177 @@
+//! `junit.xml`: the report as JUnit XML, for CI servers (Jenkins, GitLab, GitHub) to show.
+//!
+//! One testsuite for the package, one testcase per rule. A failed rule is a `<failure>` whose
+//! text lists its findings; a rule that could not run is an `<error>`, because CI tools show a
+//! `<skipped>` test as harmless and a check that did not run must never look passed; a rule on
+//! an optional layer the package does not deliver is `<skipped>`. A failure of a class the profile
+//! only warns about is still a failure here; its message says it is a warning, and the exit code
+//! follows the profile. The output validates against both the Ant JUnit schema (which wants
+//! `hostname`, `timestamp` without a zone, `time`, `properties`, `system-out` and `system-err`)
+//! and Jenkins' xunit schema.
+
+use std::fmt::Write;
+
+use super::{Finding, Report, RuleResult, Status};
+
+/// Findings listed in one failure's text; JSON and the error layer keep them all.
+pub const LISTED_PER_RULE: usize = 50;
+
+pub fn render_junit(report: &Report) -> String {
+    let c = &report.counts;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    // nrqc does not time rules (they run interleaved on a thread pool), and a hostname would make
+    // the file differ from machine to machine: the schema's placeholders stand in for both.
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" package=\"nrqc\" id=\"0\" timestamp=\"{}\" hostname=\"localhost\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
+        attr(&report.package.name),
+        attr(report.generated_at.trim_end_matches('Z')),
+        report.rules.len(),
+        c.rules_failed,
+        c.rules_not_run,
+        c.rules_not_applicable,
+    );
+    out.push_str("    <properties>\n");
+    for (name, value) in [
+        ("package.xzqdm", report.package.manifest.xzqdm.as_str()),
+        ("package.crs", &report.package.manifest.crs),
+        ("ruleset", &report.ruleset.id),
+        ("ruleset.sha256", &report.ruleset.sha256),
+        ("profile", &report.profile.name),
+        ("fail_on", &report.profile.fail_on.to_string()),
+        ("outcome", outcome(report)),
+        ("findings", &c.findings.to_string()),
+    ] {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{}\" value=\"{}\"/>",
+            attr(name),
+            attr(value)
+        );
+    }
+    out.push_str("    </properties>\n");
+    for rule in &report.rules {
+        testcase(&mut out, report, rule);
+    }
+    out.push_str("    <system-out/>\n    <system-err/>\n  </testsuite>\n</testsuites>\n");
+    out
+}
+
+fn outcome(report: &Report) -> &'static str {
+    match report.outcome {
+        super::Outcome::Pass => "pass",
+        super::Outcome::Fail => "fail",
+    }
+}
+
+fn testcase(out: &mut String, report: &Report, rule: &RuleResult) {
+    let _ = write!(
+        out,
+        "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
+        attr(&rule.element),
+        attr(&format!("{} {}", rule.id, rule.title))
+    );
+    let reason = rule.reason.as_deref().unwrap_or_default();
+    match rule.status {
+        Status::Passed => out.push_str("/>\n"),
+        Status::NotRun => {
+            let _ = writeln!(
+                out,
+                ">\n      <error type=\"not_run\" message=\"未能运行：{}\"/>\n    </testcase>",
+                attr(reason)
+            );
+        }
+        Status::NotApplicable => {
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                attr(reason)
+            );
+        }
+        Status::Failed => {
+            let warning = if report.profile.fails(rule.class) {
+                ""
+            } else {
+                "（按检查方案不影响是否通过）"
+            };
+            let message = format!("{} 处 {} 类错漏{warning}", rule.findings, rule.class);
+            let _ = write!(
+                out,
+                ">\n      <failure type=\"{}\" message=\"{}\">",
+                rule.class,
+                attr(&message)
+            );
+            for f in report.findings_of(&rule.id).take(LISTED_PER_RULE) {
+                out.push_str(&text(&finding_line(f)));
+                out.push('\n');
+            }
+            if rule.findings > LISTED_PER_RULE {
+                let left = rule.findings - LISTED_PER_RULE;
+                let _ = writeln!(out, "另有 {left} 处未列出，见 report.json。");
+            }
+            out.push_str("</failure>\n    </testcase>\n");
+        }
+    }
+}
+
+fn finding_line(f: &Finding) -> String {
+    let ids: Vec<String> = f
+        .feature_ids
+        .iter()
+        .map(|id| match &id.key {
+            Some(key) => format!("{}（{key}）", id.fid),
+            None => id.fid.to_string(),
+        })
+        .collect();
+    let mut line = format!("{} FID {}：{}", f.layer, ids.join(", "), f.message);
+    if let Some(v) = &f.measured {
+        let _ = write!(line, "；实测 {v}");
+    }
+    if let Some(v) = &f.expected {
+        let _ = write!(line, "；应为 {v}");
+    }
+    line
+}
+
+/// Escapes character data. Characters XML 1.0 cannot carry at all (most C0 controls) become
+/// U+FFFD rather than making the whole file unreadable.
+fn text(s: &str) -> String {
+    escape(s, false)
+}
+
+/// Escapes an attribute value; line breaks are kept as references, which a parser would
+/// otherwise normalise to spaces.
+fn attr(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, in_attribute: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if in_attribute => out.push_str("&quot;"),
+            '\n' if in_attribute => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' if in_attribute => out.push_str("&#9;"),
+            '\t' | '\n' => out.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_markup_quotes_and_characters_xml_cannot_hold() {
+        assert_eq!(
+            super::attr("a<b & \"c\"\nd\u{1}"),
+            "a&lt;b &amp; &quot;c&quot;&#10;d\u{FFFD}"
+        );
+        assert_eq!(super::text("]]> \"x\"\n"), "]]&gt; \"x\"\n");
+    }
+}

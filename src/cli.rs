@@ -32,7 +32,7 @@ struct RulesArg {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Inspect a package and write report.json and report.md.
+    /// Inspect a package and write report.json, report.md and report.html.
     Check {
         /// The package directory (the one holding package.yaml).
         package: PathBuf,
@@ -55,6 +55,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Language of report.html's labels (data values stay as they are).
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: report::Lang,
     },
     /// Inspect every county package of a prefecture in parallel, run the cross-package rules,
     /// and write batch.json and batch.md with each county's reports beside them.
@@ -193,6 +196,7 @@ pub fn main() -> ExitCode {
             fail_on,
             jobs,
             quiet,
+            lang,
         } => check(
             &package,
             &rules,
@@ -203,6 +207,7 @@ pub fn main() -> ExitCode {
             out,
             jobs,
             quiet,
+            lang,
         ),
         Command::Batch {
             packages,
@@ -312,6 +317,7 @@ fn check(
     out: Option<PathBuf>,
     jobs: Option<usize>,
     quiet: bool,
+    lang: report::Lang,
 ) -> ExitCode {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = jobs {
@@ -338,7 +344,8 @@ fn check(
     if let Some(class) = judging.fail_on {
         profile.fail_on = class;
     }
-    let report = match pool.install(|| crate::inspect_as(package, &rules, &profile)) {
+    let (report, map) = match pool.install(|| crate::inspect_mapped(package, &rules, &profile, &()))
+    {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
@@ -346,6 +353,7 @@ fn check(
     for (name, text) in [
         ("report.json", report::render_json(&report)),
         ("report.md", report::render_markdown(&report)),
+        ("report.html", report::render_html(&report, &map, lang)),
     ] {
         if let Err(code) = write_file(&out.join(name), &text) {
             return code;

@@ -49,3 +49,19 @@ pub fn inspect_as(
     let outcomes = engine::run(&dataset, rules);
     Ok(report::build(&dataset, path, rules, outcomes, profile))
 }
+
+/// [`inspect_as`], also keeping what the HTML report's map draws of the package before the
+/// dataset is dropped: the report itself holds none of the package's geometry. `observer` is told
+/// of each layer loaded and each rule run (`&()` for nobody).
+pub fn inspect_mapped(
+    path: &Path,
+    rules: &rules::RuleSet,
+    profile: &rules::Profile,
+    observer: &dyn progress::Observer,
+) -> Result<(report::Report, report::MapLayers), package::PackageError> {
+    let dataset = package::load_observed(path, &rules.schema, observer)?;
+    let outcomes = engine::run_observed(&dataset, rules, observer);
+    let report = report::build(&dataset, path, rules, outcomes, profile);
+    let map = report::MapLayers::build(&dataset, &report, &report::html::listed_findings(&report));
+    Ok((report, map))
+}

@@ -41,7 +41,7 @@ fn stdout(o: &Output) -> String {
 }
 
 #[test]
-fn defective_package_exits_1_and_writes_both_reports() {
+fn defective_package_exits_1_and_writes_its_reports() {
     let out = tempfile::tempdir().unwrap();
     let o = nrqc(&["check", DEFECTIVE, "--out", out.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -52,12 +52,14 @@ fn defective_package_exits_1_and_writes_both_reports() {
     assert_eq!(json["generated_at"], "2025-11-28T00:00:00Z");
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(md.starts_with("# 质量检查报告：永靖县（622923）"));
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("<h1>质量检查报告：永靖县（622923）</h1>"));
     // No temporary file is left behind by the atomic writes.
     let names: Vec<_> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 3, "{names:?}");
 }
 
 #[test]
@@ -215,7 +217,9 @@ fn self_check_reports_c_and_d_as_warnings() {
         md.contains("- 检查方案：生产单位自检（self-check）"),
         "{md}"
     );
-    assert!(md.contains("| ZR-D001 | 登记单元类型代码不在代码表内 | C | 属性精度 | 分类与代码 | 警告 | 1 |"));
+    assert!(md.contains(
+        "| ZR-D001 | 登记单元类型代码不在代码表内 | C | 属性精度 | 分类与代码 | 警告 | 1 |"
+    ));
     assert!(stdout(&o).contains("ZR-D001 [C] 警告"), "{}", stdout(&o));
 }
 

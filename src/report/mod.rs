@@ -2,8 +2,10 @@
 //! written atomically.
 
 pub mod grade;
+pub mod html;
 mod junit;
 mod layer;
+pub mod map;
 mod markdown;
 mod model;
 mod time;
@@ -12,8 +14,10 @@ mod write;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use html::{render_html, Lang};
 pub use junit::render_junit;
 pub use layer::{render_fgb, render_geojson};
+pub use map::MapLayers;
 pub(crate) use markdown::exact;
 pub use markdown::{grading_markdown, render_markdown, score_line, summary};
 pub use model::*;

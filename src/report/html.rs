@@ -1,0 +1,1163 @@
+//! `report.html`: one self-contained page (no external CSS, scripts or fonts) with the verdict,
+//! the element and rule tables, the findings of each rule and a map of the package with the
+//! findings drawn on it. The page's text, style and script are `report.html` beside this file;
+//! this fills it in.
+//!
+//! Every value from the data goes through [`esc`] (text and attributes) or [`json_for_script`]
+//! (the JSON block the script reads), so a layer name, field value or message cannot inject
+//! markup or script.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use geo::{BoundingRect, Coord, Rect};
+use serde_json::{json, Value};
+
+use super::grade::{Grade, Grading};
+use super::map::{self, MapLayers, Omitted, Part};
+use super::model::{Finding, Outcome, Report, RuleResult, Status};
+use crate::rules::{DefectClass, ELEMENTS};
+
+/// Findings listed per rule; JSON keeps all.
+pub const FINDINGS_PER_RULE: usize = 50;
+
+const TEMPLATE: &str = include_str!("report.html");
+
+/// The language of the page's labels; values from the data stay as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+/// The page's words in one language.
+struct Labels {
+    html_lang: &'static str,
+    title: &'static str,
+    package: &'static str,
+    crs: &'static str,
+    ruleset: &'static str,
+    rules_unit: &'static str,
+    engine: &'static str,
+    generated: &'static str,
+    profile: &'static str,
+    pass: &'static str,
+    fail: &'static str,
+    /// `{fail_on}` is replaced by the failing class.
+    why: &'static str,
+    /// `{classes}` is replaced by the warning classes.
+    warned: &'static str,
+    findings: &'static str,
+    class: &'static str,
+    unread: &'static str,
+    elements: &'static str,
+    element: &'static str,
+    rules: &'static str,
+    rule: &'static str,
+    name: &'static str,
+    status: &'static str,
+    count: &'static str,
+    passed: &'static str,
+    failed: &'static str,
+    warning: &'static str,
+    not_run: &'static str,
+    not_applicable: &'static str,
+    findings_map: &'static str,
+    no_findings: &'static str,
+    layer: &'static str,
+    features: &'static str,
+    message: &'static str,
+    measured: &'static str,
+    expected: &'static str,
+    /// `{shown}` and `{left}` are replaced.
+    left_out: &'static str,
+    not_on_map: &'static str,
+    outside_map: &'static str,
+    map: &'static str,
+    whole_map: &'static str,
+    no_map: &'static str,
+    legend_class: &'static str,
+    /// `{layer}`, `{n}` and `{max}` are replaced.
+    too_many_features: &'static str,
+    /// `{layer}` and `{n}` are replaced.
+    too_many_vertices: &'static str,
+    /// `{layer}` and `{n}` are replaced.
+    layer_outside: &'static str,
+    /// `{n}` is replaced.
+    findings_not_drawn: &'static str,
+    located: &'static str,
+    click_hint: &'static str,
+    grading: &'static str,
+    score: &'static str,
+    sub_element: &'static str,
+    computation: &'static str,
+    weight: &'static str,
+    share: &'static str,
+    not_inspected: &'static str,
+    unit_score: &'static str,
+    grades: [&'static str; 4],
+}
+
+const ZH: Labels = Labels {
+    html_lang: "zh-CN",
+    title: "质量检查报告",
+    package: "成果包",
+    crs: "坐标系",
+    ruleset: "规则集",
+    rules_unit: "条",
+    engine: "检查引擎",
+    generated: "生成时间",
+    profile: "检查方案",
+    pass: "通过",
+    fail: "不通过",
+    why: "{fail_on} 类及以上问题或未运行的规则判为不通过",
+    warned: "；{classes} 类问题为警告",
+    findings: "问题",
+    class: "类别",
+    unread: "未读取的文件",
+    elements: "质量元素",
+    element: "质量元素",
+    rules: "规则",
+    rule: "规则",
+    name: "名称",
+    status: "状态",
+    count: "问题数",
+    passed: "通过",
+    failed: "未通过",
+    warning: "警告",
+    not_run: "未运行",
+    not_applicable: "不适用",
+    findings_map: "问题与地图",
+    no_findings: "未发现问题。",
+    layer: "图层",
+    features: "要素",
+    message: "说明",
+    measured: "实测",
+    expected: "应为",
+    left_out: "仅列出前 {shown} 处，另有 {left} 处见 report.json。",
+    not_on_map: "无几何，未绘制",
+    outside_map: "在图幅外，未绘制",
+    map: "地图",
+    whole_map: "全图",
+    no_map: "成果包没有可绘制的图层。",
+    legend_class: "类问题",
+    too_many_features: "{layer} 有 {n} 个要素，超过绘制上限 {max}，未绘制。",
+    too_many_vertices: "{layer}（{n} 个要素）顶点过多，未绘制。",
+    layer_outside: "{layer} 有 {n} 个要素在图幅外（坐标可能有误），未绘制。",
+    findings_not_drawn: "{n} 处问题没有几何或在图幅外，未绘制。",
+    located: "以要素几何示位",
+    click_hint: "点击表格中的问题，在地图上显示；点击地图上的图形，定位到表格。",
+    grading: "质量评分（GB/T 24356-2023）",
+    score: "得分",
+    sub_element: "子元素",
+    computation: "计算",
+    weight: "权",
+    share: "归一化权",
+    not_inspected: "未检查",
+    unit_score: "单位成果",
+    grades: ["优", "良", "合格", "不合格"],
+};
+
+const EN: Labels = Labels {
+    html_lang: "en",
+    title: "Quality inspection report",
+    package: "Package",
+    crs: "CRS",
+    ruleset: "Rule set",
+    rules_unit: "rules",
+    engine: "Engine",
+    generated: "Generated",
+    profile: "Profile",
+    pass: "PASS",
+    fail: "FAIL",
+    why: "findings of class {fail_on} or more severe, or a rule that did not run, fail the package",
+    warned: "; class {classes} findings are warnings",
+    findings: "Findings",
+    class: "Class",
+    unread: "Files not read",
+    elements: "Quality elements",
+    element: "Element",
+    rules: "Rules",
+    rule: "Rule",
+    name: "Title",
+    status: "Status",
+    count: "Findings",
+    passed: "passed",
+    failed: "failed",
+    warning: "warning",
+    not_run: "not run",
+    not_applicable: "not applicable",
+    findings_map: "Findings and map",
+    no_findings: "No findings.",
+    layer: "Layer",
+    features: "Features",
+    message: "Message",
+    measured: "Measured",
+    expected: "Expected",
+    left_out: "Only the first {shown} are listed; {left} more are in report.json.",
+    not_on_map: "no geometry, not drawn",
+    outside_map: "outside the map, not drawn",
+    map: "Map",
+    whole_map: "Whole map",
+    no_map: "The package has no layer to draw.",
+    legend_class: "class",
+    too_many_features: "{layer}: {n} features, more than the {max} drawn; not drawn.",
+    too_many_vertices: "{layer} ({n} features): too many vertices; not drawn.",
+    layer_outside: "{layer}: {n} features outside the map (wrong coordinates?), not drawn.",
+    findings_not_drawn: "{n} findings have no geometry or lie outside the map; not drawn.",
+    located: "located by its features",
+    click_hint: "Click a finding to show it on the map; click a shape to find its row.",
+    grading: "Quality score (GB/T 24356-2023)",
+    score: "Score",
+    sub_element: "Sub-element",
+    computation: "Computation",
+    weight: "Weight",
+    share: "Normalised weight",
+    not_inspected: "not inspected",
+    unit_score: "Unit",
+    grades: [
+        "excellent (优)",
+        "good (良)",
+        "qualified (合格)",
+        "unqualified (不合格)",
+    ],
+};
+
+impl Lang {
+    fn labels(self) -> &'static Labels {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// Escapes text for HTML text and quoted attribute values alike.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON that is safe inside `<script type="application/json">`: no `<` can close the element
+/// or open a comment, and `JSON.parse` reads the escapes back as the same characters.
+pub fn json_for_script(v: &Value) -> String {
+    v.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// The indices (in `report.findings`) of the findings the page lists: the first
+/// [`FINDINGS_PER_RULE`] of each rule, in rule order. The map draws the same ones.
+pub fn listed_findings(report: &Report) -> Vec<usize> {
+    let mut by_rule: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in report.findings.iter().enumerate() {
+        let list = by_rule.entry(f.rule_id.as_str()).or_default();
+        if list.len() < FINDINGS_PER_RULE {
+            list.push(i);
+        }
+    }
+    report
+        .rules
+        .iter()
+        .flat_map(|r| by_rule.remove(r.id.as_str()).unwrap_or_default())
+        .collect()
+}
+
+/// Fills `{{name}}` placeholders in one pass, so text put in is never scanned for more.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start..].find("}}") else {
+            break;
+        };
+        let name = &rest[start + 2..start + len];
+        match values.iter().find(|(k, _)| *k == name) {
+            Some((_, v)) => {
+                out.push_str(&rest[..start]);
+                out.push_str(v);
+            }
+            None => out.push_str(&rest[..start + len + 2]),
+        }
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn status_of(report: &Report, r: &RuleResult) -> (&'static str, fn(&Labels) -> &'static str) {
+    match r.status {
+        Status::Passed => ("passed", |l| l.passed),
+        Status::Failed if report.profile.warns(r.class) => ("warning", |l| l.warning),
+        Status::Failed => ("failed", |l| l.failed),
+        Status::NotRun => ("not_run", |l| l.not_run),
+        Status::NotApplicable => ("not_applicable", |l| l.not_applicable),
+    }
+}
+
+fn ids(f: &Finding) -> String {
+    let mut parts: Vec<String> = f
+        .feature_ids
+        .iter()
+        .map(|id| match &id.key {
+            Some(k) => format!("{k} (FID {})", id.fid),
+            None => format!("FID {}", id.fid),
+        })
+        .collect();
+    if let Some(r) = &f.related {
+        let related: Vec<String> = r
+            .feature_ids
+            .iter()
+            .map(|id| id.key.clone().unwrap_or_else(|| format!("FID {}", id.fid)))
+            .collect();
+        parts.push(format!("↔ {} {}", r.layer, related.join(", ")));
+    }
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// A measured or expected value for people: strings bare, objects as `key: value` pairs.
+fn value(v: &Option<Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "—".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}: {s}"),
+                v => format!("{k}: {v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(v) => v.to_string(),
+    }
+}
+
+fn class_index(c: DefectClass) -> usize {
+    DefectClass::ALL.iter().position(|x| *x == c).unwrap_or(0)
+}
+
+/// Renders the page. `map` is what [`MapLayers::build`] took from the dataset for the findings
+/// of [`listed_findings`].
+pub fn render_html(report: &Report, map: &MapLayers, lang: Lang) -> String {
+    let l = lang.labels();
+    let listed = listed_findings(report);
+    let drawing = Drawing::new(report, map, &listed);
+    let mut body = String::new();
+    header(&mut body, report, l);
+    grading(&mut body, &report.grading, l);
+    elements(&mut body, report, l);
+    rules(&mut body, report, l);
+    let _ = writeln!(body, "<main><h2>{}</h2>", l.findings_map);
+    let _ = writeln!(body, "<div class=\"split\"><section class=\"findings\">");
+    findings(&mut body, report, &drawing, l);
+    let _ = writeln!(body, "</section>");
+    drawing.render(&mut body, report, map, l);
+    let _ = writeln!(body, "</div></main>");
+    let _ = writeln!(
+        body,
+        "<footer>{} {} · {} · {}</footer>",
+        esc(&report.engine.name),
+        esc(&report.engine.version),
+        esc(&report.schema),
+        esc(&report.generated_at)
+    );
+
+    let data_findings: BTreeMap<String, Value> = listed
+        .iter()
+        .map(|&i| {
+            let f = &report.findings[i];
+            (
+                i.to_string(),
+                json!({
+                    "rule": f.rule_id,
+                    "class": f.class.to_string(),
+                    "layer": f.layer,
+                    "ids": ids(f),
+                    "message": f.message,
+                }),
+            )
+        })
+        .collect();
+    let data = json!({
+        "findings": data_findings,
+        "labels": { "not_on_map": l.not_on_map },
+    });
+    let title = format!(
+        "{}：{}（{}）",
+        l.title, report.package.manifest.xzqmc, report.package.manifest.xzqdm
+    );
+    fill(
+        TEMPLATE,
+        &[
+            ("lang", l.html_lang),
+            ("title", &esc(&title)),
+            ("findings", &report.counts.findings.to_string()),
+            ("body", &body),
+            ("data", &json_for_script(&data)),
+        ],
+    )
+}
+
+fn header(s: &mut String, report: &Report, l: &Labels) {
+    let p = &report.package;
+    let _ = writeln!(
+        s,
+        "<header><h1>{}：{}（{}）</h1>",
+        l.title,
+        esc(&p.manifest.xzqmc),
+        esc(&p.manifest.xzqdm)
+    );
+    let sha = &report.ruleset.sha256[..12.min(report.ruleset.sha256.len())];
+    let _ = writeln!(
+        s,
+        "<ul class=\"meta\"><li>{}：<code>{}</code></li><li>{}：{}</li>\
+         <li>{}：{}（{} {}，sha256 <code>{}</code>）</li><li>{}：{} {}</li><li>{}：{}</li>\
+         <li>{}：{}（{}）</li></ul>",
+        l.package,
+        esc(&p.path),
+        l.crs,
+        esc(&p.manifest.crs),
+        l.ruleset,
+        esc(&report.ruleset.id),
+        report.ruleset.rules,
+        l.rules_unit,
+        esc(sha),
+        l.engine,
+        esc(&report.engine.name),
+        esc(&report.engine.version),
+        l.generated,
+        esc(&report.generated_at),
+        l.profile,
+        esc(&report.profile.title),
+        esc(&report.profile.name),
+    );
+    let profile = &report.profile;
+    let (badge, word) = match report.outcome {
+        Outcome::Pass => ("pass", l.pass),
+        Outcome::Fail => ("fail", l.fail),
+    };
+    let mut why = l.why.replace("{fail_on}", &profile.fail_on.to_string());
+    if !profile.warn.is_empty() {
+        let classes: Vec<String> = profile.warn.iter().map(|c| c.to_string()).collect();
+        why.push_str(&l.warned.replace("{classes}", &classes.join("、")));
+    }
+    let _ = writeln!(
+        s,
+        "<section class=\"verdict\"><span class=\"badge {badge}\" id=\"verdict\">{word}</span>\
+         <span class=\"why\">{}</span><div class=\"classes\">",
+        esc(&why)
+    );
+    let _ = writeln!(
+        s,
+        "<div class=\"cls total\">{}<b id=\"finding-count\" data-findings=\"{}\">{}</b></div>",
+        l.findings, report.counts.findings, report.counts.findings
+    );
+    for c in DefectClass::ALL {
+        let n = report.counts.by_class.get(&c).copied().unwrap_or(0);
+        let _ = writeln!(
+            s,
+            "<div class=\"cls c{c}\">{c} {}<b>{n}</b></div>",
+            l.legend_class
+        );
+    }
+    let _ = writeln!(s, "</div></section>");
+    if let Some(v) = report.grading.score {
+        let _ = writeln!(
+            s,
+            "<p class=\"score\">{}：<b>{}</b>（{}）</p>",
+            l.score,
+            esc(&v.to_decimal(2)),
+            grade_word(report.grading.grade, l)
+        );
+    }
+    if !p.unread.is_empty() {
+        let _ = writeln!(s, "<p>{}：</p><ul>", l.unread);
+        for u in &p.unread {
+            let _ = writeln!(
+                s,
+                "<li><code>{}</code>：{}</li>",
+                esc(&u.path),
+                esc(&u.reason)
+            );
+        }
+        let _ = writeln!(s, "</ul>");
+    }
+    let _ = writeln!(s, "</header>");
+}
+
+fn grade_word(g: Grade, l: &Labels) -> &'static str {
+    match g {
+        Grade::Excellent => l.grades[0],
+        Grade::Good => l.grades[1],
+        Grade::Qualified => l.grades[2],
+        Grade::Unqualified => l.grades[3],
+    }
+}
+
+/// The grade and every term of its computation, as report.md prints it.
+fn grading(s: &mut String, g: &Grading, l: &Labels) {
+    let _ = writeln!(
+        s,
+        "<main><h2>{}</h2><p><code>{}</code>, t = {}</p><table><thead><tr><th>{}</th><th>{}</th>\
+         <th>A</th><th>B</th><th>C</th><th>D</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        l.grading,
+        esc(g.formula),
+        esc(&g.t.to_string()),
+        l.element,
+        l.sub_element,
+        l.computation,
+        l.weight,
+        l.share
+    );
+    for e in &g.elements {
+        for sub in &e.sub_elements {
+            let d = &sub.defects;
+            let computation = match sub.score {
+                Some(v) => format!(
+                    "S₁ = 100 − 42×{} − (12×{} + 4×{} + 1×{})/{} = {}",
+                    d.a,
+                    d.b,
+                    d.c,
+                    d.d,
+                    g.t,
+                    super::exact(v)
+                ),
+                None => format!(
+                    "{}（{}）",
+                    l.not_inspected,
+                    sub.rules_not_inspected.join("、")
+                ),
+            };
+            let share = sub.share.map_or_else(|| "—".into(), |p| p.to_string());
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td>{}{}{}{}<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&e.element),
+                esc(&sub.sub_element),
+                num(d.a),
+                num(d.b),
+                num(d.c),
+                num(d.d),
+                esc(&computation),
+                esc(&sub.weight.to_string()),
+                esc(&share)
+            );
+        }
+    }
+    let _ = writeln!(s, "</tbody></table><ul>");
+    for e in &g.elements {
+        if let (Some(v), Some(p)) = (e.score, e.share) {
+            let _ = writeln!(
+                s,
+                "<li>{}：S₂ = {}；{} {}，{} Pⱼ = {}</li>",
+                esc(&e.element),
+                esc(&super::exact(v)),
+                l.weight,
+                esc(&e.weight.to_string()),
+                l.share,
+                esc(&p.to_string())
+            );
+        }
+    }
+    let unit = g.score.map_or_else(|| "—".into(), super::exact);
+    let _ = writeln!(
+        s,
+        "<li><b>{}：S = {}，{}</b></li>",
+        l.unit_score,
+        esc(&unit),
+        grade_word(g.grade, l)
+    );
+    for r in &g.reasons {
+        let _ = writeln!(s, "<li class=\"st-failed\">{}</li>", esc(r));
+    }
+    let _ = writeln!(s, "</ul></main>");
+}
+
+fn num(n: usize) -> String {
+    if n == 0 {
+        "<td class=\"n zero\">0</td>".into()
+    } else {
+        format!("<td class=\"n\">{n}</td>")
+    }
+}
+
+fn elements(s: &mut String, report: &Report, l: &Labels) {
+    #[derive(Default)]
+    struct Row {
+        rules: usize,
+        by_status: [usize; 4],
+        by_class: [usize; 4],
+    }
+    let mut rows: BTreeMap<(usize, &str), Row> = BTreeMap::new();
+    for r in &report.rules {
+        let order = ELEMENTS
+            .iter()
+            .position(|e| *e == r.element)
+            .unwrap_or(ELEMENTS.len());
+        let row = rows.entry((order, r.element.as_str())).or_default();
+        row.rules += 1;
+        let status = match r.status {
+            Status::Passed => 0,
+            Status::Failed => 1,
+            Status::NotRun => 2,
+            Status::NotApplicable => 3,
+        };
+        row.by_status[status] += 1;
+        row.by_class[class_index(r.class)] += r.findings;
+    }
+    let _ = writeln!(
+        s,
+        "<main><h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th><th>A</th><th>B</th><th>C</th><th>D</th><th>{}</th></tr></thead><tbody>",
+        l.elements,
+        l.element,
+        l.rules,
+        l.passed,
+        l.failed,
+        l.not_run,
+        l.not_applicable,
+        l.count
+    );
+    for ((_, element), row) in &rows {
+        let _ = write!(s, "<tr><td>{}</td>{}", esc(element), num(row.rules));
+        for n in row.by_status.iter().chain(&row.by_class) {
+            s.push_str(&num(*n));
+        }
+        let _ = writeln!(s, "{}</tr>", num(row.by_class.iter().sum()));
+    }
+    let _ = writeln!(s, "</tbody></table></main>");
+}
+
+/// Rules that passed or do not apply are folded away: the ones that need attention come first.
+fn rules(s: &mut String, report: &Report, l: &Labels) {
+    let quiet = |r: &RuleResult| matches!(r.status, Status::Passed | Status::NotApplicable);
+    let head = format!(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+         </tr></thead><tbody>",
+        l.rule, l.name, l.class, l.element, l.status, l.count
+    );
+    let _ = writeln!(s, "<main><h2>{}</h2>{head}", l.rules);
+    let mut folded = String::new();
+    let mut n_folded = 0;
+    for (k, r) in report.rules.iter().enumerate() {
+        let (key, word) = status_of(report, r);
+        let reason = r
+            .reason
+            .as_ref()
+            .map(|x| format!("（{}）", esc(x)))
+            .unwrap_or_default();
+        let id = if r.findings > 0 {
+            format!("<a href=\"#r{k}\">{}</a>", esc(&r.id))
+        } else {
+            esc(&r.id)
+        };
+        let row = format!(
+            "<tr><td>{id}</td><td>{}</td><td><span class=\"tag c{}\">{}</span></td><td>{}</td>\
+             <td class=\"st-{key}\">{}{reason}</td>{}</tr>\n",
+            esc(&r.title),
+            r.class,
+            r.class,
+            esc(&r.element),
+            word(l),
+            num(r.findings)
+        );
+        if quiet(r) {
+            folded.push_str(&row);
+            n_folded += 1;
+        } else {
+            s.push_str(&row);
+        }
+    }
+    let _ = writeln!(s, "</tbody></table>");
+    if n_folded > 0 {
+        let _ = writeln!(
+            s,
+            "<details><summary>{} / {}（{n_folded}）</summary>{head}{folded}</tbody></table></details>",
+            l.passed, l.not_applicable
+        );
+    }
+    let _ = writeln!(s, "</main>");
+}
+
+fn findings(s: &mut String, report: &Report, drawing: &Drawing, l: &Labels) {
+    let _ = writeln!(s, "<p class=\"off\">{}</p>", l.click_hint);
+    if report.findings.is_empty() {
+        let _ = writeln!(s, "<p>{}</p>", l.no_findings);
+    }
+    for (k, r) in report.rules.iter().enumerate() {
+        let of_rule: Vec<(usize, &Finding)> = report
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.rule_id == r.id)
+            .collect();
+        if of_rule.is_empty() {
+            continue;
+        }
+        let (key, word) = status_of(report, r);
+        let _ = writeln!(
+            s,
+            "<h3 id=\"r{k}\"><span class=\"tag c{}\">{}</span> {} {} \
+             <span class=\"st-{key}\">{}</span> · {} {}</h3>",
+            r.class,
+            r.class,
+            esc(&r.id),
+            esc(&r.title),
+            word(l),
+            of_rule.len(),
+            l.findings
+        );
+        let _ = writeln!(
+            s,
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+             </tr></thead><tbody>",
+            l.layer, l.features, l.message, l.measured, l.expected
+        );
+        for (i, f) in of_rule.iter().take(FINDINGS_PER_RULE) {
+            let where_ = match drawing.state.get(i) {
+                Some(Drawn::Located) => format!("<br><span class=\"off\">{}</span>", l.located),
+                Some(Drawn::Outside) => format!("<br><span class=\"off\">{}</span>", l.outside_map),
+                Some(Drawn::Nothing) | None => {
+                    format!("<br><span class=\"off\">{}</span>", l.not_on_map)
+                }
+                Some(Drawn::Own) => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "<tr class=\"finding\" id=\"f{i}\" data-i=\"{i}\"><td>{}</td><td>{}{where_}</td>\
+                 <td>{}</td><td class=\"v\">{}</td><td class=\"v\">{}</td></tr>",
+                esc(&f.layer),
+                esc(&ids(f)),
+                esc(&f.message),
+                esc(&value(&f.measured)),
+                esc(&value(&f.expected))
+            );
+        }
+        let _ = writeln!(s, "</tbody></table>");
+        if of_rule.len() > FINDINGS_PER_RULE {
+            let left = of_rule.len() - FINDINGS_PER_RULE;
+            let _ = writeln!(
+                s,
+                "<p class=\"more\" data-omitted=\"{left}\">{}</p>",
+                l.left_out
+                    .replace("{shown}", &FINDINGS_PER_RULE.to_string())
+                    .replace("{left}", &left.to_string())
+            );
+        }
+    }
+}
+
+/// How a listed finding is on the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drawn {
+    Own,
+    Located,
+    Outside,
+    Nothing,
+}
+
+/// The map's projection: package coordinates to integer grid units, y down.
+struct Drawing {
+    extent: Option<Rect<f64>>,
+    scale: f64,
+    state: BTreeMap<usize, Drawn>,
+}
+
+/// Findings smaller than this many grid units get a ring around them, to be seen at all.
+const MARKER_BELOW: i64 = 60;
+const MARKER_RADIUS: i64 = 80;
+
+impl Drawing {
+    fn new(report: &Report, map: &MapLayers, listed: &[usize]) -> Drawing {
+        let scale = map.extent.map_or(1.0, |e| {
+            map::GRID / e.width().max(e.height()).max(f64::MIN_POSITIVE)
+        });
+        let mut state = BTreeMap::new();
+        for &i in listed {
+            let f = &report.findings[i];
+            let (g, how) = match (&f.geometry, map.located.get(&i)) {
+                (Some(g), _) => (Some(g), Drawn::Own),
+                (None, Some(g)) => (Some(g), Drawn::Located),
+                (None, None) => (None, Drawn::Nothing),
+            };
+            let drawn = match (g, map.extent) {
+                (Some(g), Some(extent)) => {
+                    if g.bounding_rect()
+                        .is_some_and(|b| map::intersects(&b, &extent))
+                    {
+                        how
+                    } else {
+                        Drawn::Outside
+                    }
+                }
+                (Some(_), None) => Drawn::Outside,
+                (None, _) => Drawn::Nothing,
+            };
+            state.insert(i, drawn);
+        }
+        Drawing {
+            extent: map.extent,
+            scale,
+            state,
+        }
+    }
+
+    fn pt(&self, extent: &Rect<f64>, c: Coord<f64>) -> (i64, i64) {
+        (
+            ((c.x - extent.min().x) * self.scale).round() as i64,
+            ((extent.max().y - c.y) * self.scale).round() as i64,
+        )
+    }
+
+    /// SVG path data of `parts`, relative moves, repeated grid points dropped.
+    fn path(&self, extent: &Rect<f64>, parts: &[Part], d: &mut String) {
+        for part in parts {
+            let (coords, close) = match part {
+                Part::Ring(c) => (c.as_slice(), true),
+                Part::Line(c) => (c.as_slice(), false),
+                Part::Point(c) => {
+                    let (x, y) = self.pt(extent, *c);
+                    let r = MARKER_RADIUS / 2;
+                    let _ = write!(
+                        d,
+                        "M{} {y}a{r} {r} 0 1 0 {} 0a{r} {r} 0 1 0 {} 0",
+                        x - r,
+                        2 * r,
+                        -2 * r
+                    );
+                    continue;
+                }
+            };
+            let mut last: Option<(i64, i64)> = None;
+            for &c in coords {
+                let p = self.pt(extent, c);
+                match last {
+                    None => {
+                        let _ = write!(d, "M{} {}l", p.0, p.1);
+                    }
+                    Some(q) if q == p => continue,
+                    Some(q) => {
+                        let _ = write!(d, "{} {} ", p.0 - q.0, p.1 - q.1);
+                    }
+                }
+                last = Some(p);
+            }
+            if d.ends_with('l') {
+                d.push_str("0 0");
+            }
+            if close {
+                d.push('z');
+            }
+        }
+    }
+
+    fn render(&self, s: &mut String, report: &Report, map: &MapLayers, l: &Labels) {
+        let _ = writeln!(
+            s,
+            "<aside class=\"mapbox\"><div class=\"tools\"><b>{}</b><span id=\"map-caption\"></span>\
+             <button type=\"button\" id=\"map-reset\">{}</button></div>",
+            l.map, l.whole_map
+        );
+        let Some(extent) = self.extent else {
+            let _ = writeln!(s, "<p>{}</p></aside>", l.no_map);
+            return;
+        };
+        let w = (extent.width() * self.scale).round() as i64;
+        let h = (extent.height() * self.scale).round() as i64;
+        let _ = writeln!(
+            s,
+            "<svg id=\"map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" \
+             preserveAspectRatio=\"xMidYMid meet\">"
+        );
+        let mut notes = Vec::new();
+        let mut legend = Vec::new();
+        for layer in &map.layers {
+            let style = layer_style(&layer.name);
+            match layer.omitted {
+                Some(Omitted::TooManyFeatures) => notes.push(
+                    l.too_many_features
+                        .replace("{n}", &layer.features.to_string())
+                        .replace("{max}", &map::MAX_FEATURES_PER_LAYER.to_string())
+                        .replace("{layer}", &layer.name),
+                ),
+                Some(Omitted::TooManyVertices) => notes.push(
+                    l.too_many_vertices
+                        .replace("{n}", &layer.features.to_string())
+                        .replace("{layer}", &layer.name),
+                ),
+                None => {}
+            }
+            if layer.outside > 0 {
+                notes.push(
+                    l.layer_outside
+                        .replace("{n}", &layer.outside.to_string())
+                        .replace("{layer}", &layer.name),
+                );
+            }
+            if layer.shapes.is_empty() {
+                continue;
+            }
+            let mut d = String::new();
+            for shape in &layer.shapes {
+                self.path(&extent, shape, &mut d);
+            }
+            let _ = writeln!(
+                s,
+                "<g class=\"layer\" data-layer=\"{}\"><path {style} d=\"{d}\"/></g>",
+                esc(&layer.name)
+            );
+            legend.push(format!(
+                "<li><svg width=\"16\" height=\"14\"><rect x=\"1\" y=\"1\" width=\"14\" height=\"12\" {style}/></svg> {} ({})</li>",
+                esc(&layer.name),
+                layer.shapes.len()
+            ));
+        }
+        let mut on_map = [0usize; 4];
+        let mut not_drawn = 0;
+        let _ = writeln!(s, "<g id=\"findings\">");
+        let epsilon = 0.5 / self.scale;
+        for (&i, &drawn) in &self.state {
+            let f = &report.findings[i];
+            let g = match drawn {
+                Drawn::Own => f.geometry.as_ref(),
+                Drawn::Located => map.located.get(&i),
+                Drawn::Outside | Drawn::Nothing => None,
+            };
+            let Some(g) = g else {
+                not_drawn += 1;
+                continue;
+            };
+            on_map[class_index(f.class)] += 1;
+            let parts = map::parts(g, epsilon, true);
+            let mut d = String::new();
+            self.path(&extent, &parts, &mut d);
+            let title = format!("{} [{}] {}", f.rule_id, f.class, f.message);
+            let _ = writeln!(
+                s,
+                "<path class=\"f c{}\" data-i=\"{i}\" d=\"{d}\"><title>{}</title></path>",
+                f.class,
+                esc(&title)
+            );
+            if let Some(b) = g.bounding_rect() {
+                let (x0, y1) = self.pt(&extent, b.min());
+                let (x1, y0) = self.pt(&extent, b.max());
+                if (x1 - x0).max(y1 - y0) < MARKER_BELOW {
+                    let _ = writeln!(
+                        s,
+                        "<circle class=\"m c{}\" data-i=\"{i}\" cx=\"{}\" cy=\"{}\" r=\"{MARKER_RADIUS}\"><title>{}</title></circle>",
+                        f.class,
+                        (x0 + x1) / 2,
+                        (y0 + y1) / 2,
+                        esc(&title)
+                    );
+                }
+            }
+        }
+        let _ = writeln!(s, "</g></svg>");
+        if not_drawn > 0 {
+            notes.push(l.findings_not_drawn.replace("{n}", &not_drawn.to_string()));
+        }
+        let _ = write!(s, "<ul class=\"legend\">");
+        for c in DefectClass::ALL {
+            let _ = write!(
+                s,
+                "<li><span class=\"swatch c{c}\"></span>{c} {} ({})</li>",
+                l.legend_class,
+                on_map[class_index(c)]
+            );
+        }
+        for item in legend {
+            s.push_str(&item);
+        }
+        let _ = writeln!(s, "</ul>");
+        if !notes.is_empty() {
+            let _ = write!(s, "<ul class=\"notes\">");
+            for n in notes {
+                let _ = write!(s, "<li>{}</li>", esc(&n));
+            }
+            let _ = writeln!(s, "</ul>");
+        }
+        let _ = writeln!(s, "</aside>");
+    }
+}
+
+/// The SVG presentation attributes of a layer: fixed per known layer, never from the data.
+fn layer_style(name: &str) -> &'static str {
+    match name {
+        "XZQ" => "fill=\"none\" stroke=\"#222\" stroke-width=\"2\"",
+        "ZRZYDJDY" => "fill=\"#e8efe0\" stroke=\"#6b7f5a\" stroke-width=\"1\"",
+        "ZRZK" => "fill=\"none\" stroke=\"#b5bfa8\" stroke-width=\"0.5\"",
+        "STBHHX" => "fill=\"#2e8b57\" fill-opacity=\"0.15\" stroke=\"#2e8b57\" stroke-width=\"1\" stroke-dasharray=\"4 2\"",
+        "YJJBNT" => "fill=\"#f4d03f\" fill-opacity=\"0.2\" stroke=\"#b7950b\" stroke-width=\"1\"",
+        "KCZY" | "CKQ" => "fill=\"#8e44ad\" fill-opacity=\"0.12\" stroke=\"#8e44ad\" stroke-width=\"1\"",
+        _ => "fill=\"none\" stroke=\"#888\" stroke-width=\"1\"",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use geo::{polygon, Geometry};
+    use serde_json::Value;
+
+    use super::*;
+    use crate::report::map::MapLayer;
+    use crate::rules::RuleSet;
+
+    const HOSTILE: &str =
+        "<script>alert(\"x\")</script>' onmouseover=\"alert(1)\" & {{data}} </script><!--";
+
+    fn defective() -> (Report, MapLayers) {
+        let rules = RuleSet::builtin().unwrap();
+        let profile = rules.profile(None).unwrap().clone();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/622923_永靖县_defective");
+        crate::inspect_mapped(&path, &rules, &profile, &()).unwrap()
+    }
+
+    /// The JSON block the page's script reads, parsed as the browser would.
+    fn data_block(html: &str) -> Value {
+        let start = html.find("id=\"nrqc-data\">").unwrap() + "id=\"nrqc-data\">".len();
+        let end = start + html[start..].find("</script>").unwrap();
+        serde_json::from_str(&html[start..end]).unwrap()
+    }
+
+    #[test]
+    fn hostile_values_are_escaped_everywhere() {
+        let (mut report, mut map) = defective();
+        report.package.manifest.xzqmc = HOSTILE.into();
+        report.package.path = HOSTILE.into();
+        report.rules[0].title = HOSTILE.into();
+        report.rules[0].element = HOSTILE.into();
+        for f in &mut report.findings {
+            f.layer = HOSTILE.into();
+            f.message = HOSTILE.into();
+            f.measured = Some(Value::String(HOSTILE.into()));
+            f.expected = Some(serde_json::json!({ HOSTILE: HOSTILE }));
+            for id in &mut f.feature_ids {
+                id.key = Some(HOSTILE.into());
+            }
+        }
+        map.layers.push(MapLayer {
+            name: HOSTILE.into(),
+            features: 1,
+            shapes: vec![map::parts(
+                &Geometry::Polygon(polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.)]),
+                0.0,
+                true,
+            )],
+            outside: 3,
+            omitted: None,
+        });
+        for lang in [Lang::Zh, Lang::En] {
+            let html = render_html(&report, &map, lang);
+            // Only the page's own two script elements open and close.
+            assert_eq!(html.matches("<script").count(), 2);
+            assert_eq!(html.matches("</script>").count(), 2);
+            assert!(!html.contains("<!--"));
+            // Quotes are escaped as JSON inside the data block and as entities elsewhere.
+            let start = html.find("id=\"nrqc-data\">").unwrap();
+            let end = start + html[start..].find("</script>").unwrap();
+            let markup = format!("{}{}", &html[..start], &html[end..]);
+            assert!(!markup.contains("onmouseover=\""));
+            assert!(!markup.contains("\"alert"));
+            assert!(!html[start..end].contains('<'));
+            assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;"));
+            assert!(html.contains(" &amp; "));
+            // The placeholder in a value was not filled: the template is filled in one pass.
+            assert!(html.contains("{{data}}"));
+            assert_eq!(html.matches("id=\"nrqc-data\"").count(), 1);
+            assert!(html.contains(&format!("data-layer=\"{}\"", esc(HOSTILE))));
+            // The script reads the values back unchanged.
+            let data = data_block(&html);
+            let first = data["findings"]
+                .as_object()
+                .unwrap()
+                .values()
+                .next()
+                .unwrap();
+            assert_eq!(first["message"], HOSTILE);
+            assert_eq!(first["layer"], HOSTILE);
+        }
+    }
+
+    #[test]
+    fn lists_a_capped_number_per_rule_and_says_how_many_are_left_out() {
+        let (mut report, map) = defective();
+        let extra = FINDINGS_PER_RULE + 7;
+        let template = report.findings[0].clone();
+        report
+            .findings
+            .splice(1..1, std::iter::repeat_n(template, extra));
+        report.counts.findings = report.findings.len();
+        let rule = report.findings[0].rule_id.clone();
+        let total_of_rule = report.findings_of(&rule).count();
+        let html = render_html(&report, &map, Lang::Zh);
+        let left = total_of_rule - FINDINGS_PER_RULE;
+        assert!(html.contains(&format!("data-omitted=\"{left}\"")), "{left}");
+        assert_eq!(
+            html.matches("<tr class=\"finding\"").count() + left,
+            report.findings.len()
+        );
+        assert_eq!(listed_findings(&report).len() + left, report.findings.len());
+    }
+
+    #[test]
+    fn english_labels_leave_data_values_alone() {
+        let (report, map) = defective();
+        let html = render_html(&report, &map, Lang::En);
+        assert!(html.contains("<html lang=\"en\">"));
+        assert!(html.contains(">FAIL<"));
+        assert!(html.contains("永靖县"));
+        assert!(!html.contains("不通过"));
+    }
+
+    #[test]
+    fn every_listed_finding_of_the_fixture_is_drawn_or_says_why_not() {
+        let (report, map) = defective();
+        let html = render_html(&report, &map, Lang::Zh);
+        let listed = listed_findings(&report);
+        assert_eq!(listed.len(), report.findings.len());
+        let drawn = listed
+            .iter()
+            .filter(|i| {
+                html.contains(&format!(
+                    "<path class=\"f c{}\" data-i=\"{i}\"",
+                    report.findings[**i].class
+                ))
+            })
+            .count();
+        // Tables and the layer-level CRS findings have no place; the rest are on the map.
+        let without = report
+            .findings
+            .iter()
+            .filter(|f| f.layer.starts_with("TJ_") || f.layer == "GGGZ" || f.feature_ids.is_empty())
+            .count();
+        let outside = report
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "ZR-P004" || f.rule_id == "ZR-P006")
+            .count();
+        assert!(
+            drawn + without + outside >= listed.len(),
+            "{drawn} {without} {outside}"
+        );
+        assert!(drawn >= 30, "{drawn}");
+    }
+}

@@ -12,6 +12,8 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use crate::report::{self, Outcome};
 use crate::rules::{DefectClass, RuleSet, RuleSources};
 
+mod progress;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "nrqc",
@@ -32,7 +34,8 @@ struct RulesArg {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Inspect a package and write report.json, report.md and report.html.
+    /// Inspect a package and write its reports (by default report.json, report.md and
+    /// report.html).
     Check {
         /// The package directory (the one holding package.yaml).
         package: PathBuf,
@@ -58,6 +61,9 @@ enum Command {
         /// Language of report.html's labels (data values stay as they are).
         #[arg(long, value_enum, default_value = "zh")]
         lang: report::Lang,
+        /// Reports to write, comma-separated or repeated.
+        #[arg(long, value_enum, value_delimiter = ',', default_values = ["json", "md", "html"])]
+        format: Vec<Format>,
     },
     /// Inspect every county package of a prefecture in parallel, run the cross-package rules,
     /// and write batch.json and batch.md with each county's reports beside them.
@@ -129,6 +135,21 @@ enum RulesCommand {
     },
 }
 
+/// A report `nrqc check --format` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+enum Format {
+    /// report.json: everything, every finding.
+    Json,
+    /// report.md: a summary for people.
+    Md,
+    /// report.html: the summary with a map, one file that works offline.
+    Html,
+    /// junit.xml: one testcase per rule, for CI servers.
+    Junit,
+    /// errors.fgb and errors.geojson: the findings' geometry, for a GIS.
+    Layer,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ClassArg {
     #[value(name = "A")]
@@ -197,6 +218,7 @@ pub fn main() -> ExitCode {
             jobs,
             quiet,
             lang,
+            format,
         } => check(
             &package,
             &rules,
@@ -204,10 +226,13 @@ pub fn main() -> ExitCode {
                 profile,
                 fail_on: fail_on.map(Into::into),
             },
-            out,
+            Outputs {
+                dir: out,
+                formats: format,
+                lang,
+            },
             jobs,
             quiet,
-            lang,
         ),
         Command::Batch {
             packages,
@@ -297,8 +322,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), ExitCode> {
-    report::write_atomic(path, text.as_bytes()).map_err(|e| {
+fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), ExitCode> {
+    report::write_atomic(path, contents.as_ref()).map_err(|e| {
         eprintln!("error: cannot write {}: {e}", path.display());
         ExitCode::from(2)
     })
@@ -314,10 +339,9 @@ fn check(
     package: &Path,
     rules: &RulesArg,
     judging: Judging,
-    out: Option<PathBuf>,
+    outputs: Outputs,
     jobs: Option<usize>,
     quiet: bool,
-    lang: report::Lang,
 ) -> ExitCode {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = jobs {
@@ -344,19 +368,32 @@ fn check(
     if let Some(class) = judging.fail_on {
         profile.fail_on = class;
     }
-    let (report, map) = match pool.install(|| crate::inspect_mapped(package, &rules, &profile, &()))
-    {
+    let bar = progress::Bar::for_stderr(quiet);
+    let observer: &dyn crate::progress::Observer = bar.as_ref().map_or(&(), |b| b);
+    let inspected = pool.install(|| crate::inspect_mapped(package, &rules, &profile, observer));
+    if let Some(bar) = &bar {
+        bar.clear();
+    }
+    let (report, map) = match inspected {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    let out = out.unwrap_or_else(|| Path::new("reports").join(&report.package.name));
-    for (name, text) in [
-        ("report.json", report::render_json(&report)),
-        ("report.md", report::render_markdown(&report)),
-        ("report.html", report::render_html(&report, &map, lang)),
-    ] {
-        if let Err(code) = write_file(&out.join(name), &text) {
-            return code;
+    let out = outputs
+        .dir
+        .unwrap_or_else(|| Path::new("reports").join(&report.package.name));
+    let formats: std::collections::BTreeSet<Format> = outputs.formats.into_iter().collect();
+    for format in formats {
+        let files = match render(format, &report, &map, outputs.lang) {
+            Ok(files) => files,
+            Err((name, e)) => {
+                eprintln!("error: cannot write {}: {e}", out.join(name).display());
+                return ExitCode::from(2);
+            }
+        };
+        for (name, contents) in files {
+            if let Err(code) = write_file(&out.join(name), contents) {
+                return code;
+            }
         }
     }
     if !quiet {
@@ -370,6 +407,46 @@ fn check(
         Outcome::Pass => ExitCode::SUCCESS,
         Outcome::Fail => ExitCode::from(1),
     }
+}
+
+/// Where `nrqc check` writes, and what.
+struct Outputs {
+    dir: Option<PathBuf>,
+    formats: Vec<Format>,
+    lang: report::Lang,
+}
+
+/// Report files by name.
+type Files = Vec<(&'static str, Vec<u8>)>;
+
+/// The files of one format; or the file that could not be rendered, and why.
+fn render(
+    format: Format,
+    report: &report::Report,
+    map: &report::MapLayers,
+    lang: report::Lang,
+) -> Result<Files, (&'static str, std::io::Error)> {
+    Ok(match format {
+        Format::Json => vec![("report.json", report::render_json(report).into_bytes())],
+        Format::Md => vec![("report.md", report::render_markdown(report).into_bytes())],
+        Format::Html => vec![(
+            "report.html",
+            report::render_html(report, map, lang).into_bytes(),
+        )],
+        Format::Junit => vec![("junit.xml", report::render_junit(report).into_bytes())],
+        Format::Layer => vec![
+            (
+                "errors.fgb",
+                report::render_fgb(report).map_err(|e| ("errors.fgb", e))?,
+            ),
+            (
+                "errors.geojson",
+                report::render_geojson(report)
+                    .map_err(|e| ("errors.geojson", e))?
+                    .into_bytes(),
+            ),
+        ],
+    })
 }
 
 fn parse_sample(s: &str) -> Result<crate::batch::SampleSize, String> {

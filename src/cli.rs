@@ -526,10 +526,14 @@ fn batch(
         Err(message) => return error(message),
     };
     let out = opts.out.unwrap_or_else(|| Path::new("reports").join(&name));
-    for (dir, report) in &result.reports {
+    for (dir, report, map) in &result.reports {
         for (file, text) in [
             ("report.json", report::render_json(report)),
             ("report.md", report::render_markdown(report)),
+            (
+                "report.html",
+                report::render_html(report, map, report::Lang::default()),
+            ),
         ] {
             if let Err(code) = write_file(&out.join(dir).join(file), &text) {
                 return code;

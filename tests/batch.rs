@@ -71,7 +71,13 @@ fn eight_clean_counties_are_all_excellent() {
     }
     let md = std::fs::read_to_string(out.path().join("batch.md")).unwrap();
     assert!(md.contains("## 批结论：**优**"), "{md}");
-    assert!(md.contains("[report.md](622923_永靖县/report.md)"), "{md}");
+    assert!(
+        md.contains(
+            "[report.md](622923_永靖县/report.md) · [report.html](622923_永靖县/report.html)"
+        ),
+        "{md}"
+    );
+    assert!(out.path().join("622923_永靖县/report.html").is_file());
     let county: Value = serde_json::from_str(
         &std::fs::read_to_string(out.path().join("622925_和政县/report.json")).unwrap(),
     )

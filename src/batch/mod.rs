@@ -132,11 +132,11 @@ pub struct Options<'a> {
     pub prefecture_tables: &'a [PathBuf],
 }
 
-/// A batch's summary and each readable county's report, by the name of its report directory
-/// (in the summary's order).
+/// A batch's summary and each readable county's report with its map layers (for report.html),
+/// by the name of its report directory (in the summary's order).
 pub struct Batch {
     pub summary: Summary,
-    pub reports: Vec<(String, Report)>,
+    pub reports: Vec<(String, Report, report::MapLayers)>,
 }
 
 /// Package directories from the command line: a directory holding `package.yaml` is a package;
@@ -212,7 +212,10 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
     } else {
         vec![]
     };
-    let inspected: Vec<Result<(Report, Vec<cross::Input>), String>> = packages
+    // Each package's map is drawn here, while its dataset is at hand; findings the
+    // cross-package rules add later are listed in its report.html but not drawn.
+    type Inspected = (Report, Vec<cross::Input>, report::MapLayers);
+    let inspected: Vec<Result<Inspected, String>> = packages
         .par_iter()
         .map(|path| {
             let dataset = crate::package::load(path, &rules.schema).map_err(|e| e.to_string())?;
@@ -222,7 +225,9 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 .iter()
                 .map(|r| cross::extract(r, &dataset))
                 .collect();
-            Ok((report, inputs))
+            let listed = report::html::listed_findings(&report);
+            let map = report::MapLayers::build(&dataset, &report, &listed);
+            Ok((report, inputs, map))
         })
         .collect();
 
@@ -312,7 +317,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
     let mut units = Vec::new();
     for ((i, outcome), added) in inspected.into_iter().enumerate().zip(per_package_findings) {
         match outcome {
-            Ok((mut report, _)) => {
+            Ok((mut report, _, map)) => {
                 for (result, findings) in added {
                     report.add_rule(result, findings);
                 }
@@ -329,7 +334,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     reasons: report.grading.reasons.clone(),
                     error: None,
                 });
-                reports.push((names[i].clone(), report));
+                reports.push((names[i].clone(), report, map));
             }
             Err(error) => units.push(Unit {
                 package: names[i].clone(),

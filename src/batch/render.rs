@@ -80,10 +80,13 @@ pub fn render_markdown(s: &Summary) -> String {
             (Some(Outcome::Pass), _) => "通过".into(),
             _ => "不通过".into(),
         };
-        let link = u
-            .report
-            .as_ref()
-            .map_or_else(|| "—".into(), |r| format!("[report.md]({r})"));
+        let link = u.report.as_ref().map_or_else(
+            || "—".into(),
+            |r| {
+                let html = std::path::Path::new(r).with_file_name("report.html");
+                format!("[report.md]({r}) · [report.html]({})", html.display())
+            },
+        );
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",

@@ -115,6 +115,25 @@ pub struct SubElementScore {
     pub score: Option<Ratio>,
 }
 
+impl SubElementScore {
+    /// Formula (4) with this sub-element's numbers, as the Markdown and HTML reports print it;
+    /// `None` when it was not inspected.
+    pub fn computation(&self, t: Ratio) -> Option<String> {
+        let d = &self.defects;
+        self.score.map(|v| {
+            format!(
+                "S₁ = 100 − 42×{} − (12×{} + 4×{} + 1×{})/{} = {}",
+                d.a,
+                d.b,
+                d.c,
+                d.d,
+                t,
+                super::markdown::exact(v)
+            )
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ElementScore {
     pub element: String,

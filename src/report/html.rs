@@ -528,22 +528,13 @@ fn grading(s: &mut String, g: &Grading, l: &Labels) {
     for e in &g.elements {
         for sub in &e.sub_elements {
             let d = &sub.defects;
-            let computation = match sub.score {
-                Some(v) => format!(
-                    "S₁ = 100 − 42×{} − (12×{} + 4×{} + 1×{})/{} = {}",
-                    d.a,
-                    d.b,
-                    d.c,
-                    d.d,
-                    g.t,
-                    super::exact(v)
-                ),
-                None => format!(
+            let computation = sub.computation(g.t).unwrap_or_else(|| {
+                format!(
                     "{}（{}）",
                     l.not_inspected,
                     sub.rules_not_inspected.join("、")
-                ),
-            };
+                )
+            });
             let share = sub.share.map_or_else(|| "—".into(), |p| p.to_string());
             let _ = writeln!(
                 s,

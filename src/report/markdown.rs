@@ -276,18 +276,9 @@ pub fn grading_markdown(g: &Grading, warnings_counted: bool) -> String {
     for e in &g.elements {
         for sub in &e.sub_elements {
             let d = &sub.defects;
-            let computation = match sub.score {
-                Some(v) => format!(
-                    "S₁ = 100 − 42×{} − (12×{} + 4×{} + 1×{})/{} = {}",
-                    d.a,
-                    d.b,
-                    d.c,
-                    d.d,
-                    g.t,
-                    exact(v)
-                ),
-                None => format!("未检查（{}）", sub.rules_not_inspected.join("、")),
-            };
+            let computation = sub
+                .computation(g.t)
+                .unwrap_or_else(|| format!("未检查（{}）", sub.rules_not_inspected.join("、")));
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",

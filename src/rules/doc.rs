@@ -103,23 +103,52 @@ fn contents(out: &mut String, set: &RuleSet, groups: &[(&str, Vec<&Rule>)]) {
     out.push('\n');
 }
 
-fn rule_section(out: &mut String, set: &RuleSet, rule: &Rule) {
-    let _ = writeln!(
-        out,
-        "{}### {} {}\n",
-        anchor(&rule.id),
-        rule.id,
-        line(&rule.title)
-    );
-    let mut rows: Vec<(&str, String)> = vec![
-        ("缺陷类别 class", rule.class.to_string()),
-        ("质量元素 element", cell(&rule.element)),
-        ("子元素 sub-element", cell(&rule.sub_element)),
-        ("依据 basis", rule.basis.as_deref().map_or("—".into(), cell)),
+/// What a package rule and a batch rule both have, as the heading and first rows of a section.
+struct Common<'a> {
+    id: &'a str,
+    title: &'a str,
+    class: DefectClass,
+    element: &'a str,
+    sub_element: &'a str,
+    basis: Option<&'a str>,
+    why: Option<&'a str>,
+}
+
+fn head(out: &mut String, c: Common) -> Vec<(&'static str, String)> {
+    let _ = writeln!(out, "{}### {} {}\n", anchor(c.id), c.id, line(c.title));
+    let mut rows = vec![
+        ("缺陷类别 class", c.class.to_string()),
+        ("质量元素 element", cell(c.element)),
+        ("子元素 sub-element", cell(c.sub_element)),
+        ("依据 basis", c.basis.map_or("—".into(), cell)),
     ];
-    if let Some(why) = &rule.why {
+    if let Some(why) = c.why {
         rows.push(("理由 why", cell(why)));
     }
+    rows
+}
+
+fn table(out: &mut String, rows: Vec<(&str, String)>) {
+    out.push_str("| | |\n|---|---|\n");
+    for (name, value) in rows {
+        let _ = writeln!(out, "| {name} | {value} |");
+    }
+    out.push('\n');
+}
+
+fn rule_section(out: &mut String, set: &RuleSet, rule: &Rule) {
+    let mut rows = head(
+        out,
+        Common {
+            id: &rule.id,
+            title: &rule.title,
+            class: rule.class,
+            element: &rule.element,
+            sub_element: &rule.sub_element,
+            basis: rule.basis.as_deref(),
+            why: rule.why.as_deref(),
+        },
+    );
     if let Some(filter) = &rule.filter {
         rows.push(("条件 where", cell(&phrase::code(&filter.value))));
     }
@@ -141,11 +170,7 @@ fn rule_section(out: &mut String, set: &RuleSet, rule: &Rule) {
         "规则文件 file",
         format!("`{}`", cell(&set.source(rule).name)),
     ));
-    out.push_str("| | |\n|---|---|\n");
-    for (name, value) in rows {
-        let _ = writeln!(out, "| {name} | {value} |");
-    }
-    out.push('\n');
+    table(out, rows);
 }
 
 /// The check's own description, narrowed by the rule's `where`.
@@ -182,31 +207,23 @@ fn batch_rules(out: &mut String, set: &RuleSet) {
         anchor("batch-rules")
     );
     for rule in &set.batch_rules {
-        let _ = writeln!(
+        let mut rows = head(
             out,
-            "{}### {} {}\n",
-            anchor(&rule.id),
-            rule.id,
-            line(&rule.title)
+            Common {
+                id: &rule.id,
+                title: &rule.title,
+                class: rule.class,
+                element: &rule.element,
+                sub_element: &rule.sub_element,
+                basis: rule.basis.as_deref(),
+                why: rule.why.as_deref(),
+            },
         );
-        let mut rows: Vec<(&str, String)> = vec![
-            ("缺陷类别 class", rule.class.to_string()),
-            ("质量元素 element", cell(&rule.element)),
-            ("子元素 sub-element", cell(&rule.sub_element)),
-            ("依据 basis", rule.basis.as_deref().map_or("—".into(), cell)),
-        ];
-        if let Some(why) = &rule.why {
-            rows.push(("理由 why", cell(why)));
-        }
         rows.push((
             "检查 check",
             format!("`{}`: {}", rule.check.kind(), cell(&rule.check.describe())),
         ));
-        out.push_str("| | |\n|---|---|\n");
-        for (name, value) in rows {
-            let _ = writeln!(out, "| {name} | {value} |");
-        }
-        out.push('\n');
+        table(out, rows);
     }
 }
 

@@ -24,6 +24,8 @@
 //! Inputs are assumed valid (see [`super::validity`]); an invalid polygon gives an answer, but
 //! not a meaningful one.
 
+use std::ops::{ControlFlow, Range};
+
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::winding_order::{Winding, WindingOrder};
@@ -99,6 +101,9 @@ pub fn overlaps_between(a: &[Polygon<f64>], b: &[Polygon<f64>], min_area: f64) -
 /// `b`, are built per chunk and dropped after it, so memory follows the chunk, not the layer.
 const CHUNK: usize = 1 << 15;
 
+/// Box queries per task: enough to outweigh a task's cost, few enough to balance two threads.
+const QUERIES: usize = 256;
+
 fn aabb(p: &Polygon<f64>) -> Option<AABB<[f64; 2]>> {
     p.bounding_rect()
         .map(|r| AABB::from_corners(r.min().into(), r.max().into()))
@@ -109,81 +114,117 @@ fn aabb(p: &Polygon<f64>) -> Option<AABB<[f64; 2]>> {
 /// chunks ordered west to east, so a chunk's candidates are mostly its own members.
 fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> Vec<Overlap> {
     let boxes_a: Vec<Option<AABB<[f64; 2]>>> = a.par_iter().map(aabb).collect();
-    let boxes_b: Vec<Option<AABB<[f64; 2]>>> = if same {
-        boxes_a.clone()
+    let own_b: Vec<Option<AABB<[f64; 2]>>>;
+    let boxes_b = if same {
+        &boxes_a
     } else {
-        b.par_iter().map(aabb).collect()
+        own_b = b.par_iter().map(aabb).collect();
+        &own_b
     };
-    let tree: BoxTree = RTree::bulk_load(
-        boxes_b
-            .iter()
-            .enumerate()
-            .filter_map(|(i, bx)| bx.map(|bx| GeomWithData::new(bx.into(), i)))
-            .collect(),
+    // Bulk loading is sequential: order `a` on the other thread meanwhile.
+    let (tree, order) = rayon::join(
+        || {
+            BoxTree::bulk_load(
+                boxes_b
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, bx)| bx.map(|bx| GeomWithData::new(bx.into(), i)))
+                    .collect(),
+            )
+        },
+        || {
+            let mut order: Vec<(f64, usize)> = boxes_a
+                .iter()
+                .enumerate()
+                .filter_map(|(i, bx)| bx.map(|bx| (bx.lower()[0], i)))
+                .collect();
+            order.par_sort_unstable_by(|(x, i), (y, j)| x.total_cmp(y).then(i.cmp(j)));
+            order.into_iter().map(|(_, i)| i).collect::<Vec<usize>>()
+        },
     );
-    let mut order: Vec<usize> = (0..a.len()).filter(|&i| boxes_a[i].is_some()).collect();
-    order.sort_by(|&i, &j| {
-        let (x, y) = (
-            boxes_a[i].map_or(0.0, |b| b.lower()[0]),
-            boxes_a[j].map_or(0.0, |b| b.lower()[0]),
-        );
-        x.total_cmp(&y).then(i.cmp(&j))
-    });
     let mut found: Vec<Overlap> = Vec::new();
+    // Where each polygon of `b` that the chunk needs sits in `needed`: a dense map, as lookups
+    // come by the million.
+    const NONE: u32 = u32::MAX;
+    let mut slot: Vec<u32> = vec![NONE; b.len()];
+    let mut needed: Vec<usize> = Vec::new();
     for chunk in order.chunks(CHUNK) {
-        let candidates: Vec<(usize, Vec<usize>)> = chunk
-            .par_iter()
-            .filter_map(|&i| {
-                let bx = boxes_a[i]?;
-                let js: Vec<usize> = tree
-                    .locate_in_envelope_intersecting(&bx)
-                    .map(|c| c.data)
-                    .filter(|&j| !same || j > i)
-                    .collect();
-                (!js.is_empty()).then_some((i, js))
+        // Pairs as (position in chunk, index in b), grouped by the first.
+        let candidates: Vec<(usize, usize)> = chunk
+            .par_chunks(QUERIES)
+            .enumerate()
+            .flat_map_iter(|(n, part)| {
+                let mut here = Vec::new();
+                for (k, &i) in part.iter().enumerate() {
+                    let Some(bx) = boxes_a[i] else { continue };
+                    let _ = tree.locate_in_envelope_intersecting_int(&bx, |c| {
+                        if !same || c.data > i {
+                            here.push((n * QUERIES + k, c.data));
+                        }
+                        ControlFlow::<()>::Continue(())
+                    });
+                }
+                here
             })
             .collect();
+
         // Edge structures for everything this chunk touches, each built once: in one layer the
         // chunk's own polygons are mostly among their neighbours' candidates too.
-        let mut needed: Vec<usize> = candidates
-            .iter()
-            .flat_map(|(_, js)| js.iter().copied())
-            .collect();
-        if same {
-            needed.extend(candidates.iter().map(|(i, _)| *i));
+        for &j in needed.iter() {
+            slot[j] = NONE;
         }
-        needed.sort_unstable();
-        needed.dedup();
-        let edges_b: Vec<Edges> = needed.par_iter().map(|&j| Edges::new(&b[j])).collect();
-        let edges_of = |j: usize| needed.binary_search(&j).ok().map(|k| &edges_b[k]);
+        needed.clear();
+        let own = if same { chunk } else { &[] };
+        for j in candidates
+            .iter()
+            .map(|&(_, j)| j)
+            .chain(own.iter().copied())
+        {
+            if slot[j] == NONE {
+                slot[j] = needed.len() as u32;
+                needed.push(j);
+            }
+        }
+        let store_b = stores(&needed, b);
+        let edges_of = |j: usize| {
+            let k = slot[j] as usize;
+            store_b[k / BLOCK].get(k % BLOCK)
+        };
+        let store_a = if same { Vec::new() } else { stores(chunk, a) };
+
         let chunk_found: Vec<Overlap> = candidates
             .par_iter()
-            .flat_map_iter(|(i, js)| {
-                let own;
-                let ea = match edges_of(*i).filter(|_| same) {
-                    Some(e) => e,
-                    None => {
-                        own = Edges::new(&a[*i]);
-                        &own
-                    }
+            .filter_map(|&(k, j)| {
+                let i = chunk[k];
+                let ea = if same {
+                    edges_of(i)
+                } else {
+                    store_a[k / BLOCK].get(k % BLOCK)
                 };
-                js.iter()
-                    .filter_map(|&j| {
-                        let eb = edges_of(j)?;
-                        overlap(&a[*i], ea, &b[j], eb, min_area).map(|(geometry, area)| Overlap {
-                            a: *i,
-                            b: j,
-                            area,
-                            geometry,
-                        })
-                    })
-                    .collect::<Vec<_>>()
+                let eb = edges_of(j);
+                overlap(&a[i], ea, &b[j], eb, min_area).map(|(geometry, area)| Overlap {
+                    a: i,
+                    b: j,
+                    area,
+                    geometry,
+                })
             })
             .collect();
         found.extend(chunk_found);
     }
     found.sort_unstable_by_key(|o| (o.a, o.b));
     found
+}
+
+/// Polygons per [`EdgeStore`] when a chunk's edges are built in parallel.
+const BLOCK: usize = 1024;
+
+/// The edges of `polys[i]` for each `i` of `which`, the `k`-th in store `k / BLOCK` at `k % BLOCK`.
+fn stores(which: &[usize], polys: &[Polygon<f64>]) -> Vec<EdgeStore> {
+    which
+        .par_chunks(BLOCK)
+        .map(|part| EdgeStore::each(part.iter().map(|&i| &polys[i])))
+        .collect()
 }
 
 /// The regions enclosed by `polys` but covered by none of them (the holes of their union) and,
@@ -211,18 +252,23 @@ pub fn tiles(parts: &[Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -
     let sources: Vec<&Polygon<f64>> = parts.iter().chain(whole).collect();
     let mut gaps = gap_list(whole.difference(&covered), &sources);
     gaps.retain(|g| g.area > min_area);
-    let whole_edges = Edges::of_all(&whole.0);
+    let whole_edges = EdgeStore::of(&whole.0);
     let mut overhangs: Vec<Overhang> = parts
         .par_iter()
         .enumerate()
         .filter_map(|(part, p)| {
-            outside_of(p, &Edges::new(p), whole, &whole_edges)
-                .filter(|(_, area)| *area > min_area)
-                .map(|(geometry, area)| Overhang {
-                    part,
-                    geometry,
-                    area,
-                })
+            outside_of(
+                p,
+                EdgeStore::of(std::slice::from_ref(p)).get(0),
+                whole,
+                whole_edges.get(0),
+            )
+            .filter(|(_, area)| *area > min_area)
+            .map(|(geometry, area)| Overhang {
+                part,
+                geometry,
+                area,
+            })
         })
         .collect();
     overhangs.sort_unstable_by_key(|o| o.part);
@@ -235,14 +281,19 @@ pub fn tiles(parts: &[Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -
 
 /// The part of `a` outside `b_union`, with its area, or `None` when `a` lies within it.
 pub fn outside(a: &Polygon<f64>, b_union: &MultiPolygon<f64>) -> Option<(MultiPolygon<f64>, f64)> {
-    outside_of(a, &Edges::new(a), b_union, &Edges::of_all(&b_union.0))
+    outside_of(
+        a,
+        EdgeStore::of(std::slice::from_ref(a)).get(0),
+        b_union,
+        EdgeStore::of(&b_union.0).get(0),
+    )
 }
 
 fn outside_of(
     a: &Polygon<f64>,
-    ea: &Edges,
+    ea: Edges,
     b: &MultiPolygon<f64>,
-    eb: &Edges,
+    eb: Edges,
 ) -> Option<(MultiPolygon<f64>, f64)> {
     let rest = match (ea.bbox, eb.bbox) {
         (Some(ba), Some(bb)) if ba.intersection_area(&bb) > 0.0 => {
@@ -258,14 +309,33 @@ fn outside_of(
     (area > 0.0).then_some((rest, area))
 }
 
-/// A polygon's (or a multipolygon's) edges, each with the side its interior lies on, and its
-/// bounding box.
-struct Edges {
+/// The edges of polygons (or multipolygons), each edge with the side its interior lies on, kept
+/// in shared buffers: the thousands of small polygons of a chunk cost a few allocations per block
+/// of them instead of three each.
+#[derive(Default)]
+struct EdgeStore {
     edges: Vec<Edge>,
-    /// Ring `i` is `edges[rings[i].clone()]`, in ring order.
-    rings: Vec<std::ops::Range<usize>>,
-    /// Every vertex, as [`key`]s, sorted.
+    /// Rings as ranges into their entry's edges, in ring order.
+    rings: Vec<Range<usize>>,
     vertices: Vec<(u64, u64)>,
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    edges: Range<usize>,
+    rings: Range<usize>,
+    vertices: Range<usize>,
+    bbox: Option<AABB<[f64; 2]>>,
+}
+
+/// The edges of one entry of an [`EdgeStore`].
+#[derive(Clone, Copy)]
+struct Edges<'a> {
+    edges: &'a [Edge],
+    /// Ring `i` is `edges[rings[i].clone()]`.
+    rings: &'a [Range<usize>],
+    /// Every vertex, as [`key`]s, sorted.
+    vertices: &'a [(u64, u64)],
     bbox: Option<AABB<[f64; 2]>>,
 }
 
@@ -279,49 +349,88 @@ struct Edge {
     interior_left: bool,
 }
 
-impl Edges {
-    fn new(p: &Polygon<f64>) -> Self {
-        Self::of_all(std::slice::from_ref(p))
+impl EdgeStore {
+    /// A store of one entry, the edges of all of `polys`.
+    fn of(polys: &[Polygon<f64>]) -> Self {
+        let mut store = EdgeStore::default();
+        store.push(polys);
+        store
     }
 
-    fn of_all(polys: &[Polygon<f64>]) -> Self {
-        let mut edges = Vec::new();
-        let mut rings = Vec::new();
+    /// A store of one entry per polygon.
+    fn each(polys: impl Iterator<Item = impl std::borrow::Borrow<Polygon<f64>>>) -> Self {
+        let mut store = EdgeStore::default();
+        for p in polys {
+            store.push(std::slice::from_ref(p.borrow()));
+        }
+        store
+    }
+
+    fn push(&mut self, polys: &[Polygon<f64>]) {
+        let (first_edge, first_ring, first_vertex) =
+            (self.edges.len(), self.rings.len(), self.vertices.len());
         let ring_list = polys.iter().flat_map(|p| {
             std::iter::once((p.exterior(), true)).chain(p.interiors().iter().map(|r| (r, false)))
         });
         for (ring, shell) in ring_list {
-            let start = edges.len();
+            let start = self.edges.len();
             let ccw = ring.winding_order() == Some(WindingOrder::CounterClockwise);
-            edges.extend(ring.lines().filter(|l| l.start != l.end).map(|l| Edge {
-                from: l.start,
-                to: l.end,
-                lo: Coord {
-                    x: l.start.x.min(l.end.x),
-                    y: l.start.y.min(l.end.y),
-                },
-                hi: Coord {
-                    x: l.start.x.max(l.end.x),
-                    y: l.start.y.max(l.end.y),
-                },
-                interior_left: ccw == shell,
-            }));
-            rings.push(start..edges.len());
+            self.edges
+                .extend(ring.lines().filter(|l| l.start != l.end).map(|l| Edge {
+                    from: l.start,
+                    to: l.end,
+                    lo: Coord {
+                        x: l.start.x.min(l.end.x),
+                        y: l.start.y.min(l.end.y),
+                    },
+                    hi: Coord {
+                        x: l.start.x.max(l.end.x),
+                        y: l.start.y.max(l.end.y),
+                    },
+                    interior_left: ccw == shell,
+                }));
+            self.rings
+                .push(start - first_edge..self.edges.len() - first_edge);
         }
-        let mut vertices: Vec<(u64, u64)> = edges.iter().map(|e| key(e.from)).collect();
+        let edges = &self.edges[first_edge..];
+        self.vertices.extend(edges.iter().map(|e| key(e.from)));
+        let vertices = &mut self.vertices[first_vertex..];
         vertices.sort_unstable();
-        vertices.dedup();
+        let unique = dedup_sorted(vertices);
+        self.vertices.truncate(first_vertex + unique);
         let bbox = edges
             .iter()
             .map(|e| AABB::from_corners(e.lo.into(), e.hi.into()))
             .reduce(|a, b| a.merged(&b));
-        Edges {
-            edges,
-            rings,
-            vertices,
+        self.entries.push(Entry {
+            edges: first_edge..self.edges.len(),
+            rings: first_ring..self.rings.len(),
+            vertices: first_vertex..self.vertices.len(),
             bbox,
+        });
+    }
+
+    fn get(&self, k: usize) -> Edges<'_> {
+        let e = &self.entries[k];
+        Edges {
+            edges: &self.edges[e.edges.clone()],
+            rings: &self.rings[e.rings.clone()],
+            vertices: &self.vertices[e.vertices.clone()],
+            bbox: e.bbox,
         }
     }
+}
+
+/// Moves the distinct values of sorted `v` to its front and returns how many there are.
+fn dedup_sorted<T: PartialEq + Copy>(v: &mut [T]) -> usize {
+    let mut n = 0;
+    for i in 0..v.len() {
+        if n == 0 || v[i] != v[n - 1] {
+            v[n] = v[i];
+            n += 1;
+        }
+    }
+    n
 }
 
 type BoxTree = RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>;
@@ -329,9 +438,9 @@ type BoxTree = RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>;
 /// The intersection of `a` and `b` and its area, when it exceeds `min_area`.
 fn overlap(
     a: &Polygon<f64>,
-    ea: &Edges,
+    ea: Edges,
     b: &Polygon<f64>,
-    eb: &Edges,
+    eb: Edges,
     min_area: f64,
 ) -> Option<(MultiPolygon<f64>, f64)> {
     if !interiors_may_meet(ea, eb) {
@@ -362,7 +471,7 @@ enum Meeting {
 /// lies wholly inside or wholly outside the other polygon, so one point of it decides; and were
 /// the interiors to meet, the boundary of their intersection would have to run along such a
 /// stretch inside the other polygon, or along a shared edge with both interiors on one side.
-fn interiors_may_meet(ea: &Edges, eb: &Edges) -> bool {
+fn interiors_may_meet(ea: Edges, eb: Edges) -> bool {
     let (Some(ba), Some(bb)) = (ea.bbox, eb.bbox) else {
         return false;
     };
@@ -373,8 +482,8 @@ fn interiors_may_meet(ea: &Edges, eb: &Edges) -> bool {
         None => true,
         Some(m) => {
             m.same_side
-                || stretches(ea, &m.shared_a, eb).any(|e| midpoint_inside(e, eb))
-                || stretches(eb, &m.shared_b, ea).any(|e| midpoint_inside(e, ea))
+                || any_stretch(ea, &m.shared_a, eb, |e| midpoint_inside(e, eb))
+                || any_stretch(eb, &m.shared_b, ea, |e| midpoint_inside(e, ea))
         }
     }
 }
@@ -383,13 +492,13 @@ fn interiors_may_meet(ea: &Edges, eb: &Edges) -> bool {
 /// [`interiors_may_meet`]: every stretch of `a`'s boundary lies inside `b` or along a shared edge
 /// with both interiors on one side, and no stretch of `b`'s boundary enters `a`, so `b`'s
 /// boundary does not cut `a`'s (connected) interior and `a`'s boundary runs inside `b`.
-fn covered_by(ea: &Edges, eb: &Edges) -> bool {
+fn covered_by(ea: Edges, eb: Edges) -> bool {
     match clean_meeting(ea, eb) {
         None => false,
         Some(m) => {
             !m.opposite_side
-                && stretches(ea, &m.shared_a, eb).all(|e| midpoint_inside(e, eb))
-                && !stretches(eb, &m.shared_b, ea).any(|e| midpoint_inside(e, ea))
+                && !any_stretch(ea, &m.shared_a, eb, |e| !midpoint_inside(e, eb))
+                && !any_stretch(eb, &m.shared_b, ea, |e| midpoint_inside(e, ea))
         }
     }
 }
@@ -406,7 +515,7 @@ struct CleanMeeting {
 
 /// `None` when edges of `a` and `b` cross, overlap in part, or one's vertex lies inside the
 /// other's edge.
-fn clean_meeting(ea: &Edges, eb: &Edges) -> Option<CleanMeeting> {
+fn clean_meeting(ea: Edges, eb: Edges) -> Option<CleanMeeting> {
     let (ba, bb) = (ea.bbox?, eb.bbox?);
     let mut m = CleanMeeting {
         shared_a: EdgeSet::new(ea.edges.len()),
@@ -435,8 +544,8 @@ fn clean_meeting(ea: &Edges, eb: &Edges) -> Option<CleanMeeting> {
     let common = common_box(&ba, &bb);
     let near = |edges| edges_in(edges, &common);
     if eb.edges.len() <= 64 {
-        let near_b = near(&eb.edges).fold(0u64, |m, j| m | 1 << j);
-        for i in near(&ea.edges) {
+        let near_b = near(eb.edges).fold(0u64, |m, j| m | 1 << j);
+        for i in near(ea.edges) {
             let mut rest = near_b;
             while rest != 0 {
                 let j = rest.trailing_zeros() as usize;
@@ -448,11 +557,11 @@ fn clean_meeting(ea: &Edges, eb: &Edges) -> Option<CleanMeeting> {
         }
     } else {
         let tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
-            near(&eb.edges)
+            near(eb.edges)
                 .map(|j| GeomWithData::new(edge_box(&eb.edges[j]).into(), j))
                 .collect(),
         );
-        for i in near(&ea.edges) {
+        for i in near(ea.edges) {
             for c in tree.locate_in_envelope_intersecting(&edge_box(&ea.edges[i])) {
                 if !meet(i, c.data) {
                     return None;
@@ -511,29 +620,29 @@ impl EdgeSet {
     }
 }
 
-/// One edge of each stretch of `x`'s boundary between vertices of `y`, leaving out shared
-/// edges. Once the boundaries are known to meet cleanly ([`clean_meeting`]), each stretch lies
-/// wholly inside or wholly outside `y`.
-fn stretches<'a>(
-    x: &'a Edges,
-    shared: &'a EdgeSet,
-    y: &'a Edges,
-) -> impl Iterator<Item = &'a Edge> {
-    let at_y = move |i: &usize| y.vertices.binary_search(&key(x.edges[*i].from)).is_ok();
-    x.rings
-        .iter()
-        .flat_map(move |ring| {
-            // A ring that never passes a vertex of `y` is a single stretch.
-            let whole_ring =
-                (!ring.is_empty() && !ring.clone().any(|i| at_y(&i))).then_some(ring.start);
-            ring.clone()
-                .filter(move |i| at_y(i) && !shared.contains(*i))
-                .chain(whole_ring)
-        })
-        .map(|i| &x.edges[i])
+/// Whether `test` holds for one edge of some stretch of `x`'s boundary between vertices of `y`,
+/// shared edges left out. Once the boundaries are known to meet cleanly ([`clean_meeting`]),
+/// each stretch lies wholly inside or wholly outside `y`, so one edge stands for its stretch.
+fn any_stretch(x: Edges, shared: &EdgeSet, y: Edges, mut test: impl FnMut(&Edge) -> bool) -> bool {
+    for ring in x.rings {
+        let mut passes_y = false;
+        for i in ring.clone() {
+            if y.vertices.binary_search(&key(x.edges[i].from)).is_ok() {
+                passes_y = true;
+                if !shared.contains(i) && test(&x.edges[i]) {
+                    return true;
+                }
+            }
+        }
+        // A ring that never passes a vertex of `y` is a single stretch.
+        if !passes_y && !ring.is_empty() && test(&x.edges[ring.start]) {
+            return true;
+        }
+    }
+    false
 }
 
-fn midpoint_inside(e: &Edge, polygon: &Edges) -> bool {
+fn midpoint_inside(e: &Edge, polygon: Edges) -> bool {
     let mid = Coord {
         x: (e.from.x + e.to.x) / 2.0,
         y: (e.from.y + e.to.y) / 2.0,
@@ -544,7 +653,7 @@ fn midpoint_inside(e: &Edge, polygon: &Edges) -> bool {
 /// Whether `p`, known to be off the boundary, is inside: an odd number of edges cross the ray
 /// from `p` to the east. Exact predicates decide each crossing, and the rings' orientation does
 /// not matter.
-fn contains(polygon: &Edges, p: Coord<f64>) -> bool {
+fn contains(polygon: Edges, p: Coord<f64>) -> bool {
     let Some(bbox) = polygon.bbox else {
         return false;
     };
@@ -594,14 +703,39 @@ fn meeting(x: &Edge, y: &Edge) -> Meeting {
         return Meeting::Apart;
     }
     let o = |p, q, r| RobustKernel::orient2d(p, q, r);
+    // Edges around a common vertex, the usual meeting in a coverage, take one predicate.
+    let common = if x.from == y.from {
+        Some((x.from, x.to, y.to))
+    } else if x.from == y.to {
+        Some((x.from, x.to, y.from))
+    } else if x.to == y.from {
+        Some((x.to, x.from, y.to))
+    } else if x.to == y.to {
+        Some((x.to, x.from, y.from))
+    } else {
+        None
+    };
+    if let Some((at, p, q)) = common {
+        if p == q {
+            return Meeting::Shared;
+        }
+        if o(at, p, q) != Orientation::Collinear {
+            // Two segments that are not collinear meet in at most one point.
+            return Meeting::AtVertex;
+        }
+        // Collinear from a common end: they overlap unless they leave it in opposite
+        // directions. Each product's sign is exact (a rounded difference of distinct floats
+        // keeps its sign and is not zero), and for parallel vectors all agree.
+        let same_way = (p.x - at.x) * (q.x - at.x) + (p.y - at.y) * (q.y - at.y) > 0.0;
+        return if same_way {
+            Meeting::Other
+        } else {
+            Meeting::AtVertex
+        };
+    }
     let (o1, o2) = (o(x.from, x.to, y.from), o(x.from, x.to, y.to));
     if o1 == Orientation::Collinear && o2 == Orientation::Collinear {
         return collinear_meeting(x, y);
-    }
-    let common_end = x.from == y.from || x.from == y.to || x.to == y.from || x.to == y.to;
-    if common_end {
-        // Two segments that are not collinear meet in at most one point.
-        return Meeting::AtVertex;
     }
     let (o3, o4) = (o(y.from, y.to, x.from), o(y.from, y.to, x.to));
     let separated = |p: Orientation, q: Orientation| p == q && p != Orientation::Collinear;
@@ -612,11 +746,9 @@ fn meeting(x: &Edge, y: &Edge) -> Meeting {
     }
 }
 
-/// Collinear segments: compared along their common line.
+/// Collinear segments without a common end: compared along their common line. Touching ends
+/// would be a common end, so any overlap of their ranges is more than a point.
 fn collinear_meeting(x: &Edge, y: &Edge) -> Meeting {
-    if (x.from == y.from && x.to == y.to) || (x.from == y.to && x.to == y.from) {
-        return Meeting::Shared;
-    }
     let along = |c: Coord<f64>| {
         if (x.to.x - x.from.x).abs() >= (x.to.y - x.from.y).abs() {
             c.x
@@ -626,11 +758,8 @@ fn collinear_meeting(x: &Edge, y: &Edge) -> Meeting {
     };
     let (x0, x1) = min_max(along(x.from), along(x.to));
     let (y0, y1) = min_max(along(y.from), along(y.to));
-    let (lo, hi) = (x0.max(y0), x1.min(y1));
-    if lo > hi {
+    if x0.max(y0) > x1.min(y1) {
         Meeting::Apart
-    } else if lo == hi && (x.from == y.from || x.from == y.to || x.to == y.from || x.to == y.to) {
-        Meeting::AtVertex
     } else {
         Meeting::Other
     }

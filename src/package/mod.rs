@@ -6,6 +6,8 @@
 
 mod columns;
 pub mod error;
+#[doc(hidden)]
+pub mod gpkg;
 pub mod manifest;
 mod table;
 mod vector;
@@ -144,6 +146,7 @@ pub fn package_name(root: &Path) -> String {
 enum Format {
     FlatGeobuf,
     GeoJson,
+    GeoPackage,
     Csv,
 }
 
@@ -151,6 +154,10 @@ struct Source {
     name: String,
     path: PathBuf,
     format: Format,
+    /// The table inside a GeoPackage.
+    inner: Option<String>,
+    /// A layer (with geometry) rather than a table; decides which tables of a GeoPackage fit.
+    layer: bool,
 }
 
 fn format_of(path: &Path) -> Option<Format> {
@@ -158,6 +165,7 @@ fn format_of(path: &Path) -> Option<Format> {
     match ext.as_str() {
         "fgb" => Some(Format::FlatGeobuf),
         "geojson" | "json" => Some(Format::GeoJson),
+        "gpkg" => Some(Format::GeoPackage),
         "csv" => Some(Format::Csv),
         _ => None,
     }
@@ -194,20 +202,36 @@ pub fn load_observed(
 
     let (sources, unread) = discover(root, &manifest)?;
     observer.start(Stage::Layers, sources.len());
-    let loaded: Vec<Result<(Frame, FileDigest), ReadError>> = sources
+    // The layers of one GeoPackage are loaded together, so that the file is hashed once.
+    let mut units: Vec<Vec<&Source>> = Vec::new();
+    for s in &sources {
+        let same_file = |u: &&mut Vec<&Source>| {
+            s.format == Format::GeoPackage && u[0].format == s.format && u[0].path == s.path
+        };
+        match units.iter_mut().find(same_file) {
+            Some(unit) => unit.push(s),
+            None => units.push(vec![s]),
+        }
+    }
+    let loaded: Vec<Result<(Vec<Frame>, FileDigest), ReadError>> = units
         .par_iter()
-        .map(|s| {
-            let frame = load_frame(root, s, &manifest, schema);
-            observer.step(Stage::Layers);
-            frame
+        .map(|unit| match unit.as_slice() {
+            [s] if s.format != Format::GeoPackage => {
+                let frame = load_frame(root, s, &manifest, schema);
+                observer.step(Stage::Layers);
+                frame.map(|(frame, file)| (vec![frame], file))
+            }
+            unit => load_gpkg(root, unit, observer),
         })
         .collect();
     let mut files = vec![digest("package.yaml", &manifest_bytes)];
     let mut frames = BTreeMap::new();
     for result in loaded {
-        let (frame, file) = result?;
+        let (unit_frames, file) = result?;
         files.push(file);
-        frames.insert(frame.name.clone(), frame);
+        for frame in unit_frames {
+            frames.insert(frame.name.clone(), frame);
+        }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Dataset {
@@ -223,18 +247,41 @@ pub fn load_observed(
 fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread>), ReadError> {
     let mut sources: Vec<Source> = Vec::new();
     let mut unread = Vec::new();
-    for (name, path) in manifest.layers.iter().chain(&manifest.tables) {
-        if path.contains('#') {
-            return Err(ReadError::new(
-                path,
-                "GeoPackage layers (`file.gpkg#layer`) are not supported by this version of nrqc",
-            )
-            .frame(name));
-        }
-        let path = PathBuf::from(path);
+    let mapped = (manifest.layers.iter().map(|m| (m, true)))
+        .chain(manifest.tables.iter().map(|m| (m, false)));
+    for ((name, mapping), layer) in mapped {
+        // `file.gpkg#table` picks a table inside a GeoPackage.
+        let (path, inner) = match mapping.split_once('#') {
+            Some((path, inner)) => (PathBuf::from(path), Some(inner)),
+            None => (PathBuf::from(mapping), None),
+        };
         let format = format_of(&path).ok_or_else(|| {
-            ReadError::new(&path, "unsupported file type; use .fgb, .geojson or .csv").frame(name)
+            ReadError::new(
+                &path,
+                "unsupported file type; use .fgb, .geojson, .gpkg or .csv",
+            )
+            .frame(name)
         })?;
+        let inner = match (inner, format) {
+            (Some(""), _) => {
+                return Err(ReadError::new(
+                    &path,
+                    format!("package.yaml maps {name} to `{mapping}`, with no layer name after '#'"),
+                )
+                .frame(name))
+            }
+            (Some(inner), Format::GeoPackage) => Some(inner.to_owned()),
+            (Some(_), _) => {
+                return Err(ReadError::new(
+                    &path,
+                    format!("package.yaml maps {name} to `{mapping}`, but '#layer' picks a layer inside a GeoPackage (.gpkg) and this file is not one"),
+                )
+                .frame(name))
+            }
+            // A GeoPackage mapped without '#': its table named like the layer.
+            (None, Format::GeoPackage) => Some(name.clone()),
+            (None, _) => None,
+        };
         if !root.join(&path).is_file() {
             return Err(ReadError::new(
                 &path,
@@ -246,6 +293,8 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
             name: name.clone(),
             path,
             format,
+            inner,
+            layer,
         });
     }
     for dir in ["vector", "tables"] {
@@ -262,6 +311,10 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
         paths.sort();
         for path in paths {
             if sources.iter().any(|s| s.path == path) {
+                continue;
+            }
+            if dir == "vector" && format_of(&path) == Some(Format::GeoPackage) {
+                discover_gpkg(root, path, &mut sources, &mut unread)?;
                 continue;
             }
             let expected = if dir == "vector" {
@@ -281,12 +334,18 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
                             format!("{name} is also delivered as {}; a layer or table is delivered once", rel(&other.path)),
                         ));
                     }
-                    sources.push(Source { name, path, format });
+                    sources.push(Source {
+                        name,
+                        path,
+                        format,
+                        inner: None,
+                        layer: dir == "vector",
+                    });
                 }
                 None => unread.push(Unread {
                     path: rel(&path),
                     reason: if dir == "vector" {
-                        "not a FlatGeobuf or GeoJSON layer; this version of nrqc reads no other vector format".into()
+                        "not a FlatGeobuf, GeoJSON or GeoPackage layer; this version of nrqc reads no other vector format".into()
                     } else {
                         "not a CSV table".into()
                     },
@@ -295,6 +354,102 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
         }
     }
     Ok((sources, unread))
+}
+
+/// The tables of a GeoPackage in `vector/` that package.yaml does not map into: each feature
+/// table a layer, each attribute table a table, named by its table name.
+fn discover_gpkg(
+    root: &Path,
+    path: PathBuf,
+    sources: &mut Vec<Source>,
+    unread: &mut Vec<Unread>,
+) -> Result<(), ReadError> {
+    let contents = gpkg::GeoPackage::open(&root.join(&path), &path)?.contents()?;
+    if contents.is_empty() {
+        unread.push(Unread {
+            path: rel(&path),
+            reason: "a GeoPackage without feature or attribute tables".into(),
+        });
+    }
+    for content in contents {
+        if let Some(other) = sources.iter().find(|s| s.name == content.table) {
+            return Err(ReadError::new(
+                &path,
+                format!(
+                    "{} is also delivered as {}; a layer or table is delivered once",
+                    content.table,
+                    rel(&other.path)
+                ),
+            )
+            .frame(&content.table));
+        }
+        sources.push(Source {
+            name: content.table.clone(),
+            path: path.clone(),
+            format: Format::GeoPackage,
+            inner: Some(content.table),
+            layer: content.data_type == gpkg::DataType::Features,
+        });
+    }
+    Ok(())
+}
+
+/// Loads the layers and tables `unit` reads from one GeoPackage, each through its own read-only
+/// connection (in parallel), and hashes the file once.
+fn load_gpkg(
+    root: &Path,
+    unit: &[&Source],
+    observer: &dyn Observer,
+) -> Result<(Vec<Frame>, FileDigest), ReadError> {
+    let path = &unit[0].path;
+    let file = root.join(path);
+    let digest = digest_file(&file, path)?;
+    let frames = unit
+        .par_iter()
+        .map(|s| {
+            let name = s.name.as_str();
+            let db = gpkg::GeoPackage::open(&file, path).map_err(|e| e.frame(name))?;
+            let t = db.read(s.inner.as_deref().unwrap_or(name), name, s.layer)?;
+            let df = t
+                .columns
+                .into_frame(t.rows)
+                .map_err(|e| ReadError::new(path, e.to_string()).frame(name))?;
+            observer.step(Stage::Layers);
+            Ok(Frame {
+                name: name.to_owned(),
+                path: path.clone(),
+                df,
+                geometry: t.geometry,
+                bad_cells: vec![],
+                decimals: BTreeMap::new(),
+            })
+        })
+        .collect::<Result<Vec<Frame>, ReadError>>()?;
+    Ok((frames, digest))
+}
+
+/// The digest of a file read in chunks: a GeoPackage is read by SQLite, page by page, and need
+/// not be held in memory whole.
+fn digest_file(file: &Path, path: &Path) -> Result<FileDigest, ReadError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| ReadError::new(path, format!("cannot read: {e}"));
+    let mut f = std::fs::File::open(file).map_err(cannot)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut bytes = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(cannot)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok(FileDigest {
+        path: rel(path),
+        bytes,
+        sha256: crate::hex(&hasher.finalize()),
+    })
 }
 
 fn digest(path: &str, bytes: &[u8]) -> FileDigest {
@@ -325,6 +480,13 @@ fn load_frame(
                 vector::read_geojson(path, name, &bytes)?
             };
             (d.columns, d.rows, Some(d.geometry), vec![], BTreeMap::new())
+        }
+        Format::GeoPackage => {
+            return Err(ReadError::new(
+                path,
+                "a GeoPackage's layers are loaded together with load_gpkg",
+            )
+            .frame(name))
         }
         Format::Csv => {
             let encoding = manifest.encoding.unwrap_or(Encoding::Utf8);

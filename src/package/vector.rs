@@ -26,8 +26,10 @@ pub(crate) struct Decoded {
     pub rows: usize,
 }
 
+/// Collects geo geometries, decode-time defects and attribute columns, feature by feature; every
+/// vector reader (FlatGeobuf, GeoJSON, GeoPackage WKB) decodes through it.
 #[derive(Default)]
-struct Builder {
+pub(crate) struct Builder {
     columns: Columns,
     geoms: Vec<Option<Geometry<f64>>>,
     defects: Vec<(usize, RawDefect)>,
@@ -48,6 +50,12 @@ struct Builder {
 }
 
 impl Builder {
+    /// Declares a column from the file's header, so that its type and place do not depend on the
+    /// first value.
+    pub(crate) fn declare(&mut self, name: &str, values: Values) {
+        self.columns.declare(name, values);
+    }
+
     fn finish(&mut self, g: Geometry<f64>) {
         if self.collection_depth > 0 {
             self.parts.push(g);
@@ -81,6 +89,9 @@ impl Builder {
         LineString::new(coords)
     }
 }
+
+/// Deeper nesting than any survey layer has, and shallow enough for any stack.
+const MAX_COLLECTION_DEPTH: usize = 16;
 
 impl GeomProcessor for Builder {
     fn xy(&mut self, x: f64, y: f64, _idx: usize) -> GzResult<()> {
@@ -188,6 +199,13 @@ impl GeomProcessor for Builder {
     }
 
     fn geometrycollection_begin(&mut self, _size: usize, _idx: usize) -> GzResult<()> {
+        // WKB decoders recurse per nesting level: a blob of nested collection headers must not
+        // overflow the stack.
+        if self.collection_depth >= MAX_COLLECTION_DEPTH {
+            return Err(GeozeroError::Geometry(format!(
+                "geometry collections nested deeper than {MAX_COLLECTION_DEPTH} levels"
+            )));
+        }
         self.collection_depth += 1;
         Ok(())
     }
@@ -254,7 +272,7 @@ fn map_err(path: &Path, frame: &str, builder: &Builder, e: GeozeroError) -> Read
         .feature(builder.feature)
 }
 
-fn finish(
+pub(crate) fn finish(
     path: &Path,
     frame: &str,
     mut builder: Builder,

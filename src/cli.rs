@@ -37,7 +37,7 @@ enum Command {
     /// Inspect a package and write its reports (by default report.json, report.md and
     /// report.html).
     Check {
-        /// The package directory (the one holding package.yaml).
+        /// The package directory (the one holding package.yaml), or a .zip holding one.
         package: PathBuf,
         #[command(flatten)]
         rules: RulesArg,
@@ -507,7 +507,9 @@ fn batch(
         Err(message) => return error(message),
     };
     let name = match args {
-        [one] if !one.join("package.yaml").is_file() => crate::package::package_name(one),
+        [one] if !one.join("package.yaml").is_file() && !crate::package::archive::is_zip(one) => {
+            crate::package::package_name(one)
+        }
         _ => "batch".to_owned(),
     };
     let seed = opts.seed.unwrap_or_else(|| {

@@ -23,9 +23,9 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Loads the package at `path`, runs every rule of `rules` on the current rayon pool and
-/// returns the report, judged under the rule set's default profile but with findings of class
-/// `fail_on` or more severe failing the package.
+/// Loads the package at `path` (a directory, or a `.zip` holding one), runs every rule of `rules`
+/// on the current rayon pool and returns the report, judged under the rule set's default profile
+/// but with findings of class `fail_on` or more severe failing the package.
 pub fn inspect(
     path: &Path,
     rules: &rules::RuleSet,
@@ -45,7 +45,8 @@ pub fn inspect_as(
     rules: &rules::RuleSet,
     profile: &rules::Profile,
 ) -> Result<report::Report, package::PackageError> {
-    let dataset = package::load(path, &rules.schema)?;
+    let opened = package::archive::open(path)?;
+    let dataset = package::load(opened.root(), &rules.schema)?;
     let outcomes = engine::run(&dataset, rules);
     Ok(report::build(&dataset, path, rules, outcomes, profile))
 }
@@ -59,7 +60,8 @@ pub fn inspect_mapped(
     profile: &rules::Profile,
     observer: &dyn progress::Observer,
 ) -> Result<(report::Report, report::MapLayers), package::PackageError> {
-    let dataset = package::load_observed(path, &rules.schema, observer)?;
+    let opened = package::archive::open(path)?;
+    let dataset = package::load_observed(opened.root(), &rules.schema, observer)?;
     let outcomes = engine::run_observed(&dataset, rules, observer);
     let report = report::build(&dataset, path, rules, outcomes, profile);
     let map = report::MapLayers::build(&dataset, &report, &report::html::listed_findings(&report));

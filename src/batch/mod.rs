@@ -6,7 +6,7 @@ pub mod cross;
 mod render;
 pub mod sample;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -139,19 +139,23 @@ pub struct Batch {
     pub reports: Vec<(String, Report, report::MapLayers)>,
 }
 
-/// Package directories from the command line: a directory holding `package.yaml` is a package;
-/// any other directory contributes its subdirectories that hold one, sorted.
+/// Packages from the command line: a directory holding `package.yaml` or a `.zip` file is a
+/// package; any other directory contributes its subdirectories that hold one and its `.zip`
+/// files, sorted.
 pub fn discover(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let is_package = |p: &Path| {
+        p.join("package.yaml").is_file() || (crate::package::archive::is_zip(p) && p.is_file())
+    };
     let mut out = Vec::new();
     for arg in args {
-        if arg.join("package.yaml").is_file() {
+        if is_package(arg) {
             out.push(arg.clone());
             continue;
         }
         let entries = std::fs::read_dir(arg).map_err(|e| format!("{}: {e}", arg.display()))?;
         let mut found: Vec<PathBuf> = entries
             .filter_map(|e| Some(e.ok()?.path()))
-            .filter(|p| p.join("package.yaml").is_file())
+            .filter(|p| is_package(p))
             .collect();
         if found.is_empty() {
             return Err(format!(
@@ -218,7 +222,9 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
     let inspected: Vec<Result<Inspected, String>> = packages
         .par_iter()
         .map(|path| {
-            let dataset = crate::package::load(path, &rules.schema).map_err(|e| e.to_string())?;
+            let opened = crate::package::archive::open(path).map_err(|e| e.to_string())?;
+            let dataset =
+                crate::package::load(opened.root(), &rules.schema).map_err(|e| e.to_string())?;
             let outcomes = crate::engine::run(&dataset, rules);
             let report = report::build(&dataset, path, rules, outcomes, opts.profile);
             let inputs = cross_rules

@@ -2,9 +2,9 @@
 //!
 //! ## Parameters
 //! - `layer`: a layer or table of `rules/schema.yaml`.
-//! - `scope`: `layer` (default) reports a required layer that is missing; `fields` reports
-//!   required fields that are missing, fields whose type is not the declared one, and table
-//!   values that do not parse as their declared type.
+//! - `scope`: `layer` (default) reports a required layer that is missing or empty (no feature,
+//!   no row); `fields` reports required fields that are missing, fields whose type is not the
+//!   declared one, and table values that do not parse as their declared type.
 //!
 //! ## Example
 //! ```yaml
@@ -169,6 +169,17 @@ impl Check for SchemaCheck {
                     None if def.required => vec![cx.frame_finding(
                         name,
                         format!("缺少{what} {name}（{}）", def.title),
+                    )],
+                    // An empty required layer is delivered in name only: as incomplete as a
+                    // missing one.
+                    Some(frame) if def.required && frame.is_empty() => vec![cx.frame_finding(
+                        name,
+                        format!(
+                            "{what} {name}（{}）为空：{} 没有任何{}",
+                            def.title,
+                            frame.path.display(),
+                            if def.geometry.is_some() { "要素" } else { "记录" }
+                        ),
                     )],
                     Some(frame) if def.geometry.is_some() && frame.geometry.is_none() => {
                         vec![cx.frame_finding(

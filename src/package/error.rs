@@ -32,6 +32,15 @@ pub enum PackageError {
     #[error(transparent)]
     #[diagnostic(code(nrqc::package::read))]
     Read(#[from] ReadError),
+
+    /// A zip package that cannot be extracted safely; `entry` is the entry's decoded name.
+    #[error("{}: {}{message}", zip.display(), entry.as_deref().map(|e| format!("entry `{e}`: ")).unwrap_or_default())]
+    #[diagnostic(code(nrqc::package::archive))]
+    Archive {
+        zip: PathBuf,
+        entry: Option<String>,
+        message: String,
+    },
 }
 
 impl PackageError {

@@ -66,9 +66,11 @@ impl Manifest {
     /// Parses and validates manifest text; `file` names it in diagnostics.
     pub fn parse(text: &str, file: &str) -> Result<Manifest, PackageError> {
         let raw: RawManifest =
-            serde_saphyr::from_str(text).map_err(|e| PackageError::Manifest {
-                report: crate::rules::yaml_report(&e, text, file),
-            })?;
+            serde_saphyr::from_str_with_options(text, crate::rules::yaml_options()).map_err(
+                |e| PackageError::Manifest {
+                    report: crate::rules::yaml_report(&e, text, file),
+                },
+            )?;
         let invalid = |at: &Spanned<String>, message: String| {
             PackageError::manifest_value(text, file, &at.referenced, message)
         };

@@ -4,8 +4,11 @@
 //! plus a polars DataFrame of attributes (row `i` is feature `i`, its FID). It knows nothing of
 //! rules; the schema only types CSV columns, which carry no types of their own.
 
+pub mod archive;
 mod columns;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 #[doc(hidden)]
 pub mod gpkg;
 pub mod manifest;
@@ -133,6 +136,12 @@ impl Dataset {
 }
 
 pub fn package_name(root: &Path) -> String {
+    if archive::is_zip(root) {
+        // `622923_永靖县.zip` is the package `622923_永靖县`.
+        if let Some(stem) = root.file_stem() {
+            return stem.to_string_lossy().into_owned();
+        }
+    }
     root.canonicalize()
         .ok()
         .as_deref()

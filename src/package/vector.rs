@@ -300,6 +300,7 @@ pub(crate) fn finish(
 pub(crate) fn read_fgb(path: &Path, frame: &str, bytes: &[u8]) -> Result<Decoded, ReadError> {
     use flatgeobuf::{ColumnType, FgbReader};
     let err = |message: String| ReadError::new(path, message).frame(frame);
+    check_fgb_layout(bytes).map_err(err)?;
     let reader = FgbReader::open(Cursor::new(bytes))
         .map_err(|e| err(format!("not a readable FlatGeobuf file: {e}")))?;
     let header = reader.header();
@@ -328,14 +329,137 @@ pub(crate) fn read_fgb(path: &Path, frame: &str, bytes: &[u8]) -> Result<Decoded
     let mut features = reader
         .select_all_seq()
         .map_err(|e| err(format!("truncated or corrupt FlatGeobuf index: {e}")))?;
-    features
-        .process(&mut builder)
+    // The flatgeobuf crate trusts the lengths inside a feature (property values, ring ends) and
+    // panics on a corrupt one; such a panic is this file's error, not nrqc's.
+    let processed = quiet_catch(|| features.process(&mut builder));
+    let processed = processed.unwrap_or_else(|panic| {
+        Err(GeozeroError::Feature(format!(
+            "corrupt feature data ({panic})"
+        )))
+    });
+    processed
         .map_err(|e| map_err(path, frame, &builder, e))
         .map_err(|mut e| {
             e.message = format!("truncated or corrupt FlatGeobuf feature: {}", e.message);
             e
         })?;
     finish(path, frame, builder, crs)
+}
+
+thread_local! {
+    static QUIET_PANICS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` and returns its panic's message as an error, without the panic hook printing it:
+/// the hook installed here stays silent on a thread inside `quiet_catch` and hands every other
+/// panic to the hook it replaced.
+fn quiet_catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET_PANICS.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET_PANICS.with(|q| q.set(was));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic in the FlatGeobuf decoder".into())
+    })
+}
+
+/// The smallest feature record: its 4-byte size prefix and an empty flatbuffer table (root
+/// offset, vtable offset and a 4-byte vtable).
+const FGB_MIN_FEATURE: u64 = 4 + 12;
+
+/// Checks the sizes and counts a FlatGeobuf file declares against its length before the
+/// flatgeobuf crate sees it: the crate allocates the header buffer from the declared header size,
+/// each feature's buffer from its u32 size prefix (up to 4 GiB zeroed for a 16-byte file), and
+/// computes the index size from `features_count` without checking for overflow or for a node
+/// size of 1 (it asserts). A file that fails here is truncated or corrupt, whatever it claims.
+fn check_fgb_layout(bytes: &[u8]) -> Result<(), String> {
+    const MAGIC: [u8; 3] = *b"fgb";
+    let len = bytes.len() as u64;
+    if bytes.len() < 12 || bytes[..3] != MAGIC || bytes[4..7] != MAGIC {
+        return Err("not a FlatGeobuf file (no `fgb` magic bytes)".into());
+    }
+    let header_size = u64::from(u32::from_le_bytes(bytes[8..12].try_into().unwrap()));
+    if header_size < 8 || 12 + header_size > len {
+        return Err(format!(
+            "not a readable FlatGeobuf file: the header declares {header_size} bytes, \
+             the file has {} after the magic bytes",
+            len - 12
+        ));
+    }
+    let header_end = 12 + header_size;
+    let header = flatgeobuf::size_prefixed_root_as_header(&bytes[8..header_end as usize])
+        .map_err(|e| format!("not a readable FlatGeobuf file: corrupt header: {e}"))?;
+    let count = header.features_count();
+    let node_size = u64::from(header.index_node_size());
+    let body = len - header_end;
+    if count > body / FGB_MIN_FEATURE {
+        return Err(format!(
+            "the header declares {count} features, more than the {body} bytes after it can hold; \
+             the file is truncated or corrupt"
+        ));
+    }
+    let index_size = if node_size > 0 && count > 0 {
+        if node_size < 2 {
+            return Err("corrupt FlatGeobuf header: index node size 1 (at least 2)".into());
+        }
+        // The packed R-tree: every level's nodes, 40 bytes each (flatgeobuf's NodeItem).
+        let mut n = count;
+        let mut nodes = count;
+        while n > 1 {
+            n = n.div_ceil(node_size);
+            nodes += n;
+        }
+        nodes * 40
+    } else {
+        0
+    };
+    if index_size > body {
+        return Err(format!(
+            "truncated or corrupt FlatGeobuf index: the header's {count} features need an index \
+             of {index_size} bytes, the file has {body} after the header"
+        ));
+    }
+    // Walk the size prefixes: every feature must end inside the file.
+    let mut at = header_end + index_size;
+    let mut features: u64 = 0;
+    while at < len {
+        if len - at < 4 {
+            return Err(format!(
+                "truncated FlatGeobuf feature {features}: {} stray bytes at the end",
+                len - at
+            ));
+        }
+        let i = at as usize;
+        let size = u64::from(u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap()));
+        if size > len - at - 4 {
+            return Err(format!(
+                "truncated or corrupt FlatGeobuf feature {features}: it declares {size} bytes, \
+                 the file has {} left",
+                len - at - 4
+            ));
+        }
+        at += 4 + size;
+        features += 1;
+    }
+    if count != 0 && features != count {
+        return Err(format!(
+            "truncated or corrupt FlatGeobuf file: the header declares {count} features, \
+             the file holds {features}"
+        ));
+    }
+    Ok(())
 }
 
 /// Reads a GeoJSON FeatureCollection already in memory.

@@ -783,9 +783,10 @@ impl Drawing {
         for &i in listed {
             let f = &report.findings[i];
             let (g, how) = match (&f.geometry, map.located.get(&i)) {
-                (Some(g), _) => (Some(g), Drawn::Own),
-                (None, Some(g)) => (Some(g), Drawn::Located),
-                (None, None) => (None, Drawn::Nothing),
+                // A NaN or infinite coordinate cannot be placed on the map.
+                (Some(g), _) if map::is_finite(g) => (Some(g), Drawn::Own),
+                (_, Some(g)) if map::is_finite(g) => (Some(g), Drawn::Located),
+                _ => (None, Drawn::Nothing),
             };
             let drawn = match (g, map.extent) {
                 (Some(g), Some(extent)) => {

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use geo::{BoundingRect, Coord, Geometry, LineString, Rect, Simplify};
+use geo::{BoundingRect, Coord, CoordsIter, Geometry, LineString, Rect, Simplify};
 
 use super::model::Report;
 use crate::package::Dataset;
@@ -231,11 +231,21 @@ pub fn intersects(a: &Rect<f64>, b: &Rect<f64>) -> bool {
         && b.min().y <= a.max().y
 }
 
+/// Whether every coordinate of `g` is a finite number.
+pub fn is_finite(g: &Geometry<f64>) -> bool {
+    g.coords_iter().all(|c| c.x.is_finite() && c.y.is_finite())
+}
+
 /// The parts of `g`, each ring or line simplified within `epsilon`. A ring that simplifies to
 /// nothing is dropped, unless `keep_small`, when it is kept as it was: a finding must stay
 /// visible however small it is.
 pub fn parts(g: &Geometry<f64>, epsilon: f64, keep_small: bool) -> Vec<Part> {
     let mut out = Vec::new();
+    // A NaN or infinite coordinate cannot be drawn (and breaks simplification); geometry_valid
+    // reports the feature.
+    if !is_finite(g) {
+        return out;
+    }
     collect(g, epsilon, keep_small, &mut out);
     out
 }

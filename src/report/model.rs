@@ -50,8 +50,17 @@ pub struct Finding {
 }
 
 fn geometry_as_geojson<S: Serializer>(g: &Option<Geometry<f64>>, s: S) -> Result<S::Ok, S::Error> {
+    use geo::CoordsIter;
     use geozero::ToJson;
     match g {
+        // JSON has no NaN or infinity: such a geometry (a finding of geometry_valid about a
+        // non-finite coordinate) is left out; the finding names its feature.
+        Some(g)
+            if g.coords_iter()
+                .any(|c| !(c.x.is_finite() && c.y.is_finite())) =>
+        {
+            s.serialize_none()
+        }
         None => s.serialize_none(),
         Some(g) => {
             let json = g.to_json().map_err(serde::ser::Error::custom)?;

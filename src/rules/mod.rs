@@ -260,3 +260,51 @@ impl RuleSet {
         &self.sources[rule.source]
     }
 }
+
+/// The YAML parser's limits for rule files, profiles and `package.yaml`. serde-saphyr's defaults
+/// already refuse alias bombs; these are tighter because the files are small and hand-written
+/// (the built-in set is about 60 KB, its deepest value 8 levels, and it uses no alias): a
+/// "billion laughs" or a 10,000-level nesting is refused in milliseconds with a clear error
+/// instead of costing memory and time.
+pub fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = 48;
+    budget.max_aliases = 1_000;
+    budget.max_anchors = 1_000;
+    budget.max_events = 500_000;
+    budget.max_nodes = 200_000;
+    budget.max_total_scalar_bytes = 16 << 20;
+    budget.max_documents = 1;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = 100_000;
+    options.alias_limits.max_replay_stack_depth = 16;
+    options.alias_limits.max_alias_expansions_per_anchor = 1_000;
+    options
+}
+
+/// The fuzz target's entry point: `data` as a rule file (or, by its first byte, as
+/// `profiles.yaml` or `schema.yaml`) beside the built-in schema, code lists and profiles.
+#[doc(hidden)]
+pub fn fuzz_rule_file(data: &[u8]) {
+    let [mode, rest @ ..] = data else { return };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let rel = match mode % 3 {
+        0 => "fuzz.yaml",
+        1 => "profiles.yaml",
+        _ => "schema.yaml",
+    };
+    let mut files: Vec<(String, String, String)> = builtin::FILES
+        .iter()
+        .filter(|(r, _)| {
+            *r != rel
+                && (r.starts_with("codes/")
+                    || ["schema.yaml", "profiles.yaml", "sub_elements.yaml"].contains(r))
+        })
+        .map(|(r, t)| (r.to_string(), r.to_string(), t.to_string()))
+        .collect();
+    files.push((rel.into(), rel.into(), text.into()));
+    let _ = parse::assemble("fuzz".into(), String::new(), files);
+}

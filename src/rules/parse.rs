@@ -226,7 +226,7 @@ struct Collector {
 impl Collector {
     fn parse<T: for<'de> Deserialize<'de>>(&mut self, source: usize) -> Option<T> {
         let file = &self.sources[source];
-        match serde_saphyr::from_str::<T>(&file.text) {
+        match serde_saphyr::from_str_with_options::<T>(&file.text, super::yaml_options()) {
             Ok(v) => Some(v),
             Err(e) => {
                 self.problems

@@ -1,0 +1,343 @@
+//! Zip packages: a `.zip` holding one package (package format section 1), extracted to a private
+//! temporary directory and read from there like any other package.
+//!
+//! The archive is untrusted input. Before anything is written, every entry name is decoded
+//! (UTF-8, or GBK when the raw name is not UTF-8, as Chinese Windows tools write it) and checked:
+//! no absolute path, no drive letter, no `..`, no symlink, no NUL. Sizes are bounded twice: by
+//! what the central directory declares, and by counting the bytes while inflating, because the
+//! declared size of an entry can lie.
+//!
+//! The package is extracted to `<tmp>/<zip stem>/`, so that its name (the directory name) is the
+//! zip's, e.g. `622923_永靖县` for `622923_永靖县.zip`, whether `package.yaml` sits at the
+//! zip's root or in its one top-level folder.
+
+use std::borrow::Cow;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use super::error::PackageError;
+
+/// At most this many entries. A county package has a manifest, a dozen layers and tables and
+/// a few documents; 10,000 leaves room for shapefile sidecars and scanned documents while a zip
+/// of millions of empty entries (cheap to make, slow to create on disk) is refused.
+pub const MAX_ENTRIES: usize = 10_000;
+
+/// At most this many bytes extracted in all. The largest package we generate (a million
+/// parcels, `gen_fixtures --scale`) is under 1 GiB uncompressed; 16 GiB is far above any real
+/// county delivery yet keeps a zip bomb from filling the disk.
+pub const MAX_TOTAL_BYTES: u64 = 16 << 30;
+
+/// At most this ratio of inflated to compressed bytes per entry, once the entry is past
+/// [`RATIO_FLOOR`] bytes. Survey data (coordinates, CSV, GBK text) deflates 3–20×; deflate can
+/// reach about 1032× on constant input, which is what bombs use. 200× leaves a wide margin for
+/// repetitive tables.
+pub const MAX_RATIO: u64 = 200;
+
+/// Entries smaller than this are not held to [`MAX_RATIO`]: a small file of spaces or zeros is
+/// harmless whatever its ratio.
+pub const RATIO_FLOOR: u64 = 1 << 20;
+
+/// A package ready to be read: a directory, or a zip extracted to a temporary directory that
+/// lives as long as this value.
+#[derive(Debug)]
+pub struct Opened {
+    root: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Opened {
+    /// The package directory to read.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// Whether `path` names a zip package (a file ending in `.zip`, any case).
+pub fn is_zip(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+        && !path.is_dir()
+}
+
+/// Opens the package at `path`: a directory as it is, a `.zip` by extracting it.
+pub fn open(path: &Path) -> Result<Opened, PackageError> {
+    if !is_zip(path) {
+        return Ok(Opened {
+            root: path.to_owned(),
+            _tmp: None,
+        });
+    }
+    let err = |message: String| PackageError::Archive {
+        zip: path.to_owned(),
+        entry: None,
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
+    // Mode 0700 on Unix: only this user can read the extracted package (tempfile's default
+    // follows the umask, typically 0755).
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("nrqc-zip-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let tmp = builder
+        .tempdir()
+        .map_err(|e| err(format!("cannot create a temporary directory: {e}")))?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty() && s != "." && s != "..")
+        .unwrap_or_else(|| "package".to_owned());
+    let root = tmp.path().join(stem);
+    extract(path, file, &root)?;
+    Ok(Opened {
+        root,
+        _tmp: Some(tmp),
+    })
+}
+
+/// One entry of the central directory, validated.
+struct Entry {
+    index: usize,
+    /// Path components inside the zip, decoded; never empty, `.` or `..`.
+    parts: Vec<String>,
+    name: String,
+    is_dir: bool,
+}
+
+/// Extracts the package in the zip `reader` (named `zip` in errors) into `dest`, which must not
+/// exist yet. `package.yaml` may be at the zip's root or inside its one top-level folder.
+pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(), PackageError> {
+    let err = |entry: Option<&str>, message: String| PackageError::Archive {
+        zip: zip.to_owned(),
+        entry: entry.map(str::to_owned),
+        message,
+    };
+    let mut archive =
+        zip::ZipArchive::new(reader).map_err(|e| err(None, format!("not a readable zip: {e}")))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(err(
+            None,
+            format!(
+                "{} entries; a package zip may hold at most {MAX_ENTRIES}",
+                archive.len()
+            ),
+        ));
+    }
+
+    // First pass: names, kinds and declared sizes, before anything is written.
+    let mut entries = Vec::with_capacity(archive.len());
+    let mut declared_total: u64 = 0;
+    for index in 0..archive.len() {
+        let file = archive
+            .by_index_raw(index)
+            .map_err(|e| err(None, format!("entry {index} is unreadable: {e}")))?;
+        let name = decode_name(file.name_raw(), || file.name().ok());
+        let here = |message: String| err(Some(&name), message);
+        let parts = safe_parts(&name).map_err(|m| here(m.to_owned()))?;
+        if file.is_symlink() {
+            return Err(here(
+                "a symbolic link; a package zip holds only files and folders".into(),
+            ));
+        }
+        if file.encrypted() {
+            return Err(here("encrypted; nrqc reads only unencrypted zips".into()));
+        }
+        let is_dir = file.is_dir();
+        if !is_dir {
+            check_ratio(file.size(), file.compressed_size()).map_err(here)?;
+            declared_total = declared_total.saturating_add(file.size());
+            if declared_total > MAX_TOTAL_BYTES {
+                return Err(here(format!(
+                    "the entries declare more than {} GiB in all, the most nrqc extracts",
+                    MAX_TOTAL_BYTES >> 30
+                )));
+            }
+        }
+        if parts.is_empty() {
+            if is_dir {
+                continue;
+            }
+            return Err(here("an entry without a file name".into()));
+        }
+        entries.push(Entry {
+            index,
+            parts,
+            name,
+            is_dir,
+        });
+    }
+
+    // Where the package is: the zip's root, or its one top-level folder. Mac archivers'
+    // `__MACOSX/` resource forks are not part of the package.
+    entries.retain(|e| e.parts[0] != "__MACOSX");
+    let is_manifest = |e: &Entry, depth: usize| {
+        !e.is_dir && e.parts.len() == depth + 1 && e.parts[depth] == "package.yaml"
+    };
+    let strip = if entries.iter().any(|e| is_manifest(e, 0)) {
+        0
+    } else {
+        let top = entries.first().map(|e| e.parts[0].clone());
+        let one_folder = top.as_ref().is_some_and(|top| {
+            entries
+                .iter()
+                .all(|e| &e.parts[0] == top && (e.parts.len() > 1 || e.is_dir))
+        });
+        if one_folder && entries.iter().any(|e| is_manifest(e, 1)) {
+            1
+        } else {
+            return Err(err(
+                None,
+                "no package.yaml at the zip's root or in its one top-level folder; \
+                 a package zip holds one package"
+                    .into(),
+            ));
+        }
+    };
+
+    std::fs::create_dir_all(dest)
+        .map_err(|e| err(None, format!("cannot create {}: {e}", dest.display())))?;
+    let mut total: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    for entry in &entries {
+        let here = |message: String| err(Some(&entry.name), message);
+        let rel: PathBuf = entry.parts[strip..].iter().collect();
+        let target = dest.join(&rel);
+        if entry.is_dir {
+            std::fs::create_dir_all(&target)
+                .map_err(|e| here(format!("cannot create the folder: {e}")))?;
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| here(format!("cannot create its folder: {e}")))?;
+        }
+        let mut file = archive
+            .by_index(entry.index)
+            .map_err(|e| here(format!("unreadable: {e}")))?;
+        let declared = file.size();
+        let compressed = file.compressed_size();
+        // create_new: two entries of the same name must not overwrite each other silently.
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => {
+                    here("occurs twice in the zip (or as a file and a folder)".into())
+                }
+                _ => here(format!("cannot write {}: {e}", target.display())),
+            })?;
+        let mut written: u64 = 0;
+        loop {
+            let n = file
+                .read(&mut buf)
+                .map_err(|e| here(format!("corrupt compressed data: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            written += n as u64;
+            total += n as u64;
+            if written > declared {
+                return Err(here(format!(
+                    "inflates past its declared size of {declared} bytes"
+                )));
+            }
+            if total > MAX_TOTAL_BYTES {
+                return Err(here(format!(
+                    "the package inflates past {} GiB, the most nrqc extracts",
+                    MAX_TOTAL_BYTES >> 30
+                )));
+            }
+            check_ratio(written, compressed).map_err(here)?;
+            out.write_all(&buf[..n])
+                .map_err(|e| here(format!("cannot write {}: {e}", target.display())))?;
+        }
+        if written != declared {
+            return Err(here(format!(
+                "inflates to {written} bytes, not its declared {declared}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_ratio(inflated: u64, compressed: u64) -> Result<(), String> {
+    if inflated > RATIO_FLOOR && inflated / compressed.max(1) > MAX_RATIO {
+        return Err(format!(
+            "compression ratio above {MAX_RATIO}:1 ({inflated} bytes from {compressed}); \
+             refused as a possible zip bomb"
+        ));
+    }
+    Ok(())
+}
+
+/// The entry name as text: UTF-8 when the raw bytes are UTF-8 (flagged or not: many tools write
+/// UTF-8 without the flag), else GBK, as the Windows archivers of a Chinese locale write it,
+/// else `fallback` (the zip crate's CP437 reading).
+pub fn decode_name<'a>(raw: &[u8], fallback: impl FnOnce() -> Option<Cow<'a, str>>) -> String {
+    if let Ok(s) = std::str::from_utf8(raw) {
+        return s.to_owned();
+    }
+    if let Some(s) = encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(raw) {
+        return s.into_owned();
+    }
+    fallback()
+        .map(Cow::into_owned)
+        .unwrap_or_else(|| String::from_utf8_lossy(raw).into_owned())
+}
+
+/// The components of an entry name, refusing what could escape the destination.
+fn safe_parts(name: &str) -> Result<Vec<String>, &'static str> {
+    if name.contains('\0') {
+        return Err("a NUL byte in the entry name");
+    }
+    if name.starts_with('/') || name.starts_with('\\') {
+        return Err("an absolute path; entries must be relative to the zip's root");
+    }
+    let bytes = name.as_bytes();
+    if bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic() {
+        return Err("a path with a drive letter; entries must be relative to the zip's root");
+    }
+    let mut parts = Vec::new();
+    for part in name.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => return Err("a `..` component, which would leave the package directory"),
+            p => parts.push(p.to_owned()),
+        }
+    }
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_escape_are_refused() {
+        assert!(safe_parts("../x").is_err());
+        assert!(safe_parts("a/../../x").is_err());
+        assert!(safe_parts("/etc/passwd").is_err());
+        assert!(safe_parts("C:\\x").is_err());
+        assert!(safe_parts("a\\..\\x").is_err());
+        assert_eq!(safe_parts("a/./b/").unwrap(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn gbk_names_are_decoded() {
+        let (raw, _, _) = encoding_rs::GBK.encode("622923_永靖县/package.yaml");
+        assert_eq!(decode_name(&raw, || None), "622923_永靖县/package.yaml");
+        assert_eq!(decode_name("永靖".as_bytes(), || None), "永靖");
+    }
+
+    #[test]
+    fn ratio_is_held_only_past_the_floor() {
+        assert!(check_ratio(1000, 1).is_ok());
+        assert!(check_ratio(RATIO_FLOOR + 1, 1).is_err());
+        assert!(check_ratio(RATIO_FLOOR * 10, RATIO_FLOOR).is_ok());
+    }
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Seeds each fuzz target's corpus (fuzz/corpus/<target>/, not committed) from the fixtures and the
+# malformed-input corpus. Run from the repository root: sh fuzz/seeds.sh
+set -e
+c=fuzz/corpus
+mkdir -p $c/fgb $c/geojson $c/csv $c/zip $c/rules $c/manifest
+n=0
+for f in fixtures/*/vector/*.fgb tests/malformed/*.fgb; do n=$((n+1)); cp "$f" $c/fgb/seed$n.fgb; done
+for f in fixtures/*/vector/*.geojson tests/malformed/*.geojson; do n=$((n+1)); cp "$f" $c/geojson/seed$n; done
+# csv: the first byte picks the encoding (bit 0: GBK) and the schema (bit 1); see src/package/fuzz.rs
+for f in fixtures/*/tables/*.csv tests/malformed/*.csv; do
+  n=$((n+1)); { printf '\001'; cat "$f"; } > $c/csv/seed$n; { printf '\002'; cat "$f"; } > $c/csv/seedu$n
+done
+for f in fixtures/*.zip tests/malformed/*.zip; do n=$((n+1)); cp "$f" $c/zip/seed$n; done
+# rules: the first byte picks the file's role (0 a rule file, 1 profiles.yaml, 2 schema.yaml)
+for f in rules/*.yaml tests/malformed/rules_*.yaml; do
+  n=$((n+1)); { printf '\000'; cat "$f"; } > $c/rules/seed$n
+done
+n=$((n+1)); { printf '\001'; cat rules/profiles.yaml; } > $c/rules/seed$n
+n=$((n+1)); { printf '\002'; cat rules/schema.yaml; } > $c/rules/seed$n
+for f in fixtures/*/package.yaml tests/malformed/manifest_*.yaml; do n=$((n+1)); cp "$f" $c/manifest/seed$n; done
+# gpkg: whole GeoPackage files (the target writes its input to a temporary file)
+mkdir -p $c/gpkg
+for f in fixtures/*/vector/*.gpkg; do n=$((n+1)); cp "$f" $c/gpkg/seed$n; done
+echo "seeded $n files under $c"

@@ -388,7 +388,7 @@ fn check_fgb_layout(bytes: &[u8]) -> Result<(), String> {
     const MAGIC: [u8; 3] = *b"fgb";
     let len = bytes.len() as u64;
     if bytes.len() < 12 || bytes[..3] != MAGIC || bytes[4..7] != MAGIC {
-        return Err("not a FlatGeobuf file (no `fgb` magic bytes)".into());
+        return Err("not a readable FlatGeobuf file: no `fgb` magic bytes".into());
     }
     let header_size = u64::from(u32::from_le_bytes(bytes[8..12].try_into().unwrap()));
     if header_size < 8 || 12 + header_size > len {

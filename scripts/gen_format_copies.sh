@@ -40,3 +40,23 @@ done
 } > "$DST/package.yaml"
 rm "$DST/package.yaml.tmp"
 
+# --- Shapefile: each layer as vector/<LAYER>.shp (+ .shx .dbf .prj .cpg), attributes in GBK ---
+# Two copies: `_shp` with the .cpg files saying GBK, `_shp_nocpg` without them, so that the
+# encoding must be detected from the bytes. package.yaml and the tables are the original's.
+# DBF field names hold at most 10 characters; every field of rules/schema.yaml fits.
+DST=fixtures/622923_永靖县_defective_shp
+rm -rf "$DST" "${DST}_nocpg"
+mkdir -p "$DST/vector"
+cp -r "$SRC/tables" "$DST/tables"
+cp "$SRC/package.yaml" "$DST/package.yaml"
+for f in "$SRC"/vector/*.fgb "$SRC"/vector/*.geojson; do
+    name=$(basename "${f%.*}")
+    # A Real field without a width becomes N(24,15) in a .dbf, too narrow for a county's area
+    # in m² (2 038 428 439.08): write reals as N(24,6), more decimals than any area carries.
+    select=$(ogrinfo -so -nocount -noextent "$f" "$name" | sed -n 's/^\([A-Za-z0-9_]*\): \([A-Za-z0-9]*\) ([0-9.]*)$/\1 \2/p' |
+        awk '{ printf "%s%s", (NR > 1 ? ", " : ""), ($2 == "Real" ? "CAST(\"" $1 "\" AS numeric(24,6)) AS \"" $1 "\"" : "\"" $1 "\"") }')
+    ogr2ogr -f "ESRI Shapefile" -lco ENCODING=GBK "$DST/vector/$name.shp" "$f" \
+        -sql "SELECT $select FROM \"$name\"" -nln "$name"
+done
+cp -r "$DST" "${DST}_nocpg"
+rm "${DST}_nocpg"/vector/*.cpg

@@ -12,6 +12,7 @@ pub mod fuzz;
 #[doc(hidden)]
 pub mod gpkg;
 pub mod manifest;
+pub mod shapefile;
 mod table;
 mod vector;
 
@@ -107,6 +108,14 @@ pub struct FileDigest {
     pub sha256: String,
 }
 
+/// Something about how a file was read that the report must say, e.g. an encoding label that the
+/// file's bytes contradicted and that was overridden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputNote {
+    pub path: String,
+    pub message: String,
+}
+
 /// A file in the package that nrqc did not read, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unread {
@@ -122,6 +131,8 @@ pub struct Dataset {
     /// Every file read, sorted by path.
     pub files: Vec<FileDigest>,
     pub unread: Vec<Unread>,
+    /// How files were read, where the report must say it (sorted by path).
+    pub notes: Vec<InputNote>,
 }
 
 impl Dataset {
@@ -156,6 +167,8 @@ enum Format {
     FlatGeobuf,
     GeoJson,
     GeoPackage,
+    /// `.shp` with its `.shx`, `.dbf` and optional `.prj`, `.cpg` beside it.
+    Shapefile,
     Csv,
 }
 
@@ -175,6 +188,7 @@ fn format_of(path: &Path) -> Option<Format> {
         "fgb" => Some(Format::FlatGeobuf),
         "geojson" | "json" => Some(Format::GeoJson),
         "gpkg" => Some(Format::GeoPackage),
+        "shp" => Some(Format::Shapefile),
         "csv" => Some(Format::Csv),
         _ => None,
     }
@@ -222,33 +236,43 @@ pub fn load_observed(
             None => units.push(vec![s]),
         }
     }
-    let loaded: Vec<Result<(Vec<Frame>, FileDigest), ReadError>> = units
+    type Loaded = (Vec<Frame>, Vec<FileDigest>, Vec<InputNote>);
+    let loaded: Vec<Result<Loaded, ReadError>> = units
         .par_iter()
         .map(|unit| match unit.as_slice() {
+            [s] if s.format == Format::Shapefile => {
+                let loaded = load_shapefile(root, s, &manifest);
+                observer.step(Stage::Layers);
+                loaded.map(|(frame, files, notes)| (vec![frame], files, notes))
+            }
             [s] if s.format != Format::GeoPackage => {
                 let frame = load_frame(root, s, &manifest, schema);
                 observer.step(Stage::Layers);
-                frame.map(|(frame, file)| (vec![frame], file))
+                frame.map(|(frame, file)| (vec![frame], vec![file], vec![]))
             }
-            unit => load_gpkg(root, unit, observer),
+            unit => load_gpkg(root, unit, observer).map(|(f, d)| (f, vec![d], vec![])),
         })
         .collect();
     let mut files = vec![digest("package.yaml", &manifest_bytes)];
     let mut frames = BTreeMap::new();
+    let mut notes = Vec::new();
     for result in loaded {
-        let (unit_frames, file) = result?;
-        files.push(file);
+        let (unit_frames, unit_files, unit_notes) = result?;
+        files.extend(unit_files);
+        notes.extend(unit_notes);
         for frame in unit_frames {
             frames.insert(frame.name.clone(), frame);
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    notes.sort_by(|a: &InputNote, b| a.path.cmp(&b.path));
     Ok(Dataset {
         root: root.to_owned(),
         manifest,
         frames,
         files,
         unread,
+        notes,
     })
 }
 
@@ -267,7 +291,7 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
         let format = format_of(&path).ok_or_else(|| {
             ReadError::new(
                 &path,
-                "unsupported file type; use .fgb, .geojson, .gpkg or .csv",
+                "unsupported file type; use .fgb, .geojson, .gpkg, .shp or .csv",
             )
             .frame(name)
         })?;
@@ -318,6 +342,11 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
             .map(|e| Path::new(dir).join(e.file_name()))
             .collect();
         paths.sort();
+        // Shapefiles here or mapped anywhere, without extension: their sidecars are part of them.
+        let shapefiles: Vec<PathBuf> = (paths.iter().chain(sources.iter().map(|s| &s.path)))
+            .filter(|p| format_of(p) == Some(Format::Shapefile))
+            .map(|p| p.with_extension(""))
+            .collect();
         for path in paths {
             if sources.iter().any(|s| s.path == path) {
                 continue;
@@ -326,8 +355,14 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
                 discover_gpkg(root, path, &mut sources, &mut unread)?;
                 continue;
             }
+            if dir == "vector"
+                && shapefile::is_sidecar(&path)
+                && shapefiles.contains(&path.with_extension(""))
+            {
+                continue;
+            }
             let expected = if dir == "vector" {
-                [Format::FlatGeobuf, Format::GeoJson].as_slice()
+                [Format::FlatGeobuf, Format::GeoJson, Format::Shapefile].as_slice()
             } else {
                 [Format::Csv].as_slice()
             };
@@ -354,7 +389,7 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
                 None => unread.push(Unread {
                     path: rel(&path),
                     reason: if dir == "vector" {
-                        "not a FlatGeobuf, GeoJSON or GeoPackage layer; this version of nrqc reads no other vector format".into()
+                        "not a FlatGeobuf, GeoJSON, GeoPackage or Shapefile layer; this version of nrqc reads no other vector format".into()
                     } else {
                         "not a CSV table".into()
                     },
@@ -461,6 +496,78 @@ fn digest_file(file: &Path, path: &Path) -> Result<FileDigest, ReadError> {
     })
 }
 
+/// Loads a shapefile layer: its `.shp`, `.shx` and `.dbf` (an error names whichever is missing),
+/// and its `.prj` and `.cpg` where present; each file read is hashed.
+fn load_shapefile(
+    root: &Path,
+    source: &Source,
+    manifest: &Manifest,
+) -> Result<(Frame, Vec<FileDigest>, Vec<InputNote>), ReadError> {
+    let path = &source.path;
+    let name = source.name.as_str();
+    let read = |p: &Path| {
+        std::fs::read(root.join(p))
+            .map_err(|e| ReadError::new(p, format!("cannot read: {e}")).frame(name))
+    };
+    let found =
+        |ext: &str| shapefile::sidecar(&root.join(path), ext).map(|p| path.with_file_name(p));
+    let required = |ext: &str, what: &str| {
+        found(ext).ok_or_else(|| {
+            ReadError::new(
+                path.with_extension(ext),
+                format!(
+                    "missing: the shapefile layer {} needs its .{ext} ({what}) beside it",
+                    rel(path)
+                ),
+            )
+            .frame(name)
+        })
+    };
+    let shx_path = required("shx", "the index of its shapes")?;
+    let dbf_path = required("dbf", "its attributes")?;
+    let (prj_path, cpg_path) = (found("prj"), found("cpg"));
+    let shp = read(path)?;
+    let shx = read(&shx_path)?;
+    let dbf = read(&dbf_path)?;
+    let prj = prj_path.as_deref().map(read).transpose()?;
+    let cpg = cpg_path.as_deref().map(read).transpose()?;
+    fn part<'a>(path: &'a Path, bytes: &'a [u8]) -> shapefile::Part<'a> {
+        shapefile::Part { path, bytes }
+    }
+    let parts = shapefile::ShapefileParts {
+        shp: shapefile::Part { path, bytes: &shp },
+        shx: part(&shx_path, &shx),
+        dbf: part(&dbf_path, &dbf),
+        prj: prj_path.as_ref().zip(prj.as_ref()).map(|(p, b)| part(p, b)),
+        cpg: cpg_path.as_ref().zip(cpg.as_ref()).map(|(p, b)| part(p, b)),
+    };
+    let layer = shapefile::read_shapefile(name, parts, manifest.encoding)?;
+    let mut files = vec![
+        digest(&rel(path), &shp),
+        digest(&rel(&shx_path), &shx),
+        digest(&rel(&dbf_path), &dbf),
+    ];
+    for (p, b) in [(&prj_path, &prj), (&cpg_path, &cpg)] {
+        if let (Some(p), Some(b)) = (p, b) {
+            files.push(digest(&rel(p), b));
+        }
+    }
+    let d = layer.decoded;
+    let df = d
+        .columns
+        .into_frame(d.rows)
+        .map_err(|e| ReadError::new(path, e.to_string()).frame(name))?;
+    let frame = Frame {
+        name: name.to_owned(),
+        path: path.clone(),
+        df,
+        geometry: Some(d.geometry),
+        bad_cells: vec![],
+        decimals: BTreeMap::new(),
+    };
+    Ok((frame, files, layer.notes))
+}
+
 fn digest(path: &str, bytes: &[u8]) -> FileDigest {
     FileDigest {
         path: path.to_owned(),
@@ -494,6 +601,13 @@ fn load_frame(
             return Err(ReadError::new(
                 path,
                 "a GeoPackage's layers are loaded together with load_gpkg",
+            )
+            .frame(name))
+        }
+        Format::Shapefile => {
+            return Err(ReadError::new(
+                path,
+                "a shapefile's files are loaded together with load_shapefile",
             )
             .frame(name))
         }

@@ -51,6 +51,7 @@ struct Labels {
     findings: &'static str,
     class: &'static str,
     unread: &'static str,
+    notes: &'static str,
     elements: &'static str,
     element: &'static str,
     rules: &'static str,
@@ -116,6 +117,7 @@ const ZH: Labels = Labels {
     findings: "问题",
     class: "类别",
     unread: "未读取的文件",
+    notes: "读取说明",
     elements: "质量元素",
     element: "质量元素",
     rules: "规则",
@@ -176,6 +178,7 @@ const EN: Labels = Labels {
     findings: "Findings",
     class: "Class",
     unread: "Files not read",
+    notes: "How files were read",
     elements: "Quality elements",
     element: "Element",
     rules: "Rules",
@@ -494,6 +497,18 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
                 "<li><code>{}</code>：{}</li>",
                 esc(&u.path),
                 esc(&u.reason)
+            );
+        }
+        let _ = writeln!(s, "</ul>");
+    }
+    if !p.notes.is_empty() {
+        let _ = writeln!(s, "<p>{}：</p><ul>", l.notes);
+        for n in &p.notes {
+            let _ = writeln!(
+                s,
+                "<li><code>{}</code>：{}</li>",
+                esc(&n.path),
+                esc(&n.message)
             );
         }
         let _ = writeln!(s, "</ul>");

@@ -171,6 +171,13 @@ pub fn render_markdown(report: &Report) -> String {
         }
         s.push('\n');
     }
+    if !p.notes.is_empty() {
+        let _ = writeln!(s, "读取说明：\n");
+        for n in &p.notes {
+            let _ = writeln!(s, "- `{}`：{}", n.path, n.message);
+        }
+        s.push('\n');
+    }
     s.push_str(&grading_markdown(&report.grading, !profile.warn.is_empty()));
     let _ = writeln!(s, "## 规则\n");
     let _ = writeln!(

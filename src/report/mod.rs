@@ -82,6 +82,7 @@ pub fn build(
                 .collect(),
             files: dataset.files.clone(),
             unread: dataset.unread.clone(),
+            notes: dataset.notes.clone(),
         },
         ruleset: RulesetInfo {
             id: rules.id.clone(),

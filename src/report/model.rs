@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::grade::Grading;
-use crate::package::{FileDigest, LayerCrs, Manifest, Unread};
+use crate::package::{FileDigest, InputNote, LayerCrs, Manifest, Unread};
 use crate::rules::{DefectClass, Profile};
 
 /// The version of `report.json`'s schema (docs/report-schema.md). Bump on any incompatible change.
@@ -115,6 +115,10 @@ pub struct PackageInfo {
     pub feature_counts: BTreeMap<String, usize>,
     pub files: Vec<FileDigest>,
     pub unread: Vec<Unread>,
+    /// How files were read where the reader of the report must know it, e.g. a shapefile whose
+    /// `.cpg` said GBK while its text is UTF-8.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<InputNote>,
 }
 
 #[derive(Debug, Clone, Serialize)]

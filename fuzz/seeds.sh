@@ -22,4 +22,13 @@ for f in fixtures/*/package.yaml tests/malformed/manifest_*.yaml; do n=$((n+1));
 # gpkg: whole GeoPackage files (the target writes its input to a temporary file)
 mkdir -p $c/gpkg
 for f in fixtures/*/vector/*.gpkg; do n=$((n+1)); cp "$f" $c/gpkg/seed$n; done
+# shapefile: a 7-byte head (.shx, .dbf and .prj lengths as u16 LE; a byte, 1 = a GBK .cpg), then
+# those files and the .shp; see src/package/shapefile.rs
+u16() { printf "$(printf '\\%03o\\%03o' $(($1 % 256)) $(($1 / 256)))"; }
+mkdir -p $c/shapefile
+for f in fixtures/*/vector/*.shp; do
+  b=${f%.shp}; n=$((n+1))
+  { u16 $(wc -c < "$b.shx"); u16 $(wc -c < "$b.dbf"); u16 $(wc -c < "$b.prj"); printf '\001'
+    cat "$b.shx" "$b.dbf" "$b.prj" "$f"; } > $c/shapefile/seed$n
+done
 echo "seeded $n files under $c"

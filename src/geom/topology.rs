@@ -109,7 +109,7 @@ fn aabb(p: &Polygon<f64>) -> Option<AABB<[f64; 2]>> {
         .map(|r| AABB::from_corners(r.min().into(), r.max().into()))
 }
 
-/// The overlapping pairs of `a` × `b`, candidates from a packed R-tree of `b`'s boxes; with
+/// The overlapping pairs of `a` × `b`, candidates from packed R-trees of `b`'s boxes; with
 /// `same`, `a` and `b` are one layer and each pair is taken once, as `a < b`. `a` is visited in
 /// chunks ordered west to east, so a chunk's candidates are mostly its own members.
 fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> Vec<Overlap> {
@@ -121,27 +121,27 @@ fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> V
         own_b = b.par_iter().map(aabb).collect();
         &own_b
     };
-    // Bulk loading is sequential: order `a` on the other thread meanwhile.
-    let (tree, order) = rayon::join(
-        || {
-            BoxTree::bulk_load(
-                boxes_b
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, bx)| bx.map(|bx| GeomWithData::new(bx.into(), i)))
+    let order = west_to_east(&boxes_a);
+    let own_order_b: Vec<usize>;
+    let order_b = if same {
+        &order
+    } else {
+        own_order_b = west_to_east(boxes_b);
+        &own_order_b
+    };
+    // Bulk loading is sequential, so `b` gets one tree per thread, each over a strip of it from
+    // west to east; a query rejects the strips it misses at their roots.
+    let strip = order_b.len().div_ceil(rayon::current_num_threads()).max(1);
+    let trees: Vec<BoxTree> = order_b
+        .par_chunks(strip)
+        .map(|part| {
+            RTree::bulk_load(
+                part.iter()
+                    .filter_map(|&i| boxes_b[i].map(|bx| GeomWithData::new(bx.into(), i)))
                     .collect(),
             )
-        },
-        || {
-            let mut order: Vec<(f64, usize)> = boxes_a
-                .iter()
-                .enumerate()
-                .filter_map(|(i, bx)| bx.map(|bx| (bx.lower()[0], i)))
-                .collect();
-            order.par_sort_unstable_by(|(x, i), (y, j)| x.total_cmp(y).then(i.cmp(j)));
-            order.into_iter().map(|(_, i)| i).collect::<Vec<usize>>()
-        },
-    );
+        })
+        .collect();
     let mut found: Vec<Overlap> = Vec::new();
     // Where each polygon of `b` that the chunk needs sits in `needed`: a dense map, as lookups
     // come by the million.
@@ -157,12 +157,14 @@ fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> V
                 let mut here = Vec::new();
                 for (k, &i) in part.iter().enumerate() {
                     let Some(bx) = boxes_a[i] else { continue };
-                    let _ = tree.locate_in_envelope_intersecting_int(&bx, |c| {
-                        if !same || c.data > i {
-                            here.push((n * QUERIES + k, c.data));
-                        }
-                        ControlFlow::<()>::Continue(())
-                    });
+                    for tree in &trees {
+                        let _ = tree.locate_in_envelope_intersecting_int(&bx, |c| {
+                            if !same || c.data > i {
+                                here.push((n * QUERIES + k, c.data));
+                            }
+                            ControlFlow::<()>::Continue(())
+                        });
+                    }
                 }
                 here
             })
@@ -214,6 +216,17 @@ fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> V
     }
     found.sort_unstable_by_key(|o| (o.a, o.b));
     found
+}
+
+/// The polygons with a box, by the west edge of their box.
+fn west_to_east(boxes: &[Option<AABB<[f64; 2]>>]) -> Vec<usize> {
+    let mut order: Vec<(f64, usize)> = boxes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, bx)| bx.map(|bx| (bx.lower()[0], i)))
+        .collect();
+    order.par_sort_unstable_by(|(x, i), (y, j)| x.total_cmp(y).then(i.cmp(j)));
+    order.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Polygons per [`EdgeStore`] when a chunk's edges are built in parallel.

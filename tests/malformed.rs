@@ -10,6 +10,8 @@ use std::process::Command;
 
 const CORPUS: &str = "tests/malformed";
 const CLEAN: &str = "fixtures/622923_永靖县";
+/// Where a shapefile case's unbroken files come from.
+const SHAPEFILES: &str = "fixtures/622923_永靖县_defective_shp/vector";
 
 struct Case {
     file: String,
@@ -81,6 +83,16 @@ fn run(case: &Case, tmp: &Path) -> Option<String> {
                 let p = e.unwrap().path();
                 if p.file_stem() == Some(&stem) {
                     std::fs::remove_file(p).unwrap();
+                }
+            }
+            // A broken file of a shapefile layer comes with the layer's other files.
+            if let Some(ext @ ("shp" | "shx" | "dbf")) = target.extension().and_then(|e| e.to_str())
+            {
+                for sidecar in ["shp", "shx", "dbf", "prj", "cpg"] {
+                    if sidecar != ext {
+                        let from = Path::new(SHAPEFILES).join(&stem).with_extension(sidecar);
+                        std::fs::copy(from, target.with_extension(sidecar)).unwrap();
+                    }
                 }
             }
             std::fs::copy(&input, &target).unwrap();

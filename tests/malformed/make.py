@@ -117,6 +117,34 @@ def main():
     z = zip_of([("package.yaml", m), ("tables/GGGZ.csv", gggz)])
     out("zip_truncated.zip", z[: len(z) // 2])
 
+    # Shapefile layers: the XZQ layer of the Shapefile copy, one of its files broken; the test
+    # puts the layer's other files beside it.
+    shp_dir = os.path.join(HERE, "..", "..", "fixtures", "622923_永靖县_defective_shp", "vector")
+
+    def shp_part(ext):
+        with open(os.path.join(shp_dir, "XZQ." + ext), "rb") as f:
+            return bytearray(f.read())
+
+    shp = shp_part("shp")
+    # The first record's content length (big-endian 16-bit words, after its number) claims
+    # far more than the file holds.
+    struct.pack_into(">i", shp, 100 + 4, 0x3FFFFFFF)
+    out("shp_record_length.shp", bytes(shp))
+    shp = shp_part("shp")
+    out("shp_truncated.shp", bytes(shp[: len(shp) * 2 // 3]))
+    dbf = shp_part("dbf")
+    struct.pack_into("<I", dbf, 4, 1_000_000)  # record count: a million rows in a small file
+    out("dbf_record_count.dbf", bytes(dbf))
+    dbf = shp_part("dbf")
+    struct.pack_into("<H", dbf, 10, 3)  # record length: shorter than its fields
+    out("dbf_record_length.dbf", bytes(dbf))
+    # GeoPackage: not SQLite at all, and a SQLite file cut in half.
+    out("gpkg_garbage.gpkg", random.Random(7).randbytes(4096))
+    gpkg_path = os.path.join(HERE, "..", "..", "fixtures", "622923_永靖县_defective_gpkg", "vector", "622923_永靖县.gpkg")
+    with open(gpkg_path, "rb") as f:
+        gpkg = f.read()
+    out("gpkg_truncated.gpkg", gpkg[: len(gpkg) // 2])
+
 
 if __name__ == "__main__":
     main()

@@ -30,7 +30,8 @@ use geo::{
     Contains, Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point,
     Polygon,
 };
-use shapefile::{ReadableShape, Shape};
+use shapefile::record::traits::HasXY;
+use shapefile::{PolygonRing, ReadableShape, Shape};
 
 use super::columns::{Columns, Value, Values};
 use super::error::ReadError;
@@ -313,14 +314,19 @@ fn read_geometries(
     Ok((geoms, defects))
 }
 
-fn coords<P>(points: &[P], xy: impl Fn(&P) -> (f64, f64)) -> Vec<Coord<f64>> {
+fn coords<P: HasXY>(points: &[P]) -> Vec<Coord<f64>> {
     points
         .iter()
-        .map(|p| {
-            let (x, y) = xy(p);
-            Coord { x, y }
-        })
+        .map(|p| Coord { x: p.x(), y: p.y() })
         .collect()
+}
+
+fn parts<P: HasXY>(parts: &[Vec<P>]) -> Vec<Vec<Coord<f64>>> {
+    parts.iter().map(|p| coords(p)).collect()
+}
+
+fn rings<P: HasXY>(rings: &[PolygonRing<P>]) -> Vec<Vec<Coord<f64>>> {
+    rings.iter().map(|r| coords(r.points())).collect()
 }
 
 fn to_geo(
@@ -328,56 +334,21 @@ fn to_geo(
     row: usize,
     defects: &mut Vec<(usize, RawDefect)>,
 ) -> Result<Option<Geometry<f64>>, String> {
+    // M and Z are dropped, as the FlatGeobuf and GeoJSON readers drop them.
     let g = match shape {
         Shape::NullShape => return Ok(None),
         Shape::Point(p) => Geometry::Point(Point::new(p.x, p.y)),
         Shape::PointM(p) => Geometry::Point(Point::new(p.x, p.y)),
         Shape::PointZ(p) => Geometry::Point(Point::new(p.x, p.y)),
-        Shape::Multipoint(m) => multipoint(coords(m.points(), |p| (p.x, p.y))),
-        Shape::MultipointM(m) => multipoint(coords(m.points(), |p| (p.x, p.y))),
-        Shape::MultipointZ(m) => multipoint(coords(m.points(), |p| (p.x, p.y))),
-        Shape::Polyline(l) => lines(
-            l.parts()
-                .iter()
-                .map(|p| coords(p, |p| (p.x, p.y)))
-                .collect(),
-        ),
-        Shape::PolylineM(l) => lines(
-            l.parts()
-                .iter()
-                .map(|p| coords(p, |p| (p.x, p.y)))
-                .collect(),
-        ),
-        Shape::PolylineZ(l) => lines(
-            l.parts()
-                .iter()
-                .map(|p| coords(p, |p| (p.x, p.y)))
-                .collect(),
-        ),
-        Shape::Polygon(p) => polygons(
-            p.rings()
-                .iter()
-                .map(|r| coords(r.points(), |p| (p.x, p.y)))
-                .collect(),
-            row,
-            defects,
-        ),
-        Shape::PolygonM(p) => polygons(
-            p.rings()
-                .iter()
-                .map(|r| coords(r.points(), |p| (p.x, p.y)))
-                .collect(),
-            row,
-            defects,
-        ),
-        Shape::PolygonZ(p) => polygons(
-            p.rings()
-                .iter()
-                .map(|r| coords(r.points(), |p| (p.x, p.y)))
-                .collect(),
-            row,
-            defects,
-        ),
+        Shape::Multipoint(m) => multipoint(coords(m.points())),
+        Shape::MultipointM(m) => multipoint(coords(m.points())),
+        Shape::MultipointZ(m) => multipoint(coords(m.points())),
+        Shape::Polyline(l) => lines(parts(l.parts())),
+        Shape::PolylineM(l) => lines(parts(l.parts())),
+        Shape::PolylineZ(l) => lines(parts(l.parts())),
+        Shape::Polygon(p) => polygons(rings(p.rings()), row, defects),
+        Shape::PolygonM(p) => polygons(rings(p.rings()), row, defects),
+        Shape::PolygonZ(p) => polygons(rings(p.rings()), row, defects),
         Shape::Multipatch(_) => return Err("multipatch shapes are not supported".into()),
     };
     Ok(Some(g))

@@ -19,9 +19,18 @@ done
 n=$((n+1)); { printf '\001'; cat rules/profiles.yaml; } > $c/rules/seed$n
 n=$((n+1)); { printf '\002'; cat rules/schema.yaml; } > $c/rules/seed$n
 for f in fixtures/*/package.yaml tests/malformed/manifest_*.yaml; do n=$((n+1)); cp "$f" $c/manifest/seed$n; done
-# gpkg: whole GeoPackage files (the target writes its input to a temporary file)
+# gpkg: whole GeoPackage files (the target writes its input to a temporary file). The fixture's
+# 242 KB file is longer than -max_len=65536 and would be cut into a broken database, so one-layer
+# copies (no spatial index, 512-byte pages, about 20-28 KB) are made too when GDAL is present.
 mkdir -p $c/gpkg
 for f in fixtures/*/vector/*.gpkg; do n=$((n+1)); cp "$f" $c/gpkg/seed$n; done
+if command -v ogr2ogr >/dev/null 2>&1; then
+  for l in XZQ ZRZYDJDY STBHHX KCZY; do
+    n=$((n+1)); f=$(ls fixtures/622923_永靖县_defective/vector/$l.* | head -1)
+    ogr2ogr -f GPKG $c/gpkg/seed$n.gpkg "$f" -nln $l -lco SPATIAL_INDEX=NO
+    python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA page_size=512'); c.execute('VACUUM')" $c/gpkg/seed$n.gpkg
+  done
+fi
 # shapefile: a 7-byte head (.shx, .dbf and .prj lengths as u16 LE; a byte, 1 = a GBK .cpg), then
 # those files and the .shp; see src/package/shapefile.rs
 u16() { printf "$(printf '\\%03o\\%03o' $(($1 % 256)) $(($1 / 256)))"; }

@@ -63,15 +63,7 @@ fn main() {
     drop(text);
     let load = t.elapsed().as_secs_f64();
     let whole = {
-        let r = polys
-            .iter()
-            .filter_map(|p| p.bounding_rect())
-            .reduce(|a, b| {
-                geo::Rect::new(
-                    geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                    geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-                )
-            })
+        let r = nrqc::geom::bounds(polys.iter().filter_map(|p| p.bounding_rect()))
             .expect("a non-empty coverage");
         MultiPolygon::new(vec![r.to_polygon()])
     };

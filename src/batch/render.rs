@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::Summary;
 use crate::report::grade::Grade;
-use crate::report::{Outcome, Status};
+use crate::report::{FeatureId, Outcome, Status};
 
 /// Markdown table cells cannot hold `|` or line breaks.
 fn cell(s: &str) -> String {
@@ -144,15 +144,7 @@ pub fn render_markdown(s: &Summary) -> String {
             let _ = writeln!(out, "| 成果包 | 图层 | 要素 | 说明 |");
             let _ = writeln!(out, "|---|---|---|---|");
             for f in &r.findings {
-                let ids: Vec<String> = f
-                    .finding
-                    .feature_ids
-                    .iter()
-                    .map(|id| match &id.key {
-                        Some(k) => format!("{k} (FID {})", id.fid),
-                        None => format!("FID {}", id.fid),
-                    })
-                    .collect();
+                let ids: Vec<String> = f.finding.feature_ids.iter().map(FeatureId::label).collect();
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} |",

@@ -38,7 +38,7 @@ use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::winding_order::{Winding, WindingOrder};
 use geo::{
     unary_union, Area, BooleanOps, BoundingRect, Coord, Euclidean, Length, Line, LineString,
-    MultiPolygon, Point, Polygon, Rect,
+    MultiPolygon, Point, Polygon,
 };
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -982,21 +982,7 @@ fn snap_back(mut result: MultiPolygon<f64>, sources: &[&Polygon<f64>]) -> MultiP
 /// How far overlay may move a vertex of `sources`: i_overlay's grid step is at most 2⁻²⁹ of the
 /// half extent; allow a few steps. `None` for nothing to measure.
 fn resolution(sources: &[&Polygon<f64>]) -> Option<f64> {
-    let extent = sources
-        .iter()
-        .filter_map(|p| p.bounding_rect())
-        .reduce(|a, b| {
-            Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })?;
+    let extent = super::bounds(sources.iter().filter_map(|p| p.bounding_rect()))?;
     Some(extent.width().max(extent.height()) / 2.0 * (-25f64).exp2())
 }
 

@@ -310,30 +310,6 @@ fn status_of(report: &Report, r: &RuleResult) -> (&'static str, fn(&Labels) -> &
     }
 }
 
-fn ids(f: &Finding) -> String {
-    let mut parts: Vec<String> = f
-        .feature_ids
-        .iter()
-        .map(|id| match &id.key {
-            Some(k) => format!("{k} (FID {})", id.fid),
-            None => format!("FID {}", id.fid),
-        })
-        .collect();
-    if let Some(r) = &f.related {
-        let related: Vec<String> = r
-            .feature_ids
-            .iter()
-            .map(|id| id.key.clone().unwrap_or_else(|| format!("FID {}", id.fid)))
-            .collect();
-        parts.push(format!("↔ {} {}", r.layer, related.join(", ")));
-    }
-    if parts.is_empty() {
-        "—".into()
-    } else {
-        parts.join("; ")
-    }
-}
-
 /// A measured or expected value for people: strings bare, objects as `key: value` pairs.
 fn value(v: &Option<Value>) -> String {
     match v {
@@ -391,7 +367,7 @@ pub fn render_html(report: &Report, map: &MapLayers, lang: Lang) -> String {
                     "rule": f.rule_id,
                     "class": f.class.to_string(),
                     "layer": f.layer,
-                    "ids": ids(f),
+                    "ids": f.places(),
                     "message": f.message,
                 }),
             )
@@ -749,7 +725,7 @@ fn findings(s: &mut String, report: &Report, drawing: &Drawing, l: &Labels) {
                 "<tr class=\"finding\" id=\"f{i}\" data-i=\"{i}\"><td>{}</td><td>{}{where_}</td>\
                  <td>{}</td><td class=\"v\">{}</td><td class=\"v\">{}</td></tr>",
                 esc(&f.layer),
-                esc(&ids(f)),
+                esc(&f.places()),
                 esc(&f.message),
                 esc(&value(&f.measured)),
                 esc(&value(&f.expected))

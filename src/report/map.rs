@@ -190,25 +190,15 @@ impl Part {
 /// county to a dot. Other layers set it only when neither is there.
 fn extent_of(layers: &[(&str, &[Option<Geometry<f64>>])]) -> Option<Rect<f64>> {
     let union = |names: Option<&[&str]>| {
-        layers
-            .iter()
-            .filter(|(name, _)| names.is_none_or(|n| n.contains(name)))
-            .flat_map(|(_, geoms)| geoms.iter().flatten())
-            .filter_map(|g| g.bounding_rect())
-            .filter(|r| r.min().x.is_finite() && r.max().x.is_finite())
-            .filter(|r| r.min().y.is_finite() && r.max().y.is_finite())
-            .reduce(|a, b| {
-                Rect::new(
-                    Coord {
-                        x: a.min().x.min(b.min().x),
-                        y: a.min().y.min(b.min().y),
-                    },
-                    Coord {
-                        x: a.max().x.max(b.max().x),
-                        y: a.max().y.max(b.max().y),
-                    },
-                )
-            })
+        crate::geom::bounds(
+            layers
+                .iter()
+                .filter(|(name, _)| names.is_none_or(|n| n.contains(name)))
+                .flat_map(|(_, geoms)| geoms.iter().flatten())
+                .filter_map(|g| g.bounding_rect())
+                .filter(|r| r.min().x.is_finite() && r.max().x.is_finite())
+                .filter(|r| r.min().y.is_finite() && r.max().y.is_finite()),
+        )
     };
     let rect = union(Some(&["XZQ", "ZRZYDJDY"])).or_else(|| union(None))?;
     let pad = 0.02 * rect.width().max(rect.height()).max(1.0);

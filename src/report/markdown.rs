@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::grade::{Grade, Grading};
-use super::model::{Finding, Outcome, Report, RuleResult, Status};
+use super::model::{Outcome, Report, RuleResult, Status};
 use crate::ratio::Ratio;
 use crate::rules::{CountMode, DefectClass};
 
@@ -31,33 +31,6 @@ fn outcome_zh(o: Outcome) -> &'static str {
 /// Markdown table cells cannot hold `|` or line breaks.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
-fn ids(f: &Finding) -> String {
-    let mut parts: Vec<String> = f
-        .feature_ids
-        .iter()
-        .map(|id| match &id.key {
-            Some(k) => format!("{k} (FID {})", id.fid),
-            None => format!("FID {}", id.fid),
-        })
-        .collect();
-    if let Some(r) = &f.related {
-        parts.push(format!(
-            "↔ {} {}",
-            r.layer,
-            r.feature_ids
-                .iter()
-                .map(|id| id.key.clone().unwrap_or_else(|| format!("FID {}", id.fid)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if parts.is_empty() {
-        "—".into()
-    } else {
-        parts.join("; ")
-    }
 }
 
 fn value(v: &Option<serde_json::Value>) -> String {
@@ -212,7 +185,7 @@ pub fn render_markdown(report: &Report) -> String {
                 s,
                 "| {} | {} | {} | {} | {} |",
                 f.layer,
-                cell(&ids(f)),
+                cell(&f.places()),
                 cell(&f.message),
                 cell(&value(&f.measured)),
                 cell(&value(&f.expected))

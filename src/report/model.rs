@@ -138,6 +138,37 @@ pub struct Counts {
     pub findings: usize,
 }
 
+impl FeatureId {
+    /// As people read it: `key (FID n)`, or `FID n` without a key.
+    pub fn label(&self) -> String {
+        match &self.key {
+            Some(k) => format!("{k} (FID {})", self.fid),
+            None => format!("FID {}", self.fid),
+        }
+    }
+}
+
+impl Finding {
+    /// The features a finding is about, and those of its other side after `↔`, as one line for
+    /// the Markdown and HTML tables; `—` for none.
+    pub fn places(&self) -> String {
+        let mut parts: Vec<String> = self.feature_ids.iter().map(FeatureId::label).collect();
+        if let Some(r) = &self.related {
+            let related: Vec<String> = r
+                .feature_ids
+                .iter()
+                .map(|id| id.key.clone().unwrap_or_else(|| format!("FID {}", id.fid)))
+                .collect();
+            parts.push(format!("↔ {} {}", r.layer, related.join(", ")));
+        }
+        if parts.is_empty() {
+            "—".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
 impl Counts {
     pub fn add(&mut self, status: Status, class: DefectClass, findings: usize) {
         match status {

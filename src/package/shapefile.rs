@@ -412,19 +412,27 @@ fn polygons(
         .iter()
         .map(|&(i, _)| Polygon::new(LineString::new(rings[i].clone()), vec![]))
         .collect();
+    // A counter-clockwise ring inside no outer ring becomes a polygon of its own; it never
+    // contains another hole, so only the clockwise rings are searched (`outer_shapes`).
+    let mut orphans = Vec::new();
     for i in (0..rings.len()).filter(|&i| areas[i] > 0.0) {
         let probe = rings[i].first().copied().map(Point::from);
-        let container = outers
+        let container = outer_shapes
             .iter()
             .enumerate()
-            .filter(|(k, _)| probe.is_some_and(|p| outer_shapes[*k].contains(&p)))
-            .min_by(|a, b| areas[a.1 .0].abs().total_cmp(&areas[b.1 .0].abs()))
+            .filter(|(_, shape)| probe.is_some_and(|p| shape.contains(&p)))
+            .min_by(|a, b| {
+                areas[outers[a.0].0]
+                    .abs()
+                    .total_cmp(&areas[outers[b.0].0].abs())
+            })
             .map(|(k, _)| k);
         match container {
             Some(k) => outers[k].1.push(i),
-            None => outers.push((i, vec![])),
+            None => orphans.push((i, vec![])),
         }
     }
+    outers.extend(orphans);
     outers.sort_by_key(|(i, _)| *i);
     let mut taken: Vec<Option<Vec<Coord<f64>>>> = rings.into_iter().map(Some).collect();
     let mut polys = Vec::with_capacity(outers.len());
@@ -1521,7 +1529,9 @@ mod tests {
     #[test]
     fn rings_become_polygons_and_multipolygons_as_gdal_makes_them() {
         // Record 0: one outer (CW) with a hole (CCW); record 1: two outers; record 2: an
-        // unclosed outer ring; record 3: a hole inside the second of two outers.
+        // unclosed outer ring; record 3: a hole inside the second of two outers; record 4: two
+        // counter-clockwise rings inside no outer ring (as in the national 1:4M boundaries),
+        // each a polygon of its own.
         let mut open = square(0.0, 0.0, 10.0, true);
         open.pop();
         let polys = vec![
@@ -1533,9 +1543,14 @@ mod tests {
                 square(10.0, 0.0, 5.0, true),
                 square(11.0, 1.0, 1.0, false),
             ],
+            vec![
+                square(0.0, 0.0, 1.0, true),
+                square(5.0, 5.0, 1.0, false),
+                square(8.0, 8.0, 1.0, false),
+            ],
         ];
         let (shp, shx) = shp_shx(&polys);
-        let rows: Vec<Vec<&[u8]>> = (0..4).map(|_| vec![b"x".as_slice()]).collect();
+        let rows: Vec<Vec<&[u8]>> = (0..5).map(|_| vec![b"x".as_slice()]).collect();
         let f = Files {
             shp,
             shx,
@@ -1560,6 +1575,16 @@ mod tests {
             Some(Geometry::MultiPolygon(m)) => {
                 assert_eq!(m.0[0].interiors().len(), 0);
                 assert_eq!(m.0[1].interiors().len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        match &g.geoms[4] {
+            Some(Geometry::MultiPolygon(m)) => {
+                assert_eq!(m.0.len(), 3);
+                for p in &m.0 {
+                    assert!(p.interiors().is_empty());
+                    assert!(signed_area2(&p.exterior().0) > 0.0);
+                }
             }
             other => panic!("{other:?}"),
         }

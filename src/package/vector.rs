@@ -331,7 +331,7 @@ pub(crate) fn read_fgb(path: &Path, frame: &str, bytes: &[u8]) -> Result<Decoded
         .map_err(|e| err(format!("truncated or corrupt FlatGeobuf index: {e}")))?;
     // The flatgeobuf crate trusts the lengths inside a feature (property values, ring ends) and
     // panics on a corrupt one; such a panic is this file's error, not nrqc's.
-    let processed = quiet_catch(|| features.process(&mut builder));
+    let processed = quiet_catch(|| process_fgb_features(&mut features, &mut builder));
     let processed = processed.unwrap_or_else(|panic| {
         Err(GeozeroError::Feature(format!(
             "corrupt feature data ({panic})"
@@ -344,6 +344,35 @@ pub(crate) fn read_fgb(path: &Path, frame: &str, bytes: &[u8]) -> Result<Decoded
             e
         })?;
     finish(path, frame, builder, crs)
+}
+
+/// Every feature into `builder`, as geozero's `process` does, except that a feature without
+/// geometry (GDAL writes one for a null geometry; the flatgeobuf crate refuses it) is a row with
+/// a null geometry, as in GeoJSON and GeoPackage layers.
+fn process_fgb_features<R: std::io::Read>(
+    features: &mut flatgeobuf::FeatureIter<R, flatgeobuf::NotSeekable>,
+    builder: &mut Builder,
+) -> GzResult<()> {
+    use flatgeobuf::FallibleStreamingIterator;
+    use geozero::{FeatureProperties, GeozeroGeometry};
+    let mut idx = 0u64;
+    while let Some(feature) = features
+        .next()
+        .map_err(|e| GeozeroError::Feature(e.to_string()))?
+    {
+        builder.feature_begin(idx)?;
+        builder.properties_begin()?;
+        feature.process_properties(builder)?;
+        builder.properties_end()?;
+        if feature.geometry().is_some() {
+            builder.geometry_begin()?;
+            feature.process_geom(builder)?;
+            builder.geometry_end()?;
+        }
+        builder.feature_end(idx)?;
+        idx += 1;
+    }
+    Ok(())
 }
 
 thread_local! {
@@ -415,11 +444,16 @@ fn check_fgb_layout(bytes: &[u8]) -> Result<(), String> {
             return Err("corrupt FlatGeobuf header: index node size 1 (at least 2)".into());
         }
         // The packed R-tree: every level's nodes, 40 bytes each (flatgeobuf's NodeItem).
+        // At least one level above the leaves, even for one feature: the root node (GDAL and
+        // flatgeobuf both write 2 nodes for a one-feature layer).
         let mut n = count;
         let mut nodes = count;
-        while n > 1 {
+        loop {
             n = n.div_ceil(node_size);
             nodes += n;
+            if n <= 1 {
+                break;
+            }
         }
         nodes * 40
     } else {

@@ -403,6 +403,13 @@ fn check(
             out.display()
         ));
     }
+    // The report is written, but the package was not inspected fully.
+    for u in &report.package.unreadable {
+        eprintln!("error: {}", u.error);
+    }
+    if !report.package.unreadable.is_empty() {
+        return ExitCode::from(2);
+    }
     match report.outcome {
         Outcome::Pass => ExitCode::SUCCESS,
         Outcome::Fail => ExitCode::from(1),

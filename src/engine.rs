@@ -9,7 +9,7 @@ use crate::checks::derived::Derived;
 use crate::checks::{Context, NotRun};
 use crate::package::Dataset;
 use crate::progress::{Observer, Stage};
-use crate::report::{Finding, Status};
+use crate::report::{Coverage, Finding, Status};
 use crate::rules::{Rule, RuleSet};
 
 /// What one rule gave.
@@ -17,8 +17,10 @@ use crate::rules::{Rule, RuleSet};
 pub struct Outcome {
     pub status: Status,
     pub reason: Option<String>,
-    /// What the run should tell, e.g. features it skipped.
+    /// What the run should tell beyond its counts.
     pub notes: Vec<String>,
+    /// What the check evaluated and skipped; `checked: None` when it did not run.
+    pub coverage: Coverage,
     pub findings: Vec<Finding>,
 }
 
@@ -26,6 +28,12 @@ pub struct Outcome {
 fn gate(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Option<(Status, String)> {
     for read in rule.check.reads() {
         let name = &read.frame.value;
+        if let Some(failed) = dataset.failed.iter().find(|f| f.frames.contains(name)) {
+            return Some((
+                Status::NotRun,
+                format!("{name} 无法读取（{}），无法检查", failed.error),
+            ));
+        }
         let Some(frame) = dataset.frame(name) else {
             let required = rules.schema.frame(name).is_some_and(|d| d.required);
             return Some(if required {
@@ -52,12 +60,14 @@ fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet, derived: &Derived) 
             status,
             reason: Some(reason),
             notes: vec![],
+            coverage: Coverage::default(),
             findings: vec![],
         };
     }
     let cx = Context::new(dataset, rules, rule, derived);
     let result = rule.check.run(&cx);
-    let (notes, unmeasurable) = cx.finish();
+    let (notes, coverage, unmeasurable) = cx.finish();
+    let evaluated = coverage.checked.unwrap_or(0);
     let (status, reason, findings) = match result {
         // Skipping every feature of a layer is not a pass: nothing was checked there.
         Ok(findings) if findings.is_empty() && !unmeasurable.is_empty() => (
@@ -68,14 +78,38 @@ fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet, derived: &Derived) 
             )),
             findings,
         ),
+        // Evaluating nothing is not a pass. Everything skipped: the rule could not run.
+        Ok(findings) if findings.is_empty() && evaluated == 0 && !coverage.skipped.is_empty() => (
+            Status::NotRun,
+            Some(format!(
+                "没有可检查的内容：{}",
+                coverage.skipped_zh().unwrap_or_default()
+            )),
+            findings,
+        ),
+        // Nothing to evaluate at all (no row meets the rule's `where`, an empty optional
+        // table): the rule does not apply to this package.
+        Ok(findings) if findings.is_empty() && evaluated == 0 => (
+            Status::NotApplicable,
+            Some("没有符合条件的要素或记录，未检查任何内容".into()),
+            findings,
+        ),
         Ok(findings) if findings.is_empty() => (Status::Passed, None, findings),
         Ok(findings) => (Status::Failed, None, findings),
         Err(NotRun(reason)) => (Status::NotRun, Some(reason), vec![]),
+    };
+    let coverage = match status {
+        Status::NotRun => Coverage {
+            checked: None,
+            ..coverage
+        },
+        _ => coverage,
     };
     Outcome {
         status,
         reason,
         notes,
+        coverage,
         findings,
     }
 }

@@ -20,11 +20,16 @@ fn schema() -> nrqc::schema::Schema {
     builtin().schema
 }
 
+/// The error that stopped the package, or the first of the layers that could not be read
+/// (the rest of the package is loaded, and the report names them).
 fn read_error(root: &Path) -> ReadError {
     match load(root, &schema()) {
         Err(PackageError::Read(e)) => e,
         Err(e) => panic!("not a read error: {e:?}"),
-        Ok(_) => panic!("{}: loaded", root.display()),
+        Ok(d) => match d.failed.into_iter().next() {
+            Some(f) => f.error,
+            None => panic!("{}: loaded", root.display()),
+        },
     }
 }
 

@@ -151,6 +151,12 @@ enum Mutation {
         raw: String,
     },
     DropLayer(String),
+    /// What the loader records for a layer whose file cannot be decoded: the layer is gone and
+    /// the reader's error is kept.
+    Unreadable {
+        layer: String,
+        error: String,
+    },
     DropField {
         layer: String,
         field: String,
@@ -385,6 +391,17 @@ impl Mutation {
                 .remove(name)
                 .map(drop)
                 .ok_or_else(|| format!("the package has no {name}")),
+            Mutation::Unreadable { layer, error } => {
+                let frame = dataset
+                    .frames
+                    .remove(layer)
+                    .ok_or_else(|| format!("the package has no {layer}"))?;
+                dataset.failed.push(nrqc::package::Unloaded {
+                    frames: vec![layer.clone()],
+                    error: nrqc::package::ReadError::new(frame.path, error.as_str()).frame(layer),
+                });
+                Ok(())
+            }
             Mutation::DropField { layer, field } => {
                 let frame = frame_mut(dataset, layer)?;
                 frame.df.drop_in_place(field).map_err(|e| e.to_string())?;
@@ -408,8 +425,8 @@ impl Mutation {
                 Ok(())
             }
             Mutation::PackageCrs(epsg) => {
-                dataset.manifest.epsg = *epsg;
-                dataset.manifest.crs = format!("EPSG:{epsg}");
+                dataset.manifest.epsg = Some(*epsg);
+                dataset.manifest.crs = Some(format!("EPSG:{epsg}"));
                 Ok(())
             }
             Mutation::AddLayer { layer, features } => {
@@ -456,7 +473,7 @@ impl Mutation {
                                 .collect::<Result<_, _>>()?,
                             defects: vec![],
                             crs: LayerCrs {
-                                epsg: Some(dataset.manifest.epsg),
+                                epsg: dataset.manifest.epsg,
                                 text: None,
                             },
                         })

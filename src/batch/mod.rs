@@ -283,6 +283,12 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                         },
                         reason: None,
                         notes: vec![],
+                        // The rule compares this package with every readable one.
+                        coverage: crate::report::Coverage {
+                            checked: Some(inputs.len()),
+                            unit: Some(crate::report::Unit::Packages),
+                            skipped: vec![],
+                        },
                         findings: findings.len(),
                     },
                     findings,
@@ -338,7 +344,16 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     grade: report.grading.grade,
                     findings: report.counts.findings,
                     reasons: report.grading.reasons.clone(),
-                    error: None,
+                    // Inspected in part: its report lists what could not be read.
+                    error: (!report.package.unreadable.is_empty()).then(|| {
+                        let errors: Vec<&str> = report
+                            .package
+                            .unreadable
+                            .iter()
+                            .map(|u| u.error.as_str())
+                            .collect();
+                        errors.join("; ")
+                    }),
                 });
                 reports.push((names[i].clone(), report, map));
             }

@@ -185,7 +185,9 @@ impl Check for CrsCheck {
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let (frame, column) = cx.layer(&self.layer.value)?;
-        let manifest = cx.dataset.manifest.epsg;
+        let manifest = cx.dataset.manifest.epsg.ok_or_else(|| {
+            NotRun("package.yaml 未声明坐标系（crs），无法核对".into())
+        })?;
         let mut findings = Vec::new();
         let declared = column.crs.epsg;
         let effective = declared.unwrap_or(manifest);

@@ -75,7 +75,7 @@ fn facts(frame: &Frame, crs: &Crs, schema: &Schema) -> Option<LayerFacts> {
 impl Derived {
     /// Facts for the named layers (those the rules ask for), each layer's features in parallel.
     pub fn compute(dataset: &Dataset, layers: &BTreeSet<&str>, schema: &Schema) -> Derived {
-        let crs = Crs::from_epsg(dataset.manifest.epsg);
+        let crs = dataset.manifest.epsg.and_then(Crs::from_epsg);
         let layers = match &crs {
             None => BTreeMap::new(),
             Some(crs) => layers

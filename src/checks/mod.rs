@@ -16,7 +16,7 @@ use polars::prelude::{AnyValue, DataFrame};
 use serde::{Deserialize, Deserializer};
 
 use crate::package::{Dataset, Frame, GeometryColumn};
-use crate::report::{FeatureId, Finding};
+use crate::report::{Coverage, FeatureId, Finding, Skipped, Unit};
 use crate::rules::{suggest, CodeList, Name, Problem, Rule, RuleSet};
 use crate::schema::{FrameDef, Schema};
 use derived::{Derived, LayerFacts};
@@ -113,6 +113,7 @@ macro_rules! check_kinds {
 }
 
 check_kinds! {
+    readable::Readable,
     schema::SchemaCheck,
     not_null::NotNull,
     in_domain::InDomain,
@@ -252,8 +253,19 @@ pub struct Context<'a> {
     pub rule: &'a Rule,
     pub derived: &'a Derived,
     notes: Mutex<Vec<String>>,
+    coverage: Mutex<Tally>,
+}
+
+/// What a running check has counted so far.
+#[derive(Default)]
+struct Tally {
+    /// Counted by the check itself with [`Context::checked`].
+    checked: Option<(usize, Unit)>,
+    /// The rows [`Context::rows`] selected, the count for checks that look at rows one by one.
+    rows: Option<(usize, Unit)>,
+    skipped: BTreeMap<(Unit, String), usize>,
     /// Layers of which the check could measure no feature at all.
-    unmeasurable: Mutex<Vec<String>>,
+    unmeasurable: Vec<String>,
 }
 
 impl<'a> Context<'a> {
@@ -269,7 +281,32 @@ impl<'a> Context<'a> {
             rule,
             derived,
             notes: Mutex::new(Vec::new()),
-            unmeasurable: Mutex::new(Vec::new()),
+            coverage: Mutex::new(Tally::default()),
+        }
+    }
+
+    fn tally(&self) -> std::sync::MutexGuard<'_, Tally> {
+        self.coverage.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts `n` things the check evaluated (features, pairs, equations...). A check that
+    /// compares pairs or equations counts them here; one that looks at the rows of
+    /// [`Context::rows`] one by one need not, those rows are counted for it.
+    pub fn checked(&self, n: usize, unit: Unit) {
+        let mut t = self.tally();
+        let (sum, _) = t.checked.get_or_insert((0, unit));
+        *sum += n;
+    }
+
+    /// Counts `n` things the check could not evaluate, and why; the report shows them next to
+    /// the rule's verdict, and a rule that skipped everything has not passed.
+    pub fn skipped(&self, n: usize, unit: Unit, reason: impl Into<String>) {
+        if n > 0 {
+            *self
+                .tally()
+                .skipped
+                .entry((unit, reason.into()))
+                .or_default() += n;
         }
     }
 
@@ -281,13 +318,31 @@ impl<'a> Context<'a> {
             .push(text);
     }
 
-    /// The notes, and the layers of which nothing could be measured.
-    pub fn finish(self) -> (Vec<String>, Vec<String>) {
+    /// The notes, what the check evaluated and skipped, and the layers of which it could
+    /// measure nothing.
+    pub fn finish(self) -> (Vec<String>, Coverage, Vec<String>) {
+        let tally = self
+            .coverage
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let counted = tally.checked.or(tally.rows);
+        let coverage = Coverage {
+            checked: Some(counted.map_or(0, |(n, _)| n)),
+            unit: counted.map(|(_, u)| u),
+            skipped: tally
+                .skipped
+                .into_iter()
+                .map(|((unit, reason), count)| Skipped {
+                    count,
+                    unit,
+                    reason,
+                })
+                .collect(),
+        };
         (
             self.notes.into_inner().unwrap_or_else(|e| e.into_inner()),
-            self.unmeasurable
-                .into_inner()
-                .unwrap_or_else(|e| e.into_inner()),
+            coverage,
+            tally.unmeasurable,
         )
     }
 
@@ -296,7 +351,7 @@ impl<'a> Context<'a> {
         if self.derived.crs.is_none() {
             return Err(NotRun(format!(
                 "成果包坐标系 {} 不是可计算椭球面积的 CGCS2000 坐标系",
-                self.dataset.manifest.crs
+                self.dataset.manifest.crs.as_deref().unwrap_or("（未声明）")
             )));
         }
         self.derived
@@ -308,6 +363,7 @@ impl<'a> Context<'a> {
     /// The rows among `rows` that can be measured; the others are counted in a note.
     pub fn measurable(&self, frame: &Frame, rows: Vec<usize>) -> Result<Vec<usize>, NotRun> {
         let facts = self.facts(frame)?;
+        let before = rows.len();
         let mut skipped: BTreeMap<&'static str, usize> = BTreeMap::new();
         let kept: Vec<usize> = rows
             .into_iter()
@@ -319,18 +375,16 @@ impl<'a> Context<'a> {
                 }
             })
             .collect();
-        if !skipped.is_empty() {
-            let parts: Vec<String> = skipped
-                .iter()
-                .map(|(why, n)| format!("{why} {n} 个"))
-                .collect();
-            self.note(format!("跳过 {} 的要素：{}", frame.name, parts.join("，")));
-            if kept.is_empty() {
-                self.unmeasurable
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(frame.name.clone());
-            }
+        for (why, n) in skipped {
+            self.skipped(n, Unit::Features, format!("{} {why}", frame.name));
+        }
+        // The rows counted as checked are those measured, not those selected.
+        let mut t = self.tally();
+        if kept.is_empty() && before > 0 {
+            t.unmeasurable.push(frame.name.clone());
+        }
+        if let Some((n, _)) = &mut t.rows {
+            *n = n.saturating_sub(before - kept.len());
         }
         Ok(kept)
     }
@@ -354,6 +408,19 @@ impl<'a> Context<'a> {
     /// Row indices of `frame` that the rule applies to: all of them, or those where the rule's
     /// `where` holds (unknown counts as not holding, as in SQL).
     pub fn rows(&self, frame: &Frame) -> Result<Vec<usize>, NotRun> {
+        let rows = self.select(frame)?;
+        let unit = if frame.geometry.is_some() {
+            Unit::Features
+        } else {
+            Unit::Rows
+        };
+        let mut t = self.tally();
+        let (n, _) = t.rows.get_or_insert((0, unit));
+        *n += rows.len();
+        Ok(rows)
+    }
+
+    fn select(&self, frame: &Frame) -> Result<Vec<usize>, NotRun> {
         match &self.rule.filter_expr {
             None => Ok((0..frame.len()).collect()),
             Some(expr) => {

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Check, Context, NotRun, Read};
-use crate::report::Finding;
+use crate::report::{Finding, Unit};
 use crate::rules::Name;
 use crate::schema::{FieldType, FrameDef};
 
@@ -74,6 +74,7 @@ impl SchemaCheck {
     fn check_fields(&self, cx: &Context, def: &FrameDef) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
         let schema = frame.df.schema();
+        cx.checked(def.fields.len(), Unit::Fields);
         let mut findings = Vec::new();
         for (name, field) in &def.fields {
             match schema.get(name.as_str()) {
@@ -164,6 +165,7 @@ impl Check for SchemaCheck {
         match self.scope {
             Scope::Fields => self.check_fields(cx, def),
             Scope::Layer => {
+                cx.checked(1, Unit::Frames);
                 let what = if def.geometry.is_some() { "图层" } else { "表" };
                 Ok(match cx.dataset.frame(name) {
                     None if def.required => vec![cx.frame_finding(

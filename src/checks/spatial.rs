@@ -71,7 +71,7 @@ pub fn area_m2(cx: &Context, g: &MultiPolygon<f64>) -> Result<f64, NotRun> {
     let crs = cx.derived.crs.as_ref().ok_or_else(|| {
         NotRun(format!(
             "成果包坐标系 {} 无法量算面积",
-            cx.dataset.manifest.crs
+            cx.dataset.manifest.crs.as_deref().unwrap_or("（未声明）")
         ))
     })?;
     Ok(geometry_area(&Geometry::MultiPolygon(g.clone()), crs))

@@ -46,7 +46,7 @@ use super::condition;
 use super::sums::{field_or_computed, floats, group_sums, summand};
 use super::units::{column_decimals, AreaUnit};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::report::Finding;
+use crate::report::{Finding, Unit};
 use crate::rules::{Name, Problem};
 
 fn default_total_row() -> String {
@@ -168,6 +168,7 @@ impl Check for TableMatchesLayer {
                 let (Some(key), Some(value)) = (&keys[row], declared[row]) else {
                     continue;
                 };
+                cx.checked(1, Unit::Equations);
                 let (sum, n) = sums.get(key).copied().unwrap_or((0.0, 0));
                 let Some(m) = compare(value, sum * source_factor, self.unit, allowed) else {
                     continue;

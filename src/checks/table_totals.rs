@@ -46,7 +46,7 @@ use serde_json::json;
 use super::sums::floats;
 use super::units::{column_decimals, round};
 use super::{phrase, text_at, Check, Context, NotRun, Read};
-use crate::report::Finding;
+use crate::report::{Finding, Unit};
 use crate::rules::Name;
 
 #[derive(Debug, Deserialize)]
@@ -297,7 +297,9 @@ impl Check for TableTotals {
             .min(6);
         let grid = Grid { values, decimals };
         let mut findings = Vec::new();
-        for eq in self.equations(&grid, &keys) {
+        let equations = self.equations(&grid, &keys);
+        cx.checked(equations.len(), Unit::Equations);
+        for eq in equations {
             let allowed = self.tolerance(eq.parts, grid.decimals);
             let difference = eq.declared - eq.computed;
             if difference.abs() <= allowed + 1e-9 * eq.computed.abs().max(1.0) {

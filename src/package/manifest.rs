@@ -30,7 +30,7 @@ struct RawManifest {
     xzqdm: Spanned<String>,
     xzqmc: String,
     level: Level,
-    crs: Spanned<String>,
+    crs: Option<Spanned<String>>,
     producer: Option<String>,
     survey_date: Option<Spanned<String>>,
     encoding: Option<Encoding>,
@@ -46,10 +46,13 @@ pub struct Manifest {
     pub xzqdm: String,
     pub xzqmc: String,
     pub level: Level,
-    /// The declared CRS as written, e.g. `EPSG:4522`.
-    pub crs: String,
+    /// The declared CRS as written, e.g. `EPSG:4522`; a package of tables alone needs none
+    /// (package format 1.1, section 2), one with layers is refused without it when loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crs: Option<String>,
     /// The EPSG code of [`Manifest::crs`].
-    pub epsg: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epsg: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub producer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,12 +86,18 @@ impl Manifest {
                 ),
             ));
         }
-        let epsg = parse_epsg(&raw.crs.value).ok_or_else(|| {
-            invalid(
-                &raw.crs,
-                format!("crs `{}` is not of the form EPSG:<code>", raw.crs.value),
-            )
-        })?;
+        let epsg = raw
+            .crs
+            .as_ref()
+            .map(|crs| {
+                parse_epsg(&crs.value).ok_or_else(|| {
+                    invalid(
+                        crs,
+                        format!("crs `{}` is not of the form EPSG:<code>", crs.value),
+                    )
+                })
+            })
+            .transpose()?;
         if let Some(date) = &raw.survey_date {
             if !is_iso_date(&date.value) {
                 return Err(invalid(
@@ -101,7 +110,7 @@ impl Manifest {
             xzqdm: raw.xzqdm.value,
             xzqmc: raw.xzqmc,
             level: raw.level,
-            crs: raw.crs.value,
+            crs: raw.crs.map(|c| c.value),
             epsg,
             producer: raw.producer,
             survey_date: raw.survey_date.map(|d| d.value),

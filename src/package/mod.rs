@@ -133,6 +133,15 @@ pub struct Dataset {
     pub unread: Vec<Unread>,
     /// How files were read, where the report must say it (sorted by path).
     pub notes: Vec<InputNote>,
+    /// Layers and tables that were delivered but could not be read, in discovery order.
+    pub failed: Vec<Unloaded>,
+}
+
+/// Delivered layers or tables (several for one GeoPackage) that could not be read.
+#[derive(Debug, Clone)]
+pub struct Unloaded {
+    pub frames: Vec<String>,
+    pub error: ReadError,
 }
 
 impl Dataset {
@@ -224,6 +233,20 @@ pub fn load_observed(
     let manifest = Manifest::parse(manifest_text, "package.yaml")?;
 
     let (sources, unread) = discover(root, &manifest)?;
+    if manifest.crs.is_none() {
+        if let Some(layer) = sources.iter().find(|s| s.layer) {
+            return Err(ReadError::new(
+                "package.yaml",
+                format!(
+                    "no `crs`: the package delivers the layer {} ({}), and a package with layers \
+                     declares its CRS (package format 1.1, section 2)",
+                    layer.name,
+                    rel(&layer.path)
+                ),
+            )
+            .into());
+        }
+    }
     observer.start(Stage::Layers, sources.len());
     // The layers of one GeoPackage are loaded together, so that the file is hashed once.
     let mut units: Vec<Vec<&Source>> = Vec::new();
@@ -256,8 +279,19 @@ pub fn load_observed(
     let mut files = vec![digest("package.yaml", &manifest_bytes)];
     let mut frames = BTreeMap::new();
     let mut notes = Vec::new();
-    for result in loaded {
-        let (unit_frames, unit_files, unit_notes) = result?;
+    let mut failed = Vec::new();
+    for (result, unit) in loaded.into_iter().zip(&units) {
+        let (unit_frames, unit_files, unit_notes) = match result {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                // The rest of the package is still inspected; the report names what failed.
+                failed.push(Unloaded {
+                    frames: unit.iter().map(|s| s.name.clone()).collect(),
+                    error,
+                });
+                continue;
+            }
+        };
         files.extend(unit_files);
         notes.extend(unit_notes);
         for frame in unit_frames {
@@ -273,6 +307,7 @@ pub fn load_observed(
         files,
         unread,
         notes,
+        failed,
     })
 }
 

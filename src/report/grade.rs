@@ -418,6 +418,7 @@ mod tests {
             status,
             reason: None,
             notes: vec![],
+            coverage: Default::default(),
             findings,
         }
     }

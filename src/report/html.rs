@@ -411,7 +411,7 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
         l.package,
         esc(&p.path),
         l.crs,
-        esc(&p.manifest.crs),
+        esc(p.manifest.crs.as_deref().unwrap_or("—")),
         l.ruleset,
         esc(&report.ruleset.id),
         report.ruleset.rules,

@@ -34,7 +34,10 @@ pub fn render_junit(report: &Report) -> String {
     out.push_str("    <properties>\n");
     for (name, value) in [
         ("package.xzqdm", report.package.manifest.xzqdm.as_str()),
-        ("package.crs", &report.package.manifest.crs),
+        (
+            "package.crs",
+            report.package.manifest.crs.as_deref().unwrap_or(""),
+        ),
         ("ruleset", &report.ruleset.id),
         ("ruleset.sha256", &report.ruleset.sha256),
         ("profile", &report.profile.name),

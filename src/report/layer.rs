@@ -56,7 +56,8 @@ fn located(report: &Report) -> impl Iterator<Item = (&Finding, &Geometry<f64>)> 
 pub fn render_fgb(report: &Report) -> std::io::Result<Vec<u8>> {
     fgb(
         located(report),
-        report.package.manifest.epsg,
+        // A package without a CRS has no layers, so no finding has a geometry to place.
+        report.package.manifest.epsg.unwrap_or(0),
         &format!("nrqc findings: {}", report.package.name),
     )
 }
@@ -152,9 +153,11 @@ fn without_collections(g: &Geometry<f64>) -> Geometry<f64> {
 /// CRS and names it with the legacy `crs` member (as the packages' own GeoJSON layers do), which
 /// GDAL, QGIS and ArcGIS honour, rather than reprojecting away from the delivery's coordinates.
 pub fn render_geojson(report: &Report) -> std::io::Result<String> {
+    let crs = report.package.manifest.epsg.map_or_else(String::new, |epsg| {
+        format!("\"crs\": {{ \"type\": \"name\", \"properties\": {{ \"name\": \"urn:ogc:def:crs:EPSG::{epsg}\" }} }},\n")
+    });
     let mut out = format!(
-        "{{\n\"type\": \"FeatureCollection\",\n\"name\": \"errors\",\n\"crs\": {{ \"type\": \"name\", \"properties\": {{ \"name\": \"urn:ogc:def:crs:EPSG::{}\" }} }},\n\"features\": [",
-        report.package.manifest.epsg
+        "{{\n\"type\": \"FeatureCollection\",\n\"name\": \"errors\",\n{crs}\"features\": ["
     );
     for (n, (finding, geometry)) in located(report).enumerate() {
         let properties: Vec<String> = FIELDS

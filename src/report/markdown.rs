@@ -103,7 +103,14 @@ pub fn render_markdown(report: &Report) -> String {
         p.manifest.xzqmc, p.manifest.xzqdm
     );
     let _ = writeln!(s, "- 成果包：`{}`", p.path);
-    let _ = writeln!(s, "- 坐标系：{}", p.manifest.crs);
+    let _ = writeln!(
+        s,
+        "- 坐标系：{}",
+        p.manifest
+            .crs
+            .as_deref()
+            .unwrap_or("未声明（成果包无图层）")
+    );
     let _ = writeln!(
         s,
         "- 规则集：{}（{} 条，sha256 `{}`）",

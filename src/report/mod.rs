@@ -54,6 +54,7 @@ pub fn build(
             status: outcome.status,
             reason: outcome.reason,
             notes: outcome.notes,
+            coverage: outcome.coverage,
             findings: outcome.findings.len(),
         });
         findings.extend(outcome.findings);
@@ -82,6 +83,15 @@ pub fn build(
                 .collect(),
             files: dataset.files.clone(),
             unread: dataset.unread.clone(),
+            unreadable: dataset
+                .failed
+                .iter()
+                .map(|f| Unreadable {
+                    path: f.error.path.to_string_lossy().replace('\\', "/"),
+                    frames: f.frames.clone(),
+                    error: f.error.to_string(),
+                })
+                .collect(),
             notes: dataset.notes.clone(),
         },
         ruleset: RulesetInfo {

@@ -82,6 +82,121 @@ pub enum Status {
     NotApplicable,
 }
 
+/// What a rule's check counts as one thing evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Features of a layer.
+    Features,
+    /// Rows of a table.
+    Rows,
+    /// Pairs of features that could overlap (their envelopes meet).
+    Pairs,
+    /// Equations of a statistics table (a total against its parts).
+    Equations,
+    /// Layers or tables, for checks about a whole delivery.
+    Frames,
+    /// Fields of a layer or table.
+    Fields,
+    /// Delivered files.
+    Files,
+    /// Packages of a batch, for the cross-package rules.
+    Packages,
+}
+
+impl Unit {
+    /// The counter word and noun, e.g. `个要素`.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Unit::Features => "个要素",
+            Unit::Rows => "行",
+            Unit::Pairs => "对要素",
+            Unit::Equations => "个等式",
+            Unit::Frames => "个图层或表",
+            Unit::Fields => "个字段",
+            Unit::Files => "个文件",
+            Unit::Packages => "个成果包",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Unit::Features => "features",
+            Unit::Rows => "rows",
+            Unit::Pairs => "pairs",
+            Unit::Equations => "equations",
+            Unit::Frames => "layers or tables",
+            Unit::Fields => "fields",
+            Unit::Files => "files",
+            Unit::Packages => "packages",
+        }
+    }
+}
+
+/// Things a rule left unchecked for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub count: usize,
+    pub unit: Unit,
+    pub reason: String,
+}
+
+/// What a rule evaluated and what it skipped, so that no pass hides what was not checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// How many things were checked, in `unit`s; `None` when the rule did not run.
+    pub checked: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Unit>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+impl Coverage {
+    pub fn skipped_total(&self) -> usize {
+        self.skipped.iter().map(|s| s.count).sum()
+    }
+
+    /// `3 个要素未检查：几何无效；2 对要素未检查：…`, or `None` when nothing was skipped.
+    pub fn skipped_zh(&self) -> Option<String> {
+        (!self.skipped.is_empty()).then(|| {
+            self.skipped
+                .iter()
+                .map(|s| format!("{} {}未检查：{}", s.count, s.unit.zh(), s.reason))
+                .collect::<Vec<_>>()
+                .join("；")
+        })
+    }
+
+    /// `checked 120 features`, with what was skipped: for English readers.
+    pub fn summary_en(&self) -> Option<String> {
+        let checked = self.checked?;
+        let unit = self.unit.map_or("items", Unit::en);
+        let mut s = format!("checked {checked} {unit}");
+        for k in &self.skipped {
+            s.push_str(&format!(
+                "; {} {} skipped: {}",
+                k.count,
+                k.unit.en(),
+                k.reason
+            ));
+        }
+        Some(s)
+    }
+
+    /// `检查 120 个要素`, with what was skipped.
+    pub fn summary_zh(&self) -> Option<String> {
+        let checked = self.checked?;
+        let unit = self.unit.map_or("项", Unit::zh);
+        let mut s = format!("检查 {checked} {unit}");
+        if let Some(skipped) = self.skipped_zh() {
+            s.push('；');
+            s.push_str(&skipped);
+        }
+        Some(s)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleResult {
     pub id: String,
@@ -93,9 +208,11 @@ pub struct RuleResult {
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// E.g. how many features a measuring check skipped, and why.
+    /// What the run should tell beyond its counts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the rule evaluated and what it skipped, with the reasons.
+    pub coverage: Coverage,
     pub findings: usize,
 }
 
@@ -115,10 +232,23 @@ pub struct PackageInfo {
     pub feature_counts: BTreeMap<String, usize>,
     pub files: Vec<FileDigest>,
     pub unread: Vec<Unread>,
+    /// Delivered layers and tables that could not be read: the package was not inspected fully,
+    /// and `nrqc check` exits 2 after writing the report.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Unreadable>,
     /// How files were read where the reader of the report must know it, e.g. a shapefile whose
     /// `.cpg` said GBK while its text is UTF-8.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<InputNote>,
+}
+
+/// A delivered file that could not be read, with the layers or tables it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unreadable {
+    pub path: String,
+    pub frames: Vec<String>,
+    /// The reader's error, naming the file, layer, feature and field where known.
+    pub error: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

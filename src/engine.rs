@@ -26,14 +26,23 @@ pub struct Outcome {
 
 /// Whether the package has everything the rule reads; the reason it has not otherwise.
 fn gate(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Option<(Status, String)> {
-    for read in rule.check.reads() {
-        let name = &read.frame.value;
-        if let Some(failed) = dataset.failed.iter().find(|f| f.frames.contains(name)) {
+    // A delivered layer that could not be read is neither missing nor checked.
+    let frames =
+        std::iter::once(rule.check.frame()).chain(rule.check.reads().into_iter().map(|r| r.frame));
+    for name in frames {
+        if let Some(failed) = dataset
+            .failed
+            .iter()
+            .find(|f| f.frames.contains(&name.value))
+        {
             return Some((
                 Status::NotRun,
-                format!("{name} 无法读取（{}），无法检查", failed.error),
+                format!("{} 无法读取（{}），无法检查", name.value, failed.error),
             ));
         }
+    }
+    for read in rule.check.reads() {
+        let name = &read.frame.value;
         let Some(frame) = dataset.frame(name) else {
             let required = rules.schema.frame(name).is_some_and(|d| d.required);
             return Some(if required {

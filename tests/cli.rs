@@ -218,7 +218,7 @@ fn self_check_reports_c_and_d_as_warnings() {
         "{md}"
     );
     assert!(md.contains(
-        "| ZR-D001 | 登记单元类型代码不在代码表内 | C | 属性精度 | 分类与代码 | 警告 | 1 |"
+        "| ZR-D001 | 登记单元类型代码不在代码表内 | C | 属性精度 | 分类与代码 | 警告 | 13 个要素 | 1 |"
     ));
     assert!(stdout(&o).contains("ZR-D001 [C] 警告"), "{}", stdout(&o));
 }

@@ -99,9 +99,11 @@ impl Check for AreaMatches {
         let declared = floats(&frame.df, &self.field.value)?;
         let rows = cx.measurable(frame, cx.rows(frame)?)?;
         let mut findings = Vec::new();
+        let mut empty = 0;
         for row in rows {
             let Some(value) = declared[row] else {
-                continue; // not_null reports missing areas
+                empty += 1;
+                continue;
             };
             let computed = facts.areas[row];
             let Some(m) = compare(value, computed, self.unit, self.tolerance.allowed(computed)) else {
@@ -112,6 +114,7 @@ impl Check for AreaMatches {
             f.measured = Some(m);
             findings.push(f);
         }
+        cx.empty_rows(frame, &self.field.value, empty);
         Ok(findings)
     }
 }

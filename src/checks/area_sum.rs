@@ -36,7 +36,7 @@ use super::area_matches::{compare, describe};
 use super::sums::{field_or_computed, floats, group_sums, summand};
 use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::report::{Finding, Related};
+use crate::report::{Finding, Related, Unit};
 use crate::rules::{Name, Problem};
 
 #[derive(Debug, Deserialize)]
@@ -151,15 +151,18 @@ impl Check for AreaSum {
         };
         let factor = self.unit.square_metres();
         let mut findings = Vec::new();
-        let mut skipped = 0;
+        let (mut compared, mut empty, mut skipped) = (0, 0, 0);
         for (row, value) in declared.iter().enumerate() {
             let (Some(k), Some(value)) = (text_at(&parent.df, &self.parent_key.value, row), *value) else {
+                // A computed parent area is missing only where `measurable` counted the feature.
+                empty += usize::from(self.parent_field.is_some());
                 continue;
             };
             if unknown.contains(&k) {
                 skipped += 1;
                 continue;
             }
+            compared += 1;
             let (sum, n) = sums.get(&k).copied().unwrap_or((0.0, 0));
             let sum_m2 = if self.computed { sum } else { sum * factor };
             // Declared fields are in `unit`; computed areas are in m².
@@ -177,9 +180,10 @@ impl Check for AreaSum {
             });
             findings.push(f);
         }
-        if skipped > 0 {
-            cx.note(format!("{skipped} 个 {} 要素含无法量算的 {} 要素，未比较", parent.name, child.name));
-        }
+        // Counted per parent: a sum is one comparison whatever the number of its parts.
+        cx.checked(compared, Unit::Features);
+        cx.skipped(empty, Unit::Features, format!("{} 的 {} 或{what}为空（由非空规则检查）", parent.name, self.parent_key.value));
+        cx.skipped(skipped, Unit::Features, format!("{} 含无法量算的 {} 要素", parent.name, child.name));
         Ok(findings)
     }
 }

@@ -77,18 +77,27 @@ impl Check for CodeImplies {
         let implied_codes = cx.rules.codes.get(&self.implies.value);
         let (field, implies) = (self.field.value.as_str(), self.implies.value.as_str());
         let mut findings = Vec::new();
+        // Rows this rule cannot judge, each reported by another rule: empty values (non-empty
+        // rules) and codes outside their code lists (code-list rules).
+        let (mut empty_code, mut empty_implied, mut uncoded) = (0, 0, 0);
         for row in cx.rows(frame)? {
-            let (Some(code), Some(actual)) = (
-                text_at(&frame.df, field, row),
-                text_at(&frame.df, implies, row),
-            ) else {
+            let Some(code) = text_at(&frame.df, field, row) else {
+                empty_code += 1;
+                continue;
+            };
+            let Some(actual) = text_at(&frame.df, implies, row) else {
+                empty_implied += 1;
                 continue;
             };
             let Some(expected) = list.codes.get(&code) else {
+                uncoded += 1;
                 continue;
             };
-            let unknown = implied_codes.is_some_and(|l| !l.codes.contains_key(&actual));
-            if *expected == actual || unknown {
+            if implied_codes.is_some_and(|l| !l.codes.contains_key(&actual)) {
+                uncoded += 1;
+                continue;
+            }
+            if *expected == actual {
                 continue;
             }
             let name = names
@@ -104,6 +113,9 @@ impl Check for CodeImplies {
             f.expected = Some(Value::String(expected.clone()));
             findings.push(f);
         }
+        cx.empty_rows(frame, field, empty_code);
+        cx.empty_rows(frame, implies, empty_implied);
+        cx.skip_rows(frame, uncoded, "代码不在代码表内（由代码表规则检查）");
         Ok(findings)
     }
 }

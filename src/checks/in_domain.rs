@@ -106,8 +106,10 @@ impl Check for InDomain {
         };
         let field = self.field.value.as_str();
         let mut findings = Vec::new();
+        let mut empty = 0;
         for row in cx.rows(frame)? {
             let Some(value) = text_at(&frame.df, field, row) else {
+                empty += 1;
                 continue;
             };
             if allowed.contains(value.as_str()) {
@@ -125,6 +127,7 @@ impl Check for InDomain {
             });
             findings.push(f);
         }
+        cx.empty_rows(frame, field, empty);
         Ok(findings)
     }
 }

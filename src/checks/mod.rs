@@ -65,6 +65,16 @@ pub trait Check: Send + Sync + fmt::Debug {
         true
     }
 
+    /// The layers and fields whose content the check inspects when it runs (`None`: the layer
+    /// as a whole, e.g. its geometry), for the report's list of delivered content no rule read.
+    /// By default what it [`reads`](Check::reads).
+    fn inspects(&self, _schema: &Schema) -> Vec<(String, Option<String>)> {
+        self.reads()
+            .into_iter()
+            .map(|r| (r.frame.value.clone(), r.field.map(|f| f.value.clone())))
+            .collect()
+    }
+
     /// Layers whose derived facts (areas, measurability) the check uses; the engine computes
     /// them once, before any rule runs.
     fn measures(&self) -> Vec<&Name> {
@@ -261,8 +271,9 @@ pub struct Context<'a> {
 struct Tally {
     /// Counted by the check itself with [`Context::checked`].
     checked: Option<(usize, Unit)>,
-    /// The rows [`Context::rows`] selected, the count for checks that look at rows one by one.
-    rows: Option<(usize, Unit)>,
+    /// The rows [`Context::rows`] selected, less those skipped, by layer: the count for checks
+    /// that look at rows one by one.
+    rows: BTreeMap<String, (usize, Unit)>,
     skipped: BTreeMap<(Unit, String), usize>,
     /// Layers of which the check could measure no feature at all.
     unmeasurable: Vec<String>,
@@ -325,7 +336,10 @@ impl<'a> Context<'a> {
             .coverage
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
-        let counted = tally.checked.or(tally.rows);
+        let counted = tally.checked.or_else(|| {
+            let unit = tally.rows.values().next()?.1;
+            Some((tally.rows.values().map(|(n, _)| n).sum(), unit))
+        });
         let coverage = Coverage {
             checked: Some(counted.map_or(0, |(n, _)| n)),
             unit: counted.map(|(_, u)| u),
@@ -376,17 +390,54 @@ impl<'a> Context<'a> {
             })
             .collect();
         for (why, n) in skipped {
-            self.skipped(n, Unit::Features, format!("{} {why}", frame.name));
+            self.skip_rows(frame, n, why);
         }
-        // The rows counted as checked are those measured, not those selected.
-        let mut t = self.tally();
         if kept.is_empty() && before > 0 {
-            t.unmeasurable.push(frame.name.clone());
-        }
-        if let Some((n, _)) = &mut t.rows {
-            *n = n.saturating_sub(before - kept.len());
+            self.tally().unmeasurable.push(frame.name.clone());
         }
         Ok(kept)
+    }
+
+    /// Counts `n` rows of `frame` that [`Context::rows`] selected and the check could not
+    /// evaluate, e.g. an empty value that another rule reports: they are skipped, not checked.
+    pub fn skip_rows(&self, frame: &Frame, n: usize, why: &str) {
+        if n == 0 {
+            return;
+        }
+        let unit = Self::unit_of(frame);
+        let mut t = self.tally();
+        if let Some((checked, _)) = t.rows.get_mut(&frame.name) {
+            *checked = checked.saturating_sub(n);
+        }
+        *t.skipped
+            .entry((unit, format!("{} {why}", frame.name)))
+            .or_default() += n;
+    }
+
+    /// Counts `n` rows of `frame` whose `field` is empty: skipped when the schema requires the
+    /// field (a non-empty rule reports them), and simply not there to check when it is optional,
+    /// so that a rule on an optional field no feature fills does not apply rather than pass.
+    pub fn empty_rows(&self, frame: &Frame, field: &str, n: usize) {
+        let required = self
+            .rules
+            .schema
+            .frame(&frame.name)
+            .and_then(|d| d.fields.get(field))
+            .is_some_and(|f| f.required);
+        if required {
+            self.skip_rows(frame, n, &format!("{field} 为空（由非空规则检查）"));
+        } else if let Some((checked, _)) = self.tally().rows.get_mut(&frame.name) {
+            *checked = checked.saturating_sub(n);
+        }
+    }
+
+    /// What one row of `frame` is: a feature of a layer or a row of a table.
+    pub fn unit_of(frame: &Frame) -> Unit {
+        if frame.geometry.is_some() {
+            Unit::Features
+        } else {
+            Unit::Rows
+        }
     }
 
     pub fn frame(&self, name: &str) -> Result<&'a Frame, NotRun> {
@@ -409,13 +460,9 @@ impl<'a> Context<'a> {
     /// `where` holds (unknown counts as not holding, as in SQL).
     pub fn rows(&self, frame: &Frame) -> Result<Vec<usize>, NotRun> {
         let rows = self.select(frame)?;
-        let unit = if frame.geometry.is_some() {
-            Unit::Features
-        } else {
-            Unit::Rows
-        };
+        let unit = Self::unit_of(frame);
         let mut t = self.tally();
-        let (n, _) = t.rows.get_or_insert((0, unit));
+        let (n, _) = t.rows.entry(frame.name.clone()).or_insert((0, unit));
         *n += rows.len();
         Ok(rows)
     }

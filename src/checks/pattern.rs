@@ -72,8 +72,10 @@ impl Check for Pattern {
         let frame = cx.frame(&self.layer.value)?;
         let field = self.field.value.as_str();
         let mut findings = Vec::new();
+        let mut empty = 0;
         for row in cx.rows(frame)? {
             let Some(value) = text_at(&frame.df, field, row) else {
+                empty += 1;
                 continue;
             };
             if re.is_match(&value) {
@@ -88,6 +90,7 @@ impl Check for Pattern {
             f.expected = Some(Value::String(self.regex.value.clone()));
             findings.push(f);
         }
+        cx.empty_rows(frame, field, empty);
         Ok(findings)
     }
 }

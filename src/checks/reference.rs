@@ -104,9 +104,12 @@ impl Check for Reference {
                 let targets: BTreeSet<Key> = (0..to.len())
                     .flat_map(|r| keys(to, r, target_field, to_pair, None))
                     .collect();
+                let mut empty = 0;
                 for row in cx.rows(from)? {
                     let sep = self.separator.as_deref();
-                    for key in keys(from, row, field, from_pair, sep) {
+                    let row_keys = keys(from, row, field, from_pair, sep);
+                    empty += usize::from(row_keys.is_empty());
+                    for key in row_keys {
                         if targets.contains(&key) {
                             continue;
                         }
@@ -127,6 +130,7 @@ impl Check for Reference {
                         findings.push(f);
                     }
                 }
+                cx.empty_rows(from, field, empty);
             }
             Direction::Children => {
                 let sep = self.separator.as_deref();
@@ -135,8 +139,12 @@ impl Check for Reference {
                     .into_iter()
                     .flat_map(|r| keys(from, r, field, from_pair, sep))
                     .collect();
+                // What is checked here are the target's rows, each for a referencing row.
+                let mut compared = 0;
                 for row in 0..to.len() {
-                    for key in keys(to, row, target_field, to_pair, None) {
+                    let row_keys = keys(to, row, target_field, to_pair, None);
+                    compared += usize::from(!row_keys.is_empty());
+                    for key in row_keys {
                         if referenced.contains(&key) {
                             continue;
                         }
@@ -150,6 +158,12 @@ impl Check for Reference {
                         findings.push(f);
                     }
                 }
+                cx.checked(compared, Context::unit_of(to));
+                cx.skipped(
+                    to.len() - compared,
+                    Context::unit_of(to),
+                    format!("{} 的 {target_field} 为空（由非空规则检查）", to.name),
+                );
             }
         }
         Ok(findings)

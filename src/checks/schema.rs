@@ -143,6 +143,18 @@ impl Check for SchemaCheck {
         }
     }
 
+    /// The fields scope inspects every field the schema declares (presence and type).
+    fn inspects(&self, schema: &crate::schema::Schema) -> Vec<(String, Option<String>)> {
+        let layer = &self.layer.value;
+        let mut inspected = vec![(layer.clone(), None)];
+        if self.scope == Scope::Fields {
+            if let Some(def) = schema.frame(layer) {
+                inspected.extend(def.fields.keys().map(|f| (layer.clone(), Some(f.clone()))));
+            }
+        }
+        inspected
+    }
+
     fn lint(&self, cx: &super::LintContext) -> Vec<crate::rules::Problem> {
         // `reads` is empty for the layer scope, so the name is checked here.
         match self.scope {

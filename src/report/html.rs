@@ -51,6 +51,16 @@ struct Labels {
     findings: &'static str,
     class: &'static str,
     unread: &'static str,
+    /// The heading of the delivered content no rule read.
+    uninspected: &'static str,
+    /// `{layer}` and `{path}` are replaced.
+    uninspected_frame: &'static str,
+    /// `{layer}`, `{path}` and `{fields}` are replaced.
+    uninspected_fields: &'static str,
+    unreadable: &'static str,
+    /// The column of what each rule checked, and the words for what it counts.
+    checked: &'static str,
+    unit: fn(super::Unit) -> &'static str,
     notes: &'static str,
     elements: &'static str,
     element: &'static str,
@@ -117,6 +127,12 @@ const ZH: Labels = Labels {
     findings: "问题",
     class: "类别",
     unread: "未读取的文件",
+    uninspected: "未检查的交付内容",
+    uninspected_frame: "{layer}（<code>{path}</code>）：没有规则检查该图层或表",
+    uninspected_fields: "{layer}（<code>{path}</code>）：没有规则检查的字段 {fields}",
+    unreadable: "无法读取的图层或表（其内容未检查，成果包未能完整检查）",
+    checked: "已检查",
+    unit: super::Unit::zh,
     notes: "读取说明",
     elements: "质量元素",
     element: "质量元素",
@@ -178,6 +194,12 @@ const EN: Labels = Labels {
     findings: "Findings",
     class: "Class",
     unread: "Files not read",
+    uninspected: "Delivered content no rule inspected",
+    uninspected_frame: "{layer} (<code>{path}</code>): no rule inspects this layer or table",
+    uninspected_fields: "{layer} (<code>{path}</code>): fields no rule inspects: {fields}",
+    unreadable: "Layers or tables that could not be read (not inspected; the package was not inspected fully)",
+    checked: "Checked",
+    unit: super::Unit::en,
     notes: "How files were read",
     elements: "Quality elements",
     element: "Element",
@@ -477,6 +499,34 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
         }
         let _ = writeln!(s, "</ul>");
     }
+    if !p.unreadable.is_empty() {
+        let _ = writeln!(s, "<p>{}：</p><ul>", l.unreadable);
+        for u in &p.unreadable {
+            let _ = writeln!(
+                s,
+                "<li>{}：{}</li>",
+                esc(&u.frames.join("、")),
+                esc(&u.error)
+            );
+        }
+        let _ = writeln!(s, "</ul>");
+    }
+    if !p.uninspected.is_empty() {
+        let _ = writeln!(s, "<p>{}：</p><ul>", l.uninspected);
+        for u in &p.uninspected {
+            let template = if u.fields.is_empty() {
+                l.uninspected_frame
+            } else {
+                l.uninspected_fields
+            };
+            let item = template
+                .replace("{layer}", &esc(&u.layer))
+                .replace("{path}", &esc(&u.path))
+                .replace("{fields}", &esc(&u.fields.join(", ")));
+            let _ = writeln!(s, "<li>{item}</li>");
+        }
+        let _ = writeln!(s, "</ul>");
+    }
     if !p.notes.is_empty() {
         let _ = writeln!(s, "<p>{}：</p><ul>", l.notes);
         for n in &p.notes {
@@ -628,11 +678,14 @@ fn elements(s: &mut String, report: &Report, l: &Labels) {
 
 /// Rules that passed or do not apply are folded away: the ones that need attention come first.
 fn rules(s: &mut String, report: &Report, l: &Labels) {
-    let quiet = |r: &RuleResult| matches!(r.status, Status::Passed | Status::NotApplicable);
+    // A pass that skipped something is not folded: the skip is what needs attention.
+    let quiet = |r: &RuleResult| {
+        matches!(r.status, Status::Passed | Status::NotApplicable) && r.coverage.skipped.is_empty()
+    };
     let head = format!(
         "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
-         </tr></thead><tbody>",
-        l.rule, l.name, l.class, l.element, l.status, l.count
+         <th>{}</th></tr></thead><tbody>",
+        l.rule, l.name, l.class, l.element, l.status, l.checked, l.count
     );
     let _ = writeln!(s, "<main><h2>{}</h2>{head}", l.rules);
     let mut folded = String::new();
@@ -642,8 +695,14 @@ fn rules(s: &mut String, report: &Report, l: &Labels) {
         let reason = r
             .reason
             .as_ref()
+            .or(r.coverage.skipped_zh().as_ref())
             .map(|x| format!("（{}）", esc(x)))
             .unwrap_or_default();
+        let checked = match (r.coverage.checked, r.coverage.unit) {
+            (Some(n), Some(unit)) => format!("{n} {}", (l.unit)(unit)),
+            (Some(n), None) => n.to_string(),
+            (None, _) => "—".into(),
+        };
         let id = if r.findings > 0 {
             format!("<a href=\"#r{k}\">{}</a>", esc(&r.id))
         } else {
@@ -651,12 +710,13 @@ fn rules(s: &mut String, report: &Report, l: &Labels) {
         };
         let row = format!(
             "<tr><td>{id}</td><td>{}</td><td><span class=\"tag c{}\">{}</span></td><td>{}</td>\
-             <td class=\"st-{key}\">{}{reason}</td>{}</tr>\n",
+             <td class=\"st-{key}\">{}{reason}</td><td>{}</td>{}</tr>\n",
             esc(&r.title),
             r.class,
             r.class,
             esc(&r.element),
             word(l),
+            esc(&checked),
             num(r.findings)
         );
         if quiet(r) {

@@ -21,6 +21,17 @@ fn status_zh(report: &Report, r: &RuleResult) -> &'static str {
     }
 }
 
+/// The status, and next to it what the rule left unchecked: `通过（3 个要素未检查：几何无效）`.
+fn status_with_skips(report: &Report, r: &RuleResult) -> String {
+    let word = status_zh(report, r);
+    match r.coverage.skipped_zh() {
+        Some(skipped) if matches!(r.status, Status::Passed | Status::Failed) => {
+            format!("{word}（{skipped}）")
+        }
+        _ => word.to_owned(),
+    }
+}
+
 fn outcome_zh(o: Outcome) -> &'static str {
     match o {
         Outcome::Pass => "通过",
@@ -72,21 +83,22 @@ pub fn summary(report: &Report) -> String {
     );
     let _ = writeln!(s, "问题 {} 处：{}", c.findings, class_counts(report));
     let _ = writeln!(s, "评分：{}", score_line(&report.grading));
-    for r in report
-        .rules
-        .iter()
-        .filter(|r| r.status != Status::Passed && r.status != Status::NotApplicable)
-    {
-        let detail = match &r.reason {
-            Some(reason) => reason.clone(),
-            None => format!("{} 处", r.findings),
+    // Rules that need attention, and passes that left something unchecked.
+    for r in report.rules.iter().filter(|r| {
+        !matches!(r.status, Status::Passed | Status::NotApplicable)
+            || !r.coverage.skipped.is_empty()
+    }) {
+        let detail = match (&r.reason, r.status) {
+            (Some(reason), _) => reason.clone(),
+            (None, Status::Passed) => "0 处".to_owned(),
+            (None, _) => format!("{} 处", r.findings),
         };
         let _ = writeln!(
             s,
             "  {} [{}] {} {}：{}",
             r.id,
             r.class,
-            status_zh(report, r),
+            status_with_skips(report, r),
             r.title,
             detail
         );
@@ -144,10 +156,33 @@ pub fn render_markdown(report: &Report) -> String {
         report.counts.findings,
         class_counts(report)
     );
-    if !p.unread.is_empty() {
-        let _ = writeln!(s, "未读取的文件：\n");
+    if !p.unreadable.is_empty() {
+        let _ = writeln!(
+            s,
+            "无法读取的图层或表（其内容未检查，成果包未能完整检查）：\n"
+        );
+        for u in &p.unreadable {
+            let _ = writeln!(s, "- {}：{}", u.frames.join("、"), cell(&u.error));
+        }
+        s.push('\n');
+    }
+    if !p.unread.is_empty() || !p.uninspected.is_empty() {
+        let _ = writeln!(s, "未检查的交付内容：\n");
         for u in &p.unread {
-            let _ = writeln!(s, "- `{}`：{}", u.path, u.reason);
+            let _ = writeln!(s, "- `{}`：未读取，{}", u.path, u.reason);
+        }
+        for u in &p.uninspected {
+            if u.fields.is_empty() {
+                let _ = writeln!(s, "- {}（`{}`）：没有规则检查该图层或表", u.layer, u.path);
+            } else {
+                let _ = writeln!(
+                    s,
+                    "- {}（`{}`）：没有规则检查的字段 {}",
+                    u.layer,
+                    u.path,
+                    u.fields.join("、")
+                );
+            }
         }
         s.push('\n');
     }
@@ -162,24 +197,30 @@ pub fn render_markdown(report: &Report) -> String {
     let _ = writeln!(s, "## 规则\n");
     let _ = writeln!(
         s,
-        "| 规则 | 名称 | 类别 | 质量元素 | 子元素 | 状态 | 问题数 |"
+        "| 规则 | 名称 | 类别 | 质量元素 | 子元素 | 状态 | 已检查 | 问题数 |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
     for r in &report.rules {
-        let word = status_zh(report, r);
+        let word = status_with_skips(report, r);
         let status = match &r.reason {
             Some(reason) => format!("{word}（{}）", cell(reason)),
-            None => word.to_owned(),
+            None => cell(&word),
+        };
+        let checked = match (r.coverage.checked, r.coverage.unit) {
+            (Some(n), Some(unit)) => format!("{n} {}", unit.zh()),
+            (Some(n), None) => n.to_string(),
+            (None, _) => "—".to_owned(),
         };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             r.id,
             cell(&r.title),
             r.class,
             r.element,
             cell(&r.sub_element),
             status,
+            checked,
             r.findings
         );
     }

@@ -59,6 +59,7 @@ pub fn build(
         });
         findings.extend(outcome.findings);
     }
+    let uninspected = uninspected(dataset, rules, &results);
     let layer_crs: BTreeMap<String, _> = dataset
         .frames
         .values()
@@ -83,6 +84,7 @@ pub fn build(
                 .collect(),
             files: dataset.files.clone(),
             unread: dataset.unread.clone(),
+            uninspected,
             unreadable: dataset
                 .failed
                 .iter()
@@ -109,6 +111,48 @@ pub fn build(
     };
     report.judge();
     report
+}
+
+/// The delivered layers, tables and fields that no rule which ran inspected.
+fn uninspected(dataset: &Dataset, rules: &RuleSet, results: &[RuleResult]) -> Vec<Uninspected> {
+    let mut read: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (rule, result) in rules.rules.iter().zip(results) {
+        if !matches!(result.status, Status::Passed | Status::Failed) {
+            continue;
+        }
+        for (frame, field) in rule.check.inspects(&rules.schema) {
+            let fields = read.entry(frame).or_default();
+            fields.extend(field);
+        }
+    }
+    dataset
+        .frames
+        .values()
+        .filter_map(|frame| {
+            let path = frame.path.to_string_lossy().replace('\\', "/");
+            let fields: Vec<String> = match read.get(&frame.name) {
+                None => vec![],
+                Some(fields) => {
+                    let unread: Vec<String> = frame
+                        .df
+                        .get_column_names()
+                        .into_iter()
+                        .filter(|c| !fields.contains(c.as_str()))
+                        .map(|c| c.to_string())
+                        .collect();
+                    if unread.is_empty() {
+                        return None;
+                    }
+                    unread
+                }
+            };
+            Some(Uninspected {
+                layer: frame.name.clone(),
+                path,
+                fields,
+            })
+        })
+        .collect()
 }
 
 /// `report.json`: the whole report, every finding.

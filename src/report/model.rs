@@ -90,7 +90,7 @@ pub enum Unit {
     Features,
     /// Rows of a table.
     Rows,
-    /// Pairs of features that could overlap (their envelopes meet).
+    /// Pairs of features the rule decided (every pair of a group, or of the two sides).
     Pairs,
     /// Equations of a statistics table (a total against its parts).
     Equations,
@@ -236,10 +236,23 @@ pub struct PackageInfo {
     /// and `nrqc check` exits 2 after writing the report.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unreadable: Vec<Unreadable>,
+    /// Delivered layers, tables and fields that no rule that ran read (未检查的交付内容); files
+    /// nrqc could not read at all are in `unread`.
+    pub uninspected: Vec<Uninspected>,
     /// How files were read where the reader of the report must know it, e.g. a shapefile whose
     /// `.cpg` said GBK while its text is UTF-8.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<InputNote>,
+}
+
+/// Delivered content that no rule read: a whole layer or table (`fields` empty), or fields of
+/// one that other rules read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Uninspected {
+    pub layer: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
 }
 
 /// A delivered file that could not be read, with the layers or tables it holds.

@@ -723,7 +723,16 @@ fn jishishan() -> Vec<Defect> {
             )],
         ),
         set_field("KCZY", 0, "KZ", Some(""), "ZR-N006", "KZ blank"),
-        set_field("KYQ", 0, "QLLX", Some(""), "ZR-N008", "QLLX blank"),
+        Box::new(|p: &mut Package| {
+            let mut found = set_field("KYQ", 0, "QLLX", Some(""), "ZR-N008", "QLLX blank")(p);
+            found.push(not_run(
+                "ZR-D009",
+                "KYQ",
+                "没有可检查的内容：1 行未检查：KYQ QLLX 为空（由非空规则检查）",
+                "the only KYQ row has QLLX blank: its code has nothing to check (ZR-N008)",
+            ));
+            found
+        }),
         Box::new(|p: &mut Package| {
             let fid = parcels_of(p, 4, "DLBM", "1206")[0];
             p.parcels.set(fid, "DLBM", Value::Null);

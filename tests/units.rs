@@ -636,3 +636,42 @@ fn crs_counts_a_feature_without_geometry_as_skipped() {
     );
     assert_eq!(outcome.coverage.checked, Some(parcels - 1));
 }
+
+#[test]
+fn geometry_valid_measures_lonlat_segments_in_metres() {
+    // A 100 m square at 36.4°N whose top edge ends in a 0.1 m segment (degrees from the
+    // ellipsoid's metres per degree there: 89 740 east, 110 960 north, to 0.1 %).
+    let (x0, y0, dx, dy) = (104.2, 36.4, 100.0 / 89_740.0, 100.0 / 110_960.0);
+    let step = 0.1 / 89_740.0;
+    let wkt = format!(
+        "POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{xs} {y1},{x0} {y1},{x0} {y0}))",
+        x1 = x0 + dx,
+        y1 = y0 + dy,
+        xs = x0 + step,
+    );
+    let (mut dataset, _) = lonlat();
+    append(
+        &mut dataset,
+        "ZRZK",
+        "BSM",
+        "6229232021000001",
+        &[("BSM", "6229232021009301")],
+        &wkt,
+    );
+    let (_dir, rules) = with_rule(
+        "rules:\n  - id: X-G02\n    title: 短线\n    class: C\n    element: 逻辑一致性\n    where: BSM = '6229232021009301'\n    geometry_valid: { layer: ZRZK, min_segment: 0.2 }\n",
+    );
+    let outcome = run_one(&dataset, &rules, rule(&rules, "X-G02"));
+    let findings = failed(&outcome);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let m = findings[0].measured.as_ref().unwrap();
+    assert_eq!(m["reasons"], serde_json::json!(["short_segment"]));
+    // The short segment's midpoint, in lon/lat; in degrees every edge would be shorter than 0.2.
+    let at = m["at"].as_array().unwrap();
+    assert_eq!(at.len(), 1, "{m}");
+    assert!(
+        (num(&at[0][0]) - (x0 + step / 2.0)).abs() < 1e-9
+            && (num(&at[0][1]) - (y0 + dy)).abs() < 1e-9,
+        "{m}"
+    );
+}

@@ -675,3 +675,21 @@ fn geometry_valid_measures_lonlat_segments_in_metres() {
         "{m}"
     );
 }
+
+#[test]
+fn area_sum_counts_a_unit_without_its_declared_area_as_skipped() {
+    let (mut dataset, rules) = clean();
+    let units = dataset.frame("ZRZYDJDY").unwrap().len();
+    let row = row_of(&dataset, "ZRZYDJDY", "ZRZYDJDYH", "6229234000001");
+    set(frame_mut(&mut dataset, "ZRZYDJDY"), row, "DJDYZMJ", None);
+    let outcome = run_one(&dataset, &rules, rule(&rules, "ZR-M010"));
+    assert_eq!(outcome.status, Status::Passed, "{outcome:?}");
+    assert_eq!(
+        skipped(&outcome),
+        vec![(1, Unit::Features, "ZRZYDJDY 的 DJDYZMJ 为空")]
+    );
+    assert_eq!(
+        (outcome.coverage.checked, outcome.coverage.unit),
+        (Some(units - 1), Some(Unit::Features))
+    );
+}

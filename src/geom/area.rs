@@ -110,13 +110,14 @@ pub fn planar_floor(crs: &Crs, m2: f64, extent: Option<Rect<f64>>) -> f64 {
         Crs::GaussKruger(_) => m2,
         Crs::Geographic => {
             let (south, north) = extent.map_or((0.0, 0.0), |r| (r.min().y, r.max().y));
-            let nearest = south.abs().min(north.abs());
-            // Latitudes that are not latitudes (NaN, beyond a pole) get the equator's bound,
-            // the most permissive, rather than one that could drop a real overlap.
-            let nearest = if south <= 0.0 && north >= 0.0 || !(nearest < 90.0) {
+            // Latitudes that are not latitudes (NaN, at or beyond a pole) get the equator's
+            // bound, the most permissive, rather than one that could drop a real overlap.
+            let latitude = |v: f64| v.abs() < 90.0;
+            let nearest = if !latitude(south) || !latitude(north) || (south <= 0.0 && north >= 0.0)
+            {
                 0.0
             } else {
-                nearest
+                south.abs().min(north.abs())
             };
             let (sin_b, cos_b) = nearest.to_radians().sin_cos();
             let w2 = 1.0 - E2 * sin_b * sin_b;

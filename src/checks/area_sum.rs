@@ -10,7 +10,8 @@
 //! - `tolerance`: as in `area_matches`, default `{ m2: 0.01 }`.
 //!
 //! A parent with no (selected) child sums to 0, so a unit declaring forest area without forest
-//! parcels is found. Computed sums skip parents with an unmeasurable child and say so.
+//! parcels is found. What is checked is the parents' sums; parents with an unmeasurable child,
+//! without a key or without a declared area are skipped and counted with the reason.
 //! The sums use polars' group-by.
 //!
 //! ## Example
@@ -36,7 +37,7 @@ use super::area_matches::{compare, describe};
 use super::sums::{field_or_computed, floats, group_sums, summand};
 use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::report::{Finding, Related, Unit};
+use crate::report::{Finding, Related};
 use crate::rules::{Name, Problem};
 
 #[derive(Debug, Deserialize)]
@@ -151,15 +152,20 @@ impl Check for AreaSum {
         };
         let factor = self.unit.square_metres();
         let mut findings = Vec::new();
-        let (mut compared, mut empty, mut skipped) = (0, 0, 0);
+        let (mut unmeasurable, mut keyless, mut blank, mut compared) = (0, 0, 0, 0);
         for (row, value) in declared.iter().enumerate() {
-            let (Some(k), Some(value)) = (text_at(&parent.df, &self.parent_key.value, row), *value) else {
-                // A computed parent area is missing only where `measurable` counted the feature.
-                empty += usize::from(self.parent_field.is_some());
+            let Some(k) = text_at(&parent.df, &self.parent_key.value, row) else {
+                keyless += 1;
+                continue;
+            };
+            let Some(value) = *value else {
+                // A computed area is missing only for an unmeasurable parent, which
+                // `measurable` has counted.
+                blank += usize::from(self.parent_field.is_some());
                 continue;
             };
             if unknown.contains(&k) {
-                skipped += 1;
+                unmeasurable += 1;
                 continue;
             }
             compared += 1;
@@ -180,10 +186,14 @@ impl Check for AreaSum {
             });
             findings.push(f);
         }
-        // Counted per parent: a sum is one comparison whatever the number of its parts.
-        cx.checked(compared, Unit::Features);
-        cx.skipped(empty, Unit::Features, format!("{} 的 {} 或{what}为空（由非空规则检查）", parent.name, self.parent_key.value));
-        cx.skipped(skipped, Unit::Features, format!("{} 含无法量算的 {} 要素", parent.name, child.name));
+        // What is compared is the parents' sums, not the children that `rows` counted.
+        let unit = Context::unit_of(parent);
+        cx.checked(compared, unit);
+        cx.skipped(unmeasurable, unit, format!("{} 含无法量算的 {}", parent.name, child.name));
+        cx.skipped(keyless, unit, format!("{} 的 {} 为空", parent.name, self.parent_key.value));
+        if let Some(field) = &self.parent_field {
+            cx.skipped(blank, unit, format!("{} 的 {} 为空", parent.name, field.value));
+        }
         Ok(findings)
     }
 }

@@ -18,6 +18,10 @@
 //!   `swapped_axes` (northing stored as x), `zone_prefix` (a zone-prefixed easting of another
 //!   zone), `outside_band` (beyond the zone's band by more than the margin), `outside_china`.
 //!
+//! Features without geometry have no coordinates to fit and are counted as skipped. The
+//! measuring rules skip the misfit features (an area from the wrong zone, or with swapped axes,
+//! is wrong) and count them with the reason, so a misfit is never a quiet skip.
+//!
 //! ## Example
 //! ```yaml
 //! - id: ZR-P002
@@ -39,7 +43,7 @@ use serde_json::json;
 use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::geom::crs::Crs;
 use crate::geom::fit::{misfit, Limits, Misfit};
-use crate::report::Finding;
+use crate::report::{Finding, Unit};
 use crate::rules::{Name, Problem};
 
 /// An EPSG code or an inclusive range written `"4513-4554"`.
@@ -223,14 +227,21 @@ impl Check for CrsCheck {
         };
         // Rows by reason code, each with the first misfit seen, in feature order.
         let mut by_reason: BTreeMap<&'static str, (Misfit, Vec<usize>)> = BTreeMap::new();
-        for row in cx.rows(frame)? {
+        let mut shapeless = 0;
+        let rows = cx.rows(frame)?;
+        let selected = rows.len();
+        for row in rows {
             let Some(bbox) = column.geoms.get(row).and_then(Option::as_ref).and_then(|g| g.bounding_rect()) else {
+                // No coordinates to fit; `geometry_valid` reports the missing geometry.
+                shapeless += 1;
                 continue;
             };
             if let Some(m) = misfit(bbox, &crs, &limits) {
                 by_reason.entry(m.code()).or_insert((m, vec![])).1.push(row);
             }
         }
+        cx.checked(selected - shapeless, Unit::Features);
+        cx.skipped(shapeless, Unit::Features, format!("{} 没有几何", frame.name));
         let mut misfits: Vec<(Misfit, Vec<usize>)> = by_reason.into_values().collect();
         misfits.sort_by_key(|(_, rows)| rows[0]);
         for (m, rows) in misfits {

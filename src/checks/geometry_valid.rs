@@ -5,7 +5,9 @@
 //! - `layer`: the layer; its geometry type comes from the schema.
 //! - Optional shape checks on valid geometries: `repeated_points: true` (`repeated_point`),
 //!   `spike_angle: 5` (`spike`: the boundary turns back by less than 5°), `min_segment: 0.2`
-//!   (`short_segment`, m). They are off by default.
+//!   (`short_segment`, m). They are off by default. Lengths are metres and angles true degrees
+//!   in every package CRS: a lon/lat ring is measured on its local tangent plane. Without a
+//!   CGCS2000 package CRS (a `crs` finding) the coordinates are taken as metres.
 //!
 //! ## Reasons
 //! `geometry_null`, `geometry_empty`, `wrong_type`, `ring_not_closed` (seen in the file, before
@@ -34,7 +36,8 @@ use serde_json::json;
 
 use super::{phrase, Check, Context, NotRun, Read};
 use crate::package::{GeometryColumn, RawDefect};
-use crate::geom::shape::{repeated_points, rings, short_segments, spikes};
+use crate::geom::crs::Crs;
+use crate::geom::shape::{repeated_points, rings, short_segments, spikes, Local};
 use crate::geom::validity::{validate, Invalidity};
 use crate::report::Finding;
 use crate::rules::Name;
@@ -55,17 +58,24 @@ pub struct GeometryValid {
 
 impl GeometryValid {
     /// The optional shape defects of a valid geometry.
-    fn shape_causes(&self, g: &Geometry<f64>) -> Vec<Cause> {
+    /// `crs`: the package CRS, in which `min_segment` and `spike_angle` are measured in metres
+    /// and true degrees; `None` (not a CGCS2000 CRS) takes the coordinates as metres.
+    fn shape_causes(&self, g: &Geometry<f64>, crs: Option<&Crs>) -> Vec<Cause> {
         let mut causes = Vec::new();
         for ring in rings(g) {
             if self.repeated_points {
                 causes.extend(repeated_points(ring).into_iter().map(|c| ("repeated_point", "重复节点".to_owned(), Some(c))));
             }
+            let Some(&first) = ring.0.first() else {
+                continue;
+            };
+            let local = Local::new(crs, first);
+            let plane = local.ring(ring);
             if let Some(angle) = self.spike_angle {
-                causes.extend(spikes(ring, angle).into_iter().map(|c| ("spike", format!("尖角（小于 {angle}°）"), Some(c))));
+                causes.extend(spikes(&plane, angle).into_iter().map(|c| ("spike", format!("尖角（小于 {angle}°）"), Some(local.back(c)))));
             }
             if let Some(len) = self.min_segment {
-                causes.extend(short_segments(ring, len).into_iter().map(|c| ("short_segment", format!("短线（短于 {len} m）"), Some(c))));
+                causes.extend(short_segments(&plane, len).into_iter().map(|c| ("short_segment", format!("短线（短于 {len} m）"), Some(local.back(c)))));
             }
         }
         causes
@@ -196,7 +206,7 @@ impl Check for GeometryValid {
             let mut causes = feature_causes(column, row, kind);
             if causes.is_empty() {
                 if let Some(g) = column.geoms.get(row).and_then(Option::as_ref) {
-                    causes = self.shape_causes(g);
+                    causes = self.shape_causes(g, cx.derived.crs.as_ref());
                 }
             }
             if causes.is_empty() {

@@ -4,8 +4,9 @@
 //! `within: LAYER`, the parts of that layer's area covered by no feature are gaps too (e.g.
 //! parcels against the county).
 //!
-//! Each gap is reported with its polygon, ellipsoidal area and width. The width is
-//! 2 × area / perimeter: for a sliver, its width; for a compact gap, between half and all of the
+//! Each gap is reported with its polygon, ellipsoidal area and width, in m² and m whatever the
+//! package CRS (a lon/lat layer is measured on the ellipsoid, never in degrees). The width is
+//! 2 × area / perimeter, the perimeter measured on the ellipsoid too: for a sliver, its width; for a compact gap, between half and all of the
 //! diameter of its largest inscribed circle, which is what GEOS's coverage gap finder
 //! (`gap_width`) compares. So every gap GEOS reports as narrower than `w` has a width ≤ `w`
 //! here. Desktop tools instead filter gaps by area, as `max_area` does.
@@ -33,7 +34,7 @@ use geo::{Geometry, MultiPolygon};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::spatial::{area_m2, m2, Polys};
+use super::spatial::{area_m2, m2, width_m, Polys};
 use super::{phrase, Check, Context, NotRun, Read};
 use crate::geom::topology::gaps;
 use crate::report::Finding;
@@ -100,16 +101,17 @@ impl Check for NoGaps {
         for gap in gaps(&polys.polys, extent.as_ref()) {
             let geometry = MultiPolygon::new(vec![gap.geometry]);
             let area = area_m2(cx, &geometry)?;
-            let slim = self.max_width.is_none_or(|w| gap.width <= w);
+            let width = width_m(cx, &geometry.0[0], area)?;
+            let slim = self.max_width.is_none_or(|w| width <= w);
             let small = self.max_area.is_none_or(|a| area <= a);
             if !(slim && small) {
                 continue;
             }
             let mut f = cx.frame_finding(
                 &frame.name,
-                format!("覆盖缝隙 {} m²，宽 {:.2} m", m2(area), gap.width),
+                format!("覆盖缝隙 {} m²，宽 {:.2} m", m2(area), width),
             );
-            f.measured = Some(json!({ "area": m2(area), "width": (gap.width * 1000.0).round() / 1000.0, "unit": "m2" }));
+            f.measured = Some(json!({ "area": m2(area), "width": (width * 1000.0).round() / 1000.0, "unit": "m2" }));
             f.expected = Some(json!({ "max_width": self.max_width, "max_area": self.max_area }));
             f.geometry = Some(Geometry::MultiPolygon(geometry));
             findings.push(f);

@@ -11,8 +11,10 @@
 //! - `group_by`: optional field; only features with equal values are compared (e.g. units of the
 //!   same type).
 //!
-//! Features with an invalid geometry or coordinates that do not fit the package CRS are skipped
-//! and counted in the rule's notes.
+//! `min_area` and the reported areas are m² on the ellipsoid in every package CRS: a lon/lat
+//! (EPSG:4490) layer is not compared in square degrees. Every pair of compared features counts
+//! as checked; features without geometry, with an invalid geometry or with coordinates that do
+//! not fit the package CRS are skipped and counted with the reason.
 //!
 //! ## Example
 //! ```yaml
@@ -30,10 +32,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::spatial::{feature_pairs, overlap_findings, Polys};
+use super::spatial::{feature_pairs, overlap_findings, planar_threshold, Polys};
 use super::{phrase, text_at, Check, Context, NotRun, Read};
 use crate::geom::topology::overlaps;
-use crate::report::Finding;
+use crate::report::{Finding, Unit};
 use crate::rules::Name;
 
 fn default_min_area() -> f64 {
@@ -87,8 +89,10 @@ impl Check for NoOverlap {
         let mut pairs = BTreeMap::new();
         for rows in groups.values() {
             let polys = Polys::of(frame, rows);
-            // Planar area is a prefilter only; the reported area is ellipsoidal.
-            pairs.extend(feature_pairs(overlaps(&polys.polys, self.min_area * 0.5), &polys, None));
+            let threshold = planar_threshold(cx, self.min_area, &[&polys])?;
+            pairs.extend(feature_pairs(overlaps(&polys.polys, threshold), &polys, None));
+            // Every pair of the group is decided, most by the index without overlay.
+            cx.checked(rows.len() * rows.len().saturating_sub(1) / 2, Unit::Pairs);
         }
         overlap_findings(cx, frame, frame, pairs, self.min_area)
     }

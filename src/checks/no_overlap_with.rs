@@ -6,6 +6,11 @@
 //! - `other`; `other_where` selects its features (SQL, optional).
 //! - `min_area`: m², default 0.01.
 //!
+//! Areas are m² on the ellipsoid in every package CRS, lon/lat included. Every pair of a
+//! selected feature of `layer` and one of `other` counts as checked (none when either selection
+//! is empty: the rule is then not applicable); unmeasurable features are skipped and counted
+//! with the reason.
+//!
 //! ## Example
 //! ```yaml
 //! - id: ZR-R002
@@ -20,10 +25,10 @@
 
 use serde::Deserialize;
 
-use super::spatial::{feature_pairs, overlap_findings, Polys};
+use super::spatial::{feature_pairs, overlap_findings, planar_threshold, Polys};
 use super::{condition, phrase, Check, Context, LintContext, NotRun, Read};
 use crate::geom::topology::overlaps_between;
-use crate::report::Finding;
+use crate::report::{Finding, Unit};
 use crate::rules::{Name, Problem};
 
 fn default_min_area() -> f64 {
@@ -82,9 +87,12 @@ impl Check for NoOverlapWith {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let (frame, _) = cx.layer(&self.layer.value)?;
         let (other, _) = cx.layer(&self.other.value)?;
-        let a = Polys::of(frame, &cx.measurable(frame, cx.rows(frame)?)?);
-        let b = Polys::of(other, &cx.measurable(other, rows_where(other, self.other_where.as_ref())?)?);
-        let pairs = feature_pairs(overlaps_between(&a.polys, &b.polys, self.min_area * 0.5), &a, Some(&b));
+        let a_rows = cx.measurable(frame, cx.rows(frame)?)?;
+        let b_rows = cx.measurable(other, rows_where(other, self.other_where.as_ref())?)?;
+        let (a, b) = (Polys::of(frame, &a_rows), Polys::of(other, &b_rows));
+        let threshold = planar_threshold(cx, self.min_area, &[&a, &b])?;
+        let pairs = feature_pairs(overlaps_between(&a.polys, &b.polys, threshold), &a, Some(&b));
+        cx.checked(a_rows.len() * b_rows.len(), Unit::Pairs);
         overlap_findings(cx, frame, other, pairs, self.min_area)
     }
 }

@@ -12,8 +12,10 @@
 //! - `min_area`: m²; smaller overlaps need no row (default 0.01).
 //! - `tolerance`: as in `area_matches`, default `{ m2: 0.01 }`.
 //!
-//! Rows whose keys name no feature are left to `reference` rules; pairs with an unmeasurable
-//! feature are skipped and counted in the notes.
+//! Rows whose keys name no feature are left to `reference` rules. Counted as skipped, with the
+//! reason: rows with an unmeasurable feature, rows without both keys or without an area, and
+//! overlaps of features without a key. The pairs of features compared are what is checked.
+//! Overlaps are measured on the ellipsoid in m² in every package CRS, lon/lat included.
 //!
 //! ## Example
 //! ```yaml
@@ -46,13 +48,13 @@ use serde_json::json;
 
 use super::area_matches::{compare, describe};
 use super::no_overlap_with::rows_where;
-use super::spatial::{area_m2, feature_pairs, m2, Polys};
+use super::spatial::{area_m2, feature_pairs, m2, planar_threshold, Polys};
 use super::sums::floats;
 use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::geom::topology::overlaps_between;
 use crate::package::Frame;
-use crate::report::{Finding, Related};
+use crate::report::{Finding, Related, Unit};
 use crate::rules::{Name, Problem};
 
 fn default_min_area() -> f64 {
@@ -143,10 +145,15 @@ impl Check for OverlapLink {
         let a = Polys::of(frame, &a_rows);
         let b = Polys::of(other, &b_rows);
         // Overlaps by key pair, with their rows, geometry and ellipsoidal area.
+        let threshold = planar_threshold(cx, self.min_area, &[&a, &b])?;
+        cx.checked(a_rows.len() * b_rows.len(), Unit::Pairs);
         let mut overlaps = BTreeMap::new();
-        for ((ra, rb), geometry) in feature_pairs(overlaps_between(&a.polys, &b.polys, self.min_area * 0.5), &a, Some(&b)) {
+        let mut keyless_overlaps = 0;
+        for ((ra, rb), geometry) in feature_pairs(overlaps_between(&a.polys, &b.polys, threshold), &a, Some(&b)) {
             let area = area_m2(cx, &geometry)?;
             let (Some(ka), Some(kb)) = (text_at(&frame.df, &self.key.value, ra), text_at(&other.df, &self.other_key.value, rb)) else {
+                // Without both keys no row can name the overlap; `not_null` reports the key.
+                keyless_overlaps += usize::from(area > self.min_area);
                 continue;
             };
             if area > self.min_area {
@@ -156,14 +163,18 @@ impl Check for OverlapLink {
         let a_keys: BTreeSet<String> = (0..frame.len()).filter_map(|r| text_at(&frame.df, &self.key.value, r)).collect();
         let b_keys: BTreeSet<String> = (0..other.len()).filter_map(|r| text_at(&other.df, &self.other_key.value, r)).collect();
         let declared = floats(&table.df, &self.table_area.value)?;
+        cx.skipped(keyless_overlaps, Unit::Pairs, format!("重叠的 {} 或 {} 要素缺少标识码", frame.name, other.name));
         let mut links: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+        let mut keyless_rows = 0;
         for row in rows_where(table, self.table_where.as_ref())? {
             let (Some(ka), Some(kb)) = (text_at(&table.df, &self.table_key.value, row), text_at(&table.df, &self.table_other_key.value, row)) else {
+                keyless_rows += 1;
                 continue;
             };
             links.entry((ka, kb)).or_default().push(row);
         }
         let mut findings = Vec::new();
+        let mut blank_areas = 0;
         for ((ka, kb), (ra, rb, geometry, area)) in &overlaps {
             let Some(rows) = links.get(&(ka.clone(), kb.clone())) else {
                 let mut f = cx.finding(
@@ -179,7 +190,10 @@ impl Check for OverlapLink {
                 continue;
             };
             for &row in rows {
-                let Some(value) = declared[row] else { continue };
+                let Some(value) = declared[row] else {
+                    blank_areas += 1;
+                    continue;
+                };
                 let Some(m) = compare(value, *area, AreaUnit::M2, self.tolerance.allowed(*area)) else {
                     continue;
                 };
@@ -210,9 +224,9 @@ impl Check for OverlapLink {
                 findings.push(f);
             }
         }
-        if skipped > 0 {
-            cx.note(format!("{skipped} 条 {} 记录涉及无法量算的要素，未核对", table.name));
-        }
+        cx.skipped(keyless_rows, Unit::Rows, format!("{} 记录缺少 {} 或 {}", table.name, self.table_key.value, self.table_other_key.value));
+        cx.skipped(blank_areas, Unit::Rows, format!("{} 记录的 {} 为空", table.name, self.table_area.value));
+        cx.skipped(skipped, Unit::Rows, format!("{} 记录涉及无法量算的要素", table.name));
         Ok(findings)
     }
 }

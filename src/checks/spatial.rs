@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use geo::{Geometry, MultiPolygon, Polygon};
+use geo::{BoundingRect, Geometry, MultiPolygon, Polygon};
 
 use serde_json::json;
 
 use super::{Context, NotRun};
-use crate::geom::area::geometry_area;
+use crate::geom::area::{geometry_area, perimeter, planar_floor};
+use crate::geom::bounds;
+use crate::geom::crs::Crs;
 use crate::geom::topology::Overlap;
 use crate::package::Frame;
 use crate::report::{Finding, Related};
@@ -66,15 +68,44 @@ pub fn feature_pairs(
     pairs
 }
 
-/// The ellipsoidal area of a defect's geometry, in m².
-pub fn area_m2(cx: &Context, g: &MultiPolygon<f64>) -> Result<f64, NotRun> {
-    let crs = cx.derived.crs.as_ref().ok_or_else(|| {
+/// The package CRS, in which every measurement is made.
+fn crs<'a>(cx: &Context<'a>) -> Result<&'a Crs, NotRun> {
+    cx.derived.crs.as_ref().ok_or_else(|| {
         NotRun(format!(
             "成果包坐标系 {} 无法量算面积",
             cx.dataset.manifest.crs.as_deref().unwrap_or("（未声明）")
         ))
-    })?;
-    Ok(geometry_area(&Geometry::MultiPolygon(g.clone()), crs))
+    })
+}
+
+/// The ellipsoidal area of a defect's geometry, in m².
+pub fn area_m2(cx: &Context, g: &MultiPolygon<f64>) -> Result<f64, NotRun> {
+    Ok(geometry_area(&Geometry::MultiPolygon(g.clone()), crs(cx)?))
+}
+
+/// The width of a gap in metres on the ellipsoid, 2 × area / perimeter, its area given in m²
+/// (see `no_gaps`), whatever the package CRS.
+pub fn width_m(cx: &Context, gap: &Polygon<f64>, area_m2: f64) -> Result<f64, NotRun> {
+    let perimeter = perimeter(gap, crs(cx)?);
+    Ok(if perimeter > 0.0 {
+        2.0 * area_m2 / perimeter
+    } else {
+        0.0
+    })
+}
+
+/// The planar area, in CRS units, below which the topology functions may drop an overlap, gap
+/// or overhang among `polys` without losing one of more than `m2` square metres on the
+/// ellipsoid: half of the smallest planar equivalent over their latitudes (a margin for the
+/// overlay's rounding of slivers). Only a pre-filter; findings compare ellipsoidal areas.
+pub fn planar_threshold(cx: &Context, m2: f64, polys: &[&Polys]) -> Result<f64, NotRun> {
+    let extent = bounds(
+        polys
+            .iter()
+            .flat_map(|p| &p.polys)
+            .filter_map(|p| p.bounding_rect()),
+    );
+    Ok(0.5 * planar_floor(crs(cx)?, m2, extent))
 }
 
 /// Findings for overlapping feature pairs (`a` in `frame`, `b` in `other`) whose ellipsoidal

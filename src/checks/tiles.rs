@@ -7,8 +7,10 @@
 //! - `parent`, `parent_key`: the whole.
 //! - `min_area`: m² below which a gap, overhang or overlap is rounding, default 0.01.
 //!
-//! A parent with an unmeasurable part (invalid geometry, misfit coordinates) is skipped and
-//! counted in the notes; a parent with no part at all is one gap.
+//! The parents are what is checked (counted as features). A parent with an unmeasurable part
+//! (invalid geometry, misfit coordinates), or without a key, is skipped and counted with the
+//! reason, as are parts without a parent key; a parent with no part at all is one gap. Areas
+//! are ellipsoidal m² in every package CRS, lon/lat included.
 //!
 //! ## Example
 //! ```yaml
@@ -30,10 +32,10 @@ use geo::{Geometry, MultiPolygon};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::spatial::{area_m2, feature_pairs, m2, overlap_findings, Polys};
+use super::spatial::{area_m2, feature_pairs, m2, overlap_findings, planar_threshold, Polys};
 use super::{phrase, text_at, Check, Context, NotRun, Read};
 use crate::geom::topology::tiles;
-use crate::report::{Finding, Related};
+use crate::report::{Finding, Related, Unit};
 use crate::rules::Name;
 
 fn default_min_area() -> f64 {
@@ -81,27 +83,39 @@ impl Check for Tiles {
         let usable: BTreeSet<usize> = cx.measurable(parts, selected.clone())?.into_iter().collect();
         let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut unknown: BTreeSet<String> = BTreeSet::new();
+        let mut keyless = 0;
         for &row in &selected {
-            let Some(key) = text_at(&parts.df, &self.key.value, row) else { continue };
+            let Some(key) = text_at(&parts.df, &self.key.value, row) else {
+                // A part naming no parent tiles nothing; `not_null` reports the empty key.
+                keyless += usize::from(usable.contains(&row));
+                continue;
+            };
             if usable.contains(&row) {
                 by_key.entry(key).or_default().push(row);
             } else {
                 unknown.insert(key);
             }
         }
+        cx.skipped(keyless, Unit::Features, format!("{} 的 {} 为空", parts.name, self.key.value));
         let wholes = cx.measurable(parents, (0..parents.len()).collect())?;
         let mut findings = Vec::new();
-        let mut skipped = 0;
+        let (mut unmeasurable, mut parent_keyless, mut checked) = (0, 0, 0);
         for parent in wholes {
-            let Some(key) = text_at(&parents.df, &self.parent_key.value, parent) else { continue };
+            let Some(key) = text_at(&parents.df, &self.parent_key.value, parent) else {
+                parent_keyless += 1;
+                continue;
+            };
             if unknown.contains(&key) {
-                skipped += 1;
+                unmeasurable += 1;
                 continue;
             }
+            checked += 1;
             let rows = by_key.get(&key).cloned().unwrap_or_default();
             let polys = Polys::of(parts, &rows);
-            let whole = Polys::of(parents, &[parent]).union_input();
-            let tiling = tiles(&polys.polys, &whole, self.min_area * 0.5);
+            let outline = Polys::of(parents, &[parent]);
+            let threshold = planar_threshold(cx, self.min_area, &[&polys, &outline])?;
+            let whole = outline.union_input();
+            let tiling = tiles(&polys.polys, &whole, threshold);
             for gap in tiling.gaps {
                 let geometry = MultiPolygon::new(vec![gap.geometry]);
                 let area = area_m2(cx, &geometry)?;
@@ -135,9 +149,10 @@ impl Check for Tiles {
                 self.min_area,
             )?);
         }
-        if skipped > 0 {
-            cx.note(format!("{skipped} 个 {} 含无法量算的 {}，未核对", parents.name, parts.name));
-        }
+        // What was tiled is the parents, not the parts that `rows` counted.
+        cx.checked(checked, Unit::Features);
+        cx.skipped(unmeasurable, Unit::Features, format!("{} 含无法量算的 {}", parents.name, parts.name));
+        cx.skipped(parent_keyless, Unit::Features, format!("{} 的 {} 为空", parents.name, self.parent_key.value));
         Ok(findings)
     }
 }

@@ -19,7 +19,7 @@
 //! the longitude of its own first vertex as L₀, so ΔL is parcel-sized and the rounding error
 //! stays proportional to the parcel instead of to its distance from the central meridian.
 
-use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
+use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon, Rect};
 
 use super::crs::{Crs, FLATTENING, SEMI_MAJOR_AXIS};
 use super::gk;
@@ -91,6 +91,76 @@ pub fn ring_area(ring: &LineString<f64>, crs: &Crs) -> f64 {
         all => all,
     };
     signed_ring_area(coords, crs).abs()
+}
+
+/// The smallest planar area, in the squared units of `crs`, that a region of `m2` square metres
+/// on the ellipsoid can have when it lies within `extent` (in `crs` coordinates; `None`: anywhere):
+/// a planar pre-filter at this threshold never drops a region whose ellipsoidal area exceeds
+/// `m2`.
+///
+/// Gauss-Krüger is conformal with scale k ≥ 1 (k = 1 on the central meridian only), so a
+/// region's planar area is k² ≥ 1 times its ellipsoidal one and `m2` itself is a lower bound.
+/// In longitude and latitude an element of area is (π/180)²·M·N·cos B square metres per square
+/// degree (M, N the radii of curvature); M·N·cos B = a²(1 − e²)·cos B / (1 − e² sin² B)² falls
+/// as |B| grows (its derivative has the sign of −(1 − e² sin² B) + 4e² cos² B < 0), so its
+/// largest value over the extent is at its latitude nearest the equator, and dividing by it
+/// gives the smallest square-degree equivalent over the extent.
+pub fn planar_floor(crs: &Crs, m2: f64, extent: Option<Rect<f64>>) -> f64 {
+    match crs {
+        Crs::GaussKruger(_) => m2,
+        Crs::Geographic => {
+            let (south, north) = extent.map_or((0.0, 0.0), |r| (r.min().y, r.max().y));
+            // Latitudes that are not latitudes (NaN, at or beyond a pole) get the equator's
+            // bound, the most permissive, rather than one that could drop a real overlap.
+            let latitude = |v: f64| v.abs() < 90.0;
+            let nearest = if !latitude(south) || !latitude(north) || (south <= 0.0 && north >= 0.0)
+            {
+                0.0
+            } else {
+                south.abs().min(north.abs())
+            };
+            let (sin_b, cos_b) = nearest.to_radians().sin_cos();
+            let w2 = 1.0 - E2 * sin_b * sin_b;
+            let per_rad2 = SEMI_MAJOR_AXIS * SEMI_MAJOR_AXIS * (1.0 - E2) * cos_b / (w2 * w2);
+            m2 / (per_rad2 * (std::f64::consts::PI / 180.0).powi(2))
+        }
+    }
+}
+
+/// Length in metres on the ellipsoid of the rings of a polygon (exterior and holes).
+///
+/// Each edge is measured by the ellipsoid's metric at its mid-latitude Bm:
+/// ds² = (M·ΔB)² + (N·cos Bm·ΔL)². The edges measured here bound gaps and slivers, metres to a
+/// few kilometres long, where this differs from the geodesic by a relative O((ΔB)²), below 10⁻⁶
+/// for a 6 km edge, and it needs no iteration. A Gauss-Krüger edge is measured between its
+/// inverse-projected ends, so lengths, like areas, do not depend on the zone.
+pub fn perimeter(p: &Polygon<f64>, crs: &Crs) -> f64 {
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(|ring| ring_length(ring, crs))
+        .sum()
+}
+
+fn ring_length(ring: &LineString<f64>, crs: &Crs) -> f64 {
+    let geodetic: Vec<(f64, f64)> = ring
+        .0
+        .iter()
+        .map(|c| {
+            let (lon, lat) = crs.to_lonlat(c.x, c.y);
+            (lon.to_radians(), lat.to_radians())
+        })
+        .collect();
+    geodetic
+        .windows(2)
+        .map(|w| {
+            let ((l1, b1), (l2, b2)) = (w[0], w[1]);
+            let (sin_m, cos_m) = (0.5 * (b1 + b2)).sin_cos();
+            let w2 = 1.0 - E2 * sin_m * sin_m;
+            let n = SEMI_MAJOR_AXIS / w2.sqrt();
+            let m = n * (1.0 - E2) / w2;
+            (m * (b2 - b1)).hypot(n * cos_m * (l2 - l1))
+        })
+        .sum()
 }
 
 /// Signed area of the ring through `coords` (implicitly closed), positive when counterclockwise
@@ -310,6 +380,89 @@ mod tests {
                 "{lon},{lat}: {area} vs closed form {exact}"
             );
         }
+    }
+
+    #[test]
+    fn planar_floor_is_a_tight_lower_bound() {
+        // Squares of the floor's planar area: none exceeds the threshold on the ellipsoid, and
+        // the one on the extent's edge nearest the equator reaches it to the square's curvature.
+        let m2 = 5e6;
+        for (south, north) in [(35.0, 36.5), (3.0, 54.0), (-10.0, 10.0), (-40.0, -20.0)] {
+            let extent = Rect::new(coord! { x: 100.0, y: south }, coord! { x: 104.0, y: north });
+            let floor = planar_floor(&Crs::Geographic, m2, Some(extent));
+            let side = floor.sqrt();
+            let mut largest = 0.0_f64;
+            for i in 0..=20 {
+                let lat = south + (north - south - side) * f64::from(i) / 20.0;
+                let square = Rect::new(
+                    coord! { x: 102.0, y: lat },
+                    coord! { x: 102.0 + side, y: lat + side },
+                );
+                largest = largest.max(geometry_area(&square.into(), &Crs::Geographic));
+            }
+            assert!(largest <= m2, "{south}..{north}: {largest} m² > {m2}");
+            assert!(
+                largest > m2 * 0.999,
+                "{south}..{north}: {largest} m² is loose"
+            );
+        }
+        // Gauss-Krüger: the threshold itself, since the scale is at least 1.
+        let z34 = crs(4522);
+        assert_eq!(planar_floor(&z34, m2, None), m2);
+        // Without an extent, or with latitudes that are none, the equator's (smallest) floor.
+        let equator = planar_floor(&Crs::Geographic, m2, None);
+        let nan = Rect::new(
+            coord! { x: 0.0, y: f64::NAN },
+            coord! { x: 1.0, y: f64::NAN },
+        );
+        assert_eq!(planar_floor(&Crs::Geographic, m2, Some(nan)), equator);
+        assert!(
+            equator
+                < planar_floor(
+                    &Crs::Geographic,
+                    m2,
+                    Some(Rect::new(
+                        coord! { x: 100.0, y: 35.0 },
+                        coord! { x: 101.0, y: 36.0 },
+                    ))
+                )
+        );
+    }
+
+    /// Karney's geodesic length of the rings on the CGCS2000 ellipsoid.
+    fn geodesic_perimeter(p: &Polygon<f64>, crs: &Crs) -> f64 {
+        use geographiclib_rs::InverseGeodesic;
+        let geod = Geodesic::new(SEMI_MAJOR_AXIS, FLATTENING);
+        std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .flat_map(|r| r.0.windows(2))
+            .map(|w| {
+                let (lon1, lat1) = crs.to_lonlat(w[0].x, w[0].y);
+                let (lon2, lat2) = crs.to_lonlat(w[1].x, w[1].y);
+                let s12: f64 = geod.inverse(lat1, lon1, lat2, lon2);
+                s12
+            })
+            .sum()
+    }
+
+    #[test]
+    fn perimeter_agrees_with_geodesic_length_in_every_crs() {
+        let mut worst = 0.0_f64;
+        for (code, lon, lat) in [
+            (4490, 103.2, 35.6),
+            (4522, 103.2, 35.6),
+            (4523, 103.6, 35.4),
+            (4490, 87.6, 43.8),
+        ] {
+            let crs = crs(code);
+            for area in [1e2, 1e6, 1e8] {
+                // Undensified: edges of tens of metres to several kilometres.
+                let p = parcel(&crs, lon, lat, area, f64::INFINITY);
+                let geodesic = geodesic_perimeter(&p, &crs);
+                worst = worst.max((perimeter(&p, &crs) - geodesic).abs() / geodesic);
+            }
+        }
+        assert!(worst < 1e-6, "relative difference {worst:.3e}");
     }
 
     #[test]

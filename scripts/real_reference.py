@@ -24,7 +24,8 @@ What is computed, per dataset:
 - `invalid`: every feature GEOS finds invalid, with `is_valid_reason`, its code (the reason's
   words before the location, e.g. "Self-intersection") and its location; GEOS names the first
   defect only, so for "Hole lies outside shell" the holes not covered by their shell are
-  counted too (`holes_outside_shell`).
+  counted too (`holes_outside_shell`), and for a MultiPolygon's "Self-intersection" the pairs
+  of parts whose boundaries share a segment (`part_pairs_sharing_segments`).
 - `overlaps`: over the valid features only (nrqc's topology checks skip invalid features and say
   so), the feature pairs a < b from an STRtree query whose relation matches `2********`
   (interiors intersect: containment and duplicates count), with the intersection's area.
@@ -129,6 +130,13 @@ def invalid_features(geoms, keys):
             entry["holes_outside_shell"] = sum(
                 not Polygon(p.exterior).covers(Polygon(h))
                 for p in regions_of(g) for h in p.interiors
+            )
+        if entry["code"] == "Self-intersection" and g.geom_type == "MultiPolygon":
+            # Parts sharing a boundary segment: GEOS names the first place, count the pairs.
+            parts = list(g.geoms)
+            entry["part_pairs_sharing_segments"] = sum(
+                parts[a].boundary.intersection(parts[b].boundary).length > 0
+                for a in range(len(parts)) for b in range(a + 1, len(parts))
             )
         found.append(entry)
     return found

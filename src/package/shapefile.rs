@@ -19,9 +19,10 @@
 //!
 //! Geometry follows GDAL: a polygon record with one outer ring is a Polygon, with several a
 //! MultiPolygon, its holes (counter-clockwise rings) assigned to the outer ring that contains
-//! them. Shapefiles store outer rings clockwise; rings are turned to the orientation of the
-//! FlatGeobuf and GeoJSON layers (outer counter-clockwise, holes clockwise), which restores the
-//! ring a GDAL conversion reversed vertex for vertex.
+//! them, or all to the only outer ring, inside it or not. Shapefiles store outer rings
+//! clockwise; rings are turned to the orientation of the FlatGeobuf and GeoJSON layers (outer
+//! counter-clockwise, holes clockwise), which restores the ring a GDAL conversion reversed
+//! vertex for vertex.
 
 use std::io::Cursor;
 use std::path::Path;
@@ -386,9 +387,11 @@ fn is_closed(ring: &[Coord<f64>]) -> bool {
     }
 }
 
-/// Rings to polygons as GDAL's shapefile driver does: clockwise rings are outer rings,
-/// counter-clockwise rings holes of the outer ring that contains them (the smallest, if several
-/// do); a hole inside no outer ring stands as a polygon of its own.
+/// Rings to polygons as GDAL's shapefile driver does (checked with ogrinfo of GDAL 3.6.2):
+/// clockwise rings are outer rings; with exactly one, every other ring is its hole, inside it
+/// or not (GDAL's fast path: a hole outside the shell is then reported by `geometry_valid`
+/// rather than silently read as an island); with several, a counter-clockwise ring is a hole of
+/// the smallest outer ring that contains it, or, inside none, a polygon of its own.
 fn polygons(
     rings: Vec<Vec<Coord<f64>>>,
     row: usize,
@@ -415,12 +418,13 @@ fn polygons(
     // A counter-clockwise ring inside no outer ring becomes a polygon of its own; it never
     // contains another hole, so only the clockwise rings are searched (`outer_shapes`).
     let mut orphans = Vec::new();
+    let single_outer = outers.len() == 1;
     for i in (0..rings.len()).filter(|&i| areas[i] > 0.0) {
         let probe = rings[i].first().copied().map(Point::from);
         let container = outer_shapes
             .iter()
             .enumerate()
-            .filter(|(_, shape)| probe.is_some_and(|p| shape.contains(&p)))
+            .filter(|(_, shape)| single_outer || probe.is_some_and(|p| shape.contains(&p)))
             .min_by(|a, b| {
                 areas[outers[a.0].0]
                     .abs()
@@ -1529,9 +1533,11 @@ mod tests {
     #[test]
     fn rings_become_polygons_and_multipolygons_as_gdal_makes_them() {
         // Record 0: one outer (CW) with a hole (CCW); record 1: two outers; record 2: an
-        // unclosed outer ring; record 3: a hole inside the second of two outers; record 4: two
-        // counter-clockwise rings inside no outer ring (as in the national 1:4M boundaries),
-        // each a polygon of its own.
+        // unclosed outer ring; record 3: a hole inside the second of two outers; record 4: one
+        // outer and two counter-clockwise rings outside it (as in the national 1:4M
+        // boundaries), which GDAL 3.6.2 makes holes of the one outer ring, an invalid polygon;
+        // record 5: two outers and two counter-clockwise rings inside neither, each a polygon
+        // of its own (GDAL's MULTIPOLYGON of four).
         let mut open = square(0.0, 0.0, 10.0, true);
         open.pop();
         let polys = vec![
@@ -1548,9 +1554,15 @@ mod tests {
                 square(5.0, 5.0, 1.0, false),
                 square(8.0, 8.0, 1.0, false),
             ],
+            vec![
+                square(0.0, 0.0, 1.0, true),
+                square(2.0, 0.0, 1.0, true),
+                square(5.0, 5.0, 1.0, false),
+                square(8.0, 8.0, 1.0, false),
+            ],
         ];
         let (shp, shx) = shp_shx(&polys);
-        let rows: Vec<Vec<&[u8]>> = (0..5).map(|_| vec![b"x".as_slice()]).collect();
+        let rows: Vec<Vec<&[u8]>> = (0..6).map(|_| vec![b"x".as_slice()]).collect();
         let f = Files {
             shp,
             shx,
@@ -1579,8 +1591,20 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match &g.geoms[4] {
+            Some(Geometry::Polygon(p)) => {
+                assert_eq!(p.interiors().len(), 2);
+                assert!(signed_area2(&p.exterior().0) > 0.0);
+                let invalid = crate::geom::validity::validate(&Geometry::Polygon(p.clone()));
+                assert_eq!(
+                    invalid.iter().map(|i| i.reason.code()).collect::<Vec<_>>(),
+                    ["hole_outside_shell", "hole_outside_shell"]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match &g.geoms[5] {
             Some(Geometry::MultiPolygon(m)) => {
-                assert_eq!(m.0.len(), 3);
+                assert_eq!(m.0.len(), 4);
                 for p in &m.0 {
                     assert!(p.interiors().is_empty());
                     assert!(signed_area2(&p.exterior().0) > 0.0);

@@ -5,8 +5,9 @@ Writes tests/data/conformance/EDGE.geojson (null geometries, holes, multipolygon
 touch at a vertex or along an edge, a part inside another part's hole, a hole touching its shell,
 a self-crossing ring) and ONE.geojson (a single-feature layer with a hole), in EPSG:4522, and
 reference.json: for each feature, what shapely (GEOS) reads from the source: null or not, the
-rings of each polygon, the planar area, is_valid_reason, and where an invalid one is invalid. The test converts the sources with
-ogr2ogr into every form and compares nrqc's reading and its geometry_valid findings with this.
+rings of each polygon, the planar area, is_valid_reason, and where an invalid one is invalid.
+The test converts the sources with ogr2ogr into every form and compares nrqc's reading and its
+geometry_valid findings with this.
 
 Run from the repository root: python3 scripts/conformance_reference.py (needs shapely 2).
 """

@@ -237,9 +237,8 @@ struct Converted {
     dropped: BTreeMap<String, Vec<String>>,
 }
 
-/// Writes `src` (a package, or a directory of layer files) converted into `form` to `dst`:
-/// each layer of `src/vector` by its own `ogr2ogr` run, tables copied, package.yaml copied with
-/// the GeoPackage's layers mapped.
+/// Writes the package `src` converted into `form` to `dst`: each layer of `src/vector` by its
+/// own `ogr2ogr` run, tables copied, package.yaml copied with the GeoPackage's layers mapped.
 fn convert(src: &Path, dst: &Path, form: Form) -> Converted {
     let mut converted = Converted::default();
     let vector = dst.join("vector");

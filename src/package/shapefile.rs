@@ -28,8 +28,8 @@ use std::io::Cursor;
 use std::path::Path;
 
 use geo::{
-    Contains, Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point,
-    Polygon,
+    Contains, Coord, Geometry, Intersects, LineString, MultiLineString, MultiPoint, MultiPolygon,
+    Point, Polygon,
 };
 use shapefile::record::traits::HasXY;
 use shapefile::{PolygonRing, ReadableShape, Shape};
@@ -420,11 +420,10 @@ fn polygons(
     let mut orphans = Vec::new();
     let single_outer = outers.len() == 1;
     for i in (0..rings.len()).filter(|&i| areas[i] > 0.0) {
-        let probe = rings[i].first().copied().map(Point::from);
         let container = outer_shapes
             .iter()
             .enumerate()
-            .filter(|(_, shape)| single_outer || probe.is_some_and(|p| shape.contains(&p)))
+            .filter(|(_, shape)| single_outer || encloses(shape, &rings[i]))
             .min_by(|a, b| {
                 areas[outers[a.0].0]
                     .abs()
@@ -465,6 +464,21 @@ fn polygons(
         Geometry::Polygon(polys.pop().expect("one polygon"))
     } else {
         Geometry::MultiPolygon(MultiPolygon::new(polys))
+    }
+}
+
+/// Whether the hole `ring` lies inside `shape`, judged at its first vertex off the shape's
+/// boundary: a hole may touch its shell at a vertex (valid, and GDAL reads it as a hole), and
+/// judged at a vertex on the shell it would become a shell of its own.
+fn encloses(shape: &Polygon<f64>, ring: &[Coord<f64>]) -> bool {
+    let off_boundary = ring
+        .iter()
+        .map(|&c| Point::from(c))
+        .find(|p| !shape.exterior().intersects(p));
+    match off_boundary {
+        Some(p) => shape.contains(&p),
+        // Every vertex on the shell: kept as its hole, for geometry_valid to judge.
+        None => !ring.is_empty(),
     }
 }
 
@@ -1084,8 +1098,26 @@ fn parameter(projcs: &Wkt, names: &[&str]) -> Option<f64> {
     walk(projcs, names)
 }
 
-/// The EPSG code of an accepted CGCS2000 CRS described by WKT (ESRI or OGC WKT1, or WKT2):
-/// recognised by its datum and projection parameters, or by its EPSG authority code.
+/// The geographic CRSs other than CGCS2000 that Chinese data comes in, by normalised datum name.
+/// An ESRI `.prj` (GDAL writes ESRI WKT) carries no authority code, and a `.prj` that named one
+/// of these but read as no declaration at all let the `crs` rules take the manifest's CRS for it.
+const OTHER_GEOGRAPHIC: [(&[&str], u32); 3] = [
+    (
+        &[
+            "wgs1984",
+            "dwgs1984",
+            "worldgeodeticsystem1984",
+            "worldgeodeticsystem1984ensemble",
+        ],
+        4326,
+    ),
+    (&["xian1980", "dxian1980"], 4610),
+    (&["beijing1954", "dbeijing1954"], 4214),
+];
+
+/// The EPSG code of a CRS described by WKT (ESRI or OGC WKT1, or WKT2): an accepted CGCS2000 CRS
+/// recognised by its datum and projection parameters, a geographic CRS of
+/// [`OTHER_GEOGRAPHIC`] by its datum, or any CRS by its EPSG authority code.
 pub fn epsg_of_wkt(text: &str) -> Option<u32> {
     let root = parse_wkt(text.trim())?;
     match root.keyword() {
@@ -1093,7 +1125,15 @@ pub fn epsg_of_wkt(text: &str) -> Option<u32> {
             if let Some(code) = root.epsg() {
                 return Some(code);
             }
-            is_cgcs2000(&root).then_some(4490)
+            if is_cgcs2000(&root) {
+                return Some(4490);
+            }
+            let datum = root.find(&["DATUM", "GEODETICDATUM", "TRF", "ENSEMBLE"])?;
+            let datum = normalise(datum.name());
+            OTHER_GEOGRAPHIC
+                .iter()
+                .find(|(names, _)| names.contains(&datum.as_str()))
+                .map(|&(_, code)| code)
         }
         "PROJCS" | "PROJCRS" | "PROJECTEDCRS" => {
             let by_params = projected(&root);
@@ -1223,6 +1263,27 @@ mod tests {
         assert_eq!(epsg_of_wkt(&xian), None);
         assert_eq!(epsg_of_wkt("not wkt"), None);
         assert_eq!(epsg_of_wkt(&"PROJCS[".repeat(200)), None);
+    }
+
+    /// A `.prj` in another geographic CRS is that CRS, for the `crs` rules to reject, not no
+    /// declaration: GDAL writes EPSG:4326 as this ESRI WKT, without an authority code.
+    #[test]
+    fn prj_recognises_other_geographic_systems() {
+        const ESRI_4326: &str = r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
+        assert_eq!(epsg_of_wkt(ESRI_4326), Some(4326));
+        let xian = ESRI_4326
+            .replace("GCS_WGS_1984", "GCS_Xian_1980")
+            .replace("D_WGS_1984", "D_Xian_1980");
+        assert_eq!(epsg_of_wkt(&xian), Some(4610));
+        let beijing = ESRI_4326
+            .replace("GCS_WGS_1984", "GCS_Beijing_1954")
+            .replace("D_WGS_1984", "D_Beijing_1954");
+        assert_eq!(epsg_of_wkt(&beijing), Some(4214));
+        // An unknown datum stays unrecognised.
+        assert_eq!(
+            epsg_of_wkt(&ESRI_4326.replace("D_WGS_1984", "D_Unknown")),
+            None
+        );
     }
 
     // -- building small shapefiles in memory ------------------------------------------------
@@ -1610,6 +1671,28 @@ mod tests {
                     assert!(signed_area2(&p.exterior().0) > 0.0);
                 }
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A hole whose first vertex lies on its shell (valid: they touch at one point) is a hole,
+    /// as GDAL reads it; tested at that vertex it was read as a second shell, and the feature
+    /// was reported as nested shells (found by tests/conformance.rs).
+    #[test]
+    fn a_hole_touching_its_shell_is_a_hole() {
+        let shell = square(0.0, 0.0, 10.0, true);
+        // Counter-clockwise, starting on the shell's left edge.
+        let hole = vec![(0.0, 5.0), (5.0, 4.0), (5.0, 6.0), (0.0, 5.0)];
+        let (shp, shx) = shp_shx(&[vec![shell, hole]]);
+        let f = Files {
+            shp,
+            shx,
+            dbf: dbf(&[("MC", b'C', 10, 0)], &[vec![b"x".as_slice()]]),
+            cpg: None,
+        };
+        let s = read(&f, None).unwrap();
+        match &s.decoded.geometry.geoms[0] {
+            Some(Geometry::Polygon(p)) => assert_eq!(p.interiors().len(), 1),
             other => panic!("{other:?}"),
         }
     }

@@ -531,9 +531,26 @@ fn geojson_crs(text: &str) -> Result<super::LayerCrs, serde_json::Error> {
     let head: Head = serde_json::from_str(text)?;
     let name = head.crs.and_then(|c| c.properties).and_then(|p| p.name);
     Ok(super::LayerCrs {
-        epsg: name.as_deref().and_then(super::manifest::parse_epsg),
+        epsg: name
+            .as_deref()
+            .and_then(|n| super::manifest::parse_epsg(n).or_else(|| is_crs84(n).then_some(4326))),
         text: name,
     })
+}
+
+/// OGC's CRS84 (WGS 84 in longitude, latitude order), the name GDAL writes for EPSG:4326 in
+/// GeoJSON: it must read as EPSG:4326, not as no declaration, or a layer delivered in WGS 84
+/// would be checked as if in the manifest's CRS.
+fn is_crs84(name: &str) -> bool {
+    let name = name.trim().to_ascii_uppercase();
+    [
+        "URN:OGC:DEF:CRS:OGC:1.3:CRS84",
+        "URN:OGC:DEF:CRS:OGC::CRS84",
+        "OGC:CRS84",
+        "CRS84",
+    ]
+    .contains(&name.as_str())
+        || name.ends_with("/DEF/CRS/OGC/1.3/CRS84")
 }
 
 #[cfg(test)]
@@ -573,5 +590,22 @@ mod tests {
         let json = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4522"}},"features":[]}"#;
         let d = read_geojson(Path::new("x.geojson"), "X", json.as_bytes()).unwrap();
         assert_eq!(d.geometry.crs.epsg, Some(4522));
+    }
+
+    /// GDAL writes EPSG:4326 as CRS84 (found by tests/conformance.rs: the layer's WGS 84 read as
+    /// no declaration, and its CRS findings were lost).
+    #[test]
+    fn crs84_is_epsg_4326() {
+        for name in [
+            "urn:ogc:def:crs:OGC:1.3:CRS84",
+            "OGC:CRS84",
+            "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        ] {
+            let json = format!(
+                r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"{name}"}}}},"features":[]}}"#
+            );
+            let d = read_geojson(Path::new("x.geojson"), "X", json.as_bytes()).unwrap();
+            assert_eq!(d.geometry.crs.epsg, Some(4326), "{name}");
+        }
     }
 }

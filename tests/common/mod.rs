@@ -122,7 +122,8 @@ pub fn copy_package(src: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, dst)
 }
 
-fn copy_dir(src: &Path, dst: &Path) {
+/// Copies the directory `src` to `dst`, recursively.
+pub fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap();
     for entry in std::fs::read_dir(src).unwrap() {
         let entry = entry.unwrap();

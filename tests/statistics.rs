@@ -463,3 +463,18 @@ fn a_misspelt_row_is_a_lint_error_or_a_rule_that_did_not_run() {
         Some("TJ_GYHD 没有 县市 为 合记 的行，规则所指的合计行或小计行无从核对")
     );
 }
+
+/// 表3 as the plan prints it repeats the header 部级发证: the table cannot be read (ZR-S000), and
+/// the rule for `TJ_*` tables says it checked nothing rather than that nothing applied.
+#[test]
+fn an_unreadable_tj_table_is_not_checked_and_says_so() {
+    let table = data("linxia_table3.csv").replace("省级发证", "部级发证");
+    let report = inspect(package(&[("TJ_CKQ", &table)]).path(), &common::builtin());
+    assert_eq!(rule(&report, "ZR-S000").status, Status::Failed);
+    let result = rule(&report, "ZR-T003");
+    assert_eq!(result.status, Status::NotRun);
+    assert_eq!(
+        result.reason.as_deref(),
+        Some("没有可检查的内容：1 个图层或表未检查：TJ_CKQ 无法读取")
+    );
+}

@@ -16,8 +16,9 @@
 //! A numeric column is one with at least one number after the name column; a column written
 //! without decimals holds counts and its sums are exact. Tolerances, blanks, text cells and the
 //! cell a finding is pinned on are those of `table_totals`. The report's notes say, per table,
-//! which total row, total column, parts and shares were recognised; a table with none of them is
-//! counted as skipped, so that a rule that recognised nothing does not pass.
+//! which total row, total column, parts and shares were recognised; a table with none of them,
+//! or one that could not be read, is counted as skipped, so that a rule that checked nothing does
+//! not pass.
 //!
 //! ## Parameters
 //! - `tables`: a table name, or a prefix ending in `*` (`TJ_*`); layers are never included.
@@ -298,6 +299,12 @@ impl Check for StatisticsTables {
             .filter(|r| r.id != cx.rule.id)
             .flat_map(|r| r.check.reads().into_iter().map(|read| read.frame.value.clone()))
             .collect();
+        // ZR-S000 reports why a table could not be read; here it is a table not checked.
+        for name in cx.dataset.failed.iter().flat_map(|f| &f.frames) {
+            if self.matches(name) && !read.contains(name) {
+                cx.skipped(1, Unit::Frames, format!("{name} 无法读取"));
+            }
+        }
         let mut findings = Vec::new();
         for frame in cx.dataset.frames.values() {
             if frame.geometry.is_none() && self.matches(&frame.name) && !read.contains(&frame.name)

@@ -38,7 +38,7 @@
 //!
 //! ## Finding
 //! `合计 行 HJ 数值有误：合计 行 HJ 与各列之和、合计 行 HJ 与各行之和均不符，申报 37287.69，按各式应为
-//! 37286.69，相差 +1（允许 ±0.01）`, on the table `TJ_ZYMJ`, row `合计`.
+//! 37286.69，相差 +1（允许 ±0.03）`, on the table `TJ_ZYMJ`, row `合计`.
 
 use std::collections::BTreeSet;
 
@@ -256,11 +256,16 @@ impl Check for StatisticsTables {
     }
 
     fn describe(&self) -> String {
+        let rows: Vec<&str> = (self.total_names.iter())
+            .filter(|n| !n.is_ascii())
+            .map(String::as_str)
+            .collect();
         format!(
             "every delivered table {} that no other rule reads adds up: its total row ({}) sums \
-             the rows above it, its total column sums its parts, its shares ({}) are 100 × value \
-             / total; {}",
+             the other rows, its total column ({}) sums its parts, its shares ({}) are 100 × \
+             value / total; {}",
             self.tables.value,
+            rows.join(", "),
             self.total_names.join(", "),
             self.share_names.join(", "),
             self.blank.describe()

@@ -438,6 +438,32 @@ fn a_misspelt_row_is_a_lint_error_or_a_rule_that_did_not_run() {
         "{err}"
     );
 
+    let err = rule_set(
+        "",
+        "rules:
+  - id: X-2
+    title: 汇总表与图斑
+    class: B
+    element: 面积精度
+    table_matches_layer:
+      layer: TJ_ZRZYMJ
+      key: DJDYLX
+      total_row: 合记
+      source: ZRZK
+      source_key: substr(ZRZYDJDYH, 7, 2)
+      field: MJ
+      unit: ha
+      blank: zero
+      columns: { SLMJ: \"ZYLX = 'SL'\" }
+",
+        true,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("the total row of `TJ_ZRZYMJ` is `合计` (schema), not `合记`"),
+        "{err}"
+    );
+
     // A schema that declares neither: only the data can tell.
     let schema = TABLE4_SCHEMA.replace("      total_row: 合计\n", "");
     let rules = "rules:

@@ -49,14 +49,11 @@ use super::area_matches::{compare, describe};
 use super::condition;
 use super::balance::{Blank, Cell, Column};
 use super::sums::{field_or_computed, group_sums, summand};
+use super::table_totals::{default_total_row, total_row_problem};
 use super::units::AreaUnit;
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::{Finding, Unit};
 use crate::rules::{Name, Problem};
-
-fn default_total_row() -> String {
-    "合计".into()
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,7 +61,7 @@ pub struct TableMatchesLayer {
     pub layer: Name,
     pub key: Name,
     #[serde(default = "default_total_row")]
-    pub total_row: String,
+    pub total_row: Name,
     pub source: Name,
     pub source_key: Name,
     pub field: Option<Name>,
@@ -134,6 +131,7 @@ impl Check for TableMatchesLayer {
             problems.extend(cx.check_condition(&self.source, condition));
         }
         if let Some(def) = cx.schema.frame(&self.layer.value) {
+            problems.extend(total_row_problem(def, &self.layer, &self.total_row));
             for column in self.columns.keys() {
                 if !def.fields.contains_key(column) {
                     problems.push(Problem::new(
@@ -157,7 +155,7 @@ impl Check for TableMatchesLayer {
         let source_factor = if self.computed { 1.0 } else { self.source_unit.square_metres() };
         let keys: Vec<Option<String>> = (0..table.len()).map(|r| text_at(&table.df, &self.key.value, r)).collect();
         let data_rows: Vec<usize> = (0..table.len())
-            .filter(|&r| keys[r].as_deref() != Some(self.total_row.as_str()))
+            .filter(|&r| keys[r].as_deref() != Some(self.total_row.value.as_str()))
             .collect();
         let table_keys: BTreeSet<&str> = data_rows.iter().filter_map(|&r| keys[r].as_deref()).collect();
         let mut findings = Vec::new();

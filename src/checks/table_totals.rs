@@ -63,6 +63,7 @@ use super::balance::{self, Blank, Column, Equation, Table};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::Finding;
 use crate::rules::{suggest, Name, Problem};
+use crate::schema::FrameDef;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,6 +89,27 @@ pub struct Percent {
 /// The total row's key when the rule names none; the package format's (section 6).
 pub fn default_total_row() -> Name {
     Name::new("合计".into(), Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// A rule's `total_row` that is not the one the schema declares for the table.
+pub fn total_row_problem(def: &FrameDef, layer: &Name, total_row: &Name) -> Option<Problem> {
+    let declared = def.total_row.as_ref().filter(|d| **d != total_row.value)?;
+    let at = if total_row.referenced == Location::UNKNOWN {
+        layer.referenced
+    } else {
+        total_row.referenced
+    };
+    Some(
+        Problem::new(
+            at,
+            format!(
+                "the total row of `{}` is `{declared}` (schema), not `{}`",
+                layer.value, total_row.value
+            ),
+        )
+        .label("no such row")
+        .help(format!("total_row: {declared}")),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,25 +267,8 @@ impl Check for TableTotals {
         let Some(def) = cx.schema.frame(&self.layer.value) else {
             return vec![]; // reported with the reads
         };
-        let mut problems = Vec::new();
-        if let Some(declared) = def.total_row.as_ref().filter(|d| **d != self.total_row.value) {
-            let at = if self.total_row.referenced == Location::UNKNOWN {
-                self.layer.referenced
-            } else {
-                self.total_row.referenced
-            };
-            problems.push(
-                Problem::new(
-                    at,
-                    format!(
-                        "the total row of `{}` is `{declared}` (schema), not `{}`",
-                        self.layer.value, self.total_row.value
-                    ),
-                )
-                .label("no such row")
-                .help(format!("total_row: {declared}")),
-            );
-        }
+        let mut problems: Vec<Problem> =
+            total_row_problem(def, &self.layer, &self.total_row).into_iter().collect();
         let codes = def
             .fields
             .get(&self.key.value)

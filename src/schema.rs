@@ -56,6 +56,10 @@ pub struct FieldDef {
     pub required: bool,
     #[serde(default)]
     pub title: String,
+    /// The code list (`rules/codes/`) its values come from, so that rules naming a value can be
+    /// checked before they run.
+    #[serde(default)]
+    pub codes: Option<String>,
 }
 
 /// One key field or a composite key.
@@ -86,6 +90,9 @@ pub struct FrameDef {
     #[serde(default)]
     pub required: bool,
     pub key: Option<Key>,
+    /// For a statistics table, the key of its total row (合计).
+    #[serde(default)]
+    pub total_row: Option<String>,
     pub fields: BTreeMap<String, FieldDef>,
 }
 

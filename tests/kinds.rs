@@ -64,6 +64,7 @@ const TABLE_RULE: &str = "rules:
       key: K
       columns: [AB, C]
       total: HJ
+      blank: missing
       subtotals: [{ total: AB, parts: [A, B] }]
       row_subtotals: [{ row: 小计, parts: ['1', '2'] }]
       percent: [{ column: ZB, of: HJ }]
@@ -83,8 +84,9 @@ fn table_totals_checks_nested_subtotals_rows_and_percentages() {
     let report = run(pkg.path(), &set);
     assert!(report.findings.is_empty(), "{:?}", messages(&report));
 
-    // Row 2's B is off: its AB subtotal, the 小计 row's B and the 合计 row's B disagree; ZB of
-    // row 1 is off by more than the rounding of two decimals.
+    // Row 2's B is off: its AB subtotal, the 小计 row's B and the 合计 row's B disagree, all by
+    // 0.50, which pins the error on that one cell; ZB of row 1 is off by more than one unit of
+    // its last decimal.
     let bad = good
         .replace("2,1.00,1.00,2.00", "2,1.00,1.50,2.00")
         .replace(
@@ -106,12 +108,7 @@ fn table_totals_checks_nested_subtotals_rows_and_percentages() {
         .collect();
     assert_eq!(
         labels,
-        vec![
-            "1:2 行 AB 与各列之和不符",
-            "4:合计 行 B 与各行之和不符",
-            "2:小计 行 B 与各行之和不符",
-            "0:1 行 ZB 与 HJ 占比不符",
-        ]
+        vec!["1:2 行 B 数值有误", "0:1 行 ZB 与 HJ 占比不符"]
     );
 }
 
@@ -124,7 +121,7 @@ fn table_tolerance_follows_the_written_decimals() {
     title: 汇总表
     class: B
     element: 逻辑一致性
-    table_totals: { layer: TJ, key: K, columns: [A, B, C], total: HJ }
+    table_totals: { layer: TJ, key: K, columns: [A, B, C], total: HJ, blank: missing }
 ";
     let (_r, set) = rules(TABLE_SCHEMA, rule);
     let pkg = package("EPSG:4522", &[("tables/TJ.csv", table)]);
@@ -137,8 +134,13 @@ fn table_tolerance_follows_the_written_decimals() {
             &table.replace("1,0.3,0.3,0.6,0.3,1.0", "1,0.3,0.3,0.6,0.3,1.2"),
         )],
     );
+    // Row 1's HJ breaks its row (+0.3, allowed 0.15) and the 合计 row's HJ (+0.2, allowed
+    // 0.05): both point at that cell.
     let report = run(pkg.path(), &set);
-    assert_eq!(report.findings.len(), 2, "{:?}", messages(&report));
+    assert_eq!(
+        messages(&report),
+        vec!["1 行 HJ 数值有误：1 行 HJ 与各列之和、合计 行 HJ 与各行之和均不符，申报 1.2，按各式应为 0.9，相差 +0.3（允许 ±0.15）"]
+    );
 }
 
 const LAYER_SCHEMA: &str = "schema:

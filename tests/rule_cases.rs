@@ -180,6 +180,12 @@ enum Mutation {
         layer: String,
         features: Vec<NewFeature>,
     },
+    /// Delivers a table the schema does not declare, as the CSV reader gives it: a header line
+    /// and rows of comma-separated text, each column text, a blank cell null.
+    AddTable {
+        table: String,
+        csv: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -493,6 +499,32 @@ impl Mutation {
                     decimals: BTreeMap::new(),
                 };
                 dataset.frames.insert(layer.clone(), frame);
+                Ok(())
+            }
+            Mutation::AddTable { table, csv } => {
+                let mut lines = csv
+                    .lines()
+                    .map(|l| l.split(',').map(str::trim).collect::<Vec<_>>());
+                let header = lines.next().ok_or("the csv has no header")?;
+                let rows: Vec<Vec<&str>> = lines.collect();
+                let columns = (header.iter().enumerate())
+                    .map(|(i, name)| {
+                        let cells: Vec<Option<&str>> = rows
+                            .iter()
+                            .map(|r| r.get(i).copied().filter(|c| !c.is_empty()))
+                            .collect();
+                        Column::new((*name).into(), cells)
+                    })
+                    .collect();
+                let frame = Frame {
+                    name: table.clone(),
+                    path: format!("tables/{table}.csv").into(),
+                    df: DataFrame::new(rows.len(), columns).map_err(|e| e.to_string())?,
+                    geometry: None,
+                    bad_cells: vec![],
+                    decimals: BTreeMap::new(),
+                };
+                dataset.frames.insert(table.clone(), frame);
                 Ok(())
             }
         }

@@ -1,6 +1,7 @@
 //! Check kinds: one file each. A kind is a struct of parameters, deserialized from the rule
 //! file, that implements [`Check`]. Adding a kind is one file plus one line in `check_kinds!`.
 
+pub mod balance;
 pub mod condition;
 pub mod derived;
 pub mod phrase;
@@ -139,6 +140,7 @@ check_kinds! {
     area_sum::AreaSum,
     table_totals::TableTotals,
     table_matches_layer::TableMatchesLayer,
+    statistics_tables::StatisticsTables,
     no_overlap::NoOverlap,
     no_overlap_with::NoOverlapWith,
     no_gaps::NoGaps,

@@ -13,6 +13,9 @@
 //! - `tolerance`: absolute, in the table's unit; default one unit of the column's last decimal:
 //!   tables balanced by 强制调平 (rounded parts made to add up to the rounded total) move a cell
 //!   by up to one unit from its exact value, not only by half.
+//! - `blank`: `zero` or `missing`, how blank cells are read: as 0, compared with the sum (the
+//!   report's notes count them), or left out and counted as skipped. A cell of text that is not
+//!   a number is always skipped and counted, as is a row without a key.
 //!
 //! A table row whose key no feature has must be 0; a key the source has and the table lacks is
 //! a finding on the table as a whole.
@@ -30,6 +33,7 @@
 //!     source_key: substr(ZRZYDJDYH, 7, 2)
 //!     field: MJ
 //!     unit: ha
+//!     blank: zero
 //!     columns: { SLMJ: "ZYLX = 'SL'", CYMJ: "ZYLX = 'CY'" }
 //! ```
 //!
@@ -43,15 +47,13 @@ use serde::Deserialize;
 
 use super::area_matches::{compare, describe};
 use super::condition;
-use super::sums::{field_or_computed, floats, group_sums, summand};
-use super::units::{column_decimals, AreaUnit};
+use super::balance::{Blank, Cell, Column};
+use super::sums::{field_or_computed, group_sums, summand};
+use super::table_totals::{default_total_row, total_row_problem};
+use super::units::AreaUnit;
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::{Finding, Unit};
 use crate::rules::{Name, Problem};
-
-fn default_total_row() -> String {
-    "合计".into()
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +61,7 @@ pub struct TableMatchesLayer {
     pub layer: Name,
     pub key: Name,
     #[serde(default = "default_total_row")]
-    pub total_row: String,
+    pub total_row: Name,
     pub source: Name,
     pub source_key: Name,
     pub field: Option<Name>,
@@ -71,6 +73,7 @@ pub struct TableMatchesLayer {
     #[serde(default)]
     pub source_unit: AreaUnit,
     pub tolerance: Option<f64>,
+    pub blank: Blank,
 }
 
 impl Check for TableMatchesLayer {
@@ -128,6 +131,7 @@ impl Check for TableMatchesLayer {
             problems.extend(cx.check_condition(&self.source, condition));
         }
         if let Some(def) = cx.schema.frame(&self.layer.value) {
+            problems.extend(total_row_problem(def, &self.layer, &self.total_row));
             for column in self.columns.keys() {
                 if !def.fields.contains_key(column) {
                     problems.push(Problem::new(
@@ -151,22 +155,39 @@ impl Check for TableMatchesLayer {
         let source_factor = if self.computed { 1.0 } else { self.source_unit.square_metres() };
         let keys: Vec<Option<String>> = (0..table.len()).map(|r| text_at(&table.df, &self.key.value, r)).collect();
         let data_rows: Vec<usize> = (0..table.len())
-            .filter(|&r| keys[r].as_deref() != Some(self.total_row.as_str()))
+            .filter(|&r| keys[r].as_deref() != Some(self.total_row.value.as_str()))
             .collect();
         let table_keys: BTreeSet<&str> = data_rows.iter().filter_map(|&r| keys[r].as_deref()).collect();
         let mut findings = Vec::new();
         let mut missing: BTreeSet<String> = BTreeSet::new();
+        let (mut skipped, mut zeroed) = (Vec::new(), 0);
         for (column, filter) in &self.columns {
             let mask = condition::evaluate(&compile(filter)?, &df).map_err(NotRun)?;
             let selected: Vec<usize> = rows.iter().copied().filter(|&r| mask[r] == Some(true)).collect();
             let sums = group_sums(&df, key_expr.clone(), value.clone(), &selected)?;
             missing.extend(sums.keys().filter(|k| !table_keys.contains(k.as_str())).cloned());
-            let declared = floats(&table.df, column)?;
-            let decimals = column_decimals(table, column, &declared);
-            let allowed = self.tolerance.unwrap_or(10f64.powi(-(decimals as i32))) * self.unit.square_metres();
+            let declared = Column::read(table, column)?;
+            let allowed = self.tolerance.unwrap_or(10f64.powi(-(declared.decimals as i32)))
+                * self.unit.square_metres();
             for &row in &data_rows {
-                let (Some(key), Some(value)) = (&keys[row], declared[row]) else {
+                let Some(key) = &keys[row] else {
+                    skipped.push("行键值为空");
                     continue;
+                };
+                let value = match (&declared.cells[row], self.blank) {
+                    (Cell::Value(v), _) => *v,
+                    (Cell::Blank, Blank::Zero) => {
+                        zeroed += 1;
+                        0.0
+                    }
+                    (Cell::Blank, Blank::Missing) => {
+                        skipped.push("空白单元格（blank: missing）");
+                        continue;
+                    }
+                    (Cell::Text(_), _) => {
+                        skipped.push("非数值单元格");
+                        continue;
+                    }
                 };
                 cx.checked(1, Unit::Equations);
                 let (sum, n) = sums.get(key).copied().unwrap_or((0.0, 0));
@@ -180,6 +201,16 @@ impl Check for TableMatchesLayer {
                 f.measured = Some(m);
                 findings.push(f);
             }
+        }
+        for why in BTreeSet::from_iter(skipped.iter().copied()) {
+            let n = skipped.iter().filter(|s| **s == why).count();
+            cx.skipped(n, Unit::Equations, format!("{} {why}", table.name));
+        }
+        if zeroed > 0 {
+            cx.note(format!(
+                "{} 有 {zeroed} 个空白单元格按 0 计（blank: zero）",
+                table.name
+            ));
         }
         if !missing.is_empty() {
             let list: Vec<String> = missing.into_iter().collect();

@@ -8,17 +8,32 @@
 //! - subtotal rows against the rows they group (`row_subtotals`);
 //! - percentage columns against the ratio they claim (`percent`): `100 × of / of(total row)`.
 //!
-//! The tolerance comes from the table's rounding: a sum of n parts written with d decimals may
-//! drift by n·0.5·10⁻ᵈ (d is read off the values themselves); `tolerance` overrides it.
+//! Tolerances come from how the table is written: a sum of n parts written with d decimals may
+//! drift by n·0.5·10⁻ᵈ; a column written without decimals holds counts and its sums are exact;
+//! a percentage may be off by one unit of its last decimal (10⁻ᵈ), since shares forced to add up
+//! to 100 (强制调平) move one of them by up to a whole unit. `tolerance` overrides the
+//! tolerance of sums.
+//!
+//! A cell that is wrong breaks its row's total and its column's total row alike; when the
+//! equations a cell enters all fail by the same amount, the finding names that cell once.
+//!
+//! Blank cells are read as the rule says (`blank`, required): `zero`, as statistical tables
+//! leave a cell blank for nothing, with the number of blanks read so in the report's notes; or
+//! `missing`, leaving out every equation with a blank, counted as skipped. A cell of text that
+//! is not a number (`无`, `—`) is never read: its equations are skipped and counted. The table
+//! must have the rows the rule names (`total_row`, `row_subtotals`), else the rule does not run;
+//! when the schema declares the table's total row or a code list for its key, a name that is not
+//! among them is an error of the rule file.
 //!
 //! ## Parameters
 //! - `layer`: the table; `key`: its key column; `total_row`: the key of the total row (default
 //!   `合计`).
 //! - `columns`: the part columns; `total`: the total column.
+//! - `blank`: `zero` or `missing`, how blank cells are read.
 //! - `subtotals`: optional `[{ total: COL, parts: [COL, ...] }]`.
 //! - `row_subtotals`: optional `[{ row: KEY, parts: [KEY, ...] }]`.
 //! - `percent`: optional `[{ column: COL, of: COL }]`.
-//! - `tolerance`: optional absolute tolerance in the table's unit.
+//! - `tolerance`: optional absolute tolerance of sums, in the table's unit.
 //!
 //! ## Example
 //! ```yaml
@@ -31,23 +46,24 @@
 //!     key: DJDYLX
 //!     columns: [SZYMJ, SDMJ, SLMJ, CYMJ, HDMJ, QTMJ]
 //!     total: HJ
+//!     blank: zero
 //!     percent: [{ column: ZB, of: HJ }]
 //! ```
 //!
 //! ## Finding
-//! `40 行 HJ = 12.35，各列之和 12.30，相差 +0.05（允许 ±0.03）`, measured
-//! `{"declared": 12.35, "computed": 12.3, "difference": 0.05, "tolerance": 0.03}`.
-
-use std::collections::BTreeMap;
+//! `40 行 SLMJ 数值有误：40 行 HJ 与各列之和、合计 行 SLMJ 与各行之和均不符，申报 7856.69，按各式应为
+//! 7855.69，相差 +1（允许 ±0.03）`, measured `{"declared": 7856.69, "computed": 7855.69,
+//! "difference": 1.0, "tolerance": 0.03, "equations": [...]}`; an equation no single cell
+//! explains: `合计 行 HJ 与各列之和不符：申报 12.35，计算 12.3，相差 +0.05（允许 ±0.03）`.
 
 use serde::Deserialize;
-use serde_json::json;
+use serde_saphyr::Location;
 
-use super::sums::floats;
-use super::units::{column_decimals, round};
-use super::{phrase, text_at, Check, Context, NotRun, Read};
-use crate::report::{Finding, Unit};
-use crate::rules::Name;
+use super::balance::{self, Blank, Column, Equation, Table};
+use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use crate::report::Finding;
+use crate::rules::{suggest, Name, Problem};
+use crate::schema::FrameDef;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,8 +75,8 @@ pub struct ColumnSum {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RowSum {
-    pub row: String,
-    pub parts: Vec<String>,
+    pub row: Name,
+    pub parts: Vec<Name>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,8 +86,30 @@ pub struct Percent {
     pub of: Name,
 }
 
-fn default_total_row() -> String {
-    "合计".into()
+/// The total row's key when the rule names none; the package format's (section 6).
+pub fn default_total_row() -> Name {
+    Name::new("合计".into(), Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// A rule's `total_row` that is not the one the schema declares for the table.
+pub fn total_row_problem(def: &FrameDef, layer: &Name, total_row: &Name) -> Option<Problem> {
+    let declared = def.total_row.as_ref().filter(|d| **d != total_row.value)?;
+    let at = if total_row.referenced == Location::UNKNOWN {
+        layer.referenced
+    } else {
+        total_row.referenced
+    };
+    Some(
+        Problem::new(
+            at,
+            format!(
+                "the total row of `{}` is `{declared}` (schema), not `{}`",
+                layer.value, total_row.value
+            ),
+        )
+        .label("no such row")
+        .help(format!("total_row: {declared}")),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,9 +118,10 @@ pub struct TableTotals {
     pub layer: Name,
     pub key: Name,
     #[serde(default = "default_total_row")]
-    pub total_row: String,
+    pub total_row: Name,
     pub columns: Vec<Name>,
     pub total: Name,
+    pub blank: Blank,
     #[serde(default)]
     pub subtotals: Vec<ColumnSum>,
     #[serde(default)]
@@ -92,45 +131,7 @@ pub struct TableTotals {
     pub tolerance: Option<f64>,
 }
 
-/// The table's values by column name, and the decimals they are written with.
-struct Grid {
-    values: BTreeMap<String, Vec<Option<f64>>>,
-    decimals: u32,
-}
-
-impl Grid {
-    fn get(&self, column: &str, row: usize) -> Option<f64> {
-        self.values.get(column)?.get(row).copied().flatten()
-    }
-}
-
-/// The sum and count of cells, or `None` when one is empty: an empty part leaves the
-/// equation to `not_null`.
-fn sum(cells: impl Iterator<Item = Option<f64>>) -> Option<(f64, usize)> {
-    let mut total = 0.0;
-    let mut n = 0;
-    for v in cells {
-        total += v?;
-        n += 1;
-    }
-    Some((total, n))
-}
-
-/// One equation to verify: a declared cell against the sum of others.
-struct Equation {
-    row: usize,
-    label: String,
-    declared: f64,
-    computed: f64,
-    parts: usize,
-}
-
 impl TableTotals {
-    fn tolerance(&self, parts: usize, decimals: u32) -> f64 {
-        self.tolerance
-            .unwrap_or(parts as f64 * 0.5 * 10f64.powi(-(decimals as i32)))
-    }
-
     fn column_names(&self) -> Vec<&Name> {
         let mut names: Vec<&Name> = self.columns.iter().chain([&self.total]).collect();
         for s in &self.subtotals {
@@ -141,90 +142,68 @@ impl TableTotals {
             names.push(&p.column);
             names.push(&p.of);
         }
+        let mut seen = Vec::new();
+        names.retain(|n| {
+            let new = !seen.contains(&&n.value);
+            seen.push(&n.value);
+            new
+        });
         names
     }
 
-    fn equations(&self, grid: &Grid, keys: &[Option<String>]) -> Vec<Equation> {
-        let row_of = |key: &str| keys.iter().position(|k| k.as_deref() == Some(key));
+    /// The row names the rule gives: the total row and the subtotal rows with their parts.
+    fn row_names(&self) -> Vec<&Name> {
+        std::iter::once(&self.total_row)
+            .chain(
+                self.row_subtotals
+                    .iter()
+                    .flat_map(|s| std::iter::once(&s.row).chain(&s.parts)),
+            )
+            .collect()
+    }
+
+    fn equations(&self, table: &Table, row_of: impl Fn(&Name) -> usize) -> Vec<Equation> {
+        let column = |name: &Name| table.column(&name.value).expect("read above");
         let total_row = row_of(&self.total_row);
-        let subtotal_rows: Vec<usize> = self.row_subtotals.iter().filter_map(|s| row_of(&s.row)).collect();
-        let data_rows: Vec<usize> = (0..keys.len())
-            .filter(|r| Some(*r) != total_row && !subtotal_rows.contains(r))
+        let subtotal_rows: Vec<usize> = self.row_subtotals.iter().map(|s| row_of(&s.row)).collect();
+        let data_rows: Vec<usize> = (0..table.rows.len())
+            .filter(|r| *r != total_row && !subtotal_rows.contains(r))
             .collect();
-        let mut column_sums: Vec<(&Name, Vec<&Name>)> =
-            vec![(&self.total, self.columns.iter().collect())];
-        column_sums.extend(self.subtotals.iter().map(|s| (&s.total, s.parts.iter().collect())));
+        let mut column_sums: Vec<(usize, Vec<usize>)> =
+            vec![(column(&self.total), self.columns.iter().map(column).collect())];
+        column_sums.extend(
+            self.subtotals
+                .iter()
+                .map(|s| (column(&s.total), s.parts.iter().map(column).collect())),
+        );
         let mut eqs = Vec::new();
-        // Row by row: totals and subtotal columns.
-        let name = |row: usize| keys[row].as_deref().unwrap_or("?");
-        for row in 0..keys.len() {
+        for row in 0..table.rows.len() {
             for (total, parts) in &column_sums {
-                let (Some(declared), Some((computed, n))) = (
-                    grid.get(&total.value, row),
-                    sum(parts.iter().map(|p| grid.get(&p.value, row))),
-                ) else {
-                    continue;
-                };
-                eqs.push(Equation {
-                    row,
-                    label: format!("{} 行 {} 与各列之和", name(row), total.value),
-                    declared,
-                    computed,
-                    parts: n,
-                });
+                eqs.push(table.across(row, *total, parts));
             }
         }
-        // Column by column: the total row and subtotal rows.
-        let mut row_sums: Vec<(Option<usize>, Vec<usize>)> = vec![(total_row, data_rows.clone())];
-        for s in &self.row_subtotals {
-            let parts = s.parts.iter().filter_map(|k| row_of(k)).collect();
-            row_sums.push((row_of(&s.row), parts));
+        let mut row_sums: Vec<(usize, Vec<usize>)> = vec![(total_row, data_rows)];
+        row_sums.extend(
+            self.row_subtotals
+                .iter()
+                .map(|s| (row_of(&s.row), s.parts.iter().map(&row_of).collect())),
+        );
+        let mut summed: Vec<usize> = Vec::new();
+        for (total, parts) in &column_sums {
+            for c in std::iter::once(total).chain(parts) {
+                if !summed.contains(c) {
+                    summed.push(*c);
+                }
+            }
         }
-        let summed_columns: Vec<&Name> = column_sums
-            .iter()
-            .flat_map(|(t, parts)| std::iter::once(*t).chain(parts.iter().copied()))
-            .collect();
         for (target, parts) in &row_sums {
-            let Some(target) = *target else { continue };
-            let mut seen = Vec::new();
-            for column in &summed_columns {
-                if seen.contains(&column.value) {
-                    continue;
-                }
-                seen.push(column.value.clone());
-                let (Some(declared), Some((computed, n))) = (
-                    grid.get(&column.value, target),
-                    sum(parts.iter().map(|&r| grid.get(&column.value, r))),
-                ) else {
-                    continue;
-                };
-                eqs.push(Equation {
-                    row: target,
-                    label: format!("{} 行 {} 与各行之和", name(target), column.value),
-                    declared,
-                    computed,
-                    parts: n,
-                });
+            for &c in &summed {
+                eqs.push(table.down(*target, c, parts));
             }
         }
-        // Percentages: of / of(total row) × 100.
-        if let Some(total_row) = total_row {
-            for p in &self.percent {
-                let Some(whole) = grid.get(&p.of.value, total_row).filter(|w| *w != 0.0) else {
-                    continue;
-                };
-                for row in 0..keys.len() {
-                    let (Some(declared), Some(part)) = (grid.get(&p.column.value, row), grid.get(&p.of.value, row)) else {
-                        continue;
-                    };
-                    eqs.push(Equation {
-                        row,
-                        label: format!("{} 行 {} 与 {} 占比", name(row), p.column.value, p.of.value),
-                        declared,
-                        computed: 100.0 * part / whole,
-                        parts: 1,
-                    });
-                }
+        for p in &self.percent {
+            for row in 0..table.rows.len() {
+                eqs.push(table.share(row, column(&p.column), column(&p.of), total_row));
             }
         }
         eqs
@@ -245,30 +224,32 @@ impl Check for TableTotals {
         equations.extend(self.subtotals.iter().map(|s| sum(&s.total, &s.parts)));
         equations.push(format!(
             "the row {} = {} sums the other rows",
-            self.key.value, self.total_row
+            self.key.value, self.total_row.value
         ));
         equations.extend(self.row_subtotals.iter().map(|r| {
+            let parts: Vec<&str> = r.parts.iter().map(|p| p.value.as_str()).collect();
             format!(
                 "the row {} = {} sums the rows {}",
                 self.key.value,
-                r.row,
-                phrase::list(&r.parts, "and")
+                r.row.value,
+                phrase::list(&parts, "and")
             )
         }));
         equations.extend(self.percent.iter().map(|p| {
             format!(
                 "{} = 100 × {} / {} of the {} row",
-                p.column.value, p.of.value, p.of.value, self.total_row
+                p.column.value, p.of.value, p.of.value, self.total_row.value
             )
         }));
         let within = match self.tolerance {
-            Some(t) => format!("±{t}"),
-            None => "the rounding of the written decimals".into(),
+            Some(t) => format!("sums within ±{t}"),
+            None => "sums within the rounding of the written decimals (exact for counts)".into(),
         };
         format!(
-            "{} adds up: {}; within {within}",
+            "{} adds up: {}; {within}, percentages within one unit of their last decimal; {}",
             self.layer.value,
-            equations.join("; ")
+            equations.join("; "),
+            self.blank.describe()
         )
     }
 
@@ -282,52 +263,71 @@ impl Check for TableTotals {
         false
     }
 
+    fn lint(&self, cx: &LintContext) -> Vec<Problem> {
+        let Some(def) = cx.schema.frame(&self.layer.value) else {
+            return vec![]; // reported with the reads
+        };
+        let mut problems: Vec<Problem> =
+            total_row_problem(def, &self.layer, &self.total_row).into_iter().collect();
+        let codes = def
+            .fields
+            .get(&self.key.value)
+            .and_then(|f| f.codes.as_ref())
+            .and_then(|c| cx.codes.get(c));
+        if let Some(list) = codes {
+            let known = |v: &str| list.codes.contains_key(v) || def.total_row.as_deref() == Some(v);
+            for name in self.row_names().into_iter().skip(1) {
+                if !known(&name.value) {
+                    let p = Problem::new(
+                        name.referenced,
+                        format!(
+                            "`{}` is not a value of {}.{} (code list {})",
+                            name.value, self.layer.value, self.key.value, list.code_list
+                        ),
+                    )
+                    .label("no such row");
+                    problems.push(match suggest(&name.value, list.codes.keys().map(String::as_str)) {
+                        Some(s) => p.help(s),
+                        None => p,
+                    });
+                }
+            }
+        }
+        problems
+    }
+
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
-        let keys: Vec<Option<String>> = (0..frame.len()).map(|r| text_at(&frame.df, &self.key.value, r)).collect();
-        let mut values = BTreeMap::new();
-        for c in self.column_names() {
-            values.insert(c.value.clone(), floats(&frame.df, &c.value)?);
+        let keys: Vec<Option<String>> =
+            (0..frame.len()).map(|r| text_at(&frame.df, &self.key.value, r)).collect();
+        let position = |name: &Name| keys.iter().position(|k| k.as_deref() == Some(&name.value));
+        let absent: Vec<&str> = self
+            .row_names()
+            .into_iter()
+            .filter(|n| position(n).is_none())
+            .map(|n| n.value.as_str())
+            .collect();
+        if !absent.is_empty() {
+            // Checking the other equations would pass a table whose totals were never compared.
+            return Err(NotRun(format!(
+                "{} 没有 {} 为 {} 的行，规则所指的合计行或小计行无从核对",
+                frame.name,
+                self.key.value,
+                absent.join("、")
+            )));
         }
-        let decimals = values
-            .iter()
-            .map(|(c, v)| column_decimals(frame, c, v))
-            .max()
-            .unwrap_or(0)
-            .min(6);
-        let grid = Grid { values, decimals };
-        let mut findings = Vec::new();
-        let equations = self.equations(&grid, &keys);
-        cx.checked(equations.len(), Unit::Equations);
-        for eq in equations {
-            let allowed = self.tolerance(eq.parts, grid.decimals);
-            let difference = eq.declared - eq.computed;
-            if difference.abs() <= allowed + 1e-9 * eq.computed.abs().max(1.0) {
-                continue;
-            }
-            let d = grid.decimals + 2;
-            let m = json!({
-                "declared": eq.declared,
-                "computed": round(eq.computed, d),
-                "difference": round(difference, d),
-                "tolerance": round(allowed, d),
-            });
-            let mut f = cx.finding(
-                frame,
-                &[eq.row],
-                format!(
-                    "{}不符：申报 {}，计算 {}，相差 {:+}（允许 ±{}）",
-                    eq.label,
-                    eq.declared,
-                    round(eq.computed, d),
-                    round(difference, d),
-                    round(allowed, d)
-                ),
-            );
-            f.expected = Some(m["computed"].clone());
-            f.measured = Some(m);
-            findings.push(f);
-        }
-        Ok(findings)
+        let columns = self
+            .column_names()
+            .into_iter()
+            .map(|c| Column::read(frame, &c.value))
+            .collect::<Result<Vec<_>, _>>()?;
+        let table = Table {
+            frame,
+            rows: keys.clone(),
+            columns,
+        };
+        let row_of = |name: &Name| position(name).expect("checked above");
+        let equations = self.equations(&table, row_of);
+        Ok(balance::check(cx, &table, &equations, self.blank, self.tolerance))
     }
 }

@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 
 pub use error::{PackageError, ReadError};
 pub use manifest::{Encoding, Manifest};
+pub(crate) use table::written_decimals;
 
 use crate::progress::{Observer, Stage};
 use crate::schema::Schema;

@@ -18,7 +18,7 @@ pub(crate) struct DecodedTable {
 }
 
 /// Decimals as written: `1234.50` has two, which its float no longer shows.
-fn written_decimals(raw: &str) -> u32 {
+pub(crate) fn written_decimals(raw: &str) -> u32 {
     let mantissa = raw.split(['e', 'E']).next().unwrap_or(raw);
     mantissa
         .split_once('.')
@@ -149,6 +149,7 @@ mod tests {
                 ty: FieldType::Number,
                 required: true,
                 title: String::new(),
+                codes: None,
             },
         );
         FrameDef {
@@ -156,6 +157,7 @@ mod tests {
             geometry: None,
             required: true,
             key: None,
+            total_row: None,
             fields,
         }
     }

@@ -663,21 +663,21 @@ fn wrong_total_column(package: &mut Package) -> Vec<Finding> {
     package.stats.shift(row, "HJ", 50);
     assert_zb_holds(package, row, total);
     vec![
-        stats_finding("ZR-T001", row, "HJ +0.50 is not the sum of the row's parts"),
+        stats_finding(
+            "ZR-T001",
+            row,
+            "HJ +0.50: neither the sum of the row's parts nor what 合计 HJ sums; both pin this cell",
+        ),
         stats_finding(
             "ZR-T002",
             row,
             "HJ +0.50 is not the sum of the row's parcels",
         ),
-        stats_finding(
-            "ZR-T001",
-            total,
-            "合计 HJ is not the sum of the rows' HJ (one row's HJ +0.50)",
-        ),
     ]
 }
 
-/// ZR-T001 checks ZB against 100 × HJ / 合计 HJ within half its last decimal (±0.005). The
+/// ZR-T001 checks ZB against 100 × HJ / 合计 HJ within one unit of its last decimal (±0.01, for
+/// 强制调平); this row's ZB is kept within half a unit (±0.005). The
 /// damaged HJ moves that ratio by 100 × 0.50 / 合计 HJ (about 0.0015 here) on top of ZB's own
 /// rounding, so whether ZB raises a finding of its own depends on the row: this row's must not.
 fn assert_zb_holds(package: &Package, row: usize, total: usize) {

@@ -53,10 +53,24 @@ fn gate(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Option<(Status, Stri
         };
         if let Some(field) = read.field {
             if !frame.has_field(&field.value) {
-                return Some((
-                    Status::NotRun,
-                    format!("{name} 缺少字段 {}，无法检查", field.value),
-                ));
+                // An optional field left out of the file (GDAL's GeoJSON drops a field no
+                // feature fills) holds nothing to check, as when it is there and empty.
+                let optional = rules
+                    .schema
+                    .frame(name)
+                    .and_then(|d| d.fields.get(&field.value))
+                    .is_some_and(|f| !f.required);
+                return Some(if optional {
+                    (
+                        Status::NotApplicable,
+                        format!("{name} 未交付可选字段 {}，没有可检查的内容", field.value),
+                    )
+                } else {
+                    (
+                        Status::NotRun,
+                        format!("{name} 缺少字段 {}，无法检查", field.value),
+                    )
+                });
             }
         }
     }

@@ -320,14 +320,18 @@ fn assert_same_invalid(run: &Run) {
 }
 
 /// The topology rules measured every valid feature and skipped exactly the invalid ones, for
-/// that reason and no other (none for coordinates outside China).
+/// that reason and no other (none for coordinates outside China): the overlap rule decided
+/// every pair of valid features, the gap rule covered every valid feature.
 fn assert_skipped_only_invalid(run: &Run, layer: &str) {
     let invalid = run.geos_invalid().len();
-    let total = run.report.package.feature_counts[layer];
-    for id in ["R-OVERLAP", "R-GAPS"] {
+    let valid = run.report.package.feature_counts[layer] - invalid;
+    for (id, checked, unit) in [
+        ("R-OVERLAP", valid * (valid - 1) / 2, Unit::Pairs),
+        ("R-GAPS", valid, Unit::Features),
+    ] {
         let rule = run.report.rules.iter().find(|r| r.id == id).unwrap();
-        assert_eq!(rule.coverage.checked, Some(total - invalid), "{id} checked");
-        assert_eq!(rule.coverage.unit, Some(Unit::Features), "{id} unit");
+        assert_eq!(rule.coverage.checked, Some(checked), "{id} checked");
+        assert_eq!(rule.coverage.unit, Some(unit), "{id} unit");
         let skipped: Vec<(usize, &str)> = rule
             .coverage
             .skipped

@@ -204,6 +204,18 @@ impl Check for CrsCheck {
             f.expected = Some(json!({ "accept": self.accepted_text() }));
             findings.push(f);
         }
+        // A file that names a CRS nrqc cannot identify (a .prj of another datum or projection)
+        // must not fall back to the manifest's CRS unnoticed.
+        if let (None, Some(text)) = (declared, &column.crs.text) {
+            let shown: String = text.chars().take(120).collect();
+            let mut f = cx.frame_finding(
+                &frame.name,
+                format!("{} 文件声明的坐标系无法识别为 EPSG 坐标系：{shown}", frame.name),
+            );
+            f.measured = Some(json!({ "reason": "unrecognised", "text": text }));
+            f.expected = Some(json!({ "epsg": manifest }));
+            findings.push(f);
+        }
         if let Some(declared) = declared.filter(|&d| d != manifest) {
             let mut f = cx.frame_finding(
                 &frame.name,
@@ -217,7 +229,12 @@ impl Check for CrsCheck {
             findings.push(f);
         }
         let Some(crs) = Crs::from_epsg(manifest).filter(|_| self.accepts(manifest)) else {
-            cx.note(format!("成果包坐标系 EPSG:{manifest} 无法核对坐标"));
+            cx.checked(1, Unit::Frames);
+            cx.skipped(
+                frame.len(),
+                Unit::Features,
+                format!("成果包坐标系 EPSG:{manifest} 无法核对坐标"),
+            );
             return Ok(findings);
         };
         let limits = Limits {

@@ -2,19 +2,12 @@
 
 mod common;
 
+use common::nrqc;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::*;
 use serde_json::Value;
-
-fn nrqc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nrqc"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1764288000")
-        .output()
-        .unwrap()
-}
 
 fn batch(packages: &[String], extra: &[&str], out: &Path) -> (Output, Value) {
     let mut args = vec!["batch", "--out", out.to_str().unwrap()];

@@ -2,18 +2,11 @@
 
 mod common;
 
+use common::nrqc;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::*;
-
-fn nrqc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nrqc"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1764288000")
-        .output()
-        .unwrap()
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

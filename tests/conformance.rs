@@ -729,22 +729,6 @@ fn rings(g: &geo::Geometry<f64>) -> Vec<usize> {
     }
 }
 
-/// The reasons of nrqc's `geometry_valid` that GEOS's `is_valid_reason` text stands for: GEOS
-/// says "Self-intersection" where JTS's suite also names a ring touching itself.
-fn geos_reasons(valid_reason: &str) -> &'static [&'static str] {
-    let name = valid_reason.split('[').next().unwrap();
-    match name {
-        "Valid Geometry" => &[],
-        "Self-intersection" => &["self_intersection", "ring_self_intersection"],
-        "Ring Self-intersection" => &["ring_self_intersection"],
-        "Hole lies outside shell" => &["hole_outside_shell"],
-        "Holes are nested" => &["nested_holes"],
-        "Interior is disconnected" => &["disconnected_interior"],
-        "Nested shells" => &["nested_shells"],
-        other => panic!("a GEOS reason the test does not know: {other}"),
-    }
-}
-
 /// Whether `p` lies on one of the `segments` (to 1 µm).
 fn on_locus(p: [f64; 2], segments: &[[f64; 4]]) -> bool {
     segments.iter().any(|&[x1, y1, x2, y2]| {
@@ -850,7 +834,7 @@ fn edge_differences(
         let agrees = if r.null {
             reasons == ["geometry_null"]
         } else {
-            let expected = geos_reasons(&r.valid_reason);
+            let expected = common::geos_reason_codes(&r.valid_reason);
             match expected {
                 [] => found.is_empty(),
                 _ => {

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::nrqc;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -15,15 +16,6 @@ use common::DEFECTIVE;
 
 const ALL_FORMATS: &str = "json,md,html,junit,layer";
 const EXAMPLES: &str = "reports/examples";
-
-fn nrqc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nrqc"))
-        .args(args)
-        // As scripts/regen_examples.sh sets it.
-        .env("SOURCE_DATE_EPOCH", "1764288000")
-        .output()
-        .unwrap()
-}
 
 /// Every format of the defective package, written once for all the tests here.
 fn all_formats() -> &'static Path {

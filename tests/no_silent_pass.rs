@@ -4,18 +4,11 @@
 
 mod common;
 
+use common::nrqc;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{copy_package, CLEAN, DEFECTIVE};
-
-fn nrqc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nrqc"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1764288000")
-        .output()
-        .unwrap()
-}
 
 fn check(pkg: &Path, out: &Path) -> Output {
     nrqc(&[

@@ -32,6 +32,8 @@
 //! 73.45–135.09°E, 6.32–53.56°N), so no feature is skipped as not fitting the CRS, and the test
 //! asserts that.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -258,25 +260,6 @@ impl Run {
     }
 }
 
-/// nrqc's reason codes that can stand for GEOS's `is_valid_reason`. GEOS names the first defect
-/// it meets, nrqc every one; a "Self-intersection" of a MultiPolygon whose parts share a
-/// segment is, in nrqc, a self-intersection of the part that meets another (the JTS suite
-/// agreement of src/geom/validity.rs covers the same distinction).
-fn compatible(geos_code: &str) -> &'static [&'static str] {
-    match geos_code {
-        "Self-intersection" => &["self_intersection", "ring_self_intersection"],
-        "Ring Self-intersection" => &["ring_self_intersection"],
-        "Hole lies outside shell" => &["hole_outside_shell"],
-        "Holes are nested" => &["nested_holes"],
-        "Interior is disconnected" => &["disconnected_interior"],
-        "Nested shells" => &["nested_shells"],
-        "Too few points" => &["too_few_points"],
-        "Invalid Coordinate" => &["invalid_coordinate"],
-        "Duplicate Rings" => &["duplicate_rings"],
-        other => panic!("GEOS reason {other} has no nrqc counterpart in this test"),
-    }
-}
-
 /// The same invalid features as GEOS, each with a compatible reason; every other feature valid.
 fn assert_same_invalid(run: &Run) {
     let ours: Vec<(usize, Vec<String>)> = run
@@ -300,7 +283,7 @@ fn assert_same_invalid(run: &Run) {
         assert!(
             reasons
                 .iter()
-                .any(|r| compatible(code).contains(&r.as_str())),
+                .any(|r| common::geos_reason_codes(code).contains(&r.as_str())),
             "feature {fid}: nrqc {reasons:?}, GEOS {}",
             geos["reason"]
         );

@@ -376,7 +376,7 @@ impl<'a> Context<'a> {
             .ok_or_else(|| NotRun(format!("{} 没有几何，无法量算", frame.name)))
     }
 
-    /// The rows among `rows` that can be measured; the others are counted in a note.
+    /// The rows among `rows` that can be measured; the others are counted as skipped, by reason.
     pub fn measurable(&self, frame: &Frame, rows: Vec<usize>) -> Result<Vec<usize>, NotRun> {
         let facts = self.facts(frame)?;
         let before = rows.len();

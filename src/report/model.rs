@@ -153,10 +153,6 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    pub fn skipped_total(&self) -> usize {
-        self.skipped.iter().map(|s| s.count).sum()
-    }
-
     /// `3 个要素未检查：几何无效；2 对要素未检查：…`, or `None` when nothing was skipped.
     pub fn skipped_zh(&self) -> Option<String> {
         (!self.skipped.is_empty()).then(|| {
@@ -166,22 +162,6 @@ impl Coverage {
                 .collect::<Vec<_>>()
                 .join("；")
         })
-    }
-
-    /// `checked 120 features`, with what was skipped: for English readers.
-    pub fn summary_en(&self) -> Option<String> {
-        let checked = self.checked?;
-        let unit = self.unit.map_or("items", Unit::en);
-        let mut s = format!("checked {checked} {unit}");
-        for k in &self.skipped {
-            s.push_str(&format!(
-                "; {} {} skipped: {}",
-                k.count,
-                k.unit.en(),
-                k.reason
-            ));
-        }
-        Some(s)
     }
 
     /// `检查 120 个要素`, with what was skipped.

@@ -199,3 +199,32 @@ pub fn assert_truth(path: &str) -> Report {
     assert_eq!(report.outcome, Outcome::Fail, "{path}");
     report
 }
+
+/// Runs the nrqc binary with `args`, at the fixed time scripts/regen_examples.sh uses.
+pub fn nrqc(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_nrqc"))
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1764288000")
+        .output()
+        .unwrap()
+}
+
+/// The reason codes of nrqc's `geometry_valid` that a GEOS `is_valid_reason` text (with or
+/// without its `[x y]` location) can stand for. GEOS names the first defect it meets, nrqc every
+/// one; GEOS says "Self-intersection" where JTS's suite also names a ring touching itself, and
+/// for a MultiPolygon whose parts share a segment.
+pub fn geos_reason_codes(valid_reason: &str) -> &'static [&'static str] {
+    match valid_reason.split('[').next().unwrap_or("").trim() {
+        "Valid Geometry" => &[],
+        "Self-intersection" => &["self_intersection", "ring_self_intersection"],
+        "Ring Self-intersection" => &["ring_self_intersection"],
+        "Hole lies outside shell" => &["hole_outside_shell"],
+        "Holes are nested" => &["nested_holes"],
+        "Interior is disconnected" => &["disconnected_interior"],
+        "Nested shells" => &["nested_shells"],
+        "Too few points" => &["too_few_points"],
+        "Invalid Coordinate" => &["invalid_coordinate"],
+        "Duplicate Rings" => &["duplicate_rings"],
+        other => panic!("GEOS reason {other} has no nrqc counterpart in the tests"),
+    }
+}

@@ -228,3 +228,82 @@ pub fn geos_reason_codes(valid_reason: &str) -> &'static [&'static str] {
         other => panic!("GEOS reason {other} has no nrqc counterpart in the tests"),
     }
 }
+
+/// What one run of a child process cost.
+pub struct Measured {
+    pub output: std::process::Output,
+    pub wall: std::time::Duration,
+    /// Peak resident set of the child, in MiB (wait4's ru_maxrss).
+    pub peak_mib: u64,
+    /// The child was killed after the time limit.
+    pub timed_out: bool,
+}
+
+/// Runs `cmd` to completion, killing it after `limit`, and measures its wall time and its own
+/// peak memory (wait4 reports the child's rusage; getrusage(RUSAGE_CHILDREN) would mix in the
+/// other tests' children).
+pub fn run_measured(cmd: &mut std::process::Command, limit: std::time::Duration) -> Measured {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let start = std::time::Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = stdout.read_to_end(&mut b);
+        b
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = stderr.read_to_end(&mut b);
+        b
+    });
+    let done = Arc::new(AtomicBool::new(false));
+    let killed = Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let (done, killed) = (done.clone(), killed.clone());
+        std::thread::spawn(move || {
+            while start.elapsed() < limit {
+                if done.load(Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            if !done.load(Ordering::SeqCst) {
+                killed.store(true, Ordering::SeqCst);
+                // SAFETY: pid is our child, not yet reaped (wait4 below reaps it).
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        })
+    };
+    let mut status: libc::c_int = 0;
+    // SAFETY: zeroed rusage is a valid out-parameter; pid is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4 failed");
+    done.store(true, Ordering::SeqCst);
+    let wall = start.elapsed();
+    watchdog.join().unwrap();
+    // The child is reaped by wait4; std's Child must not wait again, so it is forgotten.
+    std::mem::forget(child);
+    use std::os::unix::process::ExitStatusExt;
+    Measured {
+        output: std::process::Output {
+            status: std::process::ExitStatus::from_raw(status),
+            stdout: out_reader.join().unwrap(),
+            stderr: err_reader.join().unwrap(),
+        },
+        wall,
+        peak_mib: usage.ru_maxrss as u64 / 1024,
+        timed_out: killed.load(Ordering::SeqCst),
+    }
+}

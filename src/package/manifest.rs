@@ -68,12 +68,23 @@ pub struct Manifest {
 impl Manifest {
     /// Parses and validates manifest text; `file` names it in diagnostics.
     pub fn parse(text: &str, file: &str) -> Result<Manifest, PackageError> {
-        let raw: RawManifest =
-            serde_saphyr::from_str_with_options(text, crate::rules::yaml_options()).map_err(
-                |e| PackageError::Manifest {
-                    report: crate::rules::yaml_report(&e, text, file),
-                },
-            )?;
+        let raw: RawManifest = serde_saphyr::from_str_with_options(
+            text,
+            crate::rules::yaml_options(),
+        )
+        .map_err(|e| match in_plain_words(&e) {
+            Some(message) => {
+                let at = e.location().unwrap_or(serde_saphyr::Location::UNKNOWN);
+                let line = match at.line() {
+                    0 => String::new(),
+                    n => format!(", line {n}"),
+                };
+                PackageError::manifest_value(text, file, &at, format!("{file}{line}: {message}"))
+            }
+            None => PackageError::Manifest {
+                report: crate::rules::yaml_report(&e, text, file),
+            },
+        })?;
         let invalid = |at: &Spanned<String>, message: String| {
             PackageError::manifest_value(text, file, &at.referenced, message)
         };
@@ -119,6 +130,50 @@ impl Manifest {
             tables: raw.tables,
         })
     }
+}
+
+/// What is wrong with the manifest, in the producer's terms, where the YAML parser's own words
+/// name its settings ("set DuplicateKeyPolicy in Options", "budget breached: ScalarBytes").
+fn in_plain_words(e: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach;
+    use serde_saphyr::Error;
+    let mut e = e;
+    while let Error::WithSnippet { error, .. } | Error::AliasError { error, .. } = e {
+        e = error;
+    }
+    let breach = match e {
+        Error::DuplicateMappingKey { key, .. } => {
+            let key = key.as_deref().map_or("a key".into(), |k| format!("`{k}`"));
+            return Some(format!(
+                "{key} is written twice in one mapping; each key of a manifest is given once"
+            ));
+        }
+        Error::Budget { breach, .. } => breach,
+        _ => return None,
+    };
+    let budget = crate::rules::yaml_options().budget?;
+    let what = match breach {
+        BudgetBreach::Aliases { .. } => {
+            format!("uses more than {} aliases (`*name`)", budget.max_aliases)
+        }
+        BudgetBreach::Anchors { .. } => {
+            format!("defines more than {} anchors (`&name`)", budget.max_anchors)
+        }
+        BudgetBreach::Depth { .. } => format!("nests more than {} levels deep", budget.max_depth),
+        BudgetBreach::Nodes { .. } => format!("holds more than {} values", budget.max_nodes),
+        BudgetBreach::Events { .. } => {
+            format!("holds more than {} YAML events", budget.max_events)
+        }
+        BudgetBreach::ScalarBytes { .. } => format!(
+            "holds more than {} MiB of text",
+            budget.max_total_scalar_bytes >> 20
+        ),
+        BudgetBreach::Documents { .. } => "holds more than one YAML document".into(),
+        other => format!("is beyond the YAML nrqc reads ({other:?})"),
+    };
+    Some(format!(
+        "the manifest {what}, far more than a manifest needs; refused as a possible YAML bomb"
+    ))
 }
 
 fn is_digits(s: &str, n: usize) -> bool {

@@ -208,6 +208,10 @@ fn load_rules(arg: &RulesArg) -> Result<RuleSet, ExitCode> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // An interrupted run still removes a zip package's extraction.
+    if let Err(e) = crate::package::scratch::remove_on_signals() {
+        eprintln!("warning: cannot handle SIGINT and SIGTERM ({e}); an interrupted run may leave its temporary folder behind");
+    }
     match cli.command {
         Command::Check {
             package,

@@ -141,11 +141,11 @@ pub struct Batch {
 
 /// Packages from the command line: a directory holding `package.yaml` or a `.zip` file is a
 /// package; any other directory contributes its subdirectories that hold one and its `.zip`
-/// files, sorted.
+/// files, sorted. A `.zip` that is not a regular file (a FIFO) is kept, so that opening it
+/// refuses it in its own report rather than leaving it out unsaid.
 pub fn discover(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let is_package = |p: &Path| {
-        p.join("package.yaml").is_file() || (crate::package::archive::is_zip(p) && p.is_file())
-    };
+    let is_package =
+        |p: &Path| p.join("package.yaml").is_file() || crate::package::archive::is_zip(p);
     let mut out = Vec::new();
     for arg in args {
         if is_package(arg) {

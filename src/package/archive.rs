@@ -12,10 +12,13 @@
 //! zip's root or in its one top-level folder.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use super::error::PackageError;
+use super::scratch::{self, Scratch};
+use super::tree;
 
 /// At most this many entries. A county package has a manifest, a dozen layers and tables and
 /// a few documents; 10,000 leaves room for shapefile sidecars and scanned documents while a zip
@@ -42,7 +45,7 @@ pub const RATIO_FLOOR: u64 = 1 << 20;
 #[derive(Debug)]
 pub struct Opened {
     root: PathBuf,
-    _tmp: Option<tempfile::TempDir>,
+    _tmp: Option<Scratch>,
 }
 
 impl Opened {
@@ -60,8 +63,26 @@ pub fn is_zip(path: &Path) -> bool {
         && !path.is_dir()
 }
 
-/// Opens the package at `path`: a directory as it is, a `.zip` by extracting it.
+/// Opens the package at `path`: a directory as it is, a `.zip` by extracting it. Anything but a
+/// directory or a regular file (a FIFO, a device) is refused before it is opened: reading a FIFO
+/// would wait forever.
 pub fn open(path: &Path) -> Result<Opened, PackageError> {
+    let not_a_package = |what: String| PackageError::NotAPackage {
+        path: path.to_owned(),
+        what,
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {}
+        Ok(m) if m.is_file() => {}
+        Ok(m) => {
+            return Err(not_a_package(format!(
+                "is {}",
+                tree::kind_of(m.file_type())
+            )))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(not_a_package(format!("cannot be read: {e}"))),
+    }
     if !is_zip(path) {
         return Ok(Opened {
             root: path.to_owned(),
@@ -73,18 +94,9 @@ pub fn open(path: &Path) -> Result<Opened, PackageError> {
         entry: None,
         message,
     };
-    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
-    // Mode 0700 on Unix: only this user can read the extracted package (tempfile's default
-    // follows the umask, typically 0755).
-    let mut builder = tempfile::Builder::new();
-    builder.prefix("nrqc-zip-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o700));
-    }
-    let tmp = builder
-        .tempdir()
+    // Checked again on the open file: the path may have been replaced since.
+    let (file, _) = tree::open_regular(path, true).map_err(err)?;
+    let tmp = Scratch::new("nrqc-zip-")
         .map_err(|e| err(format!("cannot create a temporary directory: {e}")))?;
     let stem = path
         .file_stem()
@@ -98,6 +110,10 @@ pub fn open(path: &Path) -> Result<Opened, PackageError> {
         _tmp: Some(tmp),
     })
 }
+
+/// Said of an entry whose path the zip holds twice.
+const TWICE: &str = "the zip holds this path twice (as two entries, or as a file and a folder); \
+                     each file of a package is delivered once";
 
 /// One entry of the central directory, validated.
 struct Entry {
@@ -128,9 +144,24 @@ pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(),
         ));
     }
 
+    if archive.has_duplicate_names() {
+        // The zip crate keeps one of the entries of a name; which name, the directory tells.
+        let start = archive.central_directory_start();
+        return Err(match duplicate_name(&mut archive.into_inner(), start) {
+            Some(name) => err(Some(&name), TWICE.into()),
+            None => err(
+                None,
+                "two entries have the same name; each file of a package is delivered once".into(),
+            ),
+        });
+    }
     // First pass: names, kinds and declared sizes, before anything is written.
     let mut entries = Vec::with_capacity(archive.len());
     let mut declared_total: u64 = 0;
+    // Decoded paths: two entries of one path (`a/b` and `a\\b`, or the same name twice), or a
+    // file where another entry needs a folder, would leave which one is read to chance.
+    let mut files = HashSet::new();
+    let mut folders = HashSet::new();
     for index in 0..archive.len() {
         let file = archive
             .by_index_raw(index)
@@ -149,6 +180,13 @@ pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(),
         let is_dir = file.is_dir();
         if !is_dir {
             check_ratio(file.size(), file.compressed_size()).map_err(here)?;
+            // The declared size is checked here and, since it can lie, each entry is also
+            // refused while inflating once it passes its declared size.
+            if let Some(limit) = parts.last().and_then(|n| tree::limit_of(Path::new(n))) {
+                limit
+                    .check(file.size())
+                    .map_err(|m| here(format!("declares {m}")))?;
+            }
             declared_total = declared_total.saturating_add(file.size());
             if declared_total > MAX_TOTAL_BYTES {
                 return Err(here(format!(
@@ -162,6 +200,19 @@ pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(),
                 continue;
             }
             return Err(here("an entry without a file name".into()));
+        }
+        let prefixes = (1..parts.len()).map(|end| &parts[..end]);
+        let clash = files.contains(&parts[..])
+            || (!is_dir && folders.contains(&parts[..]))
+            || prefixes.clone().any(|p| files.contains(p));
+        folders.extend(prefixes.map(<[String]>::to_vec));
+        if is_dir {
+            folders.insert(parts.clone());
+        } else {
+            files.insert(parts.clone());
+        }
+        if clash {
+            return Err(here(TWICE.into()));
         }
         entries.push(Entry {
             index,
@@ -198,7 +249,7 @@ pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(),
         }
     };
 
-    std::fs::create_dir_all(dest)
+    scratch::creating(|| std::fs::create_dir_all(dest))
         .map_err(|e| err(None, format!("cannot create {}: {e}", dest.display())))?;
     let mut total: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
@@ -207,12 +258,12 @@ pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(),
         let rel: PathBuf = entry.parts[strip..].iter().collect();
         let target = dest.join(&rel);
         if entry.is_dir {
-            std::fs::create_dir_all(&target)
+            scratch::creating(|| std::fs::create_dir_all(&target))
                 .map_err(|e| here(format!("cannot create the folder: {e}")))?;
             continue;
         }
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
+            scratch::creating(|| std::fs::create_dir_all(parent))
                 .map_err(|e| here(format!("cannot create its folder: {e}")))?;
         }
         let mut file = archive
@@ -220,17 +271,17 @@ pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(),
             .map_err(|e| here(format!("unreadable: {e}")))?;
         let declared = file.size();
         let compressed = file.compressed_size();
-        // create_new: two entries of the same name must not overwrite each other silently.
-        let mut out = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&target)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => {
-                    here("occurs twice in the zip (or as a file and a folder)".into())
-                }
-                _ => here(format!("cannot write {}: {e}", target.display())),
-            })?;
+        // create_new: a path is never written twice, whatever the checks above missed.
+        let mut out = scratch::creating(|| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&target)
+        })
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => here(TWICE.into()),
+            _ => here(format!("cannot write {}: {e}", target.display())),
+        })?;
         let mut written: u64 = 0;
         loop {
             let n = file
@@ -263,6 +314,32 @@ pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// The first name that occurs twice in the central directory starting at `start`, read from
+/// the raw headers (the zip crate keeps one entry per name). At most [`MAX_ENTRIES`] + 1 headers
+/// are read: the crate has read the same directory already, so it is well formed.
+fn duplicate_name<R: Read + Seek>(reader: &mut R, start: u64) -> Option<String> {
+    const HEADER: usize = 46;
+    reader.seek(std::io::SeekFrom::Start(start)).ok()?;
+    let mut seen = HashSet::new();
+    for _ in 0..=MAX_ENTRIES {
+        let mut h = [0u8; HEADER];
+        reader.read_exact(&mut h).ok()?;
+        if h[..4] != *b"PK\x01\x02" {
+            return None;
+        }
+        let le = |at: usize| u16::from_le_bytes([h[at], h[at + 1]]) as usize;
+        let mut name = vec![0u8; le(28)];
+        reader.read_exact(&mut name).ok()?;
+        if !seen.insert(name.clone()) {
+            return Some(decode_name(&name, || None));
+        }
+        reader
+            .seek(std::io::SeekFrom::Current((le(30) + le(32)) as i64))
+            .ok()?;
+    }
+    None
 }
 
 fn check_ratio(inflated: u64, compressed: u64) -> Result<(), String> {

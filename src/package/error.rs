@@ -12,6 +12,11 @@ pub enum PackageError {
     #[diagnostic(code(nrqc::package::no_manifest))]
     NoManifest { path: PathBuf },
 
+    /// The package argument is neither a directory nor a regular file.
+    #[error("{}: {what}; a package is a directory holding package.yaml, or a .zip file", path.display())]
+    #[diagnostic(code(nrqc::package::not_a_package))]
+    NotAPackage { path: PathBuf, what: String },
+
     #[error("package.yaml is not a valid manifest")]
     #[diagnostic(code(nrqc::package::manifest))]
     Manifest {

@@ -12,8 +12,10 @@ pub mod fuzz;
 #[doc(hidden)]
 pub mod gpkg;
 pub mod manifest;
+pub(crate) mod scratch;
 pub mod shapefile;
 mod table;
+pub mod tree;
 mod vector;
 
 use std::collections::BTreeMap;
@@ -219,16 +221,17 @@ pub fn load_observed(
     schema: &Schema,
     observer: &dyn Observer,
 ) -> Result<Dataset, PackageError> {
-    let manifest_path = root.join("package.yaml");
-    let manifest_bytes = match std::fs::read(&manifest_path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(PackageError::NoManifest {
-                path: root.to_owned(),
-            })
-        }
-        Err(e) => return Err(ReadError::new("package.yaml", e.to_string()).into()),
-    };
+    if root.join("package.yaml").symlink_metadata().is_err() {
+        return Err(PackageError::NoManifest {
+            path: root.to_owned(),
+        });
+    }
+    let given = root;
+    // Every file is read through `tree`, inside this canonical root.
+    let root = &root
+        .canonicalize()
+        .map_err(|e| ReadError::new(root, format!("cannot read the package folder: {e}")))?;
+    let manifest_bytes = tree::read(root, Path::new("package.yaml"))?;
     let manifest_text = std::str::from_utf8(&manifest_bytes)
         .map_err(|_| ReadError::new("package.yaml", "the manifest must be UTF-8 text"))?;
     let manifest = Manifest::parse(manifest_text, "package.yaml")?;
@@ -302,7 +305,7 @@ pub fn load_observed(
     files.sort_by(|a, b| a.path.cmp(&b.path));
     notes.sort_by(|a: &InputNote, b| a.path.cmp(&b.path));
     Ok(Dataset {
-        root: root.to_owned(),
+        root: given.to_owned(),
         manifest,
         frames,
         files,
@@ -324,6 +327,16 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
             Some((path, inner)) => (PathBuf::from(path), Some(inner)),
             None => (PathBuf::from(mapping), None),
         };
+        let mapped_here = |message: String| {
+            let what = if layer { "layer" } else { "table" };
+            ReadError::new(
+                &path,
+                format!("package.yaml maps the {what} {name} here, but this file {message}"),
+            )
+            .frame(name)
+        };
+        // Before anything else: a path outside the package is refused whatever it names.
+        tree::written_inside(root, &path).map_err(mapped_here)?;
         let format = format_of(&path).ok_or_else(|| {
             ReadError::new(
                 &path,
@@ -351,13 +364,7 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
             (None, Format::GeoPackage) => Some(name.clone()),
             (None, _) => None,
         };
-        if !root.join(&path).is_file() {
-            return Err(ReadError::new(
-                &path,
-                "package.yaml maps a layer here, but there is no such file",
-            )
-            .frame(name));
-        }
+        tree::open(root, &path).map_err(|e| mapped_here(e.message))?;
         sources.push(Source {
             name: name.clone(),
             path,
@@ -367,14 +374,16 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
         });
     }
     for dir in ["vector", "tables"] {
-        let entries = match std::fs::read_dir(root.join(dir)) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(ReadError::new(dir, e.to_string())),
-        };
+        if root.join(dir).symlink_metadata().is_err() {
+            continue;
+        }
+        let folder = tree::resolve(root, Path::new(dir)).map_err(|m| ReadError::new(dir, m))?;
+        let entries = std::fs::read_dir(folder).map_err(|e| ReadError::new(dir, e.to_string()))?;
+        // Folders inside are not part of the package format; files and symlinks are, and a
+        // symlink is followed only to a regular file inside the package.
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
             .map(|e| Path::new(dir).join(e.file_name()))
             .collect();
         paths.sort();
@@ -404,6 +413,7 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
             };
             match format_of(&path).filter(|f| expected.contains(f)) {
                 Some(format) => {
+                    tree::open(root, &path)?;
                     let name = path
                         .file_stem()
                         .map(|s| s.to_string_lossy().into_owned())
@@ -444,7 +454,8 @@ fn discover_gpkg(
     sources: &mut Vec<Source>,
     unread: &mut Vec<Unread>,
 ) -> Result<(), ReadError> {
-    let contents = gpkg::GeoPackage::open(&root.join(&path), &path)?.contents()?;
+    let (_, file) = tree::open(root, &path)?;
+    let contents = gpkg::GeoPackage::open(&file, &path)?.contents()?;
     if contents.is_empty() {
         unread.push(Unread {
             path: rel(&path),
@@ -482,8 +493,8 @@ fn load_gpkg(
     observer: &dyn Observer,
 ) -> Result<(Vec<Frame>, FileDigest), ReadError> {
     let path = &unit[0].path;
-    let file = root.join(path);
-    let digest = digest_file(&file, path)?;
+    let (opened, file) = tree::open(root, path)?;
+    let digest = digest_file(opened, path)?;
     let frames = unit
         .par_iter()
         .map(|s| {
@@ -510,10 +521,9 @@ fn load_gpkg(
 
 /// The digest of a file read in chunks: a GeoPackage is read by SQLite, page by page, and need
 /// not be held in memory whole.
-fn digest_file(file: &Path, path: &Path) -> Result<FileDigest, ReadError> {
+fn digest_file(mut f: std::fs::File, path: &Path) -> Result<FileDigest, ReadError> {
     use std::io::Read;
     let cannot = |e: std::io::Error| ReadError::new(path, format!("cannot read: {e}"));
-    let mut f = std::fs::File::open(file).map_err(cannot)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut bytes = 0u64;
@@ -541,10 +551,7 @@ fn load_shapefile(
 ) -> Result<(Frame, Vec<FileDigest>, Vec<InputNote>), ReadError> {
     let path = &source.path;
     let name = source.name.as_str();
-    let read = |p: &Path| {
-        std::fs::read(root.join(p))
-            .map_err(|e| ReadError::new(p, format!("cannot read: {e}")).frame(name))
-    };
+    let read = |p: &Path| tree::read(root, p).map_err(|e| e.frame(name));
     let found =
         |ext: &str| shapefile::sidecar(&root.join(path), ext).map(|p| path.with_file_name(p));
     let required = |ext: &str, what: &str| {
@@ -620,9 +627,8 @@ fn load_frame(
 ) -> Result<(Frame, FileDigest), ReadError> {
     let path = &source.path;
     let name = source.name.as_str();
-    // std::fs::read opens read-only: inputs are never changed.
-    let bytes = std::fs::read(root.join(path))
-        .map_err(|e| ReadError::new(path, format!("cannot read: {e}")).frame(name))?;
+    // Opened read-only: inputs are never changed.
+    let bytes = tree::read(root, path).map_err(|e| e.frame(name))?;
     let file = digest(&rel(path), &bytes);
     let (columns, rows, geometry, bad_cells, decimals) = match source.format {
         Format::FlatGeobuf | Format::GeoJson => {

@@ -5,6 +5,8 @@
 //! (NaN coordinates, empty layers), exit 1 with the expected finding in report.json. No case may
 //! print a panic.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -114,11 +116,7 @@ fn run(case: &Case, tmp: &Path) -> Option<String> {
         return Some(format!("exit {code:?}, expected {}:\n{stderr}", case.exit));
     }
     // miette wraps long lines; compare with the wrapping undone.
-    let flat: String = stderr
-        .lines()
-        .map(|l| l.trim_start_matches([' ', '│', '×', '╰', '─', '▶']).trim())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let flat = common::flat(&stderr);
     if case.exit == 2 {
         if !flat.contains(&names) {
             return Some(format!("the error does not name {names}:\n{stderr}"));

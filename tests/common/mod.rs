@@ -307,3 +307,13 @@ pub fn run_measured(cmd: &mut std::process::Command, limit: std::time::Duration)
         timed_out: killed.load(Ordering::SeqCst),
     }
 }
+
+/// A diagnostic as printed, with miette's wrapping and box drawing undone, so that a test can
+/// look for a whole message.
+pub fn flat(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| l.trim_start_matches([' ', '│', '×', '╰', '─', '▶']).trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -100,6 +100,11 @@ def main():
     manifest = read("package.yaml").decode()
     out("manifest_billion_laughs.yaml", manifest + "\n".join(laughs).replace("a", "x") + "\nlayers: *x9\n")
     out("manifest_deep_nesting.yaml", manifest + "tables: " + "{a: " * 5000 + "b" + "}" * 5000 + "\n")
+    out("manifest_outside.yaml", manifest + "tables:\n  GGGZ: /etc/passwd\n")
+    out("manifest_duplicate_key.yaml", manifest + "xzqmc: 临夏县\n")
+    # One byte over the 256 KiB a manifest may hold.
+    pad = (256 << 10) + 1 - len(manifest.encode())
+    out("manifest_oversized.yaml", manifest.replace("producer: ", "producer: " + "x" * pad))
 
     def zip_of(entries):
         buf = io.BytesIO()
@@ -116,6 +121,12 @@ def main():
     out("zip_bomb.zip", zip_of([("package.yaml", m), ("tables/GGGZ.csv", bytes(4 << 20))]))
     z = zip_of([("package.yaml", m), ("tables/GGGZ.csv", gggz)])
     out("zip_truncated.zip", z[: len(z) // 2])
+    # Python's zipfile writes a second entry of the same name (with a warning).
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out("zip_duplicate.zip", zip_of([("package.yaml", m), ("package.yaml", m + b"tables:\n  GGGZ: tables/KYQ.csv\n")]))
+    out("zip_same_path.zip", zip_of([("package.yaml", m), ("tables/GGGZ.csv", gggz), ("tables\\GGGZ.csv", b"x")]))
 
     # Shapefile layers: the XZQ layer of the Shapefile copy, one of its files broken; the test
     # puts the layer's other files beside it.

@@ -404,6 +404,37 @@ mod tests {
         assert_eq!(safe_parts("a/./b/").unwrap(), vec!["a", "b"]);
     }
 
+    /// The entry `extract` refuses as a path given twice, if any.
+    fn clash(entries: &[&str]) -> Option<String> {
+        use zip::write::SimpleFileOptions;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for name in entries {
+            match name.strip_suffix('/') {
+                Some(dir) => z.add_directory(dir, SimpleFileOptions::default()),
+                None => z.start_file(*name, SimpleFileOptions::default()),
+            }
+            .unwrap();
+        }
+        let zip = z.finish().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        match extract(Path::new("t.zip"), zip, &tmp.path().join("t")) {
+            Err(PackageError::Archive { entry, message, .. }) if message == TWICE => entry,
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_path_given_twice_is_refused_by_its_entry() {
+        let yaml = "package.yaml";
+        assert_eq!(clash(&[yaml, "a/b", "a\\b"]).as_deref(), Some("a\\b"));
+        assert_eq!(clash(&[yaml, "a/./b", "a//b"]).as_deref(), Some("a//b"));
+        assert_eq!(clash(&[yaml, "a", "a/b"]).as_deref(), Some("a/b"));
+        assert_eq!(clash(&[yaml, "a/b", "a"]).as_deref(), Some("a"));
+        assert_eq!(clash(&[yaml, "a", "a/"]).as_deref(), Some("a/"));
+        assert_eq!(clash(&[yaml, "a/", "a/b"]), None);
+        assert_eq!(clash(&[yaml, "a/b", "a/c"]), None);
+    }
+
     #[test]
     fn gbk_names_are_decoded() {
         let (raw, _, _) = encoding_rs::GBK.encode("622923_永靖县/package.yaml");

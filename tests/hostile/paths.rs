@@ -152,6 +152,31 @@ fn a_symlinked_folder_that_leaves_the_package_is_refused_unread() {
 }
 
 #[test]
+fn a_symlinked_manifest_outside_the_package_is_refused_unread() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (work, package) = copy_package(CLEAN);
+    let manifest = elsewhere.path().join("package.yaml");
+    std::fs::rename(package.join("package.yaml"), &manifest).unwrap();
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("producer: ", &format!("producer: {MARKER}")),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&manifest, package.join("package.yaml")).unwrap();
+    let m = check(&package, work.path());
+    assert_refused(
+        &m,
+        &format!(
+            "package.yaml: points outside the package (to {})",
+            manifest.canonicalize().unwrap().display()
+        ),
+    );
+    assert!(!stderr(&m).contains(MARKER));
+    assert!(!written_anywhere(&work.path().join("out"), MARKER));
+}
+
+#[test]
 fn a_symlink_inside_the_package_is_followed() {
     let (work, package) = copy_package(CLEAN);
     std::fs::create_dir(package.join("docs")).unwrap();

@@ -638,7 +638,9 @@ impl<'a> Dbf<'a> {
                 }
                 _ => Values::Str(vec![]),
             };
-            columns.declare(&name, values);
+            columns
+                .declare(&name, values)
+                .map_err(|m| ReadError::new(path, format!("the header: {m}")).frame(frame))?;
             names.push(name);
         }
         let mut deleted = 0;

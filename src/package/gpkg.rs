@@ -120,25 +120,19 @@ impl GeoPackage {
         Ok(gpkg)
     }
 
-    /// How the database holds `name` (SQLite names are case-insensitive).
+    /// How the database holds `name` (SQLite names are case-insensitive), as SQLite parsed its
+    /// schema: the text of a `CREATE` statement can be written to hide what it makes.
     fn stored(&self, name: &str) -> rusqlite::Result<Stored> {
         let row = self.db.query_row(
-            "SELECT type, sql FROM sqlite_master WHERE name = ?1 COLLATE NOCASE \
-             AND type IN ('table', 'view')",
+            "SELECT type FROM pragma_table_list WHERE schema = 'main' AND name = ?1 COLLATE NOCASE",
             [name],
-            |r| Ok((text(r.get_ref(0)?), text(r.get_ref(1)?))),
+            |r| Ok(text(r.get_ref(0)?)),
         );
         Ok(match row {
-            Ok((ty, sql)) => match ty.as_deref() {
+            Ok(ty) => match ty.as_deref() {
                 Some("view") => Stored::View,
-                _ if sql.is_some_and(|s| {
-                    s.trim_start()
-                        .get(..20)
-                        .is_some_and(|head| head.eq_ignore_ascii_case("CREATE VIRTUAL TABLE"))
-                }) =>
-                {
-                    Stored::Virtual
-                }
+                Some("virtual") => Stored::Virtual,
+                // `table`, or `shadow` (a virtual table's storage): rows stored in the file.
                 _ => Stored::Table,
             },
             Err(rusqlite::Error::QueryReturnedNoRows) => Stored::Missing,

@@ -228,30 +228,38 @@ fn sparse_columns_are_refused_before_they_cost_memory() {
     assert!(m.peak_mib < 250, "{} MiB", m.peak_mib);
 }
 
-/// The GeoPackage copy with its STBHHX layer replaced by the view `select`.
-fn gpkg_view(select: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+/// The GeoPackage copy with its STBHHX table dropped and `sql` run.
+fn gpkg_with(sql: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let (dir, pkg) = copy_package(GPKG);
     let db = rusqlite::Connection::open(pkg.join("vector/622923_永靖县.gpkg")).unwrap();
-    db.execute_batch(&format!(
-        "DROP TABLE STBHHX; CREATE VIEW STBHHX AS {select};"
-    ))
-    .unwrap();
+    db.execute_batch(&format!("DROP TABLE STBHHX; {sql}"))
+        .unwrap();
     drop(db);
     (dir, pkg)
 }
 
-fn assert_view_refused(m: &Measured) {
+/// The GeoPackage copy with its STBHHX layer replaced by the view `select`.
+fn gpkg_view(select: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    gpkg_with(&format!("CREATE VIEW STBHHX AS {select};"))
+}
+
+/// Refused as `what` before a row is read.
+fn assert_refused_as(m: &Measured, what: &str) {
     assert_eq!(m.output.status.code(), Some(2), "{}", stderr(m));
     assert!(
-        stderr(m).contains(
-            "vector/622923_永靖县.gpkg: STBHHX: `STBHHX` is a view (a query run when it is \
-             read), not a table; nrqc reads only the rows a GeoPackage stores"
-        ),
+        stderr(m).contains(&format!(
+            "vector/622923_永靖县.gpkg: STBHHX: `STBHHX` is {what}, not a table; nrqc reads only \
+             the rows a GeoPackage stores"
+        )),
         "{}",
         stderr(m)
     );
     assert!(m.wall < Duration::from_secs(10), "{:?}", m.wall);
     assert!(m.peak_mib < 250, "{} MiB", m.peak_mib);
+}
+
+fn assert_view_refused(m: &Measured) {
+    assert_refused_as(m, "a view (a query run when it is read)");
 }
 
 const STBHHX_COLUMNS: &str = "(SELECT geom FROM XZQ LIMIT 1) AS geom, '62292310001' AS HXBM, \
@@ -313,5 +321,20 @@ fn text_cells_of_a_statistics_table_cost_near_linear_time() {
         "4x cells took {ratio:.1}x ({:?} vs {:?})",
         l.wall,
         s.wall
+    );
+}
+
+/// A layer that is an FTS5 table reading its rows from a view without end: a virtual table runs
+/// a module's code, here the view's query, and is refused like a view.
+#[test]
+fn a_virtual_table_over_a_view_without_end_is_refused() {
+    let (_d, pkg) = gpkg_with(
+        "CREATE VIEW rows AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) \
+         SELECT n AS rowid, '62292310001' AS HXBM FROM r; \
+         CREATE VIRTUAL TABLE STBHHX USING fts5(HXBM, content='rows');",
+    );
+    assert_refused_as(
+        &check(&pkg),
+        "a virtual table (rows made by a module's code)",
     );
 }

@@ -326,6 +326,11 @@ def main():
         CREATE VIEW XZQ AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3)
         SELECT n AS fid, NULL AS geom, '622923' AS XZQDM FROM r;
     """))
+    # A layer that is a virtual table: rows made by a module (an FTS5 table can read them from
+    # any table or view).
+    out("gpkg_virtual_table.gpkg", gpkg_of(GPKG_CONTENTS + """
+        CREATE VIRTUAL TABLE XZQ USING rtree(fid, minx, maxx, miny, maxy);
+    """))
     # gpkg_contents itself a view.
     out("gpkg_contents_view.gpkg", gpkg_of("""
         CREATE VIEW gpkg_contents AS SELECT 'XZQ' AS table_name, 'features' AS data_type;

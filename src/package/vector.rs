@@ -424,7 +424,8 @@ fn check_fgb_properties<'c>(
 ) -> Result<(), (Option<&'c str>, String)> {
     use flatgeobuf::ColumnType;
     let mut at = 0;
-    // As the crate reads: a trailing byte after the last value is tolerated (GDAL writes one).
+    // As the crate reads: it stops with one byte left (files exist with a byte after the last
+    // value).
     while at + 1 < bytes.len() {
         let column = usize::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
         at += 2;

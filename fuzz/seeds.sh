@@ -23,7 +23,7 @@ for f in fixtures/*/package.yaml tests/malformed/manifest_*.yaml; do n=$((n+1));
 # 242 KB file is longer than -max_len=65536 and would be cut into a broken database, so one-layer
 # copies (no spatial index, 512-byte pages, about 20-28 KB) are made too when GDAL is present.
 mkdir -p $c/gpkg
-for f in fixtures/*/vector/*.gpkg; do n=$((n+1)); cp "$f" $c/gpkg/seed$n; done
+for f in fixtures/*/vector/*.gpkg tests/malformed/*.gpkg; do n=$((n+1)); cp "$f" $c/gpkg/seed$n; done
 if command -v ogr2ogr >/dev/null 2>&1; then
   for l in XZQ ZRZYDJDY STBHHX KCZY; do
     n=$((n+1)); f=$(ls fixtures/622923_永靖县_defective/vector/$l.* | head -1)
@@ -39,5 +39,14 @@ for f in fixtures/*/vector/*.shp; do
   b=${f%.shp}; n=$((n+1))
   { u16 $(wc -c < "$b.shx"); u16 $(wc -c < "$b.dbf"); u16 $(wc -c < "$b.prj"); printf '\001'
     cat "$b.shx" "$b.dbf" "$b.prj" "$f"; } > $c/shapefile/seed$n
+done
+# the malformed .shp and .dbf files, each with the XZQ layer's other files
+x=fixtures/622923_永靖县_defective_shp/vector/XZQ
+for f in tests/malformed/*.shp tests/malformed/*.dbf; do
+  shp=$x.shp; dbf=$x.dbf
+  case $f in *.shp) shp=$f;; *.dbf) dbf=$f;; esac
+  n=$((n+1))
+  { u16 $(wc -c < "$x.shx"); u16 $(wc -c < "$dbf"); u16 $(wc -c < "$x.prj"); printf '\001'
+    cat "$x.shx" "$dbf" "$x.prj" "$shp"; } > $c/shapefile/seed$n
 done
 echo "seeded $n files under $c"

@@ -93,16 +93,21 @@ impl Column {
             } else {
                 column_decimals(frame, name, &values)
             };
+            // By row, so that a column of many null cells is not a search of all bad cells each.
+            let bad: std::collections::HashMap<usize, &str> = frame
+                .bad_cells
+                .iter()
+                .filter(|b| b.field == name)
+                .map(|b| (b.row, b.raw.as_str()))
+                .collect();
             let cells = values
                 .iter()
                 .enumerate()
                 .map(|(row, v)| match v {
                     Some(v) => Cell::Value(*v),
-                    None => frame
-                        .bad_cells
-                        .iter()
-                        .find(|b| b.row == row && b.field == name)
-                        .map_or(Cell::Blank, |b| Cell::Text(b.raw.clone())),
+                    None => bad
+                        .get(&row)
+                        .map_or(Cell::Blank, |raw| Cell::Text((*raw).to_owned())),
                 })
                 .collect();
             (cells, decimals)

@@ -6,6 +6,12 @@
 //! The database is opened read-only and `immutable=1`: SQLite then takes no locks and writes no
 //! journal, `-wal` or `-shm` file beside the input (a delivery is never changed by inspecting it),
 //! and ignores any `-wal` file already there.
+//!
+//! Only stored tables are read. A view is a query that runs when read, and a file can make it
+//! return rows without end (a recursive view killed nrqc in the allocator; one over 10^11
+//! generated rows ran for minutes); a virtual table runs a module's code. Both are refused, as a
+//! layer and as one of the GeoPackage's own tables, before a row is read; a stored table's rows
+//! are bounded by the file's size.
 
 use std::path::{Path, PathBuf};
 
@@ -87,22 +93,51 @@ impl GeoPackage {
         gpkg.db
             .execute_batch("PRAGMA temp_store = MEMORY")
             .map_err(|e| gpkg.not_sqlite(e))?;
-        let has_contents: bool = gpkg
-            .db
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') \
-                 AND name = 'gpkg_contents')",
-                [],
-                |r| r.get(0),
-            )
+        let contents = gpkg
+            .stored("gpkg_contents")
             .map_err(|e| gpkg.not_sqlite(e))?;
-        if !has_contents {
+        if contents == Stored::Missing {
             return Err(ReadError::new(
                 path,
                 "not a GeoPackage: an SQLite database without a gpkg_contents table",
             ));
         }
+        for table in [
+            "gpkg_contents",
+            "gpkg_geometry_columns",
+            "gpkg_spatial_ref_sys",
+        ] {
+            let stored = gpkg
+                .stored(table)
+                .map_err(|e| gpkg.sql_err("sqlite_master", e))?;
+            if let Some(what) = stored.not_a_table() {
+                return Err(gpkg.err(format!(
+                    "`{table}` is {what}, not a table; nrqc reads only the rows a GeoPackage \
+                     stores"
+                )));
+            }
+        }
         Ok(gpkg)
+    }
+
+    /// How the database holds `name` (SQLite names are case-insensitive), as SQLite parsed its
+    /// schema: the text of a `CREATE` statement can be written to hide what it makes.
+    fn stored(&self, name: &str) -> rusqlite::Result<Stored> {
+        let row = self.db.query_row(
+            "SELECT type FROM pragma_table_list WHERE schema = 'main' AND name = ?1 COLLATE NOCASE",
+            [name],
+            |r| Ok(text(r.get_ref(0)?)),
+        );
+        Ok(match row {
+            Ok(ty) => match ty.as_deref() {
+                Some("view") => Stored::View,
+                Some("virtual") => Stored::Virtual,
+                // `table`, or `shadow` (a virtual table's storage): rows stored in the file.
+                _ => Stored::Table,
+            },
+            Err(rusqlite::Error::QueryReturnedNoRows) => Stored::Missing,
+            Err(e) => return Err(e),
+        })
     }
 
     fn not_sqlite(&self, e: rusqlite::Error) -> ReadError {
@@ -181,6 +216,16 @@ impl GeoPackage {
             }
             _ => {}
         }
+        let stored = self
+            .stored(table)
+            .map_err(|e| self.sql_err("sqlite_master", e).frame(frame))?;
+        if let Some(what) = stored.not_a_table() {
+            return Err(err(format!(
+                "`{table}` is {what}, not a table; nrqc reads only the rows a GeoPackage stores: \
+                 write the layer's features into a table (e.g. `ogr2ogr -f GPKG out.gpkg in.gpkg \
+                 {table}`)"
+            )));
+        }
         let geometry = if layer {
             Some(self.geometry_column(table, frame)?)
         } else {
@@ -193,7 +238,9 @@ impl GeoPackage {
                 continue;
             }
             if let Some(values) = declared_values(&c.declared) {
-                builder.declare(&c.name, values);
+                builder
+                    .declare(&c.name, values)
+                    .map_err(|m| err(format!("table `{table}`: {m}")))?;
             }
         }
         let pk = columns.iter().find(|c| c.primary_key);
@@ -282,7 +329,7 @@ impl GeoPackage {
                 };
                 builder
                     .property(i, &c.name, &value)
-                    .map_err(|e| at(e.to_string(), &c.name))?;
+                    .map_err(|e| builder.error(&self.path, frame, e))?;
             }
             feature += 1;
         }
@@ -290,7 +337,7 @@ impl GeoPackage {
             Some((_, srs_id)) => self.crs(*srs_id, frame)?,
             None => LayerCrs::default(),
         };
-        let decoded = vector::finish(&self.path, frame, builder, crs)?;
+        let decoded = vector::finish(builder, crs);
         Ok(Table {
             geometry: layer.then_some(decoded.geometry),
             columns: decoded.columns,
@@ -389,6 +436,26 @@ impl GeoPackage {
             }
         }
         Ok(columns)
+    }
+}
+
+/// What a name in the database is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    Table,
+    View,
+    Virtual,
+    Missing,
+}
+
+impl Stored {
+    /// What it is in words, when it is something other than a stored table.
+    fn not_a_table(self) -> Option<&'static str> {
+        match self {
+            Stored::View => Some("a view (a query run when it is read)"),
+            Stored::Virtual => Some("a virtual table (rows made by a module's code)"),
+            Stored::Table | Stored::Missing => None,
+        }
     }
 }
 

@@ -541,9 +541,6 @@ impl<'a> Dbf<'a> {
             let raw = &raw[..raw.iter().position(|&c| c == 0).unwrap_or(11)];
             let name = String::from_utf8_lossy(raw).trim().to_owned();
             let length = usize::from(d[16]);
-            if fields.iter().any(|f: &Field| f.name == name) {
-                return Err(err(format!("the field {name} appears twice in the header")));
-            }
             fields.push(Field {
                 name,
                 kind: d[11].to_ascii_uppercase(),
@@ -638,7 +635,9 @@ impl<'a> Dbf<'a> {
                 }
                 _ => Values::Str(vec![]),
             };
-            columns.declare(&name, values);
+            columns
+                .declare(&name, values)
+                .map_err(|m| ReadError::new(path, format!("the header: {m}")).frame(frame))?;
             names.push(name);
         }
         let mut deleted = 0;
@@ -1426,6 +1425,37 @@ mod tests {
     fn column(df: &polars::prelude::DataFrame, name: &str) -> Vec<Option<String>> {
         let c = df.column(name).unwrap().str().unwrap().clone();
         (0..c.len()).map(|i| c.get(i).map(str::to_owned)).collect()
+    }
+
+    /// Names are compared once decoded: GBK 地类 and 坐落 are both `����` read as UTF-8 with
+    /// replacement, and were refused as one field named twice.
+    #[test]
+    fn gbk_field_names_are_told_apart_and_a_name_twice_is_an_error() {
+        let polys = vec![vec![square(0.0, 0.0, 5.0, true)]];
+        let (shp, shx) = shp_shx(&polys);
+        let named = |a: &str, b: &str| {
+            let mut dbf = dbf(
+                &[("AAAA", b'C', 8, 0), ("BBBB", b'C', 8, 0)],
+                &[vec![b"1", b"2"]],
+            );
+            dbf[32..36].copy_from_slice(&encoding_rs::GBK.encode(a).0);
+            dbf[64..68].copy_from_slice(&encoding_rs::GBK.encode(b).0);
+            Files {
+                shp: shp.clone(),
+                shx: shx.clone(),
+                dbf,
+                cpg: Some(b"GBK".to_vec()),
+            }
+        };
+        let df = frame(read(&named("地类", "坐落"), None).unwrap());
+        assert_eq!(column(&df, "地类"), vec![Some("1".into())]);
+        assert_eq!(column(&df, "坐落"), vec![Some("2".into())]);
+        let e = read(&named("地类", "地类"), None).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "vector/ZRZK.dbf: ZRZK: the header: two columns are named `地类` (columns 1 and 2: \
+             string, then string)"
+        );
     }
 
     #[test]

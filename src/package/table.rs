@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::columns::{Columns, Value, Values};
+use super::columns::{Columns, Value, Values, MAX_COLUMNS};
 use super::error::ReadError;
 use super::manifest::Encoding;
 use super::BadCell;
@@ -28,6 +28,16 @@ pub(crate) fn written_decimals(raw: &str) -> u32 {
 /// Decodes the whole file up front so a wrong encoding is reported with its line, not as mojibake
 /// in a finding later.
 fn decode(path: &Path, frame: &str, bytes: &[u8], encoding: Encoding) -> Result<String, ReadError> {
+    if let Some(utf16) = utf16(bytes) {
+        return Err(ReadError::new(
+            path,
+            format!(
+                "the table is {utf16} text; nrqc reads CSV tables in UTF-8 or GBK: save it again \
+                 as \"CSV UTF-8\" (or convert it, e.g. `iconv -f UTF-16 -t UTF-8`)"
+            ),
+        )
+        .frame(frame));
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let line_of = |offset: usize| bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
     match encoding {
@@ -54,6 +64,35 @@ fn decode(path: &Path, frame: &str, bytes: &[u8], encoding: Encoding) -> Result<
     }
 }
 
+/// Names UTF-16 text by its byte order mark or, without one, by its zero bytes: UTF-8 and GBK
+/// text holds none, and UTF-16 holds one in every ASCII character (Excel's "Unicode text").
+fn utf16(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, ..] => return Some("UTF-16 (little-endian, byte order mark FF FE)"),
+        [0xFE, 0xFF, ..] => return Some("UTF-16 (big-endian, byte order mark FE FF)"),
+        _ => {}
+    }
+    let head = &bytes[..bytes.len().min(4096) & !1];
+    let zeros = |parity: usize| {
+        head.iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros(0), zeros(1));
+    // ASCII letters, digits and commas have a zero byte on one side; a few CJK characters
+    // (U+4E00 `一`) have one on the other.
+    let one_sided = |a: usize, b: usize| a > head.len() / 32 && a > 4 * b;
+    if one_sided(odd, even) {
+        Some("UTF-16 (little-endian, without a byte order mark)")
+    } else if one_sided(even, odd) {
+        Some("UTF-16 (big-endian, without a byte order mark)")
+    } else {
+        None
+    }
+}
+
 pub(crate) fn read_csv(
     path: &Path,
     frame: &str,
@@ -76,6 +115,13 @@ pub(crate) fn read_csv(
         .iter()
         .map(|h| def.and_then(|d| d.fields.get(h)).map(|f| f.ty))
         .collect();
+    let header_err = |m: String| ReadError::new(path, format!("header row: {m}")).frame(frame);
+    if headers.len() > MAX_COLUMNS {
+        return Err(header_err(format!(
+            "{} columns; nrqc reads at most {MAX_COLUMNS} columns per table",
+            headers.len()
+        )));
+    }
     let mut columns = Columns::default();
     for (name, ty) in headers.iter().zip(&types) {
         let values = match ty {
@@ -83,7 +129,7 @@ pub(crate) fn read_csv(
             Some(FieldType::Integer) => Values::Int(vec![]),
             _ => Values::Str(vec![]),
         };
-        columns.declare(name, values);
+        columns.declare(name, values).map_err(header_err)?;
     }
     let mut bad_cells = Vec::new();
     let mut decimals: BTreeMap<String, u32> = BTreeMap::new();
@@ -111,8 +157,10 @@ pub(crate) fn read_csv(
                 _ => Some(Value::Str(raw.to_owned())),
             };
             match value {
+                // `NaN` and `inf` parse, and are refused here with their line.
                 Some(value) => columns.set(row, name, value).map_err(|m| {
-                    ReadError::new(path, m)
+                    let line = record.position().map_or(row + 2, |p| p.line() as usize);
+                    ReadError::new(path, format!("line {line}: {m}"))
                         .frame(frame)
                         .feature(row)
                         .field(name)

@@ -35,7 +35,8 @@ pub(crate) struct Builder {
     defects: Vec<(usize, RawDefect)>,
     feature: usize,
     rows: usize,
-    /// First attribute error: the decoder's own error type cannot carry our place.
+    /// The attribute error that stopped decoding, with its feature and field: the decoder's own
+    /// error type cannot carry our place.
     attr_error: Option<(usize, String, String)>,
     // Geometry under construction.
     coords: Vec<Coord<f64>>,
@@ -52,8 +53,38 @@ pub(crate) struct Builder {
 impl Builder {
     /// Declares a column from the file's header, so that its type and place do not depend on the
     /// first value.
-    pub(crate) fn declare(&mut self, name: &str, values: Values) {
-        self.columns.declare(name, values);
+    pub(crate) fn declare(&mut self, name: &str, values: Values) -> Result<(), String> {
+        self.columns.declare(name, values)
+    }
+
+    /// Records an attribute error of the current feature and stops decoding.
+    fn attr_fault(&mut self, field: &str, message: String) -> GzResult<bool> {
+        self.record_attr_error(field, message.clone());
+        Err(GeozeroError::Property(message))
+    }
+
+    fn record_attr_error(&mut self, field: &str, message: String) {
+        self.attr_error
+            .get_or_insert((self.feature, field.to_owned(), message));
+    }
+
+    /// The error that stopped decoding: the attribute error recorded, if any, else the decoder's.
+    pub(crate) fn error(&mut self, path: &Path, frame: &str, e: GeozeroError) -> ReadError {
+        self.attr_error_at(path, frame).unwrap_or_else(|| {
+            ReadError::new(path, e.to_string())
+                .frame(frame)
+                .feature(self.feature)
+        })
+    }
+
+    fn attr_error_at(&mut self, path: &Path, frame: &str) -> Option<ReadError> {
+        let (feature, field, message) = self.attr_error.take()?;
+        Some(
+            ReadError::new(path, message)
+                .frame(frame)
+                .feature(feature)
+                .field(&field),
+        )
     }
 
     fn finish(&mut self, g: Geometry<f64>) {
@@ -241,20 +272,13 @@ impl PropertyProcessor for Builder {
                 Value::Str(s.to_owned())
             }
             ColumnValue::Binary(_) => {
-                self.attr_error.get_or_insert((
-                    self.feature,
-                    name.to_owned(),
-                    "binary attribute values are not supported".into(),
-                ));
-                return Ok(true);
+                return self.attr_fault(name, "binary attribute values are not supported".into())
             }
         };
-        if let Err(message) = self.columns.set(self.feature, name, value) {
-            self.attr_error
-                .get_or_insert((self.feature, name.to_owned(), message));
-            return Ok(true);
+        match self.columns.set(self.feature, name, value) {
+            Ok(()) => Ok(false),
+            Err(message) => self.attr_fault(name, message),
         }
-        Ok(false)
     }
 }
 
@@ -266,26 +290,9 @@ impl FeatureProcessor for Builder {
     }
 }
 
-fn map_err(path: &Path, frame: &str, builder: &Builder, e: GeozeroError) -> ReadError {
-    ReadError::new(path, e.to_string())
-        .frame(frame)
-        .feature(builder.feature)
-}
-
-pub(crate) fn finish(
-    path: &Path,
-    frame: &str,
-    mut builder: Builder,
-    crs: super::LayerCrs,
-) -> Result<Decoded, ReadError> {
-    if let Some((feature, field, message)) = builder.attr_error.take() {
-        return Err(ReadError::new(path, message)
-            .frame(frame)
-            .feature(feature)
-            .field(&field));
-    }
+pub(crate) fn finish(mut builder: Builder, crs: super::LayerCrs) -> Decoded {
     builder.geoms.resize(builder.rows, None);
-    Ok(Decoded {
+    Decoded {
         geometry: GeometryColumn {
             geoms: builder.geoms,
             defects: builder.defects,
@@ -293,12 +300,12 @@ pub(crate) fn finish(
         },
         columns: builder.columns,
         rows: builder.rows,
-    })
+    }
 }
 
 /// Reads a FlatGeobuf file already in memory.
 pub(crate) fn read_fgb(path: &Path, frame: &str, bytes: &[u8]) -> Result<Decoded, ReadError> {
-    use flatgeobuf::{ColumnType, FgbReader};
+    use flatgeobuf::FgbReader;
     let err = |message: String| ReadError::new(path, message).frame(frame);
     check_fgb_layout(bytes).map_err(err)?;
     let reader = FgbReader::open(Cursor::new(bytes))
@@ -312,67 +319,232 @@ pub(crate) fn read_fgb(path: &Path, frame: &str, bytes: &[u8]) -> Result<Decoded
         text: header.crs().and_then(|c| c.wkt()).map(str::to_owned),
     };
     let mut builder = Builder::default();
-    if let Some(columns) = header.columns() {
-        for column in columns.iter() {
-            let values = match column.type_() {
-                ColumnType::Float | ColumnType::Double => Values::Float(vec![]),
-                ColumnType::String
-                | ColumnType::Json
-                | ColumnType::DateTime
-                | ColumnType::Binary => Values::Str(vec![]),
-                ColumnType::Bool => Values::Bool(vec![]),
-                _ => Values::Int(vec![]),
-            };
-            builder.columns.declare(column.name(), values);
-        }
+    let mut columns = Vec::new();
+    for column in header.columns().into_iter().flatten() {
+        let (name, ty) = (column.name(), column.type_());
+        let values = fgb_column_values(ty).ok_or_else(|| {
+            err(format!(
+                "unknown column type {} for column `{name}` in the header",
+                ty.0
+            ))
+        })?;
+        builder
+            .declare(name, values)
+            .map_err(|m| err(format!("header: {m}")))?;
+        columns.push((name.to_owned(), ty));
     }
+    let geometry_type = header.geometry_type();
     let mut features = reader
         .select_all_seq()
         .map_err(|e| err(format!("truncated or corrupt FlatGeobuf index: {e}")))?;
     // The flatgeobuf crate trusts the lengths inside a feature (property values, ring ends) and
-    // panics on a corrupt one; such a panic is this file's error, not nrqc's.
-    let processed = quiet_catch(|| process_fgb_features(&mut features, &mut builder));
-    let processed = processed.unwrap_or_else(|panic| {
-        Err(GeozeroError::Feature(format!(
-            "corrupt feature data ({panic})"
-        )))
-    });
-    processed
-        .map_err(|e| map_err(path, frame, &builder, e))
-        .map_err(|mut e| {
-            e.message = format!("truncated or corrupt FlatGeobuf feature: {}", e.message);
-            e
-        })?;
-    finish(path, frame, builder, crs)
+    // panics on a corrupt one; they are checked first, and a panic that still happens is this
+    // file's error, not nrqc's.
+    let processed =
+        quiet_catch(|| process_fgb_features(&mut features, &mut builder, &columns, geometry_type))
+            .unwrap_or_else(|panic| Err(format!("corrupt feature data ({panic})")));
+    if let Err(message) = processed {
+        return Err(builder.attr_error_at(path, frame).unwrap_or_else(|| {
+            err(format!(
+                "truncated or corrupt FlatGeobuf feature: {message}"
+            ))
+            .feature(builder.feature)
+        }));
+    }
+    Ok(finish(builder, crs))
+}
+
+/// The column a FlatGeobuf column type gives; `None` for a type the format does not define.
+fn fgb_column_values(ty: flatgeobuf::ColumnType) -> Option<Values> {
+    use flatgeobuf::ColumnType;
+    Some(match ty {
+        ColumnType::Float | ColumnType::Double => Values::Float(vec![]),
+        ColumnType::String | ColumnType::Json | ColumnType::DateTime | ColumnType::Binary => {
+            Values::Str(vec![])
+        }
+        ColumnType::Bool => Values::Bool(vec![]),
+        ColumnType::Byte
+        | ColumnType::UByte
+        | ColumnType::Short
+        | ColumnType::UShort
+        | ColumnType::Int
+        | ColumnType::UInt
+        | ColumnType::Long
+        | ColumnType::ULong => Values::Int(vec![]),
+        _ => return None,
+    })
 }
 
 /// Every feature into `builder`, as geozero's `process` does, except that a feature without
 /// geometry (GDAL writes one for a null geometry; the flatgeobuf crate refuses it) is a row with
-/// a null geometry, as in GeoJSON and GeoPackage layers.
+/// a null geometry, as in GeoJSON and GeoPackage layers. Each feature's property values and ring
+/// ends are checked before the flatgeobuf crate reads them. An attribute error is recorded in
+/// `builder`; the error text is what went wrong otherwise.
 fn process_fgb_features<R: std::io::Read>(
     features: &mut flatgeobuf::FeatureIter<R, flatgeobuf::NotSeekable>,
     builder: &mut Builder,
-) -> GzResult<()> {
+    columns: &[(String, flatgeobuf::ColumnType)],
+    geometry_type: flatgeobuf::GeometryType,
+) -> Result<(), String> {
     use flatgeobuf::FallibleStreamingIterator;
     use geozero::{FeatureProperties, GeozeroGeometry};
     let mut idx = 0u64;
-    while let Some(feature) = features
-        .next()
-        .map_err(|e| GeozeroError::Feature(e.to_string()))?
-    {
-        builder.feature_begin(idx)?;
-        builder.properties_begin()?;
-        feature.process_properties(builder)?;
-        builder.properties_end()?;
-        if feature.geometry().is_some() {
-            builder.geometry_begin()?;
-            feature.process_geom(builder)?;
-            builder.geometry_end()?;
+    let gz = |e: GeozeroError| e.to_string();
+    while let Some(feature) = features.next().map_err(|e| e.to_string())? {
+        builder.feature_begin(idx).map_err(gz)?;
+        if let Some(properties) = feature.fbs_feature().properties() {
+            if let Err((field, message)) = check_fgb_properties(properties.bytes(), columns) {
+                if let Some(field) = field {
+                    builder.record_attr_error(field, message.clone());
+                }
+                return Err(message);
+            }
         }
-        builder.feature_end(idx)?;
+        builder.properties_begin().map_err(gz)?;
+        feature.process_properties(builder).map_err(gz)?;
+        builder.properties_end().map_err(gz)?;
+        if let Some(geometry) = feature.geometry() {
+            check_fgb_geometry(&geometry, geometry_type)?;
+            builder.geometry_begin().map_err(gz)?;
+            feature.process_geom(builder).map_err(gz)?;
+            builder.geometry_end().map_err(gz)?;
+        }
+        builder.feature_end(idx).map_err(gz)?;
         idx += 1;
     }
     Ok(())
+}
+
+/// Walks a feature's property buffer as the flatgeobuf crate reads it (a u16 column index, then
+/// the value: fixed-size, or a u32 length and that many bytes) and checks every index, length
+/// and text. The error names the field where it is known.
+fn check_fgb_properties<'c>(
+    bytes: &[u8],
+    columns: &'c [(String, flatgeobuf::ColumnType)],
+) -> Result<(), (Option<&'c str>, String)> {
+    use flatgeobuf::ColumnType;
+    let mut at = 0;
+    // As the crate reads: it stops with one byte left (files exist with a byte after the last
+    // value).
+    while at + 1 < bytes.len() {
+        let column = usize::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
+        at += 2;
+        let Some((name, ty)) = columns.get(column) else {
+            return Err((
+                None,
+                format!(
+                    "a value for column index {column}, but the header declares {}",
+                    match columns.len() {
+                        0 => "no column".to_owned(),
+                        n => format!("columns 0 to {}", n - 1),
+                    }
+                ),
+            ));
+        };
+        let field = Some(name.as_str());
+        let left = bytes.len() - at;
+        let cut = |needed: usize| {
+            (
+                field,
+                format!(
+                    "truncated or corrupt FlatGeobuf feature: the value needs {needed} bytes, \
+                     the feature has {left} left"
+                ),
+            )
+        };
+        let size = match *ty {
+            ColumnType::Byte | ColumnType::UByte | ColumnType::Bool => 1,
+            ColumnType::Short | ColumnType::UShort => 2,
+            ColumnType::Int | ColumnType::UInt | ColumnType::Float => 4,
+            ColumnType::Long | ColumnType::ULong | ColumnType::Double => 8,
+            _ => {
+                if left < 4 {
+                    return Err(cut(4));
+                }
+                let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+                if len > left - 4 {
+                    return Err(cut(4 + len));
+                }
+                let value = &bytes[at + 4..at + 4 + len];
+                if *ty != ColumnType::Binary {
+                    if let Err(e) = std::str::from_utf8(value) {
+                        return Err((
+                            field,
+                            format!(
+                                "the text is not valid UTF-8 (invalid byte at offset {} of the \
+                                 value); FlatGeobuf text is UTF-8",
+                                e.valid_up_to()
+                            ),
+                        ));
+                    }
+                }
+                4 + len
+            }
+        };
+        if size > left {
+            return Err(cut(size));
+        }
+        at += size;
+    }
+    Ok(())
+}
+
+/// Checks what the flatgeobuf crate indexes without checking: an even count of xy values, and
+/// ring (or line) ends in order and within the vertices, in the geometry and all its parts.
+fn check_fgb_geometry(
+    geometry: &flatgeobuf::Geometry,
+    geometry_type: flatgeobuf::GeometryType,
+) -> Result<(), String> {
+    use flatgeobuf::GeometryType;
+    let ty = if geometry_type == GeometryType::Unknown {
+        geometry.type_()
+    } else {
+        geometry_type
+    };
+    let xy = geometry.xy().map_or(0, |xy| xy.len());
+    if !xy.is_multiple_of(2) {
+        return Err(format!(
+            "the geometry has {xy} coordinate values, an odd number (x and y come in pairs)"
+        ));
+    }
+    let vertices = xy / 2;
+    if ty == GeometryType::Point && geometry.xy().is_some() && vertices == 0 {
+        return Err("a point without coordinates".into());
+    }
+    let what = match ty {
+        GeometryType::Polygon | GeometryType::MultiPolygon => "ring",
+        _ => "part",
+    };
+    let mut previous = 0;
+    for (i, end) in geometry.ends().into_iter().flatten().enumerate() {
+        let end = end as usize;
+        if end > vertices {
+            return Err(format!(
+                "{what} {} ends at vertex {end}, but the geometry has {vertices} vertices",
+                i + 1
+            ));
+        }
+        if end < previous {
+            return Err(format!(
+                "{what} {} ends at vertex {end}, before the {what} ahead of it (at vertex {previous})",
+                i + 1
+            ));
+        }
+        previous = end;
+    }
+    for part in geometry.parts().into_iter().flatten() {
+        check_fgb_geometry(&part, ty_of_part(ty))?;
+    }
+    Ok(())
+}
+
+/// The type a part of a `ty` geometry is read as.
+fn ty_of_part(ty: flatgeobuf::GeometryType) -> flatgeobuf::GeometryType {
+    use flatgeobuf::GeometryType;
+    match ty {
+        GeometryType::MultiPolygon => GeometryType::Polygon,
+        _ => GeometryType::Unknown,
+    }
 }
 
 thread_local! {
@@ -509,8 +681,8 @@ pub(crate) fn read_geojson(path: &Path, frame: &str, bytes: &[u8]) -> Result<Dec
     let mut builder = Builder::default();
     geozero::geojson::GeoJson(text)
         .process(&mut builder)
-        .map_err(|e| map_err(path, frame, &builder, e))?;
-    finish(path, frame, builder, crs)
+        .map_err(|e| builder.error(path, frame, e))?;
+    Ok(finish(builder, crs))
 }
 
 /// The legacy `crs` member (GeoJSON 2008), which Chinese deliveries still carry because RFC 7946

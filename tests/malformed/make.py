@@ -9,7 +9,9 @@ came from fuzzing (crash inputs) are committed as they were found and are not wr
 import io
 import os
 import random
+import sqlite3
 import struct
+import tempfile
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,6 +44,153 @@ def fgb_header_field(fgb, field):
 
 
 FEATURES_COUNT = 8  # Header field index in flatgeobuf's header.fbs
+
+
+class Flatbuffer:
+    """A minimal flatbuffer writer, enough for FlatGeobuf headers and features: every table is
+    written before its children (offsets point forward), each field's place aligned to its size
+    from the start of the size-prefixed buffer, as the flatbuffers verifier checks."""
+
+    def __init__(self):
+        self.b = bytearray(4)  # the size prefix, filled by finish()
+        self.b += bytes(4)  # the root table's offset
+
+    def pad(self, n, extra=0):
+        while (len(self.b) + extra) % n:
+            self.b.append(0)
+
+    def table(self, fields):
+        """fields: {index: (format, value)}; format a struct code, or "off" with a function that
+        writes the child and returns its position. Returns the table's position."""
+        order = sorted(fields.items(), key=lambda kv: -self.size(kv[1][0]))
+        vtable_len = 4 + 2 * (max(fields) + 1)
+        self.pad(2)
+        vtable = len(self.b)
+        self.b += bytes(vtable_len)
+        self.pad(8)
+        table = len(self.b)
+        self.b += struct.pack("<i", table - vtable)
+        slots = {}
+        for index, (fmt, value) in order:
+            self.pad(self.size(fmt))
+            slots[index] = len(self.b)
+            self.b += bytes(self.size(fmt)) if fmt == "off" else struct.pack("<" + fmt, value)
+        struct.pack_into("<HH", self.b, vtable, vtable_len, len(self.b) - table)
+        for index, at in slots.items():
+            struct.pack_into("<H", self.b, vtable + 4 + 2 * index, at - table)
+        for index, (fmt, value) in order:
+            if fmt == "off":
+                child = value()
+                struct.pack_into("<I", self.b, slots[index], child - slots[index])
+        return table
+
+    @staticmethod
+    def size(fmt):
+        return 4 if fmt == "off" else struct.calcsize("<" + fmt)
+
+    def vector(self, fmt, values):
+        size = struct.calcsize("<" + fmt)
+        self.pad(4)
+        self.pad(max(size, 4), 4)
+        at = len(self.b)
+        self.b += struct.pack("<I", len(values))
+        for v in values:
+            self.b += struct.pack("<" + fmt, v)
+        return at
+
+    def bytes_vector(self, data):
+        self.pad(4)
+        at = len(self.b)
+        self.b += struct.pack("<I", len(data)) + data
+        return at
+
+    def string(self, text):
+        at = self.bytes_vector(text.encode())
+        self.b.append(0)
+        return at
+
+    def tables(self, writers):
+        """A vector of tables, each written by a function returning its position."""
+        self.pad(4)
+        at = len(self.b)
+        self.b += struct.pack("<I", len(writers)) + bytes(4 * len(writers))
+        for i, write in enumerate(writers):
+            slot = at + 4 + 4 * i
+            struct.pack_into("<I", self.b, slot, write() - slot)
+        return at
+
+    def finish(self, root):
+        self.pad(8)
+        struct.pack_into("<II", self.b, 0, len(self.b) - 4, root - 4)
+        return bytes(self.b)
+
+
+# flatgeobuf's ColumnType and GeometryType values.
+DOUBLE, STRING, POLYGON = 10, 11, 3
+
+
+def fgb(columns, features):
+    """A FlatGeobuf file without an index, in EPSG:4522. columns: [(name, type)]; features:
+    [(ends, xy, properties bytes)]."""
+    h = Flatbuffer()
+    root = h.table({
+        0: ("off", lambda: h.string("XZQ")),
+        2: ("B", POLYGON),
+        7: ("off", lambda: h.tables([
+            (lambda n=n, t=t: h.table({0: ("off", lambda: h.string(n)), 1: ("B", t)}))
+            for n, t in columns])),
+        8: ("Q", len(features)),
+        9: ("H", 0),
+        10: ("off", lambda: h.table({1: ("i", 4522)})),
+    })
+    out = b"fgb\x03fgb\x00" + h.finish(root)
+    for ends, xy, props in features:
+        f = Flatbuffer()
+        geometry = {1: ("off", lambda: f.vector("d", xy))}
+        if ends:
+            geometry[0] = ("off", lambda: f.vector("I", ends))
+        root = f.table({
+            0: ("off", lambda: f.table(geometry)),
+            1: ("off", lambda: f.bytes_vector(props)),
+        })
+        out += f.finish(root)
+    return out
+
+
+def fgb_string(column, text):
+    data = text if isinstance(text, bytes) else text.encode()
+    return struct.pack("<HI", column, len(data)) + data
+
+
+def gpkg_of(statements):
+    """A GeoPackage holding the tables every GeoPackage has and then `statements`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "x.gpkg")
+        db = sqlite3.connect(path)
+        db.executescript("""
+            PRAGMA application_id = 1196444487;
+            CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY,
+                organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,
+                definition TEXT NOT NULL, description TEXT);
+            INSERT INTO gpkg_spatial_ref_sys VALUES ('CGCS2000 / 3-degree Gauss-Kruger zone 34', 4522, 'EPSG', 4522, 'undefined', NULL);
+            CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+                geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL);
+            INSERT INTO gpkg_geometry_columns VALUES ('XZQ', 'geom', 'POLYGON', 4522, 0, 0);
+        """ + statements)
+        db.commit()
+        db.close()
+        with open(path, "rb") as f:
+            return f.read()
+
+
+GPKG_CONTENTS = """
+    CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
+        identifier TEXT, srs_id INTEGER);
+    INSERT INTO gpkg_contents VALUES ('XZQ', 'features', 'XZQ', 4522);
+"""
+
+
+SQUARE = [34600000, 3976000, 34601000, 3976000, 34601000, 3977000, 34600000, 3977000, 34600000, 3976000]
 
 
 def first_feature(fgb):
@@ -81,12 +230,33 @@ def main():
     out("geojson_not_json.geojson", head + feature('{"type":"Polygon","coordinates":[%s' % ring))
     out("geojson_point_ring.geojson", head + feature('{"type":"Polygon","coordinates":[[1,2]]}') + "]}")
 
+    # FlatGeobuf files written here, each with one defect (columns: XZQDM, XZQMC strings).
+    names = [("XZQDM", STRING), ("XZQMC", STRING)]
+    codes = fgb_string(0, "622923")
+    out("fgb_duplicate_column.fgb", fgb([("XZQDM", STRING), ("DCMJ", DOUBLE), ("DCMJ", STRING)],
+                                        [([], SQUARE, codes + struct.pack("<Hd", 1, 1.5))]))
+    out("fgb_unknown_column_type.fgb", fgb([("XZQDM", STRING), ("DCMJ", 200)], [([], SQUARE, codes)]))
+    out("fgb_invalid_utf8.fgb", fgb(names, [([], SQUARE, codes + fgb_string(1, "永靖县".encode("gbk")))]))
+    out("fgb_ring_ends.fgb", fgb(names, [([5, 900], SQUARE, codes)]))
+    out("fgb_ring_ends_backwards.fgb", fgb(names, [([5, 2], SQUARE + SQUARE, codes)]))
+    out("fgb_column_index.fgb", fgb(names, [([], SQUARE, codes + fgb_string(7, "x"))]))
+
     gggz = read("tables/GGGZ.csv")
     lines = gggz.split(b"\n")
     out("csv_ragged.csv", b"\n".join(lines[:2] + [lines[2] + b",extra,fields"] + lines[3:]))
     out("csv_mixed_encoding.csv", b"\n".join(lines[:2] + ["6229233000001,生态保护红线,62292310001,1.00,内容".encode("utf-8")] + lines[3:]))
     out("csv_empty.csv", b"")
     out("csv_header_only.csv", lines[0] + b"\n")
+    text = gggz.decode("gbk")
+    out("csv_utf16.csv", text.encode("utf-16"))  # little-endian, with its byte order mark
+    out("csv_utf16_no_bom.csv", text.encode("utf-16-le"))
+    header = lines[0].decode()
+    assert header == "ZRZYDJDYH,GGGZYSLX,GGGZFQBSM,MJ,GGGZNR"
+    out("csv_duplicate_header.csv", b"\n".join([header.replace("GGGZNR", "MJ").encode()] + lines[1:]))
+    out("csv_empty_header.csv", b"\n".join([header.replace("GGGZYSLX", "").encode()] + lines[1:]))
+    tj = read("tables/TJ_ZRZYMJ.csv").split(b"\n")
+    assert tj[0].startswith(b"DJDYLX,DJDYLXMC,SZYMJ") and tj[1].startswith(b"12,")
+    out("csv_nan.csv", b"\n".join(tj[:1] + [tj[1].replace(b"1176.09", b"NaN", 1), tj[2].replace(b"441.67", b"inf", 1)] + tj[3:]))
 
     laughs = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     for i in range(1, 10):
@@ -149,12 +319,34 @@ def main():
     dbf = shp_part("dbf")
     struct.pack_into("<H", dbf, 10, 3)  # record length: shorter than its fields
     out("dbf_record_length.dbf", bytes(dbf))
+    dbf = shp_part("dbf")
+    assert dbf[64:69] == b"XZQMC"
+    dbf[64:75] = bytes(11)  # the second field's name: empty
+    out("dbf_empty_field_name.dbf", bytes(dbf))
+    dbf = shp_part("dbf")
+    dbf[64:75] = dbf[32:43]  # the second field named as the first
+    out("dbf_duplicate_field.dbf", bytes(dbf))
     # GeoPackage: not SQLite at all, and a SQLite file cut in half.
     out("gpkg_garbage.gpkg", random.Random(7).randbytes(4096))
     gpkg_path = os.path.join(HERE, "..", "..", "fixtures", "622923_永靖县_defective_gpkg", "vector", "622923_永靖县.gpkg")
     with open(gpkg_path, "rb") as f:
         gpkg = f.read()
     out("gpkg_truncated.gpkg", gpkg[: len(gpkg) // 2])
+    # A layer that is a view: a query SQLite runs when it is read (this one ends after 3 rows).
+    out("gpkg_view.gpkg", gpkg_of(GPKG_CONTENTS + """
+        CREATE VIEW XZQ AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3)
+        SELECT n AS fid, NULL AS geom, '622923' AS XZQDM FROM r;
+    """))
+    # A layer that is a virtual table: rows made by a module (an FTS5 table can read them from
+    # any table or view).
+    out("gpkg_virtual_table.gpkg", gpkg_of(GPKG_CONTENTS + """
+        CREATE VIRTUAL TABLE XZQ USING rtree(fid, minx, maxx, miny, maxy);
+    """))
+    # gpkg_contents itself a view.
+    out("gpkg_contents_view.gpkg", gpkg_of("""
+        CREATE VIEW gpkg_contents AS SELECT 'XZQ' AS table_name, 'features' AS data_type;
+        CREATE TABLE XZQ (fid INTEGER PRIMARY KEY, geom BLOB, XZQDM TEXT);
+    """))
 
 
 if __name__ == "__main__":

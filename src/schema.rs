@@ -89,6 +89,11 @@ pub struct FrameDef {
     pub geometry: Option<GeometryKind>,
     #[serde(default)]
     pub required: bool,
+    /// A required frame that may hold no rows: delivered, and correct when empty (GGGZ when no
+    /// unit overlaps a control zone). Otherwise an empty required frame is as incomplete as a
+    /// missing one.
+    #[serde(default)]
+    pub may_be_empty: bool,
     pub key: Option<Key>,
     /// For a statistics table, the key of its total row (合计).
     #[serde(default)]

@@ -111,13 +111,15 @@ fn rules_that_could_measure_nothing_did_not_run() {
         .filter(|r| r.status == Status::NotRun)
         .map(|r| (r.id.as_str(), r.reason.as_deref().unwrap_or("")))
         .collect();
-    // STBHHX is delivered in zone 35 while the package is in zone 34.
+    // STBHHX is delivered in zone 35 while the package is in zone 34; YJJBNT has its axes
+    // swapped.
     assert_eq!(
         not_run,
         vec![
             ("ZR-M007", "STBHHX 的要素全部无法量算，未能检查"),
             ("ZR-R001", "STBHHX 的要素全部无法量算，未能检查"),
             ("ZR-R002", "STBHHX 的要素全部无法量算，未能检查"),
+            ("ZR-R003", "YJJBNT 的要素全部无法量算，未能检查"),
         ]
     );
 }

@@ -235,6 +235,37 @@ fn crs_rule_reports_an_unaccepted_crs_and_skips_area_checks() {
     assert_eq!(report.outcome, nrqc::report::Outcome::Fail);
 }
 
+/// Format 1.1 section 5: a 6° Gauss-Krüger zone is CGCS2000 but not accepted, and the finding
+/// says so rather than calling it another datum.
+#[test]
+fn crs_rule_refuses_a_six_degree_zone_by_default() {
+    let rule = "rules:
+  - id: P-1
+    title: 坐标系
+    class: A
+    element: 空间参考系
+    crs: { layer: L }
+";
+    let (_r, set) = rules(LAYER_SCHEMA, rule);
+    let layer = parcel_layer(22.5, "EPSG:4496").replace("34610", "18335");
+    let pkg = package("EPSG:4496", &[("vector/L.geojson", &layer)]);
+    let report = run(pkg.path(), &set);
+    assert_eq!(
+        messages(&report),
+        vec!["L 的坐标系 EPSG:4496 是 CGCS2000 6° 带坐标系，成果包只接受 3° 带或经纬度"]
+    );
+    assert_eq!(
+        report.findings[0].measured,
+        Some(serde_json::json!({ "reason": "six_degree_zone", "epsg": 4496 }))
+    );
+    // The same parcel in the 3° zone of the format is accepted.
+    let pkg = package(
+        "EPSG:4522",
+        &[("vector/L.geojson", &parcel_layer(22.5, "EPSG:4522"))],
+    );
+    assert_eq!(messages(&run(pkg.path(), &set)), Vec::<String>::new());
+}
+
 /// A GeoJSON layer of rectangles `(id, type, x0, y0, x1, y1)`, offsets in metres from a point in
 /// zone 34 near 永靖县.
 fn rect_layer(rects: &[(&str, &str, f64, f64, f64, f64)]) -> String {

@@ -3,8 +3,9 @@
 //! ## Parameters
 //! - `layer`, `field`: the feature and the value that must name its container; the rule's
 //!   `where` filters the features.
-//! - `prefix`: compare only the first `prefix` characters of `field` (e.g. the 6-digit area code
-//!   that opens a unit code).
+//! - `prefix`: compare only the first `prefix` characters of `field` and of the container's key
+//!   (e.g. the 6-digit area code that opens a unit code, against a county's 6-digit or a
+//!   township's 9-digit XZQDM).
 //! - `container`, `container_field`: the containing layer and its key.
 //! - `container_where`: which container features count (e.g. protected-area units only).
 //! - `tolerance`: m² of the feature that may lie outside its container, default 0.01.
@@ -145,17 +146,23 @@ impl Check for ContainerKey {
                 .iter()
                 .filter_map(|&h| text_at(&container.df, key_field, h))
                 .collect();
-            let compared: String = match self.prefix {
-                Some(n) => value.chars().take(n).collect(),
-                None => value.clone(),
+            // The container's key is cut as the value is: a township's 9-digit code opens with
+            // its county's 6 (format 1.1 section 3), and that county registers the unit.
+            let cut = |s: &str| -> String {
+                match self.prefix {
+                    Some(n) => s.chars().take(n).collect(),
+                    None => s.to_owned(),
+                }
             };
-            if keys.is_empty() || keys.contains(&compared) {
+            let compared = cut(&value);
+            if keys.is_empty() || keys.iter().any(|k| cut(k) == compared) {
                 continue;
             }
             let holder = holders[0];
             let key = &keys[0];
+            let expected = cut(key);
             let what = match self.prefix {
-                Some(n) => format!("{field} 前 {n} 位应为 {key}，实为 {compared}"),
+                Some(n) => format!("{field} 前 {n} 位应为 {expected}，实为 {compared}"),
                 None => format!("{field} 应为 {key}，实为 {value}"),
             };
             let mut f = cx.finding(
@@ -168,7 +175,7 @@ impl Check for ContainerKey {
                 feature_ids: vec![cx.feature_id(container, holder)],
             });
             f.measured = Some(Value::String(compared));
-            f.expected = Some(Value::String(key.clone()));
+            f.expected = Some(Value::String(expected));
             findings.push(f);
         }
         Ok(findings)

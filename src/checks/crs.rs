@@ -3,16 +3,17 @@
 //!
 //! ## Parameters
 //! - `layer`: the layer.
-//! - `accept`: accepted EPSG codes and ranges, e.g. `[4490, "4513-4554"]`; default every
-//!   CGCS2000 CRS: `4490` (geographic) and `4491-4554` (Gauss-Krüger 6° and 3° zones, with and
-//!   without the zone prefix).
+//! - `accept`: accepted EPSG codes and ranges, e.g. `[4490, "4513-4554"]`; default the package
+//!   format's (1.1 section 5): `4490` (geographic) and `4513-4554` (3° Gauss-Krüger zones, with
+//!   and without the zone prefix). 6° zones (`4491-4512`) are CGCS2000 and nrqc measures in them,
+//!   but the format does not accept them.
 //! - `band_margin`: degrees a feature may reach beyond its zone's band (default 1: a county
 //!   straddling a zone line is delivered in one zone, e.g. 永靖县 reaches 103.65°E in zone 34).
 //! - `lon`, `lat`: China's extent, default `[73, 136]` and `[3, 54]`.
 //!
 //! ## Findings
 //! - `not_cgcs2000`: the layer's CRS (its own, or the manifest's when it declares none) is not
-//!   accepted.
+//!   accepted; `six_degree_zone` when it is a CGCS2000 6° zone.
 //! - `declared_mismatch`: the layer file declares another CRS than `package.yaml`.
 //! - Against the manifest CRS, one finding per reason naming every feature concerned:
 //!   `swapped_axes` (northing stored as x), `zone_prefix` (a zone-prefixed easting of another
@@ -66,8 +67,11 @@ impl Accept {
     }
 }
 
+/// CGCS2000 / Gauss-Kruger zones 13–23 (6°), with and without the zone prefix.
+const SIX_DEGREE_ZONES: std::ops::RangeInclusive<u32> = 4491..=4512;
+
 fn default_accept() -> Vec<Accept> {
-    vec![Accept::Code(4490), Accept::Range("4491-4554".into())]
+    vec![Accept::Code(4490), Accept::Range("4513-4554".into())]
 }
 
 fn default_margin() -> f64 {
@@ -196,11 +200,18 @@ impl Check for CrsCheck {
         let declared = column.crs.epsg;
         let effective = declared.unwrap_or(manifest);
         if !self.accepts(effective) {
+            let six = SIX_DEGREE_ZONES.contains(&effective);
+            let what = if six {
+                "是 CGCS2000 6° 带坐标系，成果包只接受 3° 带或经纬度"
+            } else {
+                "不是允许的 CGCS2000 坐标系"
+            };
             let mut f = cx.frame_finding(
                 &frame.name,
-                format!("{} 的坐标系 EPSG:{effective} 不是允许的 CGCS2000 坐标系", frame.name),
+                format!("{} 的坐标系 EPSG:{effective} {what}", frame.name),
             );
-            f.measured = Some(json!({ "reason": "not_cgcs2000", "epsg": effective }));
+            let reason = if six { "six_degree_zone" } else { "not_cgcs2000" };
+            f.measured = Some(json!({ "reason": reason, "epsg": effective }));
             f.expected = Some(json!({ "accept": self.accepted_text() }));
             findings.push(f);
         }

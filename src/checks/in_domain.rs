@@ -4,6 +4,9 @@
 //! - `layer`, `field`: what is checked. Null values are left to `not_null`.
 //! - `code_list`: the name of a list in `rules/codes/`, or
 //! - `codes`: the allowed values inline.
+//! - `prefix`: only the first `prefix` characters of a value must be a code (a township's
+//!   9-digit XZQDM opens with its county's 6-digit code); the value's full form is a `pattern`
+//!   rule's business.
 //!
 //! Numbers are compared by their text (`12`, not `12.0`), so a code stored as an integer still
 //! matches its list.
@@ -36,6 +39,8 @@ pub struct InDomain {
     pub field: Name,
     pub code_list: Option<Name>,
     pub codes: Option<Vec<String>>,
+    #[serde(default)]
+    pub prefix: Option<usize>,
 }
 
 /// The problem with naming `list`, if no code list of `rules/codes/` has that name.
@@ -62,7 +67,13 @@ impl Check for InDomain {
     }
 
     fn describe(&self) -> String {
-        let field = phrase::field(&self.layer, &self.field);
+        let field = match self.prefix {
+            Some(n) => format!(
+                "the first {n} characters of {}",
+                phrase::field(&self.layer, &self.field)
+            ),
+            None => phrase::field(&self.layer, &self.field),
+        };
         match &self.code_list {
             Some(list) => format!("{field} is a code of code list {}", list.value),
             None => {
@@ -112,14 +123,18 @@ impl Check for InDomain {
                 empty += 1;
                 continue;
             };
-            if allowed.contains(value.as_str()) {
+            let compared: String = match self.prefix {
+                Some(n) => value.chars().take(n).collect(),
+                None => value.clone(),
+            };
+            if allowed.contains(compared.as_str()) {
                 continue;
             }
-            let mut f = cx.finding(
-                frame,
-                &[row],
-                format!("{field} 的值 {value} 不在{list_name}中"),
-            );
+            let what = match self.prefix {
+                Some(n) => format!("{field} 的值 {value} 前 {n} 位 {compared} 不在{list_name}中"),
+                None => format!("{field} 的值 {value} 不在{list_name}中"),
+            };
+            let mut f = cx.finding(frame, &[row], what);
             f.measured = Some(Value::String(value));
             f.expected = Some(match &self.code_list {
                 Some(name) => Value::String(format!("code_list:{}", name.value)),

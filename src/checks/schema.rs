@@ -3,7 +3,7 @@
 //! ## Parameters
 //! - `layer`: a layer or table of `rules/schema.yaml`.
 //! - `scope`: `layer` (default) reports a required layer that is missing or empty (no feature,
-//!   no row); `fields` reports required fields that are missing, fields whose type is not the
+//!   no row; unless the schema says `may_be_empty`, as for GGGZ); `fields` reports required fields that are missing, fields whose type is not the
 //!   declared one, and table values that do not parse as their declared type.
 //!
 //! ## Example
@@ -186,7 +186,7 @@ impl Check for SchemaCheck {
                     )],
                     // An empty required layer is delivered in name only: as incomplete as a
                     // missing one.
-                    Some(frame) if def.required && frame.is_empty() => vec![cx.frame_finding(
+                    Some(frame) if def.required && !def.may_be_empty && frame.is_empty() => vec![cx.frame_finding(
                         name,
                         format!(
                             "{what} {name}（{}）为空：{} 没有任何{}",

@@ -204,6 +204,7 @@ mod tests {
             title: String::new(),
             geometry: None,
             required: true,
+            may_be_empty: false,
             key: None,
             total_row: None,
             fields,

@@ -294,9 +294,9 @@ fn linxia_county() -> Vec<Defect> {
             "CKQ",
             0,
             "FZJGJB",
-            Some("市级"),
+            Some("乡级"),
             "ZR-D010",
-            "FZJGJB 市级 not an issuing level",
+            "FZJGJB 乡级 not an issuing level (市级 is 州级's other name)",
         ),
         raise_area("KCZY", 0, "CLGSFWMJ", 100, "ZR-M008"),
         set_field(
@@ -391,6 +391,47 @@ fn overlapping_unit(
 
 fn kangle() -> Vec<Defect> {
     vec![
+        Box::new(|p: &mut Package| {
+            // Two farmland rows for unit 0: one naming a real farmland parcel the unit does not
+            // touch (farmland lies clear of every unit), one naming a parcel YJJBNT lacks.
+            let unit = unit_code(p, 0);
+            let parcel = p.farmland.text_at(0, "YJJBNTTBBH").to_owned();
+            let mut rows = Vec::new();
+            for (id, mj) in [
+                (parcel, 523_018),
+                (format!("{}YJ9999", p.county.code), 1_000),
+            ] {
+                let row = deliver_twice(&mut p.links, 0);
+                p.links.set(row, "ZRZYDJDYH", Value::Text(unit.clone()));
+                p.links.set(row, "GGGZYSLX", text("永久基本农田"));
+                p.links.set(row, "GGGZFQBSM", Value::Text(id));
+                p.links.set(row, "MJ", Value::Area(mj));
+                p.links.set(row, "GGGZNR", text("永久基本农田特殊保护"));
+                rows.push(row);
+            }
+            vec![
+                finding(
+                    "ZR-R003",
+                    "GGGZ",
+                    vec![rows[0]],
+                    "a farmland row for a unit clear of that farmland parcel",
+                ),
+                finding(
+                    "ZR-F007",
+                    "GGGZ",
+                    vec![rows[1]],
+                    "a farmland row naming a parcel YJJBNT lacks",
+                ),
+            ]
+        }),
+        set_field(
+            "XZQ",
+            0,
+            "XZQDM",
+            Some("62292200"),
+            "ZR-D011",
+            "XZQDM of 8 digits, neither a county's 6 nor a township's 9",
+        ),
         set_field(
             "KCZY",
             0,

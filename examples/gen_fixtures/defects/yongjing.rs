@@ -326,17 +326,26 @@ fn p004_wrong_zone(package: &mut Package) -> Vec<Finding> {
 }
 
 /// The farmland with x and y exchanged, as a careless export writes it; its header still says
-/// EPSG:4522 and its MJ the true area. No rule compares YJJBNT areas, so only ZR-P006 fires.
+/// EPSG:4522 and its MJ the true area. No rule compares YJJBNT areas, so ZR-P006 fires and
+/// ZR-R003, which overlays the farmland on the units, can measure none of it.
 fn p006_swapped_axes(package: &mut Package) -> Vec<Finding> {
     for row in &mut package.farmland.rows {
         row.ring = row.ring.iter().map(|&(x, y)| (y, x)).collect();
     }
-    vec![finding(
-        "ZR-P006",
-        "YJJBNT",
-        (0..package.farmland.rows.len()).collect(),
-        "both farmland parcels store the northing as x (swapped_axes)",
-    )]
+    vec![
+        finding(
+            "ZR-P006",
+            "YJJBNT",
+            (0..package.farmland.rows.len()).collect(),
+            "both farmland parcels store the northing as x (swapped_axes)",
+        ),
+        not_run(
+            "ZR-R003",
+            "YJJBNT",
+            unmeasurable("YJJBNT"),
+            "every farmland parcel has swapped axes (ZR-P006), so none can be measured",
+        ),
+    ]
 }
 
 /// A parcel's MJ 5.00 m² too large, carried into its unit's totals as a producer summing

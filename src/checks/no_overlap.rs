@@ -19,10 +19,11 @@
 //! ## Example
 //! ```yaml
 //! - id: ZR-T101
-//!   title: 同类登记单元重叠
+//!   title: 自然保护地登记单元相互重叠
 //!   class: A
 //!   element: 逻辑一致性
-//!   no_overlap: { layer: ZRZYDJDY, group_by: DJDYLX, min_area: 0.01 }
+//!   where: DJDYLX IN ('11', '12', '13')
+//!   no_overlap: { layer: ZRZYDJDY, min_area: 0.01 }
 //! ```
 //!
 //! ## Finding

@@ -280,7 +280,7 @@ const RIVERBANK_WETLAND: UnitSpec = cell(
 
 fn linxia_county() -> Vec<Defect> {
     vec![
-        Box::new(|p: &mut Package| overlapping_unit(p, &RIVERBANK_WETLAND, 0, "ZR-T106", 103)),
+        Box::new(|p: &mut Package| overlapping_unit(p, &RIVERBANK_WETLAND, 0, "ZR-T108", 103)),
         Box::new(|p: &mut Package| {
             p.right_links.rows.remove(0);
             vec![finding(
@@ -366,12 +366,13 @@ fn overlapping_unit(
     let parcels = append_unit(package, spec, &ring, &mut rng);
     let shared = unit_overlap(package, target, new);
     let name = spec.name;
+    // `no_overlap` reports a pair on its lower fid: the target, as the new unit comes last.
     let mut findings = vec![unit_finding(
         rule,
-        new,
+        target,
         format!(
-            "the new unit {name} ({}, fid {new}, DJDYLX {}) overlaps unit {target}, its related \
-             feature, by about {shared:.1} m²",
+            "the new unit {name} ({}, fid {new}, DJDYLX {}), the related feature, overlaps unit \
+             {target} by about {shared:.1} m²",
             unit_code(package, new),
             spec.djdylx
         ),
@@ -496,8 +497,21 @@ fn kangle() -> Vec<Defect> {
 // 622924 广河县: 0 广通河 (21), 1 洮河 (21), 2 林场森林 (40), 3 齐家坪草原 (50), 4 阿力麻土荒地
 // (60), 5 砖瓦用黄土矿 (70); deposit KC001 with a mining right.
 
+/// A forest unit drawn from the forest survey into the grassland unit 3: units of two types
+/// overlap, which the former same-type rule never compared.
+const QIJIAPING_FOREST: UnitSpec = cell(
+    "齐家坪林场森林",
+    "40",
+    2,
+    "广河县齐家镇",
+    "广河县自然资源局",
+    (1, 1),
+    &[state("SL", "0301"), state("SL", "0305")],
+);
+
 fn guanghe() -> Vec<Defect> {
     vec![
+        Box::new(|p: &mut Package| overlapping_unit(p, &QIJIAPING_FOREST, 3, "ZR-T108", 108)),
         Box::new(|p: &mut Package| {
             // A second polygon of the same licence, drawn over the middle of the red line.
             let centre = ring_centre(&p.zones.rows[0].ring);
@@ -555,6 +569,8 @@ fn guanghe() -> Vec<Defect> {
             "ZR-P002",
             &["not_cgcs2000", "declared_mismatch"],
         ),
+        // TJ_ZRZYMJ counts the new forest unit's parcels, as a producer's summary would.
+        resummarise(),
     ]
 }
 
@@ -562,8 +578,21 @@ fn guanghe() -> Vec<Defect> {
 // 622925 和政县: 0 太子山 (12, 622900), 1 松鸣岩 (13), 2 大南岔河 (21), 3 北山草原 (50),
 // 4 新庄荒地 (60); deposit KC001 inside 太子山.
 
+/// A forest park whose boundary crosses 太子山's: two protected-area units overlap, where the
+/// larger boundary should have made one unit.
+const TAIZISHAN_PARK: UnitSpec = cell(
+    "太子山森林公园",
+    "13",
+    2,
+    "和政县罗家集乡",
+    "临夏州自然资源局",
+    (1, 1),
+    &[state("SL", "0301"), state("CY", "0401")],
+);
+
 fn hezheng() -> Vec<Defect> {
     vec![
+        Box::new(|p: &mut Package| overlapping_unit(p, &TAIZISHAN_PARK, 0, "ZR-T101", 101)),
         Box::new(|p: &mut Package| {
             let other = unit_code(p, 1);
             p.deposits.set(0, "ZRZYDJDYH", Value::Text(other));
@@ -615,6 +644,8 @@ fn hezheng() -> Vec<Defect> {
             )]
         }),
         wrong_header("ZRZK", 4490, "ZR-P003", &["declared_mismatch"]),
+        // TJ_ZRZYMJ counts the new forest park's parcels, as a producer's summary would.
+        resummarise(),
     ]
 }
 
@@ -795,7 +826,7 @@ fn jishishan() -> Vec<Defect> {
                     "吹麻滩草原 delivered twice",
                 ),
                 unit_finding(
-                    "ZR-T101",
+                    "ZR-T108",
                     3,
                     format!(
                         "吹麻滩草原 lies on its copy (fid {copy}, ZR-U002), its related feature"

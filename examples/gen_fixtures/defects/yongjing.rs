@@ -35,7 +35,7 @@ pub fn defects() -> Vec<Defect> {
         Box::new(p006_swapped_axes),
         Box::new(m004_parcel_area),
         Box::new(m003_type_areas),
-        Box::new(t101_forest_overlap),
+        Box::new(t108_forest_overlap),
         Box::new(t102_grassland_overlap),
         Box::new(t103_overhang),
         Box::new(t001_wrong_totals),
@@ -435,11 +435,11 @@ fn planar_area(ring: &[Mm]) -> f64 {
     polygon(ring).unsigned_area()
 }
 
-/// ZR-T101: a third forest unit overlapping u5 by 20–40 % of its own area, inside the county,
+/// ZR-T108: a third forest unit overlapping u5 by 20–40 % of its own area, inside the county,
 /// clear of every other unit. Its parcels overlap u5's, which ZR-T105 reports pair by pair;
 /// every area field of it is the sum of its parcels', so no area rule fires, and TJ_ZRZYMJ,
 /// summarised afterwards, counts its parcels in row 40.
-fn t101_forest_overlap(package: &mut Package) -> Vec<Finding> {
+fn t108_forest_overlap(package: &mut Package) -> Vec<Finding> {
     let frame = Frame::new(&YONGJING, &crs_of(EPSG));
     let (dx, dy) = frame.cell_size();
     let mut rng = topology_rng(package, 101);
@@ -458,7 +458,7 @@ fn t101_forest_overlap(package: &mut Package) -> Vec<Finding> {
     let parcels = append_unit(package, &NEW_FOREST, &ring, &mut rng);
     let shared = unit_overlap(package, U5, u10);
     let mut findings = vec![unit_finding(
-        "ZR-T101",
+        "ZR-T108",
         U5,
         format!(
             "u5 and the new forest unit u10 ({}, fid {u10}), both DJDYLX 40, overlap by about {shared:.1} \
@@ -470,7 +470,7 @@ fn t101_forest_overlap(package: &mut Package) -> Vec<Finding> {
         package,
         &parcels,
         "u10",
-        "ZR-T101: u10 overlaps u5",
+        "ZR-T108: u10 overlaps u5",
     ));
     findings
 }

@@ -318,7 +318,10 @@ mod tests {
             Some(LineIntersection::Collinear { intersection }) if intersection.start != intersection.end
         ) || matches!(
             line_intersection(a, b),
-            Some(LineIntersection::SinglePoint { is_proper: true, .. })
+            Some(LineIntersection::SinglePoint {
+                is_proper: true,
+                ..
+            })
         )
     }
 

@@ -45,9 +45,19 @@ pub fn fan(x: f64, y: f64, n: usize) -> Vec<f64> {
     xy
 }
 
-/// The clean package with the first registration unit (ZRZYDJDY) replaced by `fan(n)` at its
-/// first vertex, its attributes kept.
-pub fn unit_of(n: usize) -> (tempfile::TempDir, PathBuf) {
+/// A circle of `n` vertices and 1 km radius around `(x, y)`: many vertices, no spikes.
+pub fn circle(x: f64, y: f64, n: usize) -> Vec<f64> {
+    let mut xy = Vec::with_capacity(2 * n + 2);
+    for i in 0..=n {
+        let a = std::f64::consts::TAU * (i % n) as f64 / n as f64;
+        xy.extend([x + 1000.0 * a.cos(), y + 1000.0 * a.sin()]);
+    }
+    xy
+}
+
+/// The clean package with the first registration unit (ZRZYDJDY) replaced by `shape(x, y, n)`
+/// at its first vertex, its attributes kept.
+pub fn unit_of(shape: fn(f64, f64, usize) -> Vec<f64>, n: usize) -> (tempfile::TempDir, PathBuf) {
     let (dir, pkg) = copy_package(CLEAN);
     let file = pkg.join("vector/ZRZYDJDY.fgb");
     let bytes = std::fs::read(&file).unwrap();
@@ -67,7 +77,7 @@ pub fn unit_of(n: usize) -> (tempfile::TempDir, PathBuf) {
     let first = flatgeobuf::size_prefixed_root_as_feature(&bytes[start..end]).unwrap();
     let old = first.geometry().unwrap().xy().unwrap();
     let mut fbb = flatbuffers::FlatBufferBuilder::new();
-    let xy = fbb.create_vector(&fan(old.get(0), old.get(1), n));
+    let xy = fbb.create_vector(&shape(old.get(0), old.get(1), n));
     let geometry = flatgeobuf::Geometry::create(
         &mut fbb,
         &flatgeobuf::GeometryArgs {
@@ -104,8 +114,8 @@ fn report(pkg: &Path) -> serde_json::Value {
 /// report.html draws it: geo's recursive simplification overflowed the stack at 4,000 (exit 134).
 #[test]
 fn sawtooth_validity_and_map_cost_near_linear_time() {
-    let (_a, small) = unit_of(10_000);
-    let (_b, large) = unit_of(40_000);
+    let (_a, small) = unit_of(fan, 10_000);
+    let (_b, large) = unit_of(fan, 40_000);
     let s = check_geometry(&small);
     let l = check_geometry(&large);
     for (m, pkg) in [(&s, &small), (&l, &large)] {
@@ -173,4 +183,19 @@ fn table_rows_cost_linear_time() {
         l.wall,
         s.wall
     );
+}
+
+/// Writes the package of `unit_of` to `NRQC_SCALE_OUT`, with the shape (`fan` or `circle`) and
+/// vertices of `NRQC_SCALE_SHAPE` and `NRQC_SCALE_N`: the inputs of `scripts/bench_scale.py`.
+#[test]
+#[ignore = "run by scripts/bench_scale.py"]
+fn write_package() {
+    let var = |name| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+    let shape = match var("NRQC_SCALE_SHAPE").as_str() {
+        "fan" => fan,
+        "circle" => circle,
+        other => panic!("unknown shape {other}"),
+    };
+    let (_dir, pkg) = unit_of(shape, var("NRQC_SCALE_N").parse().unwrap());
+    crate::common::copy_dir(&pkg, Path::new(&var("NRQC_SCALE_OUT")));
 }

@@ -6,6 +6,8 @@ pub mod crs;
 pub mod fit;
 pub mod gk;
 pub mod shape;
+pub mod simplify;
+pub mod sweep;
 pub mod topology;
 pub mod validity;
 

@@ -17,6 +17,7 @@
 //! rings being oriented one way or the other.
 
 use std::borrow::Cow;
+use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 
@@ -24,6 +25,8 @@ use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::line_intersection::line_intersection;
 use geo::{Coord, Geometry, Line, LineIntersection, LineString, Polygon};
 use rstar::{Envelope, RTree, RTreeObject, AABB};
+
+use super::sweep::{self, Swept};
 
 /// Why a geometry is invalid: one variant per error code of JTS's `TopologyValidationError`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -535,32 +538,124 @@ type Touch = (usize, usize, Coord<f64>);
 
 struct Topology<'a> {
     rings: Vec<Ring<'a>>,
-    segs: Boxes,
+    /// Segments are numbered ring after ring; this is the number of each ring's first one, and
+    /// the count of all segments at the end.
+    first_seg: Vec<usize>,
+    /// The segments' boxes, built when first asked for: a lone ring swept for crossings never
+    /// needs them.
+    segs: OnceCell<Boxes>,
 }
 
 impl<'a> Topology<'a> {
     fn new(rings: Vec<Ring<'a>>) -> Self {
-        let mut segs = Vec::with_capacity(rings.iter().map(|r| r.pts.len() - 1).sum());
-        for (ring, r) in rings.iter().enumerate() {
-            for idx in 0..r.pts.len() - 1 {
-                let env = seg_env(r.segment(idx));
-                segs.push(Boxed { ring, idx, env });
-            }
+        let mut first_seg = Vec::with_capacity(rings.len() + 1);
+        first_seg.push(0);
+        for r in &rings {
+            first_seg.push(first_seg[first_seg.len() - 1] + r.pts.len() - 1);
         }
         Topology {
             rings,
-            segs: Boxes::new(segs),
+            first_seg,
+            segs: OnceCell::new(),
+        }
+    }
+
+    fn segs(&self) -> &Boxes {
+        self.segs.get_or_init(|| {
+            let all = 0..self.first_seg[self.rings.len()] as u32;
+            Boxes::new(all.map(|g| self.boxed(g)).collect())
+        })
+    }
+
+    /// Ring and index in it of segment number `g`.
+    fn seg_of(&self, g: u32) -> (usize, usize) {
+        let ring = self.first_seg.partition_point(|&f| f <= g as usize) - 1;
+        (ring, g as usize - self.first_seg[ring])
+    }
+
+    fn line(&self, g: u32) -> Line<f64> {
+        let (ring, idx) = self.seg_of(g);
+        self.rings[ring].segment(idx)
+    }
+
+    fn boxed(&self, g: u32) -> Boxed {
+        let (ring, idx) = self.seg_of(g);
+        let env = seg_env(self.rings[ring].segment(idx));
+        Boxed { ring, idx, env }
+    }
+
+    fn global(&self, b: &Boxed) -> u32 {
+        (self.first_seg[b.ring] + b.idx) as u32
+    }
+
+    fn invalidity(&self, ring: usize, reason: Reason, at: Coord<f64>) -> Invalidity {
+        let r = &self.rings[ring];
+        Invalidity {
+            reason,
+            location: Some(at),
+            part: r.part,
+            ring: Some(r.ring),
         }
     }
 
     /// Finds the invalid intersections between and within rings, one per pair of rings, and
     /// returns the touches between rings of one polygon, which decide whether its interior is
     /// connected.
+    ///
+    /// A few hundred segments are paired by a plain scan; more are swept
+    /// ([`sweep::meeting_pairs`]), which visits the same pairs when no two segments cross, in
+    /// O(n log n) where pairing boxes is quadratic for a sawtooth. The touches are put in the
+    /// scan's order, so either way gives the same findings. A sweep stops at the first crossing;
+    /// [`Self::bad_ring_pairs`] then finds the rest, ring by ring.
     fn node(&self, f: &mut Findings) -> Vec<Touch> {
+        let segments = self.first_seg[self.rings.len()];
+        if segments <= SCAN_MAX {
+            return self.node_by_boxes(f);
+        }
+        let all: Vec<u32> = (0..segments as u32).collect();
+        let mut touches = Vec::new();
+        let mut bad = None;
+        let swept = sweep::meeting_pairs(
+            &all,
+            |g| self.line(g),
+            |i, j| {
+                let ((ra, si), (rb, sj)) = (self.seg_of(i), self.seg_of(j));
+                match self.meet(ra, si, rb, sj) {
+                    Meeting::Apart => {}
+                    Meeting::Touch(at) => {
+                        if self.rings[ra].poly == self.rings[rb].poly {
+                            touches.push((i, j, (ra, rb, at)));
+                        }
+                    }
+                    Meeting::Invalid(reason, at) => {
+                        bad = Some(((rb, ra), self.invalidity(rb, reason, at)));
+                        return ControlFlow::Break(());
+                    }
+                }
+                ControlFlow::Continue(())
+            },
+        );
+        match (swept, bad) {
+            (Swept::Complete, _) => {
+                touches.sort_unstable_by_key(|&(i, j, _)| (i, j));
+                return touches.into_iter().map(|(_, _, t)| t).collect();
+            }
+            (_, Some((pair, found))) if f.first_only => {
+                self.report(BTreeMap::from([(pair, found)]), f)
+            }
+            (_, Some(_)) => self.report(self.bad_ring_pairs(), f),
+            // Stopped without an invalid meeting: never seen, but pairing boxes is always right.
+            (Swept::Stopped, None) => return self.node_by_boxes(f),
+        }
+        Vec::new()
+    }
+
+    /// [`Self::node`] by pairing the segments' boxes.
+    fn node_by_boxes(&self, f: &mut Findings) -> Vec<Touch> {
         // Keyed (later ring, earlier ring), so findings come in the order of the rings they name.
         let mut bad: BTreeMap<(usize, usize), Invalidity> = BTreeMap::new();
         let mut touches = Vec::new();
-        let _ = self.segs.for_each_pair(|s, t| {
+        let _ = self.segs().for_each_pair(|s, t| {
             let (ra, rb) = (s.ring, t.ring);
             if bad.contains_key(&(rb, ra)) {
                 return ControlFlow::Continue(());
@@ -573,14 +668,7 @@ impl<'a> Topology<'a> {
                     }
                 }
                 Meeting::Invalid(reason, at) => {
-                    let b = &self.rings[rb];
-                    let found = Invalidity {
-                        reason,
-                        location: Some(at),
-                        part: b.part,
-                        ring: Some(b.ring),
-                    };
-                    bad.insert((rb, ra), found);
+                    bad.insert((rb, ra), self.invalidity(rb, reason, at));
                     if f.first_only {
                         return ControlFlow::Break(());
                     }
@@ -588,6 +676,13 @@ impl<'a> Topology<'a> {
             }
             ControlFlow::Continue(())
         });
+        self.report(bad, f);
+        touches
+    }
+
+    /// Reports the invalid meetings, keyed (later ring, earlier ring), and rings that repeat
+    /// another.
+    fn report(&self, bad: BTreeMap<(usize, usize), Invalidity>, f: &mut Findings) {
         for ((rb, ra), found) in bad {
             f.list.push(found);
             let (a, b) = (&self.rings[ra], &self.rings[rb]);
@@ -595,7 +690,80 @@ impl<'a> Topology<'a> {
                 f.push(Reason::DuplicateRings, b.pts[0], b.part, Some(b.ring));
             }
         }
-        touches
+    }
+
+    /// Every pair of rings (a ring with itself included) that meets invalidly, with one place
+    /// where it does, keyed (later ring, earlier ring): each ring swept on its own, then each
+    /// two rings whose boxes overlap, with their segments in the overlap.
+    fn bad_ring_pairs(&self) -> BTreeMap<(usize, usize), Invalidity> {
+        let mut bad = BTreeMap::new();
+        for r in 0..self.rings.len() {
+            let ids: Vec<u32> = (self.first_seg[r] as u32..self.first_seg[r + 1] as u32).collect();
+            if let Some((reason, at)) = self.first_invalid(&ids, false) {
+                bad.insert((r, r), self.invalidity(r, reason, at));
+            }
+        }
+        let rings = self.rings.iter().enumerate();
+        let rings = Boxes::new(
+            rings
+                .map(|(ring, r)| Boxed {
+                    ring,
+                    idx: 0,
+                    env: r.env,
+                })
+                .collect(),
+        );
+        let _ = rings.for_each_pair(|a, b| {
+            let (a, b) = (a.ring, b.ring);
+            let (ea, eb) = (self.rings[a].env, self.rings[b].env);
+            let (la, ua, lb, ub) = (ea.lower(), ea.upper(), eb.lower(), eb.upper());
+            let overlap = AABB::from_corners(
+                [la[0].max(lb[0]), la[1].max(lb[1])],
+                [ua[0].min(ub[0]), ua[1].min(ub[1])],
+            );
+            let mut ids: Vec<u32> = self
+                .segs()
+                .meeting(&overlap)
+                .filter(|s| s.ring == a || s.ring == b)
+                .map(|s| self.global(s))
+                .collect();
+            ids.sort_unstable();
+            let across = bad.contains_key(&(a, a)) || bad.contains_key(&(b, b));
+            if let Some((reason, at)) = self.first_invalid(&ids, across) {
+                bad.insert((b, a), self.invalidity(b, reason, at));
+            }
+            ControlFlow::Continue(())
+        });
+        bad
+    }
+
+    /// The first invalid meeting found among segments `ids` (ascending), only between two rings
+    /// if `across`. A ring that crosses itself would stop a sweep before the pairs across rings
+    /// were seen, so those are found by pairing boxes.
+    fn first_invalid(&self, ids: &[u32], across: bool) -> Option<(Reason, Coord<f64>)> {
+        let found = Cell::new(None);
+        let visit = |i: u32, j: u32| {
+            let ((ra, si), (rb, sj)) = (self.seg_of(i), self.seg_of(j));
+            if across && ra == rb {
+                return ControlFlow::Continue(());
+            }
+            match self.meet(ra, si, rb, sj) {
+                Meeting::Invalid(reason, at) => {
+                    found.set(Some((reason, at)));
+                    ControlFlow::Break(())
+                }
+                _ => ControlFlow::Continue(()),
+            }
+        };
+        if !across && ids.len() > SCAN_MAX {
+            let swept = sweep::meeting_pairs(ids, |g| self.line(g), visit);
+            if swept == Swept::Complete || found.get().is_some() {
+                return found.get();
+            }
+        }
+        let boxes = Boxes::new(ids.iter().map(|&g| self.boxed(g)).collect());
+        let _ = boxes.for_each_pair(|s, t| visit(self.global(s), self.global(t)));
+        found.get()
     }
 
     /// The rule of JTS's `PolygonIntersectionAnalyzer`, for segment `i` of ring `ra` and
@@ -656,7 +824,7 @@ impl<'a> Topology<'a> {
         let ring = &self.rings[r];
         let ray = AABB::from_corners([p.x, p.y], [f64::MAX, p.y]);
         let mut inside = false;
-        for s in self.segs.meeting(&ray) {
+        for s in self.segs().meeting(&ray) {
             if s.ring != r {
                 continue;
             }
@@ -1048,6 +1216,85 @@ mod tests {
         assert_eq!((codes.len(), names.len()), (all.len(), all.len()));
         assert_eq!(Reason::DisconnectedInterior.code(), "disconnected_interior");
         assert_eq!(Reason::HoleOutsideShell.zh(), "内环在外环之外");
+    }
+
+    /// A square shell of 20 × 20 with a vertex at every quarter unit of its sides, and 70 lattice
+    /// diamonds and squares as holes placed at random: holes touching one another and the shell
+    /// at vertices and along edges, overlapping, crossing, nested. Over 256 segments, so
+    /// [`Topology::node`] sweeps; pairing boxes must find the same touches and the same bad
+    /// pairs of rings.
+    #[test]
+    fn sweep_and_boxes_agree() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut below = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as f64
+        };
+        let c = |x: f64, y: f64| Coord { x, y };
+        let side = |i: usize| i as f64 / 4.0;
+        let mut shell: Vec<Coord<f64>> = (0..80).map(|i| c(side(i), 0.0)).collect();
+        shell.extend((0..80).map(|i| c(20.0, side(i))));
+        shell.extend((0..80).map(|i| c(20.0 - side(i), 20.0)));
+        shell.extend((0..80).map(|i| c(0.0, 20.0 - side(i))));
+        shell.push(shell[0]);
+        let (mut valid, mut invalid, mut touching) = (0, 0, 0);
+        for case in 0..240 {
+            let holes: Vec<LineString<f64>> = (0..70)
+                .map(|_| {
+                    let (x, y, r) = (below(21), below(21), 1.0 + below(2));
+                    let ring = if below(2) == 0.0 {
+                        vec![c(x - r, y), c(x, y - r), c(x + r, y), c(x, y + r)]
+                    } else {
+                        vec![c(x, y), c(x + r, y), c(x + r, y + r), c(x, y + r)]
+                    };
+                    LineString::from(ring)
+                })
+                .collect();
+            // Fewer holes for some cases, so that valid polygons come up too.
+            let keep = if case % 3 == 0 { 70 } else { 1 + case % 5 };
+            let p = Polygon::new(LineString::from(shell.clone()), holes[..keep].to_vec());
+            let all = std::iter::once(p.exterior()).chain(p.interiors());
+            let rings: Vec<Ring> = all
+                .enumerate()
+                .map(|(r, ring)| Ring::new(&ring.0, None, r, 0))
+                .collect();
+            let topo = Topology::new(rings);
+            assert!(topo.first_seg[topo.rings.len()] > SCAN_MAX);
+            for first_only in [false, true] {
+                let (mut swept, mut boxed) = (Findings::new(first_only), Findings::new(first_only));
+                let mut by_sweep = topo.node(&mut swept);
+                let mut by_boxes = topo.node_by_boxes(&mut boxed);
+                let key = |t: &Touch| (t.0, t.1, t.2.x.to_bits(), t.2.y.to_bits());
+                by_sweep.sort_by_key(key);
+                by_boxes.sort_by_key(key);
+                let pairs = |f: &Findings| -> Vec<_> {
+                    f.list
+                        .iter()
+                        .map(|x| (x.reason == Reason::DuplicateRings, x.ring))
+                        .collect()
+                };
+                if first_only {
+                    // Either stops at a bad pair, perhaps not the same one.
+                    assert_eq!(swept.list.is_empty(), boxed.list.is_empty(), "case {case}");
+                } else {
+                    assert_eq!(pairs(&swept), pairs(&boxed), "case {case}");
+                }
+                if boxed.list.is_empty() {
+                    assert_eq!(by_sweep, by_boxes, "case {case}");
+                    valid += 1;
+                    touching += usize::from(!by_boxes.is_empty());
+                } else {
+                    invalid += 1;
+                }
+            }
+        }
+        assert!(
+            valid > 100 && invalid > 100,
+            "{valid} valid, {invalid} invalid"
+        );
+        assert!(touching > 20, "{touching} valid with touching rings");
     }
 
     /// A 5 000-gon exercises the segment index rather than a handful of segments.

@@ -7,9 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use geo::{BoundingRect, Coord, CoordsIter, Geometry, LineString, Rect, Simplify};
+use geo::{BoundingRect, Coord, CoordsIter, Geometry, LineString, Rect};
 
 use super::model::Report;
+use crate::geom::simplify::simplify;
 use crate::package::Dataset;
 
 /// The map's longer side in grid units; coordinates are rounded to this grid when drawn.
@@ -242,9 +243,9 @@ pub fn parts(g: &Geometry<f64>, epsilon: f64, keep_small: bool) -> Vec<Part> {
 
 fn collect(g: &Geometry<f64>, epsilon: f64, keep_small: bool, out: &mut Vec<Part>) {
     let ring = |ls: &LineString<f64>, out: &mut Vec<Part>| {
-        let s = ls.simplify(epsilon);
-        if s.0.len() >= 4 {
-            out.push(Part::Ring(s.0));
+        let s = simplify(&ls.0, epsilon);
+        if s.len() >= 4 {
+            out.push(Part::Ring(s));
         } else if keep_small && !ls.0.is_empty() {
             out.push(Part::Ring(ls.0.clone()));
         }
@@ -253,9 +254,9 @@ fn collect(g: &Geometry<f64>, epsilon: f64, keep_small: bool, out: &mut Vec<Part
         Geometry::Point(p) => out.push(Part::Point(p.0)),
         Geometry::MultiPoint(mp) => out.extend(mp.iter().map(|p| Part::Point(p.0))),
         Geometry::Line(l) => out.push(Part::Line(vec![l.start, l.end])),
-        Geometry::LineString(ls) => out.push(Part::Line(ls.simplify(epsilon).0)),
+        Geometry::LineString(ls) => out.push(Part::Line(simplify(&ls.0, epsilon))),
         Geometry::MultiLineString(mls) => {
-            out.extend(mls.iter().map(|ls| Part::Line(ls.simplify(epsilon).0)))
+            out.extend(mls.iter().map(|ls| Part::Line(simplify(&ls.0, epsilon))))
         }
         Geometry::Polygon(p) => {
             ring(p.exterior(), out);

@@ -308,6 +308,43 @@ pub fn run_measured(cmd: &mut std::process::Command, limit: std::time::Duration)
     }
 }
 
+/// Runs `nrqc check` on `pkg` into `out` beside it, with `args` added, killed after `limit`,
+/// its address space capped at `cap` bytes so that a run that allocates without end fails here
+/// instead of exhausting the machine.
+pub fn check_capped(
+    pkg: &Path,
+    limit: std::time::Duration,
+    cap: u64,
+    args: &[&std::ffi::OsStr],
+) -> Measured {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nrqc"));
+    cmd.arg("check")
+        .arg(pkg)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(pkg.with_file_name("out"))
+        .args(args)
+        .env("NO_COLOR", "1");
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(move || {
+            let cap = libc::rlimit {
+                rlim_cur: cap,
+                rlim_max: cap,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &cap) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let m = run_measured(&mut cmd, limit);
+    eprintln!("{}: {:?}, {} MiB", pkg.display(), m.wall, m.peak_mib);
+    assert!(!m.timed_out, "killed after {limit:?}");
+    m
+}
+
 /// A diagnostic as printed, with miette's wrapping and box drawing undone, so that a test can
 /// look for a whole message.
 pub fn flat(stderr: &str) -> String {

@@ -6,44 +6,18 @@
 //! 4n columns must cost well under the 16 times n of a quadratic step.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
-use crate::common::{copy_package, run_measured, Measured, CLEAN};
+use crate::common::{check_capped, copy_package, Measured, CLEAN};
 
 const GPKG: &str = "fixtures/622923_永靖县_defective_gpkg";
 
 /// Kills a run that has not finished by then: the quadratic steps took minutes.
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// Runs `nrqc check` on `pkg`, its address space capped at 4 GiB so that a run that allocates
-/// without end fails here instead of exhausting the machine.
+/// Runs `nrqc check` on `pkg`, its address space capped at 4 GiB.
 fn check(pkg: &Path) -> Measured {
-    use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nrqc"));
-    cmd.arg("check")
-        .arg(pkg)
-        .arg("--quiet")
-        .arg("--out")
-        .arg(pkg.with_file_name("out"))
-        .env("NO_COLOR", "1");
-    // SAFETY: setrlimit is async-signal-safe and touches only the child.
-    unsafe {
-        cmd.pre_exec(|| {
-            let cap = libc::rlimit {
-                rlim_cur: 4 << 30,
-                rlim_max: 4 << 30,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &cap) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let m = run_measured(&mut cmd, LIMIT);
-    eprintln!("{}: {:?}, {} MiB", pkg.display(), m.wall, m.peak_mib);
-    assert!(!m.timed_out, "killed after {LIMIT:?}");
-    m
+    check_capped(pkg, LIMIT, 4 << 30, &[])
 }
 
 fn stderr(m: &Measured) -> String {

@@ -7,7 +7,7 @@ use nrqc::geom::area::geometry_area;
 use nrqc::geom::crs::Crs;
 use nrqc::geom::topology::overlaps_between;
 
-use crate::counties::{County, DepositSpec, Host, ParcelSpec, UnitSpec};
+use crate::counties::{County, DepositSpec, Host, ParcelSpec, UnitSpec, SPECIAL};
 use crate::model::{text, Layer, Package, Value, RED_LINE, RED_LINE_RULE, RESOURCE_TYPES};
 use crate::model::{Row, STATS_COLUMNS};
 use crate::shape::{crs_of, parcel_cents, polygon, ring_cents, star_ring, tile, Mm, Ring, Rng};
@@ -121,6 +121,31 @@ pub fn build_clean(county: &'static County) -> Package {
         );
     }
     package.links = red_line_links(&package, &crs);
+    for special in SPECIAL.iter().filter(|s| s.county == county.code) {
+        let unit_area = match package.units.get(special.unit, "DJDYZMJ") {
+            Value::Area(cents) => *cents,
+            other => panic!("unit {} has DJDYZMJ {other:?}", special.unit),
+        };
+        package.links.push(
+            Ring::new(),
+            vec![
+                (
+                    "ZRZYDJDYH",
+                    package.units.get(special.unit, "ZRZYDJDYH").clone(),
+                ),
+                ("GGGZYSLX", text("特殊保护")),
+                ("GGGZFQBSM", text(special.id)),
+                (
+                    "MJ",
+                    Value::Area((unit_area as f64 * special.share).round() as i64),
+                ),
+                (
+                    "GGGZNR",
+                    Value::Text(format!("{}，禁止破坏水产种质资源", special.name)),
+                ),
+            ],
+        );
+    }
     for (n, &centre) in county.farmland.iter().enumerate() {
         let ring = star_ring(&mut rng, frame.at(centre), 0.1 * dx, 0.1 * dy, 8, 0.7);
         let cents = ring_cents(&ring, &crs);

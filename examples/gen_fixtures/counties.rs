@@ -184,6 +184,27 @@ impl County {
     }
 }
 
+/// A special protection (特殊保护) over a unit, recorded as a GGGZ row and nothing else: a
+/// 水产种质资源保护区 is not a protected-area unit (format 1.1 section 4.1).
+pub struct SpecialSpec {
+    pub county: &'static str,
+    /// The unit it lies on, by index in the county's units.
+    pub unit: usize,
+    pub id: &'static str,
+    pub name: &'static str,
+    /// Its share of the unit's area.
+    pub share: f64,
+}
+
+/// The plan (二(一)1 and 表1): 黄河刘家峡兰州鲶国家级水产种质资源保护区 covers 94 % of 刘家峡水库.
+pub const SPECIAL: &[SpecialSpec] = &[SpecialSpec {
+    county: "622923",
+    unit: 1,
+    id: "622923SC001",
+    name: "黄河刘家峡兰州鲶国家级水产种质资源保护区",
+    share: 0.94,
+}];
+
 pub const PROVINCE: &str = "甘肃省自然资源厅";
 pub const PREFECTURE: &str = "临夏回族自治州自然资源局";
 

@@ -426,6 +426,14 @@ fn kangle() -> Vec<Defect> {
             ]
         }),
         set_field(
+            "ZRZYDJDY",
+            0,
+            "DJDYMC",
+            Some("洮河特有鱼类国家级水产种质资源保护区"),
+            "ZR-D012",
+            "莲花山 (13) renamed as an aquatic germplasm reserve, which is no protected-area unit",
+        ),
+        set_field(
             "XZQ",
             0,
             "XZQDM",

@@ -22,7 +22,11 @@ pub fn render_markdown(s: &Summary) -> String {
         &s.ruleset.sha256[..12.min(s.ruleset.sha256.len())]
     );
     let _ = writeln!(out, "- 检查引擎：{} {}", s.engine.name, s.engine.version);
-    let _ = writeln!(out, "- 生成时间：{}", s.generated_at);
+    let _ = writeln!(
+        out,
+        "- 生成时间：{}（运行编号 {}）",
+        s.generated_at, s.run_id
+    );
     if let Some(sm) = &s.sampling {
         let _ = writeln!(
             out,

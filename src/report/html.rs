@@ -372,11 +372,12 @@ pub fn render_html(report: &Report, map: &MapLayers, lang: Lang) -> String {
     let _ = writeln!(body, "</div></main>");
     let _ = writeln!(
         body,
-        "<footer>{} {} · {} · {}</footer>",
+        "<footer>{} {} · {} · {} · run {}</footer>",
         esc(&report.engine.name),
         esc(&report.engine.version),
         esc(&report.schema),
-        esc(&report.generated_at)
+        esc(&report.generated_at),
+        esc(&report.run_id)
     );
 
     let data_findings: BTreeMap<String, Value> = listed

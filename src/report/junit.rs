@@ -44,6 +44,7 @@ pub fn render_junit(report: &Report) -> String {
         ("fail_on", &report.profile.fail_on.to_string()),
         ("outcome", outcome(report)),
         ("findings", &c.findings.to_string()),
+        ("run_id", &report.run_id),
     ] {
         let _ = writeln!(
             out,

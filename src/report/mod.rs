@@ -19,10 +19,12 @@ pub use junit::render_junit;
 pub use layer::{render_fgb, render_geojson};
 pub use map::MapLayers;
 pub(crate) use markdown::exact;
-pub use markdown::{grading_markdown, render_markdown, score_line, summary};
+pub use markdown::{
+    grading_markdown, render_failed_markdown, render_markdown, score_line, summary,
+};
 pub use model::*;
-pub use time::now_rfc3339;
-pub use write::write_atomic;
+pub use time::{now_rfc3339, run_id};
+pub use write::{check_out, path_component, write_atomic, OutError, Staged, REPORT_FILES};
 
 use crate::engine::Outcome as RuleOutcome;
 use crate::package::Dataset;
@@ -67,11 +69,9 @@ pub fn build(
         .collect();
     let mut report = Report {
         schema: REPORT_SCHEMA.to_owned(),
-        engine: Engine {
-            name: env!("CARGO_PKG_NAME").to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-        },
+        engine: Engine::nrqc(),
         generated_at: time::now_rfc3339(),
+        run_id: time::run_id().to_owned(),
         package: PackageInfo {
             name: dataset.name(),
             path: package_path.to_string_lossy().replace('\\', "/"),
@@ -158,6 +158,13 @@ fn uninspected(dataset: &Dataset, rules: &RuleSet, results: &[RuleResult]) -> Ve
 /// `report.json`: the whole report, every finding.
 pub fn render_json(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(report).expect("the report model serializes");
+    s.push('\n');
+    s
+}
+
+/// `report.json` of a run that could not inspect the package.
+pub fn render_failed_json(failed: &FailedRun) -> String {
+    let mut s = serde_json::to_string_pretty(failed).expect("the report model serializes");
     s.push('\n');
     s
 }

@@ -318,6 +318,9 @@ pub struct Report {
     pub engine: Engine,
     /// RFC 3339 UTC; from `SOURCE_DATE_EPOCH` when set, for reproducible reports.
     pub generated_at: String,
+    /// The same in every report one run writes (report.json, report.md, report.html,
+    /// junit.xml; batch.json and each package's reports in a batch).
+    pub run_id: String,
     pub package: PackageInfo,
     pub ruleset: RulesetInfo,
     /// The profile inspected under: its failing threshold and warning classes decide `outcome`.
@@ -328,6 +331,54 @@ pub struct Report {
     pub counts: Counts,
     pub rules: Vec<RuleResult>,
     pub findings: Vec<Finding>,
+}
+
+/// `report.json` of a run that could not inspect the package (exit 2): it replaces any earlier
+/// report, so that no older verdict is read as this run's.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedRun {
+    pub schema: &'static str,
+    pub engine: Engine,
+    pub generated_at: String,
+    pub run_id: String,
+    pub package: FailedPackage,
+    /// Always `error`.
+    pub outcome: &'static str,
+    /// What went wrong, as printed on stderr.
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedPackage {
+    pub name: String,
+    pub path: String,
+}
+
+impl FailedRun {
+    pub fn new(package: &std::path::Path, error: String) -> FailedRun {
+        FailedRun {
+            schema: REPORT_SCHEMA,
+            engine: Engine::nrqc(),
+            generated_at: super::now_rfc3339(),
+            run_id: super::run_id().to_owned(),
+            package: FailedPackage {
+                name: crate::package::package_name(package),
+                path: package.to_string_lossy().replace('\\', "/"),
+            },
+            outcome: "error",
+            error,
+        }
+    }
+}
+
+impl Engine {
+    /// This build of nrqc.
+    pub fn nrqc() -> Engine {
+        Engine {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
 }
 
 impl Report {

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::grade::{Grade, Grading};
-use super::model::{FailedRun, Outcome, Report, RuleResult, Status};
+use super::model::{clip, FailedRun, Outcome, Report, RuleResult, Status};
 use crate::ratio::Ratio;
 use crate::rules::{CountMode, DefectClass};
 
@@ -39,9 +39,9 @@ fn outcome_zh(o: Outcome) -> &'static str {
     }
 }
 
-/// Markdown table cells cannot hold `|` or line breaks.
+/// Markdown table cells cannot hold `|` or line breaks; a long text is clipped.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    clip(s).replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 fn value(v: &Option<serde_json::Value>) -> String {

@@ -21,6 +21,7 @@ pub use map::MapLayers;
 pub(crate) use markdown::exact;
 pub use markdown::{
     grading_markdown, render_failed_markdown, render_markdown, score_line, summary,
+    FINDINGS_PER_RULE,
 };
 pub use model::*;
 pub use time::{now_rfc3339, run_id};

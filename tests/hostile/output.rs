@@ -14,7 +14,9 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 fn nrqc(args: &[&std::ffi::OsStr]) -> Measured {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nrqc"));
-    cmd.args(args).env("NO_COLOR", "1").env_remove("SOURCE_DATE_EPOCH");
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("SOURCE_DATE_EPOCH");
     let m = run_measured(&mut cmd, LIMIT);
     assert!(!m.timed_out, "nrqc hung: {args:?}");
     m
@@ -125,7 +127,12 @@ fn planted_symlinks_in_out_are_replaced_not_written_through() {
     // `rules doc --out FILE` through a symlink: the link is replaced.
     let doc = out.join("rules.md");
     std::os::unix::fs::symlink(&victim, &doc).unwrap();
-    let m = nrqc(&["rules".as_ref(), "doc".as_ref(), "--out".as_ref(), doc.as_os_str()]);
+    let m = nrqc(&[
+        "rules".as_ref(),
+        "doc".as_ref(),
+        "--out".as_ref(),
+        doc.as_os_str(),
+    ]);
     assert_eq!(m.output.status.code(), Some(0), "{}", stderr(&m));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "unchanged");
     assert!(std::fs::symlink_metadata(&doc).unwrap().is_file());
@@ -161,7 +168,14 @@ fn batch_over_dot_named_zips_writes_only_inside_out() {
     // `...zip` is the package `..`, `..zip` the package `.`.
     assert_eq!(
         names(&out),
-        ["_hidden", "a_[2J", "batch.json", "batch.md", "package", "package-2"]
+        [
+            "_hidden",
+            "a_[2J",
+            "batch.json",
+            "batch.md",
+            "package",
+            "package-2"
+        ]
     );
     for dir in ["_hidden", "a_[2J", "package", "package-2"] {
         assert_eq!(
@@ -208,7 +222,10 @@ fn a_failed_run_replaces_the_earlier_pass() {
     assert!(md.contains("结论：**无法检查**"), "{md}");
     assert!(md.contains("no package.yaml here"), "{md}");
     assert!(!md.contains("通过"), "{md}");
-    assert_eq!(report["run_id"].as_str().map(|id| md.contains(id)), Some(true));
+    assert_eq!(
+        report["run_id"].as_str().map(|id| md.contains(id)),
+        Some(true)
+    );
 }
 
 #[test]
@@ -270,7 +287,10 @@ fn out_naming_a_file_is_said_plainly() {
 fn run_ids(out: &Path) -> BTreeMap<&'static str, String> {
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
     let after = |text: &str, marker: &str, end: char| -> String {
-        let at = text.find(marker).unwrap_or_else(|| panic!("{marker} in {text}")) + marker.len();
+        let at = text
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} in {text}"))
+            + marker.len();
         text[at..].split(end).next().unwrap().to_owned()
     };
     BTreeMap::from([
@@ -357,7 +377,11 @@ fn control_characters_never_reach_the_terminal() {
     std::fs::create_dir(&bad).unwrap();
     let unreadable = check(&bad, &work.path().join("bad-out"), &[]);
     for (what, m, escaped) in [
-        ("summary", &summary, "\\x1b]0;title\\x07永靖县\\x1b[2J\\u{9b}2J\\x0d"),
+        (
+            "summary",
+            &summary,
+            "\\x1b]0;title\\x07永靖县\\x1b[2J\\u{9b}2J\\x0d",
+        ),
         ("clap error", &clap, "unexpected argument 'b\\u{9b}2J'"),
         ("package error", &unreadable, "bad\\x1b]0;x\\x07"),
     ] {

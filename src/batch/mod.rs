@@ -484,9 +484,7 @@ pub fn verdict(units: &[Unit], sampled: bool, batch_failures: &[String]) -> Verd
 
 /// `batch.json`.
 pub fn render_json(summary: &Summary) -> String {
-    let mut s = serde_json::to_string_pretty(summary).expect("the summary serializes");
-    s.push('\n');
-    s
+    report::json_lines(summary)
 }
 
 #[cfg(test)]

@@ -401,3 +401,106 @@ fn control_characters_never_reach_the_terminal() {
         "\u{1b}]0;title\u{7}永靖县\u{1b}[2J\u{9b}2J\r"
     );
 }
+
+/// A copy of the clean package whose GGGZ table has `rows` more rows, each with a type not in
+/// the code list (`value(i)`, an in_domain finding) and a unit that does not exist (a reference
+/// finding): two findings a row.
+fn many_findings(rows: usize, value: impl Fn(usize) -> String) -> (tempfile::TempDir, PathBuf) {
+    use std::io::Write;
+    let (work, package) = copy_package(CLEAN);
+    let mut table = std::fs::OpenOptions::new()
+        .append(true)
+        .open(package.join("tables/GGGZ.csv"))
+        .unwrap();
+    let mut text = String::new();
+    for i in 0..rows {
+        text.push_str(&format!(
+            "62292390{i:05},{},6229239{i:04},1.0,x\n",
+            value(i)
+        ));
+    }
+    table.write_all(text.as_bytes()).unwrap();
+    (work, package)
+}
+
+/// Bytes of each report written into `out`.
+fn sizes(out: &Path) -> BTreeMap<String, u64> {
+    names(out)
+        .into_iter()
+        .map(|n| {
+            let len = std::fs::metadata(out.join(&n)).unwrap().len();
+            (n, len)
+        })
+        .collect()
+}
+
+const ALL_FORMATS: &[&str] = &["--format", "json,md,html,junit,layer"];
+
+/// Bounds of report.md, report.html and junit.xml, whatever the findings.
+const HUMAN_BOUNDS: [(&str, u64); 3] = [
+    ("report.md", 64 << 10),
+    ("report.html", 256 << 10),
+    ("junit.xml", 64 << 10),
+];
+
+#[test]
+fn human_reports_are_bounded_by_rule_not_by_finding() {
+    let mut seen = Vec::new();
+    for rows in [5_000, 20_000] {
+        let (work, package) = many_findings(rows, |i| format!("X{i}"));
+        let out = work.path().join("out");
+        let m = check(&package, &out, ALL_FORMATS);
+        assert_eq!(m.output.status.code(), Some(1), "{}", stderr(&m));
+        let report = json(&out.join("report.json"));
+        let findings = report["counts"]["findings"].as_u64().unwrap();
+        assert_eq!(findings, 2 * rows as u64);
+        // report.json keeps every finding, one line each.
+        assert_eq!(
+            report["findings"].as_array().unwrap().len() as u64,
+            findings
+        );
+        let sizes = sizes(&out);
+        assert!(
+            sizes["report.json"] < 350 * findings,
+            "{rows} rows: {sizes:?}"
+        );
+        for (name, bound) in HUMAN_BOUNDS {
+            assert!(sizes[name] < bound, "{rows} rows, {name}: {sizes:?}");
+        }
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        let more = format!("仅列出前 20 处，另有 {} 处见 report.json。", rows - 20);
+        assert_eq!(md.matches(&more).count(), 2, "{more}");
+        seen.push(sizes);
+    }
+    // Four times the findings: the same human-readable reports but for their counts.
+    for (name, _) in HUMAN_BOUNDS {
+        let (small, large) = (seen[0][name], seen[1][name]);
+        assert!(
+            large.abs_diff(small) < 1024,
+            "{name}: {small} and {large} bytes"
+        );
+    }
+}
+
+#[test]
+fn long_values_are_clipped_in_human_reports() {
+    const LONG: usize = 500_000;
+    let (work, package) = many_findings(20, |i| format!("{i}{}", "X".repeat(LONG)));
+    let out = work.path().join("out");
+    let m = check(&package, &out, ALL_FORMATS);
+    assert_eq!(m.output.status.code(), Some(1), "{}", stderr(&m));
+    let sizes = sizes(&out);
+    for (name, bound) in HUMAN_BOUNDS {
+        assert!(sizes[name] < bound, "{name}: {sizes:?}");
+    }
+    // report.json keeps each value whole, in the message and as the measured value.
+    assert!(sizes["report.json"] > 2 * 20 * LONG as u64, "{sizes:?}");
+    // Each of the 20 listed findings shows its message and its measured value clipped, the
+    // start and end kept: no run of the value longer than the 200 characters shown.
+    for name in ["report.md", "report.html", "junit.xml"] {
+        let text = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(text.matches("全文见 report.json）").count() >= 40, "{name}");
+        let longest = text.split(|c| c != 'X').map(str::len).max().unwrap();
+        assert!(longest < 200, "{name}: {longest} X in a row");
+    }
+}

@@ -544,7 +544,12 @@ fn write_failed(
     formats: &std::collections::BTreeSet<Format>,
     message: String,
 ) -> Result<(), String> {
-    let failed = report::FailedRun::new(package, message);
+    let failed = report::FailedRun::new(
+        report::REPORT_SCHEMA,
+        crate::package::package_name(package),
+        package.to_string_lossy().replace('\\', "/"),
+        message,
+    );
     let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
     let mut files = vec![("report.json", report::render_failed_json(&failed))];
     if formats.contains(&Format::Md) {
@@ -676,7 +681,17 @@ fn batch(
     };
     let result = match pool.install(|| batch::run(&packages, &rules, &options)) {
         Ok(r) => r,
-        Err(message) => return error(message),
+        Err(message) => {
+            print_err(&format!("error: {message}\n"));
+            // No earlier batch verdict stays in --out to be read as this run's.
+            let paths: Vec<String> = args.iter().map(|p| p.display().to_string()).collect();
+            let failed =
+                report::FailedRun::new(batch::BATCH_SCHEMA, name, paths.join(" "), message);
+            if let Err(e) = write_failed_batch(&failed, &out) {
+                print_err(&format!("error: {e}\n"));
+            }
+            return ExitCode::from(2);
+        }
     };
     if let Err(e) = write_batch(&result, &out) {
         return error(e);
@@ -755,4 +770,19 @@ fn write_batch(result: &crate::batch::Batch, out: &Path) -> Result<(), String> {
         .chain(report::REPORT_FILES)
         .collect();
     staged.publish(&owned).map_err(|e| e.to_string())
+}
+
+/// batch.json of a batch that could not run; batch.md is removed. The packages' folders are
+/// left: batch.json no longer links them.
+fn write_failed_batch(failed: &report::FailedRun, out: &Path) -> Result<(), String> {
+    let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
+    staged
+        .write(
+            Path::new("batch.json"),
+            report::render_failed_json(failed).as_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
+    staged
+        .publish(&["batch.json", "batch.md"])
+        .map_err(|e| e.to_string())
 }

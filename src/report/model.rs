@@ -361,8 +361,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
-/// `report.json` of a run that could not inspect the package (exit 2): it replaces any earlier
-/// report, so that no older verdict is read as this run's.
+/// `report.json` of a run that could not inspect the package (exit 2), or `batch.json` of a
+/// batch that could not run: it replaces any earlier report, so that no older verdict is read as
+/// this run's.
 #[derive(Debug, Clone, Serialize)]
 pub struct FailedRun {
     pub schema: &'static str,
@@ -383,16 +384,15 @@ pub struct FailedPackage {
 }
 
 impl FailedRun {
-    pub fn new(package: &std::path::Path, error: String) -> FailedRun {
+    /// `schema` is the report's (`nrqc-report/1`, `nrqc-batch/1`); `name` and `path` are the
+    /// package's, or the batch's name and its arguments.
+    pub fn new(schema: &'static str, name: String, path: String, error: String) -> FailedRun {
         FailedRun {
-            schema: REPORT_SCHEMA,
+            schema,
             engine: Engine::nrqc(),
             generated_at: super::now_rfc3339(),
             run_id: super::run_id().to_owned(),
-            package: FailedPackage {
-                name: crate::package::package_name(package),
-                path: package.to_string_lossy().replace('\\', "/"),
-            },
+            package: FailedPackage { name, path },
             outcome: "error",
             error,
         }

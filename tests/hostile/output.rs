@@ -504,3 +504,32 @@ fn long_values_are_clipped_in_human_reports() {
         assert!(longest < 200, "{name}: {longest} X in a row");
     }
 }
+
+#[test]
+fn a_failed_batch_replaces_the_earlier_verdict() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let batch = |extra: &[&std::ffi::OsStr]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "batch".as_ref(),
+            CLEAN.as_ref(),
+            "--quiet".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ];
+        args.extend(extra);
+        nrqc(&args)
+    };
+    let m = batch(&[]);
+    assert_eq!(m.output.status.code(), Some(0), "{}", stderr(&m));
+    assert_eq!(json(&out.join("batch.json"))["verdict"]["grade"], "excellent");
+
+    let missing = work.path().join("TJ_ZRZYMJ.csv");
+    let m = batch(&["--prefecture-table".as_ref(), missing.as_os_str()]);
+    assert_refused(&m, &missing.display().to_string());
+    let summary = json(&out.join("batch.json"));
+    assert_eq!(summary["schema"], "nrqc-batch/1");
+    assert_eq!(summary["outcome"], "error");
+    assert!(summary.get("verdict").is_none());
+    assert!(!out.join("batch.md").exists());
+}

@@ -522,7 +522,10 @@ fn a_failed_batch_replaces_the_earlier_verdict() {
     };
     let m = batch(&[]);
     assert_eq!(m.output.status.code(), Some(0), "{}", stderr(&m));
-    assert_eq!(json(&out.join("batch.json"))["verdict"]["grade"], "excellent");
+    assert_eq!(
+        json(&out.join("batch.json"))["verdict"]["grade"],
+        "excellent"
+    );
 
     let missing = work.path().join("TJ_ZRZYMJ.csv");
     let m = batch(&["--prefecture-table".as_ref(), missing.as_os_str()]);

@@ -3,6 +3,7 @@
 //! Exit codes: 0 the package passed; 1 findings at or above `--fail-on`, or a rule could not
 //! run; 2 the package or the rules could not be read.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -185,18 +186,59 @@ pub fn render_diagnostic(d: &dyn Diagnostic) -> String {
     out
 }
 
-fn fail(d: &dyn Diagnostic) -> ExitCode {
-    eprint!("{}", render_diagnostic(d));
+/// Text for a terminal: control characters other than newline and tab (ESC, BEL, CR, DEL, and
+/// C1 such as CSI, U+009B) and the bidirectional overrides are shown as escapes (`\x1b`,
+/// `\u{9b}`), so that a value from a package cannot retitle, clear or rewrite the reader's
+/// terminal, nor reorder what it shows.
+pub fn terminal(s: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c as u32 {
+            _ if !unsafe_char(c) => out.push(c),
+            n @ 0..0x80 => out.push_str(&format!("\\x{n:02x}")),
+            n => out.push_str(&format!("\\u{{{n:x}}}")),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Writes to stderr, escaped for the terminal.
+fn print_err(text: &str) {
+    use std::io::Write;
+    // Nowhere is left to report a failure to write to stderr.
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(terminal(text).as_bytes());
+}
+
+/// `error: <message>` on stderr, and exit code 2.
+fn error(message: impl std::fmt::Display) -> ExitCode {
+    print_err(&format!("error: {message}\n"));
     ExitCode::from(2)
 }
 
-/// Writes to stdout; a closed pipe (`nrqc rules list | head`) is not an error.
+fn fail(d: &dyn Diagnostic) -> ExitCode {
+    print_err(&render_diagnostic(d));
+    ExitCode::from(2)
+}
+
+/// Writes to stdout, escaped for the terminal; a closed pipe (`nrqc rules list | head`) is not
+/// an error.
 fn print_out(text: &str) -> ExitCode {
     use std::io::Write;
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
+    match std::io::stdout()
+        .lock()
+        .write_all(terminal(text).as_bytes())
+    {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("error: cannot write to stdout: {e}");
-            ExitCode::from(2)
+            error(format!("cannot write to stdout: {e}"))
         }
         _ => ExitCode::SUCCESS,
     }
@@ -206,11 +248,50 @@ fn load_rules(arg: &RulesArg) -> Result<RuleSet, ExitCode> {
     RuleSet::load(&RuleSources::from_args(&arg.rules)).map_err(|e| fail(&e))
 }
 
+/// Prints a panic as Rust's default hook does, escaped for the terminal: its message may quote
+/// a value from the package.
+fn escaped_panic_hook(info: &std::panic::PanicHookInfo) {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("Box<dyn Any>");
+    let thread = std::thread::current();
+    let location = info
+        .location()
+        .map_or(String::new(), |l| format!(" at {l}"));
+    let backtrace = std::backtrace::Backtrace::capture();
+    let trace = match backtrace.status() {
+        std::backtrace::BacktraceStatus::Captured => format!("{backtrace}\n"),
+        _ => "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
+            .to_owned(),
+    };
+    print_err(&format!(
+        "thread '{}' panicked{location}:\n{message}\n{trace}",
+        thread.name().unwrap_or("<unnamed>")
+    ));
+}
+
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    std::panic::set_hook(Box::new(escaped_panic_hook));
+    // clap's message quotes the arguments given, which may hold escape sequences; its colours
+    // are given up for that.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                print_err(&text);
+            } else {
+                print_out(&text);
+            }
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     // An interrupted run still removes a zip package's extraction.
     if let Err(e) = crate::package::scratch::remove_on_signals() {
-        eprintln!("warning: cannot handle SIGINT and SIGTERM ({e}); an interrupted run may leave its temporary folder behind");
+        print_err(&format!("warning: cannot handle SIGINT and SIGTERM ({e}); an interrupted run may leave its temporary folder behind\n"));
     }
     match cli.command {
         Command::Check {
@@ -327,10 +408,8 @@ pub fn main() -> ExitCode {
 }
 
 fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), ExitCode> {
-    report::write_atomic(path, contents.as_ref()).map_err(|e| {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        ExitCode::from(2)
-    })
+    report::write_atomic(path, contents.as_ref())
+        .map_err(|e| error(format!("cannot write {}: {e}", path.display())))
 }
 
 /// What decides the outcome: a profile by name, and optionally its threshold overridden.
@@ -347,58 +426,30 @@ fn check(
     jobs: Option<usize>,
     quiet: bool,
 ) -> ExitCode {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = jobs {
-        pool = pool.num_threads(n.max(1));
+    // The same name as the report's: the package folder's, or the zip's without `.zip`.
+    let out = outputs.dir.clone().unwrap_or_else(|| {
+        Path::new("reports").join(report::path_component(&crate::package::package_name(
+            package,
+        )))
+    });
+    // Before anything is read or written: a refused --out is left as it is.
+    if let Err(e) = report::check_out(&out, &[package.to_owned()]) {
+        return error(e);
     }
-    let pool = match pool.build() {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: cannot start worker threads: {e}");
+    let formats: std::collections::BTreeSet<Format> = outputs.formats.iter().copied().collect();
+    let (report, map) = match inspect(package, rules, judging, jobs, quiet) {
+        Ok(inspected) => inspected,
+        Err((printed, message)) => {
+            print_err(&printed);
+            // No older verdict stays in --out to be read as this run's.
+            if let Err(e) = write_failed(package, &out, &formats, message) {
+                print_err(&format!("error: {e}\n"));
+            }
             return ExitCode::from(2);
         }
     };
-    let rules = match load_rules(rules) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let mut profile = match rules.profile(judging.profile.as_deref()) {
-        Ok(p) => p.clone(),
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    if let Some(class) = judging.fail_on {
-        profile.fail_on = class;
-    }
-    let bar = progress::Bar::for_stderr(quiet);
-    let observer: &dyn crate::progress::Observer = bar.as_ref().map_or(&(), |b| b);
-    let inspected = pool.install(|| crate::inspect_mapped(package, &rules, &profile, observer));
-    if let Some(bar) = &bar {
-        bar.clear();
-    }
-    let (report, map) = match inspected {
-        Ok(r) => r,
-        Err(e) => return fail(&e),
-    };
-    let out = outputs
-        .dir
-        .unwrap_or_else(|| Path::new("reports").join(&report.package.name));
-    let formats: std::collections::BTreeSet<Format> = outputs.formats.into_iter().collect();
-    for format in formats {
-        let files = match render(format, &report, &map, outputs.lang) {
-            Ok(files) => files,
-            Err((name, e)) => {
-                eprintln!("error: cannot write {}: {e}", out.join(name).display());
-                return ExitCode::from(2);
-            }
-        };
-        for (name, contents) in files {
-            if let Err(code) = write_file(&out.join(name), contents) {
-                return code;
-            }
-        }
+    if let Err(e) = write_reports(&report, &map, &out, &formats, outputs.lang) {
+        return error(e);
     }
     if !quiet {
         print_out(&format!(
@@ -409,7 +460,7 @@ fn check(
     }
     // The report is written, but the package was not inspected fully.
     for u in &report.package.unreadable {
-        eprintln!("error: {}", u.error);
+        print_err(&format!("error: {}\n", u.error));
     }
     if !report.package.unreadable.is_empty() {
         return ExitCode::from(2);
@@ -418,6 +469,100 @@ fn check(
         Outcome::Pass => ExitCode::SUCCESS,
         Outcome::Fail => ExitCode::from(1),
     }
+}
+
+/// Why a run could not inspect: the text printed on stderr, and the message for report.json.
+type RunError = (String, String);
+
+fn run_error(message: String) -> RunError {
+    (format!("error: {message}\n"), message)
+}
+
+/// Loads the rules and the profile and inspects the package.
+fn inspect(
+    package: &Path,
+    rules: &RulesArg,
+    judging: Judging,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> Result<(report::Report, report::MapLayers), RunError> {
+    let diagnostic = |d: &dyn Diagnostic| (render_diagnostic(d), d.to_string());
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = jobs {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| run_error(format!("cannot start worker threads: {e}")))?;
+    let rules = RuleSet::load(&RuleSources::from_args(&rules.rules)).map_err(|e| diagnostic(&e))?;
+    let mut profile = rules
+        .profile(judging.profile.as_deref())
+        .map_err(run_error)?
+        .clone();
+    if let Some(class) = judging.fail_on {
+        profile.fail_on = class;
+    }
+    let bar = progress::Bar::for_stderr(quiet);
+    let observer: &dyn crate::progress::Observer = bar.as_ref().map_or(&(), |b| b);
+    let inspected = pool.install(|| crate::inspect_mapped(package, &rules, &profile, observer));
+    if let Some(bar) = &bar {
+        bar.clear();
+    }
+    inspected.map_err(|e| diagnostic(&e))
+}
+
+/// Renders the reports of `formats` into a staging folder in `out` and moves them into place
+/// together, removing any other report an earlier run left there.
+fn write_reports(
+    report: &report::Report,
+    map: &report::MapLayers,
+    out: &Path,
+    formats: &std::collections::BTreeSet<Format>,
+    lang: report::Lang,
+) -> Result<(), String> {
+    let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
+    for &format in formats {
+        let files = render(format, report, map, lang)
+            .map_err(|(name, e)| format!("cannot write {}: {e}", out.join(name).display()))?;
+        for (name, contents) in files {
+            staged
+                .write(Path::new(name), &contents)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    staged
+        .publish(&report::REPORT_FILES)
+        .map_err(|e| e.to_string())
+}
+
+/// The reports of a run that could not inspect the package: report.json (always, for the
+/// pipelines that read it) and report.md (when asked for) say so, and every other report is
+/// removed.
+fn write_failed(
+    package: &Path,
+    out: &Path,
+    formats: &std::collections::BTreeSet<Format>,
+    message: String,
+) -> Result<(), String> {
+    let failed = report::FailedRun::new(
+        report::REPORT_SCHEMA,
+        crate::package::package_name(package),
+        package.to_string_lossy().replace('\\', "/"),
+        message,
+    );
+    let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
+    let mut files = vec![("report.json", report::render_failed_json(&failed))];
+    if formats.contains(&Format::Md) {
+        files.push(("report.md", report::render_failed_markdown(&failed)));
+    }
+    for (name, text) in files {
+        staged
+            .write(Path::new(name), text.as_bytes())
+            .map_err(|e| e.to_string())?;
+    }
+    staged
+        .publish(&report::REPORT_FILES)
+        .map_err(|e| e.to_string())
 }
 
 /// Where `nrqc check` writes, and what.
@@ -488,10 +633,6 @@ fn batch(
     quiet: bool,
 ) -> ExitCode {
     use crate::batch;
-    let error = |message: String| {
-        eprintln!("error: {message}");
-        ExitCode::from(2)
-    };
     // A worker that waits on one package's rules steals another package's work on its own
     // stack, so stacks nest deeper than in `check`.
     let mut pool = rayon::ThreadPoolBuilder::new().stack_size(64 << 20);
@@ -519,10 +660,14 @@ fn batch(
     };
     let name = match args {
         [one] if !one.join("package.yaml").is_file() && !crate::package::archive::is_zip(one) => {
-            crate::package::package_name(one)
+            report::path_component(&crate::package::package_name(one))
         }
         _ => "batch".to_owned(),
     };
+    let out = opts.out.unwrap_or_else(|| Path::new("reports").join(&name));
+    if let Err(e) = report::check_out(&out, &packages) {
+        return error(e);
+    }
     let seed = opts.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -536,32 +681,22 @@ fn batch(
     };
     let result = match pool.install(|| batch::run(&packages, &rules, &options)) {
         Ok(r) => r,
-        Err(message) => return error(message),
-    };
-    let out = opts.out.unwrap_or_else(|| Path::new("reports").join(&name));
-    for (dir, report, map) in &result.reports {
-        for (file, text) in [
-            ("report.json", report::render_json(report)),
-            ("report.md", report::render_markdown(report)),
-            (
-                "report.html",
-                report::render_html(report, map, report::Lang::default()),
-            ),
-        ] {
-            if let Err(code) = write_file(&out.join(dir).join(file), &text) {
-                return code;
+        Err(message) => {
+            print_err(&format!("error: {message}\n"));
+            // No earlier batch verdict stays in --out to be read as this run's.
+            let paths: Vec<String> = args.iter().map(|p| p.display().to_string()).collect();
+            let failed =
+                report::FailedRun::new(batch::BATCH_SCHEMA, name, paths.join(" "), message);
+            if let Err(e) = write_failed_batch(&failed, &out) {
+                print_err(&format!("error: {e}\n"));
             }
+            return ExitCode::from(2);
         }
+    };
+    if let Err(e) = write_batch(&result, &out) {
+        return error(e);
     }
     let summary = &result.summary;
-    for (file, text) in [
-        ("batch.json", batch::render_json(summary)),
-        ("batch.md", batch::render_markdown(summary)),
-    ] {
-        if let Err(code) = write_file(&out.join(file), &text) {
-            return code;
-        }
-    }
     if !quiet {
         let mut text = String::new();
         for u in &summary.units {
@@ -596,4 +731,58 @@ fn batch(
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Stages batch.json, batch.md and each package's reports (`<package>/report.*`, the names
+/// made safe and unique by the batch), and moves them into `out` together.
+fn write_batch(result: &crate::batch::Batch, out: &Path) -> Result<(), String> {
+    let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
+    let write = |rel: PathBuf, text: String| {
+        staged
+            .write(&rel, text.as_bytes())
+            .map_err(|e| e.to_string())
+    };
+    for (dir, report, map) in &result.reports {
+        write(
+            Path::new(dir).join("report.json"),
+            report::render_json(report),
+        )?;
+        write(
+            Path::new(dir).join("report.md"),
+            report::render_markdown(report),
+        )?;
+        write(
+            Path::new(dir).join("report.html"),
+            report::render_html(report, map, report::Lang::default()),
+        )?;
+    }
+    write(
+        "batch.json".into(),
+        crate::batch::render_json(&result.summary),
+    )?;
+    write(
+        "batch.md".into(),
+        crate::batch::render_markdown(&result.summary),
+    )?;
+    // In each folder, what nrqc writes and this run did not is an earlier run's: removed.
+    let owned: Vec<&str> = ["batch.json", "batch.md"]
+        .into_iter()
+        .chain(report::REPORT_FILES)
+        .collect();
+    staged.publish(&owned).map_err(|e| e.to_string())
+}
+
+/// batch.json of a batch that could not run; batch.md is removed. The packages' folders are
+/// left: batch.json no longer links them.
+fn write_failed_batch(failed: &report::FailedRun, out: &Path) -> Result<(), String> {
+    let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
+    staged
+        .write(
+            Path::new("batch.json"),
+            report::render_failed_json(failed).as_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
+    staged
+        .publish(&["batch.json", "batch.md"])
+        .map_err(|e| e.to_string())
 }

@@ -52,12 +52,15 @@ fn defective_report_snapshots() {
     let report = inspect(DEFECTIVE, 2);
     insta::assert_json_snapshot!("defective_report_json", report, {
         ".generated_at" => "[time]",
+        // Random per process unless SOURCE_DATE_EPOCH is set.
+        ".run_id" => "[run]",
         ".engine.version" => "[version]",
         // The hash covers the rule files' text, so it moves with every edit of a rule's wording.
         ".ruleset.sha256" => "[sha256]",
     });
     let mut report = report;
     report.generated_at = "[time]".into();
+    report.run_id = "[run]".into();
     report.engine.version = "[version]".into();
     report.ruleset.sha256 = "[sha256]".into();
     insta::assert_snapshot!(

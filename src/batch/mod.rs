@@ -113,6 +113,8 @@ pub struct Summary {
     pub schema: &'static str,
     pub engine: report::Engine,
     pub generated_at: String,
+    /// The run id of every package report written beside it.
+    pub run_id: String,
     pub name: String,
     pub ruleset: report::RulesetInfo,
     pub profile: Profile,
@@ -169,11 +171,12 @@ pub fn discover(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-/// Names for the packages' report directories: their directory names, made unique.
+/// Names for the packages' report directories: their directory names, made safe path
+/// components and unique (`-2`, `-3`, … in the order given).
 fn unique_names(paths: &[PathBuf]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for p in paths {
-        let base = crate::package::package_name(p);
+        let base = report::path_component(&crate::package::package_name(p));
         let mut name = base.clone();
         let mut n = 1;
         while names.contains(&name) {
@@ -183,6 +186,22 @@ fn unique_names(paths: &[PathBuf]) -> Vec<String> {
         names.push(name);
     }
     names
+}
+
+/// Runs one package's inspection so that a panic in it (a bug nrqc has not met yet) costs that
+/// package's report only: it becomes the package's error, and the other packages are reported.
+/// A zip package's extraction is removed as the panic unwinds.
+fn isolated<T>(inspect: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(inspect)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into());
+        Err(format!(
+            "nrqc failed on this package (internal error: {what}); please report it with the package"
+        ))
+    })
 }
 
 /// Inspects the packages on the current rayon pool and runs the cross-package rules.
@@ -222,18 +241,20 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
     let inspected: Vec<Result<Inspected, String>> = packages
         .par_iter()
         .map(|path| {
-            let opened = crate::package::archive::open(path).map_err(|e| e.to_string())?;
-            let dataset =
-                crate::package::load(opened.root(), &rules.schema).map_err(|e| e.to_string())?;
-            let outcomes = crate::engine::run(&dataset, rules);
-            let report = report::build(&dataset, path, rules, outcomes, opts.profile);
-            let inputs = cross_rules
-                .iter()
-                .map(|r| cross::extract(r, &dataset))
-                .collect();
-            let listed = report::html::listed_findings(&report);
-            let map = report::MapLayers::build(&dataset, &report, &listed);
-            Ok((report, inputs, map))
+            isolated(|| {
+                let opened = crate::package::archive::open(path).map_err(|e| e.to_string())?;
+                let dataset = crate::package::load(opened.root(), &rules.schema)
+                    .map_err(|e| e.to_string())?;
+                let outcomes = crate::engine::run(&dataset, rules);
+                let report = report::build(&dataset, path, rules, outcomes, opts.profile);
+                let inputs = cross_rules
+                    .iter()
+                    .map(|r| cross::extract(r, &dataset))
+                    .collect();
+                let listed = report::html::listed_findings(&report);
+                let map = report::MapLayers::build(&dataset, &report, &listed);
+                Ok((report, inputs, map))
+            })
         })
         .collect();
 
@@ -382,15 +403,12 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
         .map(|r| format!("{} {}（{} 处）", r.id, r.title, r.findings.len()))
         .collect();
     let verdict = verdict(&units, sampling.is_some(), &batch_failures);
-    let engine = report::Engine {
-        name: env!("CARGO_PKG_NAME").to_owned(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-    };
     Ok(Batch {
         summary: Summary {
             schema: BATCH_SCHEMA,
-            engine,
+            engine: report::Engine::nrqc(),
             generated_at: report::now_rfc3339(),
+            run_id: report::run_id().to_owned(),
             name: opts.name.clone(),
             ruleset: report::RulesetInfo {
                 id: rules.id.clone(),
@@ -466,7 +484,18 @@ pub fn verdict(units: &[Unit], sampled: bool, batch_failures: &[String]) -> Verd
 
 /// `batch.json`.
 pub fn render_json(summary: &Summary) -> String {
-    let mut s = serde_json::to_string_pretty(summary).expect("the summary serializes");
-    s.push('\n');
-    s
+    report::json_lines(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_panic_in_one_package_is_its_error() {
+        let panicked: Result<(), String> = super::isolated(|| panic!("index out of bounds"));
+        assert_eq!(
+            panicked.unwrap_err(),
+            "nrqc failed on this package (internal error: index out of bounds); please report it with the package"
+        );
+        assert_eq!(super::isolated(|| Ok::<_, String>(7)), Ok(7));
+    }
 }

@@ -4,11 +4,13 @@ use std::fmt::Write;
 
 use super::Summary;
 use crate::report::grade::Grade;
-use crate::report::{FeatureId, Outcome, Status};
+use crate::report::{FeatureId, Outcome, Status, FINDINGS_PER_RULE};
 
-/// Markdown table cells cannot hold `|` or line breaks.
+/// Markdown table cells cannot hold `|` or line breaks; a long text is clipped.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    crate::report::clip(s)
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 pub fn render_markdown(s: &Summary) -> String {
@@ -22,7 +24,11 @@ pub fn render_markdown(s: &Summary) -> String {
         &s.ruleset.sha256[..12.min(s.ruleset.sha256.len())]
     );
     let _ = writeln!(out, "- 检查引擎：{} {}", s.engine.name, s.engine.version);
-    let _ = writeln!(out, "- 生成时间：{}", s.generated_at);
+    let _ = writeln!(
+        out,
+        "- 生成时间：{}（运行编号 {}）",
+        s.generated_at, s.run_id
+    );
     if let Some(sm) = &s.sampling {
         let _ = writeln!(
             out,
@@ -143,7 +149,7 @@ pub fn render_markdown(s: &Summary) -> String {
             let _ = writeln!(out, "\n### {} {}\n", r.id, cell(&r.title));
             let _ = writeln!(out, "| 成果包 | 图层 | 要素 | 说明 |");
             let _ = writeln!(out, "|---|---|---|---|");
-            for f in &r.findings {
+            for f in r.findings.iter().take(FINDINGS_PER_RULE) {
                 let ids: Vec<String> = f.finding.feature_ids.iter().map(FeatureId::label).collect();
                 let _ = writeln!(
                     out,
@@ -152,6 +158,13 @@ pub fn render_markdown(s: &Summary) -> String {
                     f.finding.layer,
                     cell(&ids.join("; ")),
                     cell(&f.finding.message)
+                );
+            }
+            if r.findings.len() > FINDINGS_PER_RULE {
+                let _ = writeln!(
+                    out,
+                    "\n仅列出前 {FINDINGS_PER_RULE} 处，另有 {} 处见 batch.json。",
+                    r.findings.len() - FINDINGS_PER_RULE
                 );
             }
         }

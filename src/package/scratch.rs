@@ -25,6 +25,13 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(prefix: &str) -> std::io::Result<Scratch> {
+        Scratch::new_in(&std::env::temp_dir(), prefix)
+    }
+
+    /// A scratch directory inside `parent` (a run's staging folder inside `--out`), named
+    /// `prefix` and random characters; created with mkdir, so an existing path of that name is
+    /// never reused or followed.
+    pub fn new_in(parent: &Path, prefix: &str) -> std::io::Result<Scratch> {
         let mut builder = tempfile::Builder::new();
         builder.prefix(prefix);
         // tempfile's default follows the umask, typically 0755.
@@ -34,7 +41,7 @@ impl Scratch {
             builder.permissions(std::fs::Permissions::from_mode(0o700));
         }
         let mut live = live();
-        let dir = builder.tempdir()?;
+        let dir = builder.tempdir_in(parent)?;
         live.push(dir.path().to_owned());
         Ok(Scratch { dir: Some(dir) })
     }

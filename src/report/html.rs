@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::grade::{Grade, Grading};
 use super::map::{self, MapLayers, Omitted, Part};
-use super::model::{Finding, Outcome, Report, RuleResult, Status};
+use super::model::{clip, Finding, Outcome, Report, RuleResult, Status};
 use crate::rules::{DefectClass, ELEMENTS};
 
 /// Findings listed per rule; JSON keeps all.
@@ -372,11 +372,12 @@ pub fn render_html(report: &Report, map: &MapLayers, lang: Lang) -> String {
     let _ = writeln!(body, "</div></main>");
     let _ = writeln!(
         body,
-        "<footer>{} {} · {} · {}</footer>",
+        "<footer>{} {} · {} · {} · run {}</footer>",
         esc(&report.engine.name),
         esc(&report.engine.version),
         esc(&report.schema),
-        esc(&report.generated_at)
+        esc(&report.generated_at),
+        esc(&report.run_id)
     );
 
     let data_findings: BTreeMap<String, Value> = listed
@@ -389,8 +390,8 @@ pub fn render_html(report: &Report, map: &MapLayers, lang: Lang) -> String {
                     "rule": f.rule_id,
                     "class": f.class.to_string(),
                     "layer": f.layer,
-                    "ids": f.places(),
-                    "message": f.message,
+                    "ids": clip(&f.places()),
+                    "message": clip(&f.message),
                 }),
             )
         })
@@ -506,7 +507,7 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
                 s,
                 "<li>{}：{}</li>",
                 esc(&u.frames.join("、")),
-                esc(&u.error)
+                esc(&clip(&u.error))
             );
         }
         let _ = writeln!(s, "</ul>");
@@ -785,10 +786,10 @@ fn findings(s: &mut String, report: &Report, drawing: &Drawing, l: &Labels) {
                 "<tr class=\"finding\" id=\"f{i}\" data-i=\"{i}\"><td>{}</td><td>{}{where_}</td>\
                  <td>{}</td><td class=\"v\">{}</td><td class=\"v\">{}</td></tr>",
                 esc(&f.layer),
-                esc(&f.places()),
-                esc(&f.message),
-                esc(&value(&f.measured)),
-                esc(&value(&f.expected))
+                esc(&clip(&f.places())),
+                esc(&clip(&f.message)),
+                esc(&clip(&value(&f.measured))),
+                esc(&clip(&value(&f.expected)))
             );
         }
         let _ = writeln!(s, "</tbody></table>");
@@ -990,7 +991,7 @@ impl Drawing {
             let parts = map::parts(g, epsilon, true);
             let mut d = String::new();
             self.path(&extent, &parts, &mut d);
-            let title = format!("{} [{}] {}", f.rule_id, f.class, f.message);
+            let title = format!("{} [{}] {}", f.rule_id, f.class, clip(&f.message));
             let _ = writeln!(
                 s,
                 "<path class=\"f c{}\" data-i=\"{i}\" d=\"{d}\"><title>{}</title></path>",

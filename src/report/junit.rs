@@ -11,7 +11,7 @@
 
 use std::fmt::Write;
 
-use super::{Finding, Report, RuleResult, Status};
+use super::{clip, Finding, Report, RuleResult, Status};
 
 /// Findings listed in one failure's text; JSON and the error layer keep them all.
 pub const LISTED_PER_RULE: usize = 50;
@@ -44,6 +44,7 @@ pub fn render_junit(report: &Report) -> String {
         ("fail_on", &report.profile.fail_on.to_string()),
         ("outcome", outcome(report)),
         ("findings", &c.findings.to_string()),
+        ("run_id", &report.run_id),
     ] {
         let _ = writeln!(
             out,
@@ -143,12 +144,17 @@ fn finding_line(f: &Finding) -> String {
             None => id.fid.to_string(),
         })
         .collect();
-    let mut line = format!("{} FID {}：{}", f.layer, ids.join(", "), f.message);
+    let mut line = format!(
+        "{} FID {}：{}",
+        f.layer,
+        clip(&ids.join(", ")),
+        clip(&f.message)
+    );
     if let Some(v) = &f.measured {
-        let _ = write!(line, "；实测 {v}");
+        let _ = write!(line, "；实测 {}", clip(&v.to_string()));
     }
     if let Some(v) = &f.expected {
-        let _ = write!(line, "；应为 {v}");
+        let _ = write!(line, "；应为 {}", clip(&v.to_string()));
     }
     line
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::grade::{Grade, Grading};
-use super::model::{Outcome, Report, RuleResult, Status};
+use super::model::{clip, FailedRun, Outcome, Report, RuleResult, Status};
 use crate::ratio::Ratio;
 use crate::rules::{CountMode, DefectClass};
 
@@ -39,9 +39,9 @@ fn outcome_zh(o: Outcome) -> &'static str {
     }
 }
 
-/// Markdown table cells cannot hold `|` or line breaks.
+/// Markdown table cells cannot hold `|` or line breaks; a long text is clipped.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    clip(s).replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 fn value(v: &Option<serde_json::Value>) -> String {
@@ -135,7 +135,11 @@ pub fn render_markdown(report: &Report) -> String {
         "- 检查引擎：{} {}",
         report.engine.name, report.engine.version
     );
-    let _ = writeln!(s, "- 生成时间：{}", report.generated_at);
+    let _ = writeln!(
+        s,
+        "- 生成时间：{}（运行编号 {}）",
+        report.generated_at, report.run_id
+    );
     let profile = &report.profile;
     let _ = writeln!(s, "- 检查方案：{}（{}）", profile.title, profile.name);
     let warned = if profile.warn.is_empty() {
@@ -246,6 +250,33 @@ pub fn render_markdown(report: &Report) -> String {
                 r.findings - FINDINGS_PER_RULE
             );
         }
+    }
+    s
+}
+
+/// `report.md` of a run that could not inspect the package: the error, as an indented block so
+/// that nothing in it is read as Markdown.
+pub fn render_failed_markdown(failed: &FailedRun) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# 质量检查未完成：{}\n", cell(&failed.package.name));
+    let _ = writeln!(s, "- 成果包：`{}`", cell(&failed.package.path));
+    let _ = writeln!(
+        s,
+        "- 检查引擎：{} {}",
+        failed.engine.name, failed.engine.version
+    );
+    let _ = writeln!(
+        s,
+        "- 生成时间：{}（运行编号 {}）",
+        failed.generated_at, failed.run_id
+    );
+    let _ = writeln!(
+        s,
+        "- 结论：**无法检查**（成果包或规则无法读取，退出码 2）\n"
+    );
+    let _ = writeln!(s, "错误：\n");
+    for line in failed.error.lines() {
+        let _ = writeln!(s, "    {line}");
     }
     s
 }

@@ -19,10 +19,13 @@ pub use junit::render_junit;
 pub use layer::{render_fgb, render_geojson};
 pub use map::MapLayers;
 pub(crate) use markdown::exact;
-pub use markdown::{grading_markdown, render_markdown, score_line, summary};
+pub use markdown::{
+    grading_markdown, render_failed_markdown, render_markdown, score_line, summary,
+    FINDINGS_PER_RULE,
+};
 pub use model::*;
-pub use time::now_rfc3339;
-pub use write::write_atomic;
+pub use time::{now_rfc3339, run_id};
+pub use write::{check_out, path_component, write_atomic, OutError, Staged, REPORT_FILES};
 
 use crate::engine::Outcome as RuleOutcome;
 use crate::package::Dataset;
@@ -67,11 +70,9 @@ pub fn build(
         .collect();
     let mut report = Report {
         schema: REPORT_SCHEMA.to_owned(),
-        engine: Engine {
-            name: env!("CARGO_PKG_NAME").to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-        },
+        engine: Engine::nrqc(),
         generated_at: time::now_rfc3339(),
+        run_id: time::run_id().to_owned(),
         package: PackageInfo {
             name: dataset.name(),
             path: package_path.to_string_lossy().replace('\\', "/"),
@@ -157,7 +158,114 @@ fn uninspected(dataset: &Dataset, rules: &RuleSet, results: &[RuleResult]) -> Ve
 
 /// `report.json`: the whole report, every finding.
 pub fn render_json(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(report).expect("the report model serializes");
-    s.push('\n');
-    s
+    json_lines(report)
+}
+
+/// JSON indented down to the report's lists and compact within their items: each finding, rule,
+/// file and quality element of a report is one line (a finding's coordinates no longer take a
+/// line each), so the file stays near the size of its data and `grep ZR-G003 report.json` lists
+/// findings.
+pub fn json_lines<T: serde::Serialize>(value: &T) -> String {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, LinesFormatter::default());
+    value
+        .serialize(&mut ser)
+        .expect("the report model serializes");
+    out.push(b'\n');
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// serde_json's pretty printing for the top two levels of nesting and the items of lists on the
+/// third (`package.files`, `grading.elements`), compact within.
+#[derive(Default)]
+struct LinesFormatter {
+    /// The open containers, innermost last: whether each is an array.
+    open: Vec<bool>,
+    has_value: bool,
+}
+
+impl LinesFormatter {
+    /// Whether the innermost open container puts each of its items on a line.
+    fn pretty(&self) -> bool {
+        match self.open.len() {
+            0..=2 => true,
+            3 => self.open[2],
+            _ => false,
+        }
+    }
+
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W, depth: usize) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        w.write_all(&b"  ".repeat(depth))
+    }
+
+    fn begin<W: ?Sized + std::io::Write>(&mut self, w: &mut W, array: bool) -> std::io::Result<()> {
+        self.open.push(array);
+        self.has_value = false;
+        w.write_all(if array { b"[" } else { b"{" })
+    }
+
+    fn end<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        let pretty = self.pretty();
+        let array = self.open.pop().unwrap_or(false);
+        if self.has_value && pretty {
+            self.newline(w, self.open.len())?;
+        }
+        w.write_all(if array { b"]" } else { b"}" })
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        if self.pretty() {
+            self.newline(w, self.open.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for LinesFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.begin(w, true)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.end(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.begin(w, false)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.end(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(if self.pretty() { b": " } else { b":" })
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// `report.json` of a run that could not inspect the package.
+pub fn render_failed_json(failed: &FailedRun) -> String {
+    json_lines(failed)
 }

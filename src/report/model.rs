@@ -1,5 +1,6 @@
 //! The report model: one structure that every renderer reads.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use geo::Geometry;
@@ -12,6 +13,33 @@ use crate::rules::{DefectClass, Profile};
 
 /// The version of `report.json`'s schema (docs/report-schema.md). Bump on any incompatible change.
 pub const REPORT_SCHEMA: &str = "nrqc-report/1";
+
+/// Characters of one text (a message, a measured or expected value, a feature's key, a read
+/// error) that the human-readable reports (report.md, report.html, junit.xml, batch.md) show;
+/// report.json and the error layer keep it whole.
+pub const SHOWN_CHARS: usize = 200;
+
+/// `s` held to about [`SHOWN_CHARS`] characters: its start and its end (where a message says
+/// what is wrong with the value it quotes), with what was left out counted between them.
+pub fn clip(s: &str) -> Cow<'_, str> {
+    const HEAD: usize = SHOWN_CHARS * 3 / 5;
+    const TAIL: usize = SHOWN_CHARS - HEAD;
+    let total = s.chars().count();
+    if total <= SHOWN_CHARS {
+        return Cow::Borrowed(s);
+    }
+    let head_end = s.char_indices().nth(HEAD).map_or(s.len(), |(i, _)| i);
+    let tail_start = s
+        .char_indices()
+        .nth(total - TAIL)
+        .map_or(s.len(), |(i, _)| i);
+    Cow::Owned(format!(
+        "{}…（略去 {} 字符，全文见 report.json）…{}",
+        &s[..head_end],
+        total - HEAD - TAIL,
+        &s[tail_start..]
+    ))
+}
 
 /// One feature (or table row) a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -318,6 +346,9 @@ pub struct Report {
     pub engine: Engine,
     /// RFC 3339 UTC; from `SOURCE_DATE_EPOCH` when set, for reproducible reports.
     pub generated_at: String,
+    /// The same in every report one run writes (report.json, report.md, report.html,
+    /// junit.xml; batch.json and each package's reports in a batch).
+    pub run_id: String,
     pub package: PackageInfo,
     pub ruleset: RulesetInfo,
     /// The profile inspected under: its failing threshold and warning classes decide `outcome`.
@@ -328,6 +359,54 @@ pub struct Report {
     pub counts: Counts,
     pub rules: Vec<RuleResult>,
     pub findings: Vec<Finding>,
+}
+
+/// `report.json` of a run that could not inspect the package (exit 2), or `batch.json` of a
+/// batch that could not run: it replaces any earlier report, so that no older verdict is read as
+/// this run's.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedRun {
+    pub schema: &'static str,
+    pub engine: Engine,
+    pub generated_at: String,
+    pub run_id: String,
+    pub package: FailedPackage,
+    /// Always `error`.
+    pub outcome: &'static str,
+    /// What went wrong, as printed on stderr.
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedPackage {
+    pub name: String,
+    pub path: String,
+}
+
+impl FailedRun {
+    /// `schema` is the report's (`nrqc-report/1`, `nrqc-batch/1`); `name` and `path` are the
+    /// package's, or the batch's name and its arguments.
+    pub fn new(schema: &'static str, name: String, path: String, error: String) -> FailedRun {
+        FailedRun {
+            schema,
+            engine: Engine::nrqc(),
+            generated_at: super::now_rfc3339(),
+            run_id: super::run_id().to_owned(),
+            package: FailedPackage { name, path },
+            outcome: "error",
+            error,
+        }
+    }
+}
+
+impl Engine {
+    /// This build of nrqc.
+    pub fn nrqc() -> Engine {
+        Engine {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
 }
 
 impl Report {
@@ -355,5 +434,24 @@ impl Report {
     /// The findings of one rule, in report order.
     pub fn findings_of<'a>(&'a self, rule_id: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
         self.findings.iter().filter(move |f| f.rule_id == rule_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_texts_keep_their_start_and_end() {
+        assert_eq!(super::clip("短"), "短");
+        let exact = "值".repeat(super::SHOWN_CHARS);
+        assert_eq!(super::clip(&exact), exact);
+        let long = format!("GGGZYSLX 的值 {} 不在代码表中", "X".repeat(1_000_000));
+        let clipped = super::clip(&long);
+        assert!(clipped.starts_with("GGGZYSLX 的值 XXX"), "{clipped}");
+        assert!(clipped.ends_with("XXX 不在代码表中"), "{clipped}");
+        assert!(
+            clipped.contains("…（略去 999819 字符，全文见 report.json）…"),
+            "{clipped}"
+        );
+        assert_eq!(long.chars().count() - 999_819, super::SHOWN_CHARS);
     }
 }

@@ -1,16 +1,41 @@
-//! The report's timestamp, honouring `SOURCE_DATE_EPOCH` for reproducible output.
+//! The report's timestamp and run id, honouring `SOURCE_DATE_EPOCH` for reproducible output.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub fn now_rfc3339() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH")
+fn source_date_epoch() -> Option<i64> {
+    std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64)
-        });
+}
+
+/// This process's run id, 16 hex digits, in every report of the run: files that carry the
+/// same id were written together. Random per run (std's `RandomState` is seeded by the
+/// operating system); derived from `SOURCE_DATE_EPOCH` when that is set, so that reproducible
+/// reports stay byte for byte the same.
+pub fn run_id() -> &'static str {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| match source_date_epoch() {
+        Some(secs) => {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(format!("nrqc-run {secs}"));
+            crate::hex(&digest[..8])
+        }
+        None => {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            std::process::id().hash(&mut h);
+            SystemTime::now().hash(&mut h);
+            format!("{:016x}", h.finish())
+        }
+    })
+}
+
+pub fn now_rfc3339() -> String {
+    let secs = source_date_epoch().unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    });
     rfc3339(secs)
 }
 

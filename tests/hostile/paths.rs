@@ -351,7 +351,7 @@ fn package_entries(replace: &[(&str, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
     entries
 }
 
-fn zip_package(path: &Path, replace: &[(&str, Vec<u8>)]) {
+pub(crate) fn zip_package(path: &Path, replace: &[(&str, Vec<u8>)]) {
     let entries = package_entries(replace);
     let refs: Vec<(&str, &[u8])> = entries
         .iter()

@@ -233,23 +233,80 @@ pub fn geos_reason_codes(valid_reason: &str) -> &'static [&'static str] {
 pub struct Measured {
     pub output: std::process::Output,
     pub wall: std::time::Duration,
-    /// Peak resident set of the child, in MiB (wait4's ru_maxrss).
+    /// Peak resident set of the child, in MiB, as GNU time reports it.
     pub peak_mib: u64,
     /// The child was killed after the time limit.
     pub timed_out: bool,
 }
 
+/// GNU time, which measures the runs: see [`run_capped`].
+const TIME: &str = "/usr/bin/time";
+
 /// Runs `cmd` to completion, killing it after `limit`, and measures its wall time and its own
-/// peak memory (wait4 reports the child's rusage; getrusage(RUSAGE_CHILDREN) would mix in the
-/// other tests' children).
-pub fn run_measured(cmd: &mut std::process::Command, limit: std::time::Duration) -> Measured {
+/// peak memory.
+pub fn run_measured(cmd: &std::process::Command, limit: std::time::Duration) -> Measured {
+    run_capped(cmd, limit, None)
+}
+
+/// [`run_measured`], with the child's address space capped at `cap` bytes.
+///
+/// The peak is taken by GNU time, a small process that forks the command and reads its
+/// rusage. Forked from the test process itself, the command would inherit that process's
+/// resident set as its starting peak (Linux keeps the larger of the pre-exec and post-exec
+/// peaks in ru_maxrss), so a run beside tests that hold large inputs in memory measured 153 MiB
+/// where it took 84.
+pub fn run_capped(
+    cmd: &std::process::Command,
+    limit: std::time::Duration,
+    cap: Option<u64>,
+) -> Measured {
     use std::io::Read;
-    use std::process::Stdio;
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    use std::process::{Command, Stdio};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
 
+    assert!(
+        Path::new(TIME).exists(),
+        "{TIME} (Debian package `time`) measures the runs; scripts/test installs it"
+    );
+    let peak_file = tempfile::NamedTempFile::new().unwrap();
+    let mut wrapped = Command::new(TIME);
+    wrapped
+        .args(["-f", "%M", "-o"])
+        .arg(peak_file.path())
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        // A group of its own, so that a kill reaches the command, not only time.
+        .process_group(0);
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => wrapped.env(key, v),
+            None => wrapped.env_remove(key),
+        };
+    }
+    if let Some(cap) = cap {
+        // SAFETY: setrlimit is async-signal-safe and touches only the child; the limit is
+        // inherited by the command time starts.
+        unsafe {
+            wrapped.pre_exec(move || {
+                let cap = libc::rlimit {
+                    rlim_cur: cap,
+                    rlim_max: cap,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &cap) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+
     let start = std::time::Instant::now();
-    let mut child = cmd
+    let mut child = wrapped
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -280,30 +337,40 @@ pub fn run_measured(cmd: &mut std::process::Command, limit: std::time::Duration)
             }
             if !done.load(Ordering::SeqCst) {
                 killed.store(true, Ordering::SeqCst);
-                // SAFETY: pid is our child, not yet reaped (wait4 below reaps it).
-                unsafe { libc::kill(pid, libc::SIGKILL) };
+                // SAFETY: the group of our child, not yet reaped (wait below reaps it).
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
             }
         })
     };
-    let mut status: libc::c_int = 0;
-    // SAFETY: zeroed rusage is a valid out-parameter; pid is our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4 failed");
+    let status = child.wait().expect("wait for the command");
     done.store(true, Ordering::SeqCst);
     let wall = start.elapsed();
     watchdog.join().unwrap();
-    // The child is reaped by wait4; std's Child must not wait again, so it is forgotten.
-    std::mem::forget(child);
-    use std::os::unix::process::ExitStatusExt;
+    // GNU time writes the peak in KiB, after "Command terminated by signal N" when the command
+    // was killed (it then exits 128 + N, as a shell shows it); the status given back is the
+    // command's.
+    let report = std::fs::read_to_string(peak_file.path()).unwrap_or_default();
+    let peak_kib: u64 = report
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .next_back()
+        .unwrap_or(0);
+    let signal = report
+        .lines()
+        .find_map(|l| l.strip_prefix("Command terminated by signal "))
+        .and_then(|n| n.trim().parse::<i32>().ok());
+    let status = match signal {
+        Some(n) => std::process::ExitStatus::from_raw(n),
+        None => status,
+    };
     Measured {
         output: std::process::Output {
-            status: std::process::ExitStatus::from_raw(status),
+            status,
             stdout: out_reader.join().unwrap(),
             stderr: err_reader.join().unwrap(),
         },
         wall,
-        peak_mib: usage.ru_maxrss as u64 / 1024,
+        peak_mib: peak_kib / 1024,
         timed_out: killed.load(Ordering::SeqCst),
     }
 }
@@ -317,7 +384,6 @@ pub fn check_capped(
     cap: u64,
     args: &[&std::ffi::OsStr],
 ) -> Measured {
-    use std::os::unix::process::CommandExt;
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_nrqc"));
     cmd.arg("check")
         .arg(pkg)
@@ -326,20 +392,7 @@ pub fn check_capped(
         .arg(pkg.with_file_name("out"))
         .args(args)
         .env("NO_COLOR", "1");
-    // SAFETY: setrlimit is async-signal-safe and touches only the child.
-    unsafe {
-        cmd.pre_exec(move || {
-            let cap = libc::rlimit {
-                rlim_cur: cap,
-                rlim_max: cap,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &cap) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let m = run_measured(&mut cmd, limit);
+    let m = run_capped(&cmd, limit, Some(cap));
     eprintln!("{}: {:?}, {} MiB", pkg.display(), m.wall, m.peak_mib);
     assert!(!m.timed_out, "killed after {limit:?}");
     m

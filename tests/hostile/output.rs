@@ -17,7 +17,7 @@ fn nrqc(args: &[&std::ffi::OsStr]) -> Measured {
     cmd.args(args)
         .env("NO_COLOR", "1")
         .env_remove("SOURCE_DATE_EPOCH");
-    let m = run_measured(&mut cmd, LIMIT);
+    let m = run_measured(&cmd, LIMIT);
     assert!(!m.timed_out, "nrqc hung: {args:?}");
     m
 }
@@ -108,7 +108,7 @@ fn planted_symlinks_in_out_are_replaced_not_written_through() {
         .arg(env!("CARGO_BIN_EXE_nrqc"))
         .arg(CLEAN)
         .env_remove("SOURCE_DATE_EPOCH");
-    let m = run_measured(&mut cmd, LIMIT);
+    let m = run_measured(&cmd, LIMIT);
     assert_eq!(m.output.status.code(), Some(0), "{}", stderr(&m));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "unchanged");
     for report in ["report.json", "report.md", "report.html", "junit.xml"] {
@@ -364,7 +364,7 @@ fn control_characters_never_reach_the_terminal() {
     let out = work.path().join("out");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nrqc"));
     cmd.arg("check").arg(&package).arg("--out").arg(&out);
-    let summary = run_measured(&mut cmd, LIMIT);
+    let summary = run_measured(&cmd, LIMIT);
     // An argument clap rejects, quoted in its error. clap's plain rendering drops the ESC
     // sequences itself; the one-character CSI is escaped by nrqc.
     let clap = nrqc(&[

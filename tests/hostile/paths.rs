@@ -14,7 +14,7 @@ const LIMIT: Duration = Duration::from_secs(20);
 fn nrqc(args: &[&Path], tmpdir: &Path) -> Measured {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nrqc"));
     cmd.args(args).env("TMPDIR", tmpdir).env("NO_COLOR", "1");
-    run_measured(&mut cmd, LIMIT)
+    run_measured(&cmd, LIMIT)
 }
 
 /// `nrqc check PKG --quiet --out OUT` in the work folder `work`, whose `tmp/` is the child's

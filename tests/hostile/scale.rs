@@ -153,6 +153,15 @@ fn long_table(rows: usize) -> (tempfile::TempDir, PathBuf) {
     (dir, pkg)
 }
 
+/// The data rows of the clean 永靖县's GGGZ.
+fn clean_gggz_rows() -> usize {
+    let text = std::fs::read(format!("{CLEAN}/tables/GGGZ.csv")).unwrap();
+    text.split(|&b| b == b'\n')
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .count()
+}
+
 /// A GGGZ table of 25,000 and of 100,000 rows (2.6 and 10 MB): four times the rows cost about
 /// four times (1.5 s and 6.4 s in the debug build, of which 0.4 s is the clean package's run;
 /// the profile is flat: decoding, CSV, hashing), and the repeated keys are findings.
@@ -171,8 +180,8 @@ fn table_rows_cost_linear_time() {
             .iter()
             .map(|f| f["rule_id"].as_str().unwrap().to_owned())
             .collect();
-        // Each of the three rows repeated is one finding of a duplicate key, a warning.
-        assert_eq!(rules, ["ZR-U004"; 3]);
+        // Each row of the clean GGGZ repeated is one finding of a duplicate key, a warning.
+        assert_eq!(rules, vec!["ZR-U004"; clean_gggz_rows()]);
         assert!(m.peak_mib < 400, "{} MiB", m.peak_mib);
     }
     assert!(l.wall < Duration::from_secs(30), "{:?}", l.wall);

@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use geo::{Area, BooleanOps, Contains, Coord, MultiPolygon, Polygon};
-use nrqc::geom::topology::{gaps, outside, overlaps, overlaps_between, tiles, Gap, Overlap};
+use nrqc::geom::topology::{gaps, overlaps, overlaps_between, tiles, Gap, Overlap, Region};
 use serde_json::Value;
 
 const DATA: &str = include_str!("data/topology/coverage.json");
@@ -170,7 +170,9 @@ fn tiling_matches_geos() {
             o.part,
             o.area
         );
-        let (_, alone) = outside(&parts[o.part], &unit).expect("an overhang");
+        let (_, alone) = Region::new(&unit)
+            .outside(&parts[o.part])
+            .expect("an overhang");
         assert!(close(alone, area));
     }
 }
@@ -180,9 +182,9 @@ fn outside_is_none_within_and_whole_when_apart() {
     let d = data();
     let parts = polygons(&d["polygons"]);
     let unit = MultiPolygon::new(vec![polygon(&d["unit"])]);
-    assert!(outside(&parts[0], &unit).is_none());
+    assert!(Region::new(&unit).outside(&parts[0]).is_none());
     let far = polygons(&d["zones"]).pop().unwrap();
-    let (rest, area) = outside(&far, &unit).expect("far outside");
+    let (rest, area) = Region::new(&unit).outside(&far).expect("far outside");
     assert!(close(area, far.unsigned_area()));
     assert!(
         rest.difference(&MultiPolygon::new(vec![far]))
@@ -298,7 +300,9 @@ fn many_edged_polygons() {
         [(0, 2)]
     );
     assert!(close(found[0].area, fan.unsigned_area()));
-    assert!(outside(&fan, &MultiPolygon::new(vec![disc])).is_none());
+    assert!(Region::new(&MultiPolygon::new(vec![disc]))
+        .outside(&fan)
+        .is_none());
 }
 
 /// Neighbours whose shared boundary is split differently (a vertex of one on the other's edge)
@@ -339,12 +343,16 @@ fn outside_along_shared_edges() {
         (10.0, 10.0),
         (0.0, 10.0),
     ]);
-    assert!(outside(&corner, &whole).is_none());
-    assert!(outside(&reversed(&corner), &whole).is_none());
-    let (_, area) = outside(&hole, &whole).expect("the hole is outside");
+    assert!(Region::new(&whole).outside(&corner).is_none());
+    assert!(Region::new(&whole).outside(&reversed(&corner)).is_none());
+    let (_, area) = Region::new(&whole)
+        .outside(&hole)
+        .expect("the hole is outside");
     assert_eq!(area, 100.0);
     let over_hole = ring(&[(0.0, 0.0), (30.0, 0.0), (30.0, 15.0), (0.0, 15.0)]);
-    let (_, area) = outside(&over_hole, &whole).expect("half the hole is outside");
+    let (_, area) = Region::new(&whole)
+        .outside(&over_hole)
+        .expect("half the hole is outside");
     assert!((area - 50.0).abs() < 1e-9, "{area}");
     let tiling = tiles(&[corner, hole], &whole, 0.0);
     assert_eq!(tiling.overhangs.len(), 1);

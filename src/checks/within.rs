@@ -23,7 +23,7 @@ use serde_json::json;
 
 use super::spatial::{area_m2, m2, Polys};
 use super::{phrase, Check, Context, NotRun, Read};
-use crate::geom::topology::outside;
+use crate::geom::topology::Region;
 use crate::report::Finding;
 use crate::rules::Name;
 
@@ -70,11 +70,12 @@ impl Check for Within {
             return Err(NotRun(format!("{} 有无法量算的要素，范围不可靠", container.name)));
         }
         let extent = Polys::of(container, &measurable).union_input();
+        let extent = Region::new(&extent);
         let mut findings = Vec::new();
         for row in cx.measurable(frame, cx.rows(frame)?)? {
             let mut parts: Vec<geo::Polygon<f64>> = Vec::new();
             for p in Polys::of(frame, &[row]).polys {
-                if let Some((out, _)) = outside(&p, &extent) {
+                if let Some((out, _)) = extent.outside(&p) {
                     parts.extend(out.0);
                 }
             }

@@ -37,7 +37,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::no_overlap_with::rows_where;
-use super::spatial::{area_m2, Polys};
+use super::spatial::{area_m2, too_complex, Polys};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::geom::topology::Region;
 use crate::report::{Finding, Related};
@@ -184,7 +184,10 @@ impl ContainerKey {
     ) -> Result<bool, NotRun> {
         let mut out_area = 0.0;
         for p in &feature.polys {
-            if let Some((out, _)) = container.outside(p) {
+            if let Some((out, _)) = container
+                .outside(p)
+                .map_err(|_| NotRun(too_complex(&self.layer.value, "所在范围")))?
+            {
                 out_area += area_m2(cx, &out)?;
             }
         }

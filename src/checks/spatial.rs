@@ -48,7 +48,7 @@ impl Polys {
 /// Why `what` (a layer, two layers) was not checked for `unchecked` (缝隙, 重叠, …): its overlay
 /// was not attempted (see `geom::topology::too_complex`).
 pub fn too_complex(what: &str, unchecked: &str) -> String {
-    format!("{what} 边界过于复杂，超出叠加运算预算，{unchecked}未检查")
+    format!("{what} 边界过于复杂，{unchecked}的叠加运算超出预算")
 }
 
 /// Overlapping polygon pairs merged into feature pairs `(row a, row b)`, with their overlap

@@ -10,7 +10,9 @@
 //! The parents are what is checked (counted as features). A parent with an unmeasurable part
 //! (invalid geometry, misfit coordinates), or without a key, is skipped and counted with the
 //! reason, as are parts without a parent key; a parent with no part at all is one gap. Areas
-//! are ellipsoidal m² in every package CRS, lon/lat included.
+//! are ellipsoidal m² in every package CRS, lon/lat included. A parent whose parts' union, or a
+//! part whose overhang, would take an overlay past its budget (edges whose boxes meet more than
+//! 64 others each, on average) is counted as not checked for gaps or overhang, with the reason.
 //!
 //! ## Example
 //! ```yaml

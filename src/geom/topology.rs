@@ -316,7 +316,7 @@ pub fn tiles(parts: &[Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -
             gaps
         });
     let region = Region::new(whole);
-    let outside: Vec<(usize, Result<Option<(MultiPolygon<f64>, f64)>, TooComplex>)> = parts
+    let outside: Vec<(usize, Outside)> = parts
         .par_iter()
         .enumerate()
         .map(|(part, p)| (part, region.outside(p)))
@@ -341,6 +341,9 @@ pub fn tiles(parts: &[Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -
         overlaps: overlaps(parts, min_area),
     }
 }
+
+/// The part of a polygon outside a [`Region`] and its area; `None` when there is none.
+pub type Outside = Result<Option<(MultiPolygon<f64>, f64)>, TooComplex>;
 
 /// A region that polygons are tested against for their part outside it, indexed once: a test
 /// costs what the region's polygons near the tested one cost, not the whole region (a unit of
@@ -374,10 +377,7 @@ impl<'a> Region<'a> {
     /// Only the region's polygons whose boxes overlap `a`'s can take part of it; when one of
     /// them covers `a` (decided without overlay, [`covered_by`]) nothing is outside, otherwise
     /// overlay subtracts them all.
-    pub fn outside(
-        &self,
-        a: &Polygon<f64>,
-    ) -> Result<Option<(MultiPolygon<f64>, f64)>, TooComplex> {
+    pub fn outside(&self, a: &Polygon<f64>) -> Outside {
         let own = EdgeStore::of(std::slice::from_ref(a));
         let ea = own.get(0);
         let mut near: Vec<usize> = match ea.bbox {

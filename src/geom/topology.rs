@@ -570,6 +570,49 @@ const OVERLAY_FREE: usize = 4096;
 /// handful of others, their neighbours along the ring and across shared edges.
 const PAIRS_PER_EDGE: usize = 64;
 
+/// True when the pairs of meeting boxes are certainly within `budget`, without an R-tree (which
+/// made the check cost several times the overlay of a clean coverage): two boxes that meet share
+/// a cell of a grid, so the pairs of boxes sharing a cell bound them. Cells are the median box's
+/// size; `false` (undecided) when a box would cover too many of them.
+fn within_budget(boxes: &[Rectangle<[f64; 2]>], budget: usize) -> bool {
+    let mut sizes: Vec<f64> = boxes
+        .iter()
+        .map(|b| {
+            let e = b.envelope();
+            (e.upper()[0] - e.lower()[0]).max(e.upper()[1] - e.lower()[1])
+        })
+        .collect();
+    let middle = sizes.len() / 2;
+    let cell = *sizes.select_nth_unstable_by(middle, f64::total_cmp).1;
+    if !(cell > 0.0 && cell.is_finite()) {
+        return false;
+    }
+    // Long edges among short ones cover many cells; past this many the exact count decides.
+    let mut registrations = 8 * boxes.len();
+    let mut keys: Vec<(i64, i64)> = Vec::with_capacity(2 * boxes.len());
+    for b in boxes {
+        let e = b.envelope();
+        let at = |v: f64| (v / cell).floor() as i64;
+        let (x0, y0) = (at(e.lower()[0]), at(e.lower()[1]));
+        let (x1, y1) = (at(e.upper()[0]), at(e.upper()[1]));
+        let covered = (x1 - x0 + 1).saturating_mul(y1 - y0 + 1);
+        match usize::try_from(covered)
+            .ok()
+            .and_then(|c| registrations.checked_sub(c))
+        {
+            Some(left) => registrations = left,
+            None => return false,
+        }
+        keys.extend((x0..=x1).flat_map(|x| (y0..=y1).map(move |y| (x, y))));
+    }
+    keys.sort_unstable();
+    let pairs: usize = keys
+        .chunk_by(|a, b| a == b)
+        .map(|run| run.len() * (run.len() - 1) / 2)
+        .sum();
+    pairs <= budget
+}
+
 /// Whether overlay of `operands` would test more pairs of edges than [`PAIRS_PER_EDGE`] per
 /// edge. Counting stops at the budget, so the answer costs O(n log n) whatever the operands.
 fn too_complex<'p>(operands: impl Iterator<Item = &'p Polygon<f64>>) -> bool {
@@ -582,6 +625,9 @@ fn too_complex<'p>(operands: impl Iterator<Item = &'p Polygon<f64>>) -> bool {
         return false;
     }
     let budget = PAIRS_PER_EDGE * boxes.len();
+    if within_budget(&boxes, budget) {
+        return false;
+    }
     let tree = RTree::bulk_load(boxes.clone());
     let mut pairs = 0;
     boxes.iter().any(|b| {

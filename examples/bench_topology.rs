@@ -81,11 +81,11 @@ fn main() {
             .filter(|p| !is_valid(&Geometry::Polygon((*p).clone())))
             .count()
     });
-    let (overlap, pairs) = phase("no_overlap", &mut || overlaps(&polys, 0.0).len());
-    let (gap, holes) = phase("no_gaps", &mut || gaps(&polys, None).len());
+    let (overlap, pairs) = phase("no_overlap", &mut || overlaps(&polys, 0.0).found.len());
+    let (gap, holes) = phase("no_gaps", &mut || gaps(&polys, None).map_or(0, |g| g.len()));
     let (tile, problems) = phase("tiles", &mut || {
         let t = tiles(&polys, &whole, 0.0);
-        t.gaps.len() + t.overhangs.len() + t.overlaps.len()
+        t.gaps.map_or(0, |g| g.len()) + t.overhangs.len() + t.overlaps.found.len()
     });
     println!(
         "{{\"polygons\": {}, \"threads\": {}, \"load_s\": {load:.3}, \"geometry_valid_s\": {valid:.3}, \"invalid\": {invalid}, \"no_overlap_s\": {overlap:.3}, \"pairs\": {pairs}, \"no_gaps_s\": {gap:.3}, \"gaps\": {holes}, \"tiles_s\": {tile:.3}, \"tiling_problems\": {problems}, \"peak_rss_mb\": {:.0}}}",

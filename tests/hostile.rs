@@ -14,3 +14,5 @@ mod paths;
 mod readers;
 #[path = "hostile/scale.rs"]
 mod scale;
+#[path = "hostile/tiles.rs"]
+mod tiles;

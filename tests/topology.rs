@@ -5,8 +5,53 @@
 use std::str::FromStr;
 
 use geo::{Area, BooleanOps, Contains, Coord, MultiPolygon, Polygon};
-use nrqc::geom::topology::{gaps, outside, overlaps, overlaps_between, tiles, Gap, Overlap};
+use nrqc::geom::topology::{self, Gap, Overlap, Region, Tiling, TooComplex};
 use serde_json::Value;
+
+// None of these inputs is too complex to overlay: the wrappers say so and give the results.
+
+fn overlaps(polys: &[Polygon<f64>], min_area: f64) -> Vec<Overlap> {
+    let found = topology::overlaps(polys, min_area);
+    assert_eq!(found.too_complex, 0);
+    found.found
+}
+
+fn overlaps_between(a: &[Polygon<f64>], b: &[Polygon<f64>], min_area: f64) -> Vec<Overlap> {
+    let found = topology::overlaps_between(a, b, min_area);
+    assert_eq!(found.too_complex, 0);
+    found.found
+}
+
+fn gaps(polys: &[Polygon<f64>], within: Option<&MultiPolygon<f64>>) -> Vec<Gap> {
+    topology::gaps(polys, within).expect("not too complex")
+}
+
+struct Tiled {
+    gaps: Vec<Gap>,
+    overhangs: Vec<topology::Overhang>,
+    overlaps: Vec<Overlap>,
+}
+
+fn tiles(parts: &[Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -> Tiled {
+    let Tiling {
+        gaps,
+        overhangs,
+        unchecked_parts,
+        overlaps,
+    } = topology::tiles(parts, whole, min_area);
+    assert!(unchecked_parts.is_empty() && overlaps.too_complex == 0);
+    Tiled {
+        gaps: gaps.expect("not too complex"),
+        overhangs,
+        overlaps: overlaps.found,
+    }
+}
+
+fn outside(a: &Polygon<f64>, region: &MultiPolygon<f64>) -> Option<(MultiPolygon<f64>, f64)> {
+    Region::new(region)
+        .outside(a)
+        .unwrap_or_else(|TooComplex| panic!("not too complex"))
+}
 
 const DATA: &str = include_str!("data/topology/coverage.json");
 

@@ -38,9 +38,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::no_overlap_with::rows_where;
-use super::spatial::{area_m2, Polys};
+use super::spatial::{area_m2, too_complex, Polys};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::geom::topology::outside;
+use crate::geom::topology::Region;
 use crate::report::{Finding, Related};
 use crate::rules::{Name, Problem};
 
@@ -111,6 +111,7 @@ impl Check for ContainerKey {
             .into_iter()
             .map(|row| (row, Polys::of(container, &[row]).union_input()))
             .collect();
+        let regions: Vec<Region> = containers.iter().map(|(_, g)| Region::new(g)).collect();
         let index: RTree<Boxed> = RTree::bulk_load(
             containers
                 .iter()
@@ -135,9 +136,8 @@ impl Check for ContainerKey {
             let reach = AABB::from_corners(r.min().into(), r.max().into());
             let mut holders: Vec<usize> = Vec::new();
             for candidate in index.locate_in_envelope_intersecting(&reach) {
-                let (holder, shape) = &containers[candidate.data];
-                if self.lies_within(cx, &feature, shape)? {
-                    holders.push(*holder);
+                if self.lies_within(cx, &feature, &regions[candidate.data])? {
+                    holders.push(containers[candidate.data].0);
                 }
             }
             // Nested containers (a park inside a reserve) leave the choice open: any one will do.
@@ -187,11 +187,14 @@ impl ContainerKey {
         &self,
         cx: &Context,
         feature: &Polys,
-        container: &MultiPolygon<f64>,
+        container: &Region,
     ) -> Result<bool, NotRun> {
         let mut out_area = 0.0;
         for p in &feature.polys {
-            if let Some((out, _)) = outside(p, container) {
+            if let Some((out, _)) = container
+                .outside(p)
+                .map_err(|_| NotRun(too_complex(&self.layer.value, "所在范围")))?
+            {
                 out_area += area_m2(cx, &out)?;
             }
         }

@@ -34,7 +34,7 @@ use geo::{Geometry, MultiPolygon};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::spatial::{area_m2, m2, width_m, Polys};
+use super::spatial::{area_m2, m2, too_complex, width_m, Polys};
 use super::{phrase, Check, Context, NotRun, Read};
 use crate::geom::topology::gaps;
 use crate::report::Finding;
@@ -98,7 +98,8 @@ impl Check for NoGaps {
             }
         };
         let mut findings = Vec::new();
-        for gap in gaps(&polys.polys, extent.as_ref()) {
+        let found = gaps(&polys.polys, extent.as_ref()).map_err(|_| NotRun(too_complex(&frame.name, "缝隙")))?;
+        for gap in found {
             let geometry = MultiPolygon::new(vec![gap.geometry]);
             let area = area_m2(cx, &geometry)?;
             let width = width_m(cx, &geometry.0[0], area)?;

@@ -91,7 +91,13 @@ impl Check for NoOverlap {
         for rows in groups.values() {
             let polys = Polys::of(frame, rows);
             let threshold = planar_threshold(cx, self.min_area, &[&polys])?;
-            pairs.extend(feature_pairs(overlaps(&polys.polys, threshold), &polys, None));
+            pairs.extend(feature_pairs(
+                cx,
+                overlaps(&polys.polys, threshold),
+                &frame.name,
+                &polys,
+                None,
+            ));
             // Every pair of the group is decided, most by the index without overlay.
             cx.checked(rows.len() * rows.len().saturating_sub(1) / 2, Unit::Pairs);
         }

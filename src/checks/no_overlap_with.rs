@@ -91,7 +91,9 @@ impl Check for NoOverlapWith {
         let b_rows = cx.measurable(other, rows_where(other, self.other_where.as_ref())?)?;
         let (a, b) = (Polys::of(frame, &a_rows), Polys::of(other, &b_rows));
         let threshold = planar_threshold(cx, self.min_area, &[&a, &b])?;
-        let pairs = feature_pairs(overlaps_between(&a.polys, &b.polys, threshold), &a, Some(&b));
+        let found = overlaps_between(&a.polys, &b.polys, threshold);
+        let what = format!("{} 与 {}", frame.name, other.name);
+        let pairs = feature_pairs(cx, found, &what, &a, Some(&b));
         cx.checked(a_rows.len() * b_rows.len(), Unit::Pairs);
         overlap_findings(cx, frame, other, pairs, self.min_area)
     }

@@ -48,7 +48,7 @@ use serde_json::json;
 
 use super::area_matches::{compare, describe};
 use super::no_overlap_with::rows_where;
-use super::spatial::{area_m2, feature_pairs, m2, planar_threshold, Polys};
+use super::spatial::{area_m2, feature_pairs, m2, planar_threshold, too_complex, Polys};
 use super::sums::floats;
 use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
@@ -149,7 +149,12 @@ impl Check for OverlapLink {
         cx.checked(a_rows.len() * b_rows.len(), Unit::Pairs);
         let mut overlaps = BTreeMap::new();
         let mut keyless_overlaps = 0;
-        for ((ra, rb), geometry) in feature_pairs(overlaps_between(&a.polys, &b.polys, threshold), &a, Some(&b)) {
+        let found = overlaps_between(&a.polys, &b.polys, threshold);
+        if found.too_complex > 0 {
+            // A row whose overlap was not computed cannot be told from a row without one.
+            return Err(NotRun(too_complex(&format!("{} 与 {}", frame.name, other.name), "重叠")));
+        }
+        for ((ra, rb), geometry) in feature_pairs(cx, found, "", &a, Some(&b)) {
             let area = area_m2(cx, &geometry)?;
             let (Some(ka), Some(kb)) = (text_at(&frame.df, &self.key.value, ra), text_at(&other.df, &self.other_key.value, rb)) else {
                 // Without both keys no row can name the overlap; `not_null` reports the key.

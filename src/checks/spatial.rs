@@ -11,9 +11,9 @@ use super::{Context, NotRun};
 use crate::geom::area::{geometry_area, perimeter, planar_floor};
 use crate::geom::bounds;
 use crate::geom::crs::Crs;
-use crate::geom::topology::Overlap;
+use crate::geom::topology::Pairs;
 use crate::package::Frame;
-use crate::report::{Finding, Related};
+use crate::report::{Finding, Related, Unit};
 
 /// Polygons of some features of a layer; a multipolygon contributes each of its parts.
 pub struct Polys {
@@ -45,16 +45,25 @@ impl Polys {
     }
 }
 
+/// Why `what` (a layer, two layers) was not checked for `unchecked` (缝隙, 重叠, …): its overlay
+/// was not attempted (see `geom::topology::too_complex`).
+pub fn too_complex(what: &str, unchecked: &str) -> String {
+    format!("{what} 边界过于复杂，{unchecked}的叠加运算超出预算")
+}
+
 /// Overlapping polygon pairs merged into feature pairs `(row a, row b)`, with their overlap
 /// geometry. `b` is `None` for pairs within `a`'s layer, where parts of one feature do not
-/// pair with each other.
+/// pair with each other. Pairs too complex to overlay are counted as skipped, named by `what`.
 pub fn feature_pairs(
-    overlaps: Vec<Overlap>,
+    cx: &Context,
+    overlaps: Pairs,
+    what: &str,
     a: &Polys,
     b: Option<&Polys>,
 ) -> BTreeMap<(usize, usize), MultiPolygon<f64>> {
+    cx.skipped(overlaps.too_complex, Unit::Pairs, too_complex(what, "重叠"));
     let mut pairs: BTreeMap<(usize, usize), MultiPolygon<f64>> = BTreeMap::new();
-    for o in overlaps {
+    for o in overlaps.found {
         let key = (a.owner[o.a], b.unwrap_or(a).owner[o.b]);
         if b.is_none() && key.0 == key.1 {
             continue;

@@ -10,7 +10,9 @@
 //! The parents are what is checked (counted as features). A parent with an unmeasurable part
 //! (invalid geometry, misfit coordinates), or without a key, is skipped and counted with the
 //! reason, as are parts without a parent key; a parent with no part at all is one gap. Areas
-//! are ellipsoidal m² in every package CRS, lon/lat included.
+//! are ellipsoidal m² in every package CRS, lon/lat included. A parent whose parts' union, or a
+//! part whose overhang, would take an overlay past its budget (edges whose boxes meet more than
+//! 64 others each, on average) is counted as not checked for gaps or overhang, with the reason.
 //!
 //! ## Example
 //! ```yaml
@@ -32,9 +34,9 @@ use geo::{Geometry, MultiPolygon};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::spatial::{area_m2, feature_pairs, m2, overlap_findings, planar_threshold, Polys};
+use super::spatial::{area_m2, feature_pairs, m2, overlap_findings, planar_threshold, too_complex, Polys};
 use super::{phrase, text_at, Check, Context, NotRun, Read};
-use crate::geom::topology::tiles;
+use crate::geom::topology::{tiles, TooComplex};
 use crate::report::{Finding, Related, Unit};
 use crate::rules::Name;
 
@@ -100,6 +102,7 @@ impl Check for Tiles {
         let wholes = cx.measurable(parents, (0..parents.len()).collect())?;
         let mut findings = Vec::new();
         let (mut unmeasurable, mut parent_keyless, mut checked) = (0, 0, 0);
+        let (mut gaps_unchecked, mut parts_unchecked) = (0, 0);
         for parent in wholes {
             let Some(key) = text_at(&parents.df, &self.parent_key.value, parent) else {
                 parent_keyless += 1;
@@ -116,7 +119,13 @@ impl Check for Tiles {
             let threshold = planar_threshold(cx, self.min_area, &[&polys, &outline])?;
             let whole = outline.union_input();
             let tiling = tiles(&polys.polys, &whole, threshold);
-            for gap in tiling.gaps {
+            let gaps = tiling.gaps.unwrap_or_else(|TooComplex| {
+                gaps_unchecked += 1;
+                Vec::new()
+            });
+            let unchecked: BTreeSet<usize> = tiling.unchecked_parts.iter().map(|&p| polys.owner[p]).collect();
+            parts_unchecked += unchecked.len();
+            for gap in gaps {
                 let geometry = MultiPolygon::new(vec![gap.geometry]);
                 let area = area_m2(cx, &geometry)?;
                 if area <= self.min_area {
@@ -145,13 +154,16 @@ impl Check for Tiles {
                 cx,
                 parts,
                 parts,
-                feature_pairs(tiling.overlaps, &polys, None),
+                feature_pairs(cx, tiling.overlaps, &parts.name, &polys, None),
                 self.min_area,
             )?);
         }
         // What was tiled is the parents, not the parts that `rows` counted.
         cx.checked(checked, Unit::Features);
         cx.skipped(unmeasurable, Unit::Features, format!("{} 含无法量算的 {}", parents.name, parts.name));
+        let pair = format!("{} 与所属 {}", parts.name, parents.name);
+        cx.skipped(gaps_unchecked, Unit::Features, too_complex(&pair, "缝隙"));
+        cx.skipped(parts_unchecked, Unit::Features, too_complex(&pair, "出界"));
         cx.skipped(parent_keyless, Unit::Features, format!("{} 的 {} 为空", parents.name, self.parent_key.value));
         Ok(findings)
     }

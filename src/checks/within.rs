@@ -21,10 +21,10 @@ use geo::{Geometry, MultiPolygon};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::spatial::{area_m2, m2, Polys};
+use super::spatial::{area_m2, m2, too_complex, Polys};
 use super::{phrase, Check, Context, NotRun, Read};
-use crate::geom::topology::outside;
-use crate::report::Finding;
+use crate::geom::topology::{Region, TooComplex};
+use crate::report::{Finding, Unit};
 use crate::rules::Name;
 
 fn default_tolerance() -> f64 {
@@ -70,13 +70,23 @@ impl Check for Within {
             return Err(NotRun(format!("{} 有无法量算的要素，范围不可靠", container.name)));
         }
         let extent = Polys::of(container, &measurable).union_input();
+        let extent = Region::new(&extent);
         let mut findings = Vec::new();
+        let mut unchecked = 0;
         for row in cx.measurable(frame, cx.rows(frame)?)? {
             let mut parts: Vec<geo::Polygon<f64>> = Vec::new();
+            let mut complex = false;
             for p in Polys::of(frame, &[row]).polys {
-                if let Some((out, _)) = outside(&p, &extent) {
-                    parts.extend(out.0);
+                match extent.outside(&p) {
+                    Ok(Some((out, _))) => parts.extend(out.0),
+                    Ok(None) => {}
+                    Err(TooComplex) => complex = true,
                 }
+            }
+            if complex {
+                // Not judged on its other parts: its area outside is unknown.
+                unchecked += 1;
+                continue;
             }
             if parts.is_empty() {
                 continue;
@@ -96,6 +106,7 @@ impl Check for Within {
             f.geometry = Some(Geometry::MultiPolygon(out));
             findings.push(f);
         }
+        cx.skipped(unchecked, Unit::Features, too_complex(&frame.name, "出界"));
         Ok(findings)
     }
 }

@@ -42,7 +42,7 @@ use geo::{
 };
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{Envelope, RTree, AABB};
+use rstar::{Envelope, RTree, RTreeObject, AABB};
 
 /// Two polygons whose interiors intersect.
 #[derive(Debug, Clone)]
@@ -87,20 +87,35 @@ pub struct Overhang {
 /// where they cover it twice.
 #[derive(Debug, Clone)]
 pub struct Tiling {
-    pub gaps: Vec<Gap>,
+    /// [`TooComplex`] when the union of the parts, or the whole less it, was not attempted.
+    pub gaps: Result<Vec<Gap>, TooComplex>,
     pub overhangs: Vec<Overhang>,
-    pub overlaps: Vec<Overlap>,
+    /// Parts whose overhang was not computed ([`TooComplex`]).
+    pub unchecked_parts: Vec<usize>,
+    pub overlaps: Pairs,
 }
+
+/// The overlapping pairs found, and how many candidate pairs were too complex to overlay.
+#[derive(Debug, Clone, Default)]
+pub struct Pairs {
+    pub found: Vec<Overlap>,
+    pub too_complex: usize,
+}
+
+/// An overlay not attempted because its operands' edges meet in more pairs than
+/// [`PAIRS_PER_EDGE`] per edge allows (see [`too_complex`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooComplex;
 
 /// Every pair `a < b` of `polys` whose interiors intersect (DE-9IM `2********`: overlap,
 /// containment and duplicates alike) in more than `min_area`, sorted by `(a, b)`.
-pub fn overlaps(polys: &[Polygon<f64>], min_area: f64) -> Vec<Overlap> {
+pub fn overlaps(polys: &[Polygon<f64>], min_area: f64) -> Pairs {
     pairs(polys, polys, true, min_area)
 }
 
 /// Every pair of a polygon of `a` and one of `b` whose interiors intersect in more than
 /// `min_area`, sorted by `(a, b)`.
-pub fn overlaps_between(a: &[Polygon<f64>], b: &[Polygon<f64>], min_area: f64) -> Vec<Overlap> {
+pub fn overlaps_between(a: &[Polygon<f64>], b: &[Polygon<f64>], min_area: f64) -> Pairs {
     pairs(a, b, false, min_area)
 }
 
@@ -119,7 +134,7 @@ fn aabb(p: &Polygon<f64>) -> Option<AABB<[f64; 2]>> {
 /// The overlapping pairs of `a` × `b`, candidates from packed R-trees of `b`'s boxes; with
 /// `same`, `a` and `b` are one layer and each pair is taken once, as `a < b`. `a` is visited in
 /// chunks ordered west to east, so a chunk's candidates are mostly its own members.
-fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> Vec<Overlap> {
+fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> Pairs {
     let boxes_a: Vec<Option<AABB<[f64; 2]>>> = a.par_iter().map(aabb).collect();
     let own_b: Vec<Option<AABB<[f64; 2]>>>;
     let boxes_b = if same {
@@ -150,6 +165,7 @@ fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> V
         })
         .collect();
     let mut found: Vec<Overlap> = Vec::new();
+    let too_complex = std::sync::atomic::AtomicUsize::new(0);
     // Where each polygon of `b` that the chunk needs sits in `needed`: a dense map, as lookups
     // come by the million.
     const NONE: u32 = u32::MAX;
@@ -211,18 +227,27 @@ fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> V
                     store_a[k / BLOCK].get(k % BLOCK)
                 };
                 let eb = edges_of(j);
-                overlap(&a[i], ea, &b[j], eb, min_area).map(|(geometry, area)| Overlap {
-                    a: i,
-                    b: j,
-                    area,
-                    geometry,
-                })
+                match overlap(&a[i], ea, &b[j], eb, min_area) {
+                    Ok(found) => found.map(|(geometry, area)| Overlap {
+                        a: i,
+                        b: j,
+                        area,
+                        geometry,
+                    }),
+                    Err(TooComplex) => {
+                        too_complex.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        None
+                    }
+                }
             })
             .collect();
         found.extend(chunk_found);
     }
     found.sort_unstable_by_key(|o| (o.a, o.b));
-    found
+    Pairs {
+        found,
+        too_complex: too_complex.into_inner(),
+    }
 }
 
 /// The polygons with a box, by the west edge of their box.
@@ -250,8 +275,11 @@ fn stores(which: &[usize], polys: &[Polygon<f64>]) -> Vec<EdgeStore> {
 /// The regions enclosed by `polys` but covered by none of them (the holes of their union) and,
 /// with `within`, also the parts of `within` that no polygon covers. Sorted by the lower left
 /// corner of their bounding boxes.
-pub fn gaps(polys: &[Polygon<f64>], within: Option<&MultiPolygon<f64>>) -> Vec<Gap> {
-    let covered = union(polys);
+pub fn gaps(
+    polys: &[Polygon<f64>],
+    within: Option<&MultiPolygon<f64>>,
+) -> Result<Vec<Gap>, TooComplex> {
+    let covered = union(polys)?;
     let mut outline: Vec<Polygon<f64>> = covered
         .iter()
         .map(|p| Polygon::new(p.exterior().clone(), vec![]))
@@ -259,74 +287,131 @@ pub fn gaps(polys: &[Polygon<f64>], within: Option<&MultiPolygon<f64>>) -> Vec<G
     if let Some(w) = within {
         outline.extend(w.iter().cloned());
     }
-    let outline = union(&outline);
+    let outline = union(&outline)?;
     let sources: Vec<&Polygon<f64>> = polys.iter().chain(within.into_iter().flatten()).collect();
-    gap_list(outline.difference(&covered), &sources)
+    Ok(gap_list(difference(&outline, &covered)?, &sources))
+}
+
+/// `a` less `b`, unless that is [`too_complex`].
+fn difference(
+    a: &MultiPolygon<f64>,
+    b: &MultiPolygon<f64>,
+) -> Result<MultiPolygon<f64>, TooComplex> {
+    if too_complex(a.iter().chain(b)) {
+        return Err(TooComplex);
+    }
+    Ok(a.difference(b))
 }
 
 /// How `parts` tile `whole`: the parts of `whole` no part covers, the parts of each part outside
 /// `whole`, and the overlaps among the parts; gaps, overhangs and overlaps of `min_area` or
 /// less are left out.
 pub fn tiles(parts: &[Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -> Tiling {
-    let covered = union(parts);
     let sources: Vec<&Polygon<f64>> = parts.iter().chain(whole).collect();
-    let mut gaps = gap_list(whole.difference(&covered), &sources);
-    gaps.retain(|g| g.area > min_area);
-    let whole_edges = EdgeStore::of(&whole.0);
-    let mut overhangs: Vec<Overhang> = parts
+    let gaps = union(parts)
+        .and_then(|covered| difference(whole, &covered))
+        .map(|uncovered| {
+            let mut gaps = gap_list(uncovered, &sources);
+            gaps.retain(|g| g.area > min_area);
+            gaps
+        });
+    let region = Region::new(whole);
+    let outside: Vec<(usize, Outside)> = parts
         .par_iter()
         .enumerate()
-        .filter_map(|(part, p)| {
-            outside_of(
-                p,
-                EdgeStore::of(std::slice::from_ref(p)).get(0),
-                whole,
-                whole_edges.get(0),
-            )
-            .filter(|(_, area)| *area > min_area)
-            .map(|(geometry, area)| Overhang {
+        .map(|(part, p)| (part, region.outside(p)))
+        .collect();
+    let mut overhangs = Vec::new();
+    let mut unchecked_parts = Vec::new();
+    for (part, rest) in outside {
+        match rest {
+            Ok(Some((geometry, area))) if area > min_area => overhangs.push(Overhang {
                 part,
                 geometry,
                 area,
-            })
-        })
-        .collect();
-    overhangs.sort_unstable_by_key(|o| o.part);
+            }),
+            Ok(_) => {}
+            Err(TooComplex) => unchecked_parts.push(part),
+        }
+    }
     Tiling {
         gaps,
         overhangs,
+        unchecked_parts,
         overlaps: overlaps(parts, min_area),
     }
 }
 
-/// The part of `a` outside `b_union`, with its area, or `None` when `a` lies within it.
-pub fn outside(a: &Polygon<f64>, b_union: &MultiPolygon<f64>) -> Option<(MultiPolygon<f64>, f64)> {
-    outside_of(
-        a,
-        EdgeStore::of(std::slice::from_ref(a)).get(0),
-        b_union,
-        EdgeStore::of(&b_union.0).get(0),
-    )
+/// The part of a polygon outside a [`Region`] and its area; `None` when there is none.
+pub type Outside = Result<Option<(MultiPolygon<f64>, f64)>, TooComplex>;
+
+/// A region that polygons are tested against for their part outside it, indexed once: a test
+/// costs what the region's polygons near the tested one cost, not the whole region (a unit of
+/// 16,000 parts took 207 s for as many parcels, each compared with all of it).
+pub struct Region<'a> {
+    polys: &'a [Polygon<f64>],
+    boxes: BoxTree,
+    /// One entry per polygon.
+    edges: EdgeStore,
 }
 
-fn outside_of(
-    a: &Polygon<f64>,
-    ea: Edges,
-    b: &MultiPolygon<f64>,
-    eb: Edges,
-) -> Option<(MultiPolygon<f64>, f64)> {
-    let rest = match (ea.bbox, eb.bbox) {
-        (Some(ba), Some(bb)) if ba.intersection_area(&bb) > 0.0 => {
-            if covered_by(ea, eb) {
-                return None;
-            }
-            let sources: Vec<&Polygon<f64>> = std::iter::once(a).chain(b).collect();
-            snap_back(a.difference(b), &sources)
+impl<'a> Region<'a> {
+    pub fn new(region: &'a MultiPolygon<f64>) -> Region<'a> {
+        let polys = &region.0[..];
+        let boxes = RTree::bulk_load(
+            polys
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| aabb(p).map(|bx| GeomWithData::new(bx.into(), i)))
+                .collect(),
+        );
+        Region {
+            polys,
+            boxes,
+            edges: EdgeStore::each(polys.iter()),
         }
-        _ => MultiPolygon::new(vec![a.clone()]),
-    };
-    let area = rest.unsigned_area();
-    (area > 0.0).then_some((rest, area))
+    }
+
+    /// The part of `a` outside the region, with its area, or `None` when `a` lies within it.
+    ///
+    /// Only the region's polygons whose boxes overlap `a`'s can take part of it; when one of
+    /// them covers `a` (decided without overlay, [`covered_by`]) nothing is outside, otherwise
+    /// overlay subtracts them all.
+    pub fn outside(&self, a: &Polygon<f64>) -> Outside {
+        let own = EdgeStore::of(std::slice::from_ref(a));
+        let ea = own.get(0);
+        let mut near: Vec<usize> = match ea.bbox {
+            Some(bx) => self
+                .boxes
+                .locate_in_envelope_intersecting(&bx)
+                .map(|c| c.data)
+                .filter(|&i| {
+                    self.edges
+                        .get(i)
+                        .bbox
+                        .is_some_and(|b| b.intersection_area(&bx) > 0.0)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let rest = if near.is_empty() {
+            MultiPolygon::new(vec![a.clone()])
+        } else {
+            if near.iter().any(|&i| covered_by(ea, self.edges.get(i))) {
+                return Ok(None);
+            }
+            // In the region's order, so that overlay sees its operands as before.
+            near.sort_unstable();
+            let local = MultiPolygon::new(near.iter().map(|&i| self.polys[i].clone()).collect());
+            let sources: Vec<&Polygon<f64>> = std::iter::once(a).chain(&local).collect();
+            if too_complex(sources.iter().copied()) {
+                return Err(TooComplex);
+            }
+            snap_back(a.difference(&local), &sources)
+        };
+        let area = rest.unsigned_area();
+        Ok((area > 0.0).then_some((rest, area)))
+    }
 }
 
 /// The edges of polygons (or multipolygons), each edge with the side its interior lies on, kept
@@ -462,13 +547,100 @@ fn overlap(
     b: &Polygon<f64>,
     eb: Edges,
     min_area: f64,
-) -> Option<(MultiPolygon<f64>, f64)> {
+) -> Result<Option<(MultiPolygon<f64>, f64)>, TooComplex> {
     if !interiors_may_meet(ea, eb) {
-        return None;
+        return Ok(None);
+    }
+    if too_complex([a, b].into_iter()) {
+        return Err(TooComplex);
     }
     let geometry = snap_back(a.intersection(b), &[a, b]);
     let area = geometry.unsigned_area();
-    (area > min_area).then_some((geometry, area))
+    Ok((area > min_area).then_some((geometry, area)))
+}
+
+/// Edges an overlay may have without being measured first: i_overlay's worst case on so few
+/// (every pair of edges tested) is a fraction of a second.
+const OVERLAY_FREE: usize = 4096;
+
+/// Pairs of edges with meeting boxes an overlay may have per edge. i_overlay splits edges by
+/// testing the pairs whose boxes meet, and its time follows their number: a sawtooth whose
+/// 1,000 or 4,000 teeth all span one band (10⁶ or 1.6·10⁷ pairs) took 0.12 or 2.0 s to
+/// union, quadratic without a single crossing (debug build). Edges of a clean coverage meet a
+/// handful of others, their neighbours along the ring and across shared edges.
+const PAIRS_PER_EDGE: usize = 64;
+
+/// True when the pairs of meeting boxes are certainly within `budget`, without an R-tree (which
+/// made the check cost several times the overlay of a clean coverage): two boxes that meet share
+/// a cell of a grid, so the pairs of boxes sharing a cell bound them. Cells are the median box's
+/// size; `false` (undecided) when a box would cover too many of them.
+fn within_budget(boxes: &[Rectangle<[f64; 2]>], budget: usize) -> bool {
+    let mut sizes: Vec<f64> = boxes
+        .iter()
+        .map(|b| {
+            let e = b.envelope();
+            (e.upper()[0] - e.lower()[0]).max(e.upper()[1] - e.lower()[1])
+        })
+        .collect();
+    let middle = sizes.len() / 2;
+    let cell = *sizes.select_nth_unstable_by(middle, f64::total_cmp).1;
+    if !(cell > 0.0 && cell.is_finite()) {
+        return false;
+    }
+    // Long edges among short ones cover many cells; past this many the exact count decides.
+    let mut registrations = 8 * boxes.len();
+    let mut keys: Vec<(i64, i64)> = Vec::with_capacity(2 * boxes.len());
+    for b in boxes {
+        let e = b.envelope();
+        let at = |v: f64| (v / cell).floor() as i64;
+        let (x0, y0) = (at(e.lower()[0]), at(e.lower()[1]));
+        let (x1, y1) = (at(e.upper()[0]), at(e.upper()[1]));
+        let covered = (x1 - x0 + 1).saturating_mul(y1 - y0 + 1);
+        match usize::try_from(covered)
+            .ok()
+            .and_then(|c| registrations.checked_sub(c))
+        {
+            Some(left) => registrations = left,
+            None => return false,
+        }
+        keys.extend((x0..=x1).flat_map(|x| (y0..=y1).map(move |y| (x, y))));
+    }
+    keys.sort_unstable();
+    let pairs: usize = keys
+        .chunk_by(|a, b| a == b)
+        .map(|run| run.len() * (run.len() - 1) / 2)
+        .sum();
+    pairs <= budget
+}
+
+/// Whether overlay of `operands` would test more pairs of edges than [`PAIRS_PER_EDGE`] per
+/// edge. Counting stops at the budget, so the answer costs O(n log n) whatever the operands.
+fn too_complex<'p>(operands: impl Iterator<Item = &'p Polygon<f64>>) -> bool {
+    let boxes: Vec<Rectangle<[f64; 2]>> = operands
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|r| r.lines())
+        .map(|l| Rectangle::from_corners([l.start.x, l.start.y], [l.end.x, l.end.y]))
+        .collect();
+    if boxes.len() <= OVERLAY_FREE {
+        return false;
+    }
+    let budget = PAIRS_PER_EDGE * boxes.len();
+    if within_budget(&boxes, budget) {
+        return false;
+    }
+    let tree = RTree::bulk_load(boxes.clone());
+    let mut pairs = 0;
+    boxes.iter().any(|b| {
+        tree.locate_in_envelope_intersecting_int(&b.envelope(), |_| {
+            pairs += 1;
+            if pairs > budget {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .is_break()
+    })
 }
 
 /// How an edge of one polygon meets an edge of the other.
@@ -799,15 +971,18 @@ const UNION_CHUNK: usize = 4096;
 
 /// The union of valid polygons; orientation is made consistent first because `unary_union`
 /// takes the fill rule from the first ring's winding.
-fn union(polys: &[Polygon<f64>]) -> MultiPolygon<f64> {
+fn union(polys: &[Polygon<f64>]) -> Result<MultiPolygon<f64>, TooComplex> {
     let all: Vec<&Polygon<f64>> = polys.iter().collect();
     union_of(&all)
 }
 
-fn union_of(polys: &[&Polygon<f64>]) -> MultiPolygon<f64> {
+fn union_of(polys: &[&Polygon<f64>]) -> Result<MultiPolygon<f64>, TooComplex> {
     let overlay = |ps: &[&Polygon<f64>]| {
+        if too_complex(ps.iter().copied()) {
+            return Err(TooComplex);
+        }
         let oriented: Vec<Polygon<f64>> = ps.iter().map(|p| counter_clockwise(p)).collect();
-        unary_union(&oriented)
+        Ok(unary_union(&oriented))
     };
     if polys.len() <= UNION_CHUNK {
         return overlay(polys);
@@ -816,14 +991,21 @@ fn union_of(polys: &[&Polygon<f64>]) -> MultiPolygon<f64> {
     // chunk's union is put back on the input coordinates before the merge, so the outlines of
     // two chunks meet exactly where their parcels did.
     let ordered = z_order(polys);
-    let merged: Vec<Polygon<f64>> = ordered
-        .par_chunks(UNION_CHUNK)
-        .flat_map_iter(|chunk| snap_back(overlay(chunk), chunk))
-        .collect();
-    if merged.len() * 2 > polys.len() {
-        // Scattered polygons that do not merge: chunking would not shrink the input.
+    let chunks: Vec<&[&Polygon<f64>]> = ordered.chunks(UNION_CHUNK).collect();
+    let unions: Vec<MultiPolygon<f64>> = chunks
+        .par_iter()
+        .map(|chunk| overlay(chunk))
+        .collect::<Result<_, _>>()?;
+    if unions.iter().map(|u| u.0.len()).sum::<usize>() * 2 > polys.len() {
+        // Scattered polygons that do not merge: chunking would not shrink the input. Known
+        // before snapping, which costs more than the overlay of disjoint squares.
         return overlay(polys);
     }
+    let merged: Vec<Polygon<f64>> = unions
+        .into_par_iter()
+        .zip(chunks)
+        .flat_map_iter(|(union, chunk)| snap_back(union, chunk))
+        .collect();
     let merged: Vec<&Polygon<f64>> = merged.iter().collect();
     union_of(&merged)
 }

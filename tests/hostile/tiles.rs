@@ -8,7 +8,6 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use flatgeobuf::{
@@ -17,7 +16,7 @@ use flatgeobuf::{
 use geo::{Contains, Geometry, MultiPolygon, Polygon, Rect};
 use geozero::{FeatureProperties, ToGeo};
 
-use crate::common::{copy_package, run_measured, Measured, CLEAN};
+use crate::common::{check_capped, copy_package, Measured, CLEAN};
 
 /// 徐顶荒地: a wasteland unit of two parcels, linked to no red line.
 const UNIT: &str = "6229236000001";
@@ -109,31 +108,7 @@ fn package(unit: Vec<Polygon<f64>>, parcels: Vec<Polygon<f64>>) -> (tempfile::Te
 
 /// Runs `nrqc check` on `pkg`, its address space capped at 4 GiB.
 fn check(pkg: &Path) -> Measured {
-    use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nrqc"));
-    cmd.arg("check")
-        .arg(pkg)
-        .arg("--quiet")
-        .arg("--out")
-        .arg(pkg.with_file_name("out"))
-        .env("NO_COLOR", "1");
-    // SAFETY: setrlimit is async-signal-safe and touches only the child.
-    unsafe {
-        cmd.pre_exec(|| {
-            let cap = libc::rlimit {
-                rlim_cur: 4 << 30,
-                rlim_max: 4 << 30,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &cap) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let m = run_measured(&mut cmd, LIMIT);
-    eprintln!("{}: {:?}, {} MiB", pkg.display(), m.wall, m.peak_mib);
-    assert!(!m.timed_out, "killed after {LIMIT:?}");
-    m
+    check_capped(pkg, LIMIT, 4 << 30, &[])
 }
 
 /// A star of `spikes` spikes 1 km long around the middle of the unit: valid, without a

@@ -243,7 +243,8 @@ pub struct Measured {
 const TIME: &str = "/usr/bin/time";
 
 /// Runs `cmd` to completion, killing it after `limit`, and measures its wall time and its own
-/// peak memory.
+/// peak memory. Its program, arguments, environment and folder are run; hooks such as
+/// `pre_exec` are not (a memory cap is [`run_capped`]'s).
 pub fn run_measured(cmd: &std::process::Command, limit: std::time::Duration) -> Measured {
     run_capped(cmd, limit, None)
 }

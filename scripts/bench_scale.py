@@ -14,7 +14,9 @@ Prints, for each shape and n, the median wall time and peak resident memory of `
 and the FlatGeobuf's coordinate bytes (16 per vertex) with peak memory as a multiple of them.
 
 Usage: cargo build --release && scripts/bench_scale.py [--runs 3] [--circle 1e6,2e6,5e6]
-       [--fan 1e5,1e6]
+       [--fan 1e5,1e6] [--nrqc target/release/nrqc]
+
+`--nrqc` runs another build, e.g. a copy of main's binary for a before/after comparison.
 """
 
 import argparse
@@ -39,10 +41,10 @@ def package(shape, n, where):
     return out
 
 
-def run(pkg, rules):
+def run(nrqc, pkg, rules):
     out = os.path.join(os.path.dirname(pkg), "out")
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [NRQC, "check", pkg, "--quiet", "--out", out] + (["--rules", rules] if rules else [])
+    cmd = [nrqc, "check", pkg, "--quiet", "--out", out] + (["--rules", rules] if rules else [])
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -62,6 +64,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--circle", default="1e6,2e6,5e6")
     ap.add_argument("--fan", default="1e5,1e6")
+    ap.add_argument("--nrqc", default=NRQC)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as where:
         rules = os.path.join(where, "rules")
@@ -73,7 +76,7 @@ def main():
                                     ("fan", sizes(args.fan), rules)):
             for n in ns:
                 pkg = package(shape, n, where)
-                runs = [run(pkg, rule_dir) for _ in range(args.runs)]
+                runs = [run(args.nrqc, pkg, rule_dir) for _ in range(args.runs)]
                 wall = statistics.median(w for w, _ in runs)
                 peak = statistics.median(m for _, m in runs)
                 coords = 16 * n / 2**20

@@ -130,7 +130,7 @@ impl Check for ContainerKey {
                 continue;
             };
             let feature = Polys::of(frame, &[row]);
-            let Some(r) = feature.union_input().bounding_rect() else {
+            let Some(r) = feature.bounding_rect() else {
                 continue;
             };
             let reach = AABB::from_corners(r.min().into(), r.max().into());

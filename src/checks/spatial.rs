@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use geo::{BoundingRect, Geometry, MultiPolygon, Polygon};
+use geo::{BoundingRect, Geometry, MultiPolygon, Polygon, Rect};
 
 use serde_json::json;
 
 use super::{Context, NotRun};
-use crate::geom::area::{geometry_area, perimeter, planar_floor};
+use crate::geom::area::{multi_polygon_area, perimeter, planar_floor};
 use crate::geom::bounds;
 use crate::geom::crs::Crs;
 use crate::geom::topology::Pairs;
@@ -39,9 +39,15 @@ impl Polys {
         Polys { polys, owner }
     }
 
-    /// All polygons as one multipolygon, e.g. a container's extent.
-    pub fn union_input(&self) -> MultiPolygon<f64> {
-        MultiPolygon::new(self.polys.clone())
+    /// All polygons as one multipolygon, e.g. a container's extent: moved, not copied, since
+    /// a unit may hold millions of vertices.
+    pub fn union_input(self) -> MultiPolygon<f64> {
+        MultiPolygon::new(self.polys)
+    }
+
+    /// The box around all polygons.
+    pub fn bounding_rect(&self) -> Option<Rect<f64>> {
+        bounds(self.polys.iter().filter_map(|p| p.bounding_rect()))
     }
 }
 
@@ -89,7 +95,7 @@ fn crs<'a>(cx: &Context<'a>) -> Result<&'a Crs, NotRun> {
 
 /// The ellipsoidal area of a defect's geometry, in m².
 pub fn area_m2(cx: &Context, g: &MultiPolygon<f64>) -> Result<f64, NotRun> {
-    Ok(geometry_area(&Geometry::MultiPolygon(g.clone()), crs(cx)?))
+    Ok(multi_polygon_area(g, crs(cx)?))
 }
 
 /// The width of a gap in metres on the ellipsoid, 2 × area / perimeter, its area given in m²
@@ -108,12 +114,7 @@ pub fn width_m(cx: &Context, gap: &Polygon<f64>, area_m2: f64) -> Result<f64, No
 /// ellipsoid: half of the smallest planar equivalent over their latitudes (a margin for the
 /// overlay's rounding of slivers). Only a pre-filter; findings compare ellipsoidal areas.
 pub fn planar_threshold(cx: &Context, m2: f64, polys: &[&Polys]) -> Result<f64, NotRun> {
-    let extent = bounds(
-        polys
-            .iter()
-            .flat_map(|p| &p.polys)
-            .filter_map(|p| p.bounding_rect()),
-    );
+    let extent = bounds(polys.iter().filter_map(|p| p.bounding_rect()));
     Ok(0.5 * planar_floor(crs(cx)?, m2, extent))
 }
 

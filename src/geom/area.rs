@@ -142,18 +142,18 @@ pub fn perimeter(p: &Polygon<f64>, crs: &Crs) -> f64 {
 }
 
 fn ring_length(ring: &LineString<f64>, crs: &Crs) -> f64 {
-    let geodetic: Vec<(f64, f64)> = ring
-        .0
-        .iter()
-        .map(|c| {
-            let (lon, lat) = crs.to_lonlat(c.x, c.y);
-            (lon.to_radians(), lat.to_radians())
-        })
-        .collect();
-    geodetic
-        .windows(2)
-        .map(|w| {
-            let ((l1, b1), (l2, b2)) = (w[0], w[1]);
+    let geodetic = |c: &Coord<f64>| {
+        let (lon, lat) = crs.to_lonlat(c.x, c.y);
+        (lon.to_radians(), lat.to_radians())
+    };
+    let mut points = ring.0.iter().map(geodetic);
+    let Some(mut prev) = points.next() else {
+        return 0.0;
+    };
+    points
+        .map(|next| {
+            let ((l1, b1), (l2, b2)) = (prev, next);
+            prev = next;
             let (sin_m, cos_m) = (0.5 * (b1 + b2)).sin_cos();
             let w2 = 1.0 - E2 * sin_m * sin_m;
             let n = SEMI_MAJOR_AXIS / w2.sqrt();

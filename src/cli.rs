@@ -478,6 +478,19 @@ fn run_error(message: String) -> RunError {
     (format!("error: {message}\n"), message)
 }
 
+/// The worker threads of `check` and `batch`. A worker that waits inside one rule steals other
+/// rules' work (in `batch`, other packages') onto its own stack, so stacks nest: rayon's default
+/// 2 MiB overflowed in tests/conformance.rs, which nests inspections the same way (debug build,
+/// under load). 64 MiB is address space, not memory, until a stack is that deep.
+fn worker_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(64 << 20);
+    if let Some(n) = jobs {
+        pool = pool.num_threads(n.max(1));
+    }
+    pool.build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))
+}
+
 /// Loads the rules and the profile and inspects the package.
 fn inspect(
     package: &Path,
@@ -487,13 +500,7 @@ fn inspect(
     quiet: bool,
 ) -> Result<(report::Report, report::MapLayers), RunError> {
     let diagnostic = |d: &dyn Diagnostic| (render_diagnostic(d), d.to_string());
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = jobs {
-        pool = pool.num_threads(n.max(1));
-    }
-    let pool = pool
-        .build()
-        .map_err(|e| run_error(format!("cannot start worker threads: {e}")))?;
+    let pool = worker_pool(jobs).map_err(run_error)?;
     let rules = RuleSet::load(&RuleSources::from_args(&rules.rules)).map_err(|e| diagnostic(&e))?;
     let mut profile = rules
         .profile(judging.profile.as_deref())
@@ -633,15 +640,9 @@ fn batch(
     quiet: bool,
 ) -> ExitCode {
     use crate::batch;
-    // A worker that waits on one package's rules steals another package's work on its own
-    // stack, so stacks nest deeper than in `check`.
-    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(64 << 20);
-    if let Some(n) = jobs {
-        pool = pool.num_threads(n.max(1));
-    }
-    let pool = match pool.build() {
+    let pool = match worker_pool(jobs) {
         Ok(p) => p,
-        Err(e) => return error(format!("cannot start worker threads: {e}")),
+        Err(message) => return error(message),
     };
     let rules = match load_rules(rules) {
         Ok(r) => r,

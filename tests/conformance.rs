@@ -350,7 +350,18 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 }
 
 fn run(pkg: &Path, rules: &RuleSet) -> Report {
-    nrqc::inspect(pkg, rules, DefectClass::B).unwrap_or_else(|e| panic!("{}: {e:?}", pkg.display()))
+    // Inspections started from several threads share one pool, whose workers steal one
+    // inspection's work while they wait inside another: rayon's default 2 MiB stacks overflowed
+    // (SIGABRT) under load. The binary gives its workers the same 64 MiB (src/cli.rs).
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(64 << 20)
+            .build()
+            .unwrap()
+    });
+    pool.install(|| nrqc::inspect(pkg, rules, DefectClass::B))
+        .unwrap_or_else(|e| panic!("{}: {e:?}", pkg.display()))
 }
 
 /// Replaces every `""` in `v` by null; returns how many it replaced.

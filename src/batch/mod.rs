@@ -6,6 +6,7 @@ pub mod cross;
 mod render;
 pub mod sample;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -17,7 +18,8 @@ use crate::ratio::Ratio;
 use crate::report::grade::Grade;
 use crate::report::{self, Finding, Outcome, Report, RuleResult, Status};
 use crate::rules::batch::BatchCheck;
-use crate::rules::{DefectClass, Profile, RuleSet};
+use crate::rules::data::UnitList;
+use crate::rules::{CodeList, DefectClass, Profile, RuleSet};
 
 /// The version of `batch.json`'s schema.
 pub const BATCH_SCHEMA: &str = "nrqc-batch/1";
@@ -281,64 +283,102 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             reason: None,
             findings: vec![],
         };
-        if rule.check.per_package() {
-            for ((i, _), findings) in readable.iter().zip(cross::per_package(rule, &inputs)) {
-                result
-                    .findings
-                    .extend(findings.iter().map(|f| CrossFinding {
-                        package: Some(names[*i].clone()),
-                        finding: f.clone(),
-                    }));
-                per_package_findings[*i].push((
-                    RuleResult {
-                        id: rule.id.clone(),
-                        title: rule.title.clone(),
-                        kind: rule.check.kind().to_owned(),
-                        class: rule.class,
-                        element: rule.element.clone(),
-                        sub_element: rule.sub_element.clone(),
-                        status: if findings.is_empty() {
-                            Status::Passed
-                        } else {
-                            Status::Failed
-                        },
-                        reason: None,
-                        notes: vec![],
-                        // The rule compares this package with every readable one.
-                        coverage: crate::report::Coverage {
-                            checked: Some(inputs.len()),
-                            unit: Some(crate::report::Unit::Packages),
-                            skipped: vec![],
-                        },
-                        findings: findings.len(),
+        let mut about_packages: Option<Vec<Vec<Finding>>> = None;
+        match &rule.check {
+            BatchCheck::UniqueAcross(_) | BatchCheck::DeliveredOnce(_) => {
+                about_packages = Some(cross::per_package(rule, &inputs));
+            }
+            BatchCheck::ExpectedUnits(e) => {
+                let list = &rules.unit_lists[&e.list.value];
+                let delivered_areas: BTreeSet<&str> = inspected
+                    .iter()
+                    .filter_map(|r| Some(r.as_ref().ok()?.0.package.manifest.xzqdm.as_str()))
+                    .collect();
+                let not_judged = missing_not_judged(
+                    list,
+                    &rules.codes[&e.area_codes.value],
+                    sampling.is_some(),
+                    packages.len() - readable.len(),
+                    &delivered_areas,
+                );
+                let (per, about_batch) = cross::expected_units(
+                    rule,
+                    list,
+                    &rules.codes[&e.type_codes.value],
+                    &inputs,
+                    not_judged.is_none(),
+                );
+                result.findings = about_batch
+                    .into_iter()
+                    .map(|finding| CrossFinding {
+                        package: None,
+                        finding,
+                    })
+                    .collect();
+                if let Some((status, reason)) = not_judged {
+                    result.status = status;
+                    result.reason = Some(reason);
+                }
+                about_packages = Some(per);
+            }
+            BatchCheck::TotalsMatch(t) => {
+                let file = opts.prefecture_tables.iter().find(|p| {
+                    p.file_stem()
+                        .is_some_and(|s| s.to_string_lossy() == t.table.value)
+                });
+                match file {
+                    None => {
+                        result.status = Status::NotApplicable;
+                        result.reason = Some(format!(
+                            "未提供州级统计表（--prefecture-table {}.csv）",
+                            t.table.value
+                        ));
+                    }
+                    Some(path) => {
+                        let table = cross::read_prefecture_table(path, t)?;
+                        result.findings = cross::totals(rule, &inputs, &table)
+                            .into_iter()
+                            .map(|finding| CrossFinding {
+                                package: None,
+                                finding,
+                            })
+                            .collect();
+                    }
+                }
+            }
+        }
+        for ((i, _), findings) in readable.iter().zip(about_packages.unwrap_or_default()) {
+            result
+                .findings
+                .extend(findings.iter().map(|f| CrossFinding {
+                    package: Some(names[*i].clone()),
+                    finding: f.clone(),
+                }));
+            per_package_findings[*i].push((
+                RuleResult {
+                    id: rule.id.clone(),
+                    title: rule.title.clone(),
+                    kind: rule.check.kind().to_owned(),
+                    class: rule.class,
+                    element: rule.element.clone(),
+                    sub_element: rule.sub_element.clone(),
+                    status: if findings.is_empty() {
+                        Status::Passed
+                    } else {
+                        Status::Failed
                     },
-                    findings,
-                ));
-            }
-        } else if let BatchCheck::TotalsMatch(t) = &rule.check {
-            let file = opts.prefecture_tables.iter().find(|p| {
-                p.file_stem()
-                    .is_some_and(|s| s.to_string_lossy() == t.table.value)
-            });
-            match file {
-                None => {
-                    result.status = Status::NotApplicable;
-                    result.reason = Some(format!(
-                        "未提供州级统计表（--prefecture-table {}.csv）",
-                        t.table.value
-                    ));
-                }
-                Some(path) => {
-                    let table = cross::read_prefecture_table(path, t)?;
-                    result.findings = cross::totals(rule, &inputs, &table)
-                        .into_iter()
-                        .map(|finding| CrossFinding {
-                            package: None,
-                            finding,
-                        })
-                        .collect();
-                }
-            }
+                    reason: None,
+                    notes: vec![],
+                    // The rule compares this package with every readable one.
+                    coverage: crate::report::Coverage {
+                        checked: Some(inputs.len()),
+                        unit: Some(crate::report::Unit::Packages),
+                        skipped: vec![],
+                    },
+                    findings: findings.len(),
+                },
+                findings,
+            ));
         }
         if !result.findings.is_empty() {
             result.status = Status::Failed;
@@ -422,6 +462,48 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             verdict,
         },
         reports,
+    })
+}
+
+/// Why units of `list` that no package delivers cannot be called missing, if they cannot: the
+/// batch is a sample, a package could not be read, or a county of the list's area is not in it.
+fn missing_not_judged(
+    list: &UnitList,
+    areas: &CodeList,
+    sampled: bool,
+    unreadable: usize,
+    delivered: &BTreeSet<&str>,
+) -> Option<(Status, String)> {
+    if sampled {
+        return Some((
+            Status::NotApplicable,
+            "抽样检查：未抽中的成果包可能交付了计划单元，未判断单元缺失".into(),
+        ));
+    }
+    if unreadable > 0 {
+        return Some((
+            Status::NotRun,
+            format!("{unreadable} 个成果包无法读取，计划单元可能在其中，未判断单元缺失"),
+        ));
+    }
+    let absent: Vec<String> = cross::counties_of(&list.area.value, areas)
+        .into_iter()
+        .filter(|c| !delivered.contains(c))
+        .map(|c| format!("{}（{c}）", areas.codes[c]))
+        .collect();
+    (!absent.is_empty()).then(|| {
+        (
+            Status::NotApplicable,
+            format!(
+                "批中没有{}的 {} 个县级成果包：{}；计划单元可能由其交付，未判断单元缺失",
+                areas
+                    .codes
+                    .get(&list.area.value)
+                    .map_or(list.area.value.as_str(), String::as_str),
+                absent.len(),
+                absent.join("、")
+            ),
+        )
     })
 }
 

@@ -129,11 +129,16 @@ pub fn render_markdown(s: &Summary) -> String {
         let _ = writeln!(out, "| 规则 | 名称 | 类别 | 状态 | 问题数 |");
         let _ = writeln!(out, "|---|---|---|---|---:|");
         for r in &s.cross_package {
-            let status = match (r.status, &r.reason) {
-                (Status::Passed, _) => "通过".to_owned(),
-                (Status::Failed, _) => "未通过".to_owned(),
-                (_, Some(reason)) => format!("不适用（{}）", cell(reason)),
-                _ => "不适用".to_owned(),
+            let word = match r.status {
+                Status::Passed => "通过",
+                Status::Failed => "未通过",
+                Status::NotRun => "未运行",
+                Status::NotApplicable => "不适用",
+            };
+            // A rule that found something may still have left part unjudged (ZR-X004).
+            let status = match &r.reason {
+                Some(reason) => format!("{word}（{}）", cell(reason)),
+                None => word.to_owned(),
             };
             let _ = writeln!(
                 out,

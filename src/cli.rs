@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
-use crate::report::{self, Outcome};
+use crate::report;
 use crate::rules::{DefectClass, RuleSet, RuleSources};
 
 mod progress;
@@ -462,13 +462,7 @@ fn check(
     for u in &report.package.unreadable {
         print_err(&format!("error: {}\n", u.error));
     }
-    if !report.package.unreadable.is_empty() {
-        return ExitCode::from(2);
-    }
-    match report.outcome {
-        Outcome::Pass => ExitCode::SUCCESS,
-        Outcome::Fail => ExitCode::from(1),
-    }
+    ExitCode::from(report::verdict::exit_code(&report))
 }
 
 /// Why a run could not inspect: the text printed on stderr, and the message for report.json.

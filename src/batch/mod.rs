@@ -16,7 +16,7 @@ pub use render::render_markdown;
 
 use crate::ratio::Ratio;
 use crate::report::grade::Grade;
-use crate::report::{self, Finding, Outcome, Report, RuleResult, Status};
+use crate::report::{self, Finding, Report, RuleResult, Status};
 use crate::rules::batch::BatchCheck;
 use crate::rules::data::UnitList;
 use crate::rules::{CodeList, DefectClass, Profile, RuleSet};
@@ -56,8 +56,6 @@ pub struct Unit {
     /// `<package>/report.md`, relative to the summary.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<Outcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<Ratio>,
     pub grade: Grade,
@@ -400,7 +398,6 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     xzqdm: Some(report.package.manifest.xzqdm.clone()),
                     xzqmc: Some(report.package.manifest.xzqmc.clone()),
                     report: Some(format!("{}/report.md", names[i])),
-                    outcome: Some(report.outcome),
                     score: report.grading.score,
                     grade: report.grading.grade,
                     findings: report.counts.findings,
@@ -424,7 +421,6 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 xzqdm: None,
                 xzqmc: None,
                 report: None,
-                outcome: None,
                 score: None,
                 grade: Grade::Unqualified,
                 findings: 0,

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::Summary;
 use crate::report::grade::Grade;
-use crate::report::{FeatureId, Outcome, Status, FINDINGS_PER_RULE};
+use crate::report::{FeatureId, Status, FINDINGS_PER_RULE};
 
 /// Markdown table cells cannot hold `|` or line breaks; a long text is clipped.
 fn cell(s: &str) -> String {
@@ -70,21 +70,19 @@ pub fn render_markdown(s: &Summary) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "## 各县成果\n");
-    let _ = writeln!(
-        out,
-        "| 成果包 | 行政区 | 得分 S | 评定 | 检查结论 | 问题数 | 报告 |"
-    );
-    let _ = writeln!(out, "|---|---|---:|---|---|---:|---|");
+    let _ = writeln!(out, "| 成果包 | 行政区 | 得分 S | 评定 | 问题数 | 报告 |");
+    let _ = writeln!(out, "|---|---|---:|---|---:|---|");
     for u in &s.units {
         let place = match (&u.xzqmc, &u.xzqdm) {
             (Some(m), Some(d)) => format!("{m}（{d}）"),
             _ => "—".into(),
         };
         let score = u.score.map_or_else(|| "—".into(), crate::report::exact);
-        let outcome = match (u.outcome, &u.error) {
-            (_, Some(e)) => format!("无法读取：{}", cell(e)),
-            (Some(Outcome::Pass), _) => "通过".into(),
-            _ => "不通过".into(),
+        // The county's grade is its verdict here; its --fail-on gate is no part of the batch's
+        // (the batch's exit code follows the batch verdict).
+        let grade = match &u.error {
+            Some(e) => format!("{}（无法读取：{}）", u.grade.zh(), cell(e)),
+            None => u.grade.zh().to_owned(),
         };
         let link = u.report.as_ref().map_or_else(
             || "—".into(),
@@ -95,12 +93,11 @@ pub fn render_markdown(s: &Summary) -> String {
         );
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             cell(&u.package),
             cell(&place),
             score,
-            u.grade.zh(),
-            outcome,
+            grade,
             u.findings,
             link
         );

@@ -1,7 +1,8 @@
 //! The command line: parses arguments, calls the library, prints, and chooses the exit code.
 //!
-//! Exit codes: 0 the package passed; 1 findings at or above `--fail-on`, or a rule could not
-//! run; 2 the package or the rules could not be read.
+//! Exit codes: 0 no finding reaches `--fail-on` and every rule ran; 1 findings at or above
+//! `--fail-on`, or a rule could not run; 2 the package or the rules could not be read. The exit
+//! code is not the verdict, which is the GB/T 24356 grade ([`crate::report::verdict`]).
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -49,8 +50,8 @@ enum Command {
         /// `nrqc rules profiles` [default: the rule set's default, county].
         #[arg(long, value_name = "NAME")]
         profile: Option<String>,
-        /// Findings of this class or a more severe one fail the package (A is most severe)
-        /// [default: the profile's, B].
+        /// Findings of this class or a more severe one make the exit code 1 (A is most severe);
+        /// the verdict is the GB/T 24356 grade [default: the profile's, B].
         #[arg(long, value_enum, ignore_case = true)]
         fail_on: Option<ClassArg>,
         /// Worker threads [default: all cores].
@@ -81,7 +82,8 @@ enum Command {
         /// prefecture].
         #[arg(long, value_name = "NAME", default_value = "prefecture")]
         profile: String,
-        /// Findings of this class or a more severe one fail a package [default: the profile's].
+        /// Findings about the batch as a whole (ZR-X003, ZR-X004) of this class or a more severe
+        /// one make it 不合格 [default: the profile's].
         #[arg(long, value_enum, ignore_case = true)]
         fail_on: Option<ClassArg>,
         /// Inspect a sample: N packages, or `auto` for the size of GB/T 24356-2023 表1.

@@ -111,13 +111,14 @@ pub fn extract(rule: &BatchRule, dataset: &Dataset) -> Input {
             }
             table
         })),
-        BatchCheck::ExpectedUnits(ExpectedUnits {
-            layer,
-            code,
-            name,
-            unit_type,
-            ..
-        }) => {
+        BatchCheck::ExpectedUnits(e) => {
+            let ExpectedUnits {
+                layer,
+                code,
+                name,
+                unit_type,
+                ..
+            } = e.as_ref();
             let Some(frame) = dataset.frame(&layer.value) else {
                 return Input::Named(vec![]);
             };

@@ -97,7 +97,8 @@ pub enum BatchCheck {
     UniqueAcross(UniqueAcross),
     DeliveredOnce(DeliveredOnce),
     TotalsMatch(TotalsMatch),
-    ExpectedUnits(ExpectedUnits),
+    /// Boxed: seven names with their spans, more than twice the size of the other kinds.
+    ExpectedUnits(Box<ExpectedUnits>),
 }
 
 impl BatchCheck {
@@ -198,7 +199,8 @@ pub(super) fn validate(
         raw.unique_across.map(BatchCheck::UniqueAcross),
         raw.delivered_once.map(BatchCheck::DeliveredOnce),
         raw.totals_match.map(BatchCheck::TotalsMatch),
-        raw.expected_units.map(BatchCheck::ExpectedUnits),
+        raw.expected_units
+            .map(|e| BatchCheck::ExpectedUnits(Box::new(e))),
     ]
     .into_iter()
     .flatten()

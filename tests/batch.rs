@@ -349,6 +349,23 @@ fn the_plans_units_missing_from_the_eight_counties_are_reported() {
         ),
         "{md}"
     );
+    // Judged at the end of 2020, only the units of 五(二)1 are due.
+    let due: Vec<&str> = list
+        .units
+        .iter()
+        .filter(|u| u.year.is_some_and(|y| y <= 2020) && missing.contains(&u.name.as_str()))
+        .map(|u| u.name.as_str())
+        .collect();
+    assert_eq!(due.len(), 3, "{due:?}");
+    let (_, summary) = batch(&clean(), &["--plan-year", "2020"], out.path());
+    let reported: Vec<&str> = cross(&summary, "ZR-X004")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["expected"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(reported, due);
+    assert_eq!(summary["plan_year"], 2020);
 }
 
 /// Any list, from `rules/data/` of an added rule directory: a unit named as the list's but of
@@ -422,10 +439,11 @@ fn missing_units_are_not_judged_without_every_county() {
     assert!(x004["findings"].as_array().unwrap().is_empty());
 }
 
-/// A rule naming a list `rules/data/` does not have, and a list whose type is not a code of the
-/// rule's type list, are diagnostics pointing at the line.
+/// A rule naming a list `rules/data/` does not have, a list whose type is not a code of the
+/// rule's type list, and a name that is nothing but ignored words, are diagnostics pointing at
+/// the line.
 #[test]
-fn a_misnamed_list_and_an_unknown_type_are_diagnostics() {
+fn a_misnamed_list_an_unknown_type_and_an_empty_name_are_diagnostics() {
     let o = nrqc(&["rules", "check", "--rules", "+tests/rules/bad_plan"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -440,7 +458,15 @@ fn a_misnamed_list_and_an_unknown_type_are_diagnostics() {
         "{err}"
     );
     assert!(
-        err.contains("tests/rules/bad_plan/data/plan.yaml:5:33"),
+        err.contains("tests/rules/bad_plan/data/plan.yaml:6:33"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the name `甘肃` is empty once the list's `ignore` words are removed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tests/rules/bad_plan/data/plan.yaml:7:27"),
         "{err}"
     );
 }

@@ -265,13 +265,16 @@ pub fn per_package(rule: &BatchRule, packages: &[(&str, &Input)]) -> Vec<Vec<Fin
 }
 
 /// `expected_units`: the findings about each package (units named as the list's, of another
-/// type) and, when `judge_missing`, those about the batch (units no package delivers).
+/// type) and, when `judge_missing`, those about the batch (units no package delivers). With
+/// `plan_year`, a unit the list registers in a later year is not expected yet: only its type is
+/// checked when it is delivered.
 pub fn expected_units(
     rule: &BatchRule,
     list: &UnitList,
     types: &CodeList,
     packages: &[(&str, &Input)],
     judge_missing: bool,
+    plan_year: Option<i32>,
 ) -> (Vec<Vec<Finding>>, Vec<Finding>) {
     let BatchCheck::ExpectedUnits(c) = &rule.check else {
         return (vec![Vec::new(); packages.len()], vec![]);
@@ -333,7 +336,11 @@ pub fn expected_units(
             f.expected = Some(expected.clone());
             per_package[*i].push(f);
         }
-        if !found.is_empty() || !judge_missing {
+        let due = match (unit.year, plan_year) {
+            (Some(year), Some(at)) => year <= at,
+            _ => true,
+        };
+        if !found.is_empty() || !judge_missing || !due {
             continue;
         }
         // A name holding the expected one or held by it (a river's county section) is named, so

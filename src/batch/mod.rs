@@ -120,6 +120,9 @@ pub struct Summary {
     pub profile: Profile,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sampling: Option<Sampling>,
+    /// `--plan-year`: the year plan lists are judged at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_year: Option<i32>,
     pub units: Vec<Unit>,
     pub cross_package: Vec<CrossResult>,
     pub verdict: Verdict,
@@ -132,6 +135,8 @@ pub struct Options<'a> {
     pub sample: Option<(SampleSize, u64)>,
     /// `--prefecture-table`: files named after their table (`TJ_ZRZYMJ.csv`).
     pub prefecture_tables: &'a [PathBuf],
+    /// `--plan-year`: units of a plan list registered later are not expected.
+    pub plan_year: Option<i32>,
 }
 
 /// A batch's summary and each readable county's report with its map layers (for report.html),
@@ -305,6 +310,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     &rules.codes[&e.type_codes.value],
                     &inputs,
                     not_judged.is_none(),
+                    opts.plan_year,
                 );
                 result.findings = about_batch
                     .into_iter()
@@ -453,6 +459,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             },
             profile: opts.profile.clone(),
             sampling,
+            plan_year: opts.plan_year,
             units,
             cross_package: cross_results,
             verdict,

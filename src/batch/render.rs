@@ -36,6 +36,12 @@ pub fn render_markdown(s: &Summary) -> String {
             sm.population, sm.size, sm.requested, sm.method, sm.seed, sm.requested, sm.seed
         );
     }
+    if let Some(year) = s.plan_year {
+        let _ = writeln!(
+            out,
+            "- 计划年度：{year} 年（计划在此之后登记的单元不计为缺失，--plan-year）"
+        );
+    }
     let v = &s.verdict;
     let _ = writeln!(out, "\n## 批结论：**{}**\n", v.grade.zh());
     match v.clause {

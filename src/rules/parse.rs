@@ -603,6 +603,20 @@ fn check_unit_list(c: &mut Collector, list: &UnitList, types: &CodeList, areas: 
         );
     }
     for unit in &list.units {
+        // A name made only of ignored words would match every unit named so.
+        for name in std::iter::once(&unit.name).chain(&unit.aliases) {
+            if list.normalise(name).is_empty() {
+                problems.push(
+                    Problem::new(
+                        unit.unit_type.referenced,
+                        format!(
+                            "the name `{name}` is empty once the list's `ignore` words are removed"
+                        ),
+                    )
+                    .label("in this unit"),
+                );
+            }
+        }
         if !types.codes.contains_key(&unit.unit_type.value) {
             problems.push(
                 Problem::new(

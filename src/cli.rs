@@ -1,7 +1,8 @@
 //! The command line: parses arguments, calls the library, prints, and chooses the exit code.
 //!
-//! Exit codes: 0 the package passed; 1 findings at or above `--fail-on`, or a rule could not
-//! run; 2 the package or the rules could not be read.
+//! Exit codes: 0 no finding reaches `--fail-on` and every rule ran; 1 findings at or above
+//! `--fail-on`, or a rule could not run; 2 the package or the rules could not be read. The exit
+//! code is not the verdict, which is the GB/T 24356 grade ([`crate::report::verdict`]).
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
-use crate::report::{self, Outcome};
+use crate::report;
 use crate::rules::{DefectClass, RuleSet, RuleSources};
 
 mod progress;
@@ -49,8 +50,8 @@ enum Command {
         /// `nrqc rules profiles` [default: the rule set's default, county].
         #[arg(long, value_name = "NAME")]
         profile: Option<String>,
-        /// Findings of this class or a more severe one fail the package (A is most severe)
-        /// [default: the profile's, B].
+        /// Findings of this class or a more severe one make the exit code 1 (A is most severe);
+        /// the verdict is the GB/T 24356 grade [default: the profile's, B].
         #[arg(long, value_enum, ignore_case = true)]
         fail_on: Option<ClassArg>,
         /// Worker threads [default: all cores].
@@ -81,7 +82,8 @@ enum Command {
         /// prefecture].
         #[arg(long, value_name = "NAME", default_value = "prefecture")]
         profile: String,
-        /// Findings of this class or a more severe one fail a package [default: the profile's].
+        /// Findings about the batch as a whole (ZR-X003, ZR-X004) of this class or a more severe
+        /// one make it 不合格 [default: the profile's].
         #[arg(long, value_enum, ignore_case = true)]
         fail_on: Option<ClassArg>,
         /// Inspect a sample: N packages, or `auto` for the size of GB/T 24356-2023 表1.
@@ -94,6 +96,10 @@ enum Command {
         /// the rule that county totals add up to it. Repeatable.
         #[arg(long, value_name = "FILE")]
         prefecture_table: Vec<PathBuf>,
+        /// The year the batch is judged at: units a plan list (rules/data/) registers in a later
+        /// year are not expected yet [default: every unit of the list].
+        #[arg(long, value_name = "YEAR")]
+        plan_year: Option<i32>,
         /// Worker threads [default: all cores].
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,
@@ -328,6 +334,7 @@ pub fn main() -> ExitCode {
             sample,
             seed,
             prefecture_table,
+            plan_year,
             jobs,
             quiet,
         } => batch(
@@ -342,6 +349,7 @@ pub fn main() -> ExitCode {
                 sample,
                 seed,
                 prefecture_tables: prefecture_table,
+                plan_year,
             },
             jobs,
             quiet,
@@ -462,13 +470,7 @@ fn check(
     for u in &report.package.unreadable {
         print_err(&format!("error: {}\n", u.error));
     }
-    if !report.package.unreadable.is_empty() {
-        return ExitCode::from(2);
-    }
-    match report.outcome {
-        Outcome::Pass => ExitCode::SUCCESS,
-        Outcome::Fail => ExitCode::from(1),
-    }
+    ExitCode::from(report::verdict::exit_code(&report))
 }
 
 /// Why a run could not inspect: the text printed on stderr, and the message for report.json.
@@ -627,6 +629,7 @@ struct BatchArgs {
     sample: Option<crate::batch::SampleSize>,
     seed: Option<u64>,
     prefecture_tables: Vec<PathBuf>,
+    plan_year: Option<i32>,
 }
 
 /// Exit codes as for `check`, over the batch: 0 the batch verdict is not 不合格; 1 it is; 2 a
@@ -679,6 +682,7 @@ fn batch(
         profile: &profile,
         sample: opts.sample.map(|s| (s, seed)),
         prefecture_tables: &opts.prefecture_tables,
+        plan_year: opts.plan_year,
     };
     let result = match pool.install(|| batch::run(&packages, &rules, &options)) {
         Ok(r) => r,

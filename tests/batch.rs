@@ -1,6 +1,9 @@
 //! `nrqc batch`: a prefecture's county packages graded, cross-package rules, the batch verdict.
 
 mod common;
+#[path = "../examples/gen_fixtures/counties.rs"]
+#[allow(dead_code)]
+mod counties;
 
 use common::nrqc;
 use std::path::Path;
@@ -23,6 +26,19 @@ fn clean() -> Vec<String> {
     COUNTIES.iter().map(|c| format!("fixtures/{c}")).collect()
 }
 
+/// Replaces the built-in plan list with the plan's units the clean fixtures deliver, for the
+/// tests that are not about the plan: `--rules +DIR`.
+const DELIVERED_PLAN: [&str; 2] = ["--rules", "+tests/data/plans/delivered"];
+
+fn cross<'a>(summary: &'a Value, id: &str) -> &'a Value {
+    summary["cross_package"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {summary}"))
+}
+
 fn grades(summary: &Value) -> Vec<(String, String)> {
     summary["units"]
         .as_array()
@@ -40,7 +56,7 @@ fn grades(summary: &Value) -> Vec<(String, String)> {
 #[test]
 fn eight_clean_counties_are_all_excellent() {
     let out = tempfile::tempdir().unwrap();
-    let (o, summary) = batch(&clean(), &[], out.path());
+    let (o, summary) = batch(&clean(), &DELIVERED_PLAN, out.path());
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -53,13 +69,8 @@ fn eight_clean_counties_are_all_excellent() {
     assert_eq!(summary["verdict"]["clause"], "6.4.1");
     assert_eq!(summary["verdict"]["grade"], "excellent");
     assert_eq!(summary["profile"]["name"], "prefecture");
-    for c in ["ZR-X001", "ZR-X002"] {
-        let r = summary["cross_package"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == c)
-            .unwrap();
+    for c in ["ZR-X001", "ZR-X002", "ZR-X004"] {
+        let r = cross(&summary, c);
         assert_eq!(r["status"], "passed", "{r}");
     }
     let md = std::fs::read_to_string(out.path().join("batch.md")).unwrap();
@@ -196,7 +207,12 @@ fn county_totals_add_up_to_the_prefecture_table() {
     let dir = tempfile::tempdir().unwrap();
     let table = prefecture_table(dir.path(), None);
     let out = tempfile::tempdir().unwrap();
-    let args = ["--prefecture-table", table.to_str().unwrap()];
+    let args = [
+        "--prefecture-table",
+        table.to_str().unwrap(),
+        DELIVERED_PLAN[0],
+        DELIVERED_PLAN[1],
+    ];
     let (o, summary) = batch(&clean(), &args, out.path());
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(summary["cross_package"][2]["id"], "ZR-X003");
@@ -259,4 +275,198 @@ fn an_unreadable_package_is_exit_2_and_listed() {
     assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
     assert!(summary["units"][1]["error"].is_string());
     assert_eq!(summary["verdict"]["grade"], "unqualified");
+}
+
+/// A name as the plan list compares it, written here apart from nrqc's: no whitespace, the
+/// list's ignored words removed, longest first.
+fn normalised(name: &str, ignore: &[String]) -> String {
+    let mut text: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut words = ignore.to_vec();
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    for w in &words {
+        text = text.replace(w.as_str(), "");
+    }
+    text
+}
+
+/// The built-in plan list against the eight clean counties: the units missing are those of
+/// the list whose name and aliases match no unit of the fixture generator's counties.
+#[test]
+fn the_plans_units_missing_from_the_eight_counties_are_reported() {
+    let rules = nrqc::rules::RuleSet::builtin().unwrap();
+    let list = &rules.unit_lists["临夏州州级登记单元"];
+    assert_eq!(list.units.len(), 19, "3 + 10 + 3 + 3 units of 五(二)1–4");
+    let delivered: Vec<String> = counties::COUNTIES
+        .iter()
+        .flat_map(|c| c.units.iter().map(|u| normalised(u.name, &list.ignore)))
+        .collect();
+    let missing: Vec<&str> = list
+        .units
+        .iter()
+        .filter(|u| {
+            !std::iter::once(&u.name)
+                .chain(&u.aliases)
+                .any(|n| delivered.contains(&normalised(n, &list.ignore)))
+        })
+        .map(|u| u.name.as_str())
+        .collect();
+    // The fixtures hold two of the plan's units (黄河三峡湿地省级自然保护区 and, as
+    // 刘家峡恐龙国家地质公园, the geopark of 表1), both of the plan's type.
+    assert_eq!(missing.len(), 17, "{missing:?}");
+
+    let out = tempfile::tempdir().unwrap();
+    let (o, summary) = batch(&clean(), &[], out.path());
+    assert_eq!(o.status.code(), Some(1));
+    let x004 = cross(&summary, "ZR-X004");
+    assert_eq!(x004["status"], "failed");
+    let findings = x004["findings"].as_array().unwrap();
+    let reported: Vec<&str> = findings
+        .iter()
+        .map(|f| {
+            assert!(f["package"].is_null(), "a missing unit is the batch's: {f}");
+            assert_eq!(f["class"], "B");
+            f["expected"]["name"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(reported, missing);
+    // 广通河 is delivered only as 广河县's section: named beside the missing unit.
+    let gtn = &findings[0];
+    assert_eq!(gtn["expected"]["name"], "广通河");
+    assert_eq!(gtn["expected"]["type"], "21");
+    assert_eq!(gtn["expected"]["year"], 2020);
+    assert_eq!(gtn["measured"]["similar"][0]["name"], "广通河广河段");
+    assert_eq!(gtn["measured"]["similar"][0]["package"], "622924_广河县");
+    // Every county keeps its grade; the batch is 不合格 for the plan's missing units.
+    assert!(grades(&summary).iter().all(|(_, g)| g == "excellent"));
+    assert_eq!(summary["verdict"]["grade"], "unqualified");
+    let reasons = summary["verdict"]["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].as_str().unwrap().contains("ZR-X004"));
+    let md = std::fs::read_to_string(out.path().join("batch.md")).unwrap();
+    assert!(
+        md.contains(
+            "计划单元“牙塘水库”（23 水流—水库，2023 年，五(二)4（第499行））没有任何成果包交付"
+        ),
+        "{md}"
+    );
+    // Judged at the end of 2020, only the units of 五(二)1 are due.
+    let due: Vec<&str> = list
+        .units
+        .iter()
+        .filter(|u| u.year.is_some_and(|y| y <= 2020) && missing.contains(&u.name.as_str()))
+        .map(|u| u.name.as_str())
+        .collect();
+    assert_eq!(due.len(), 3, "{due:?}");
+    let (_, summary) = batch(&clean(), &["--plan-year", "2020"], out.path());
+    let reported: Vec<&str> = cross(&summary, "ZR-X004")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["expected"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(reported, due);
+    assert_eq!(summary["plan_year"], 2020);
+}
+
+/// Any list, from `rules/data/` of an added rule directory: a unit named as the list's but of
+/// another type is a finding in the package that delivered it, on its feature.
+#[test]
+fn a_planned_unit_of_another_type_is_the_delivering_countys_finding() {
+    let yongjing = counties::COUNTIES
+        .iter()
+        .find(|c| c.code == "622923")
+        .unwrap();
+    let fid = yongjing
+        .units
+        .iter()
+        .position(|u| u.name == "刘家峡水库")
+        .unwrap();
+    let code = yongjing.units[fid].code(yongjing.code);
+    let out = tempfile::tempdir().unwrap();
+    let (o, summary) = batch(
+        &clean(),
+        &["--rules", "+tests/data/plans/wrong_type"],
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let rule = cross(&summary, "ZR-X904");
+    let findings = rule["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    // Findings about the batch come first, then those about each package.
+    assert!(findings[0]["package"].is_null());
+    assert_eq!(findings[0]["expected"]["name"], "牙塘水库");
+    let wrong = &findings[1];
+    assert_eq!(wrong["package"], "622923_永靖县");
+    assert_eq!(wrong["feature_ids"][0]["fid"], fid);
+    assert_eq!(wrong["feature_ids"][0]["key"], code.as_str());
+    assert_eq!(wrong["measured"]["DJDYLX"], "23");
+    assert_eq!(wrong["expected"]["type"], "21");
+    // It is in 永靖县's report and counts in its grade.
+    let county: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("622923_永靖县/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(county["counts"]["by_class"]["B"], 1, "{}", county["counts"]);
+    let rule = county["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ZR-X904")
+        .unwrap();
+    assert_eq!(rule["status"], "failed");
+    assert_eq!(rule["findings"], 1);
+}
+
+/// A batch of some counties of the list's area cannot tell a missing unit from one delivered
+/// by a county it does not hold: the rule says so and reports nothing.
+#[test]
+fn missing_units_are_not_judged_without_every_county() {
+    let out = tempfile::tempdir().unwrap();
+    let packages = vec![
+        "fixtures/622901_临夏市".to_owned(),
+        "fixtures/622923_永靖县".to_owned(),
+    ];
+    let (o, summary) = batch(&packages, &[], out.path());
+    assert_eq!(o.status.code(), Some(0));
+    let x004 = cross(&summary, "ZR-X004");
+    assert_eq!(x004["status"], "not_applicable");
+    assert_eq!(
+        x004["reason"],
+        "批中没有临夏回族自治州的 6 个县级成果包：临夏县（622921）、康乐县（622922）、广河县（622924）、\
+         和政县（622925）、东乡族自治县（622926）、积石山保安族东乡族撒拉族自治县（622927）；\
+         计划单元可能由其交付，未判断单元缺失"
+    );
+    assert!(x004["findings"].as_array().unwrap().is_empty());
+}
+
+/// A rule naming a list `rules/data/` does not have, a list whose type is not a code of the
+/// rule's type list, and a name that is nothing but ignored words, are diagnostics pointing at
+/// the line.
+#[test]
+fn a_misnamed_list_an_unknown_type_and_an_empty_name_are_diagnostics() {
+    let o = nrqc(&["rules", "check", "--rules", "+tests/rules/bad_plan"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no unit list `测试记划`"), "{err}");
+    assert!(
+        err.contains("tests/rules/bad_plan/batch.yaml:7:13"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `测试计划`?"), "{err}");
+    assert!(
+        err.contains("type `31` of 牙塘水库 is not in the code list DJDYLX"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tests/rules/bad_plan/data/plan.yaml:6:33"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the name `甘肃` is empty once the list's `ignore` words are removed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tests/rules/bad_plan/data/plan.yaml:7:27"),
+        "{err}"
+    );
 }

@@ -38,7 +38,12 @@ fn defective_package_exits_1_and_writes_its_reports() {
     let out = tempfile::tempdir().unwrap();
     let o = nrqc(&["check", DEFECTIVE, "--out", out.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stdout(&o).contains("不通过"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("：不合格（GB/T 24356-2023 评定，S = "),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("\n退出码 1："), "{}", stdout(&o));
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
     assert_eq!(json["schema"], "nrqc-report/1");
@@ -240,6 +245,93 @@ fn warning_classes_never_fail_the_package() {
     let o = run("self-check");
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("X-C001 [C] 警告"), "{}", stdout(&o));
+}
+
+/// The verdict is the GB/T 24356-2023 grade and `--fail-on` only sets the exit code: a package
+/// whose eleven B findings put one sub-element at 100 − 12×11 = −32 is 不合格 in every report,
+/// and exits 0 under `--fail-on A`, each report saying why with the relation.
+#[test]
+fn the_grade_is_the_verdict_and_fail_on_the_exit_code() {
+    let out = tempfile::tempdir().unwrap();
+    let o = nrqc(&[
+        "check",
+        CLEAN,
+        "--rules",
+        "+tests/rules/b_findings",
+        "--fail-on",
+        "A",
+        "--format",
+        "json,md,html,junit",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let gate = "退出码 0：没有 A 类问题，规则均已运行（--fail-on A）；\
+                --fail-on 只决定 nrqc check 的退出码，不改变评定";
+    let printed = stdout(&o);
+    assert!(
+        printed.starts_with(&format!(
+            "622923_永靖县 (永靖县)：不合格（GB/T 24356-2023 评定，S = 86.80）\n{gate}\n"
+        )),
+        "{printed}"
+    );
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(
+        md.contains(&format!(
+            "- 结论：**不合格**（GB/T 24356-2023 评定，S = 86.80，计算见“质量评分”）\n- {gate}\n"
+        )),
+        "{md}"
+    );
+    assert!(!md.contains("通过**"), "{md}");
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(
+        html.contains(&format!(
+            "<span class=\"badge fail\" id=\"verdict\">不合格</span><span class=\"why\">\
+             GB/T 24356-2023 评定，S = 86.80<br><span id=\"gate\">{gate}</span></span>"
+        )),
+        "{html}"
+    );
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    for property in [
+        "<property name=\"grade\" value=\"不合格\"/>",
+        "<property name=\"score\" value=\"86.80\"/>",
+        "<property name=\"exit_code\" value=\"0\"/>",
+    ] {
+        assert!(junit.contains(property), "{junit}");
+    }
+    // report.json: the gate as `outcome`, the verdict as the grading, with exact scores. No
+    // floor at 0: GB/T 24356-2023 formula (4) has none (README, Grading).
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["outcome"], "pass");
+    let g = &json["grading"];
+    assert_eq!(g["grade"], "unqualified");
+    let complete = g["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["element"] == "完整性")
+        .unwrap();
+    let test = complete["sub_elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["sub_element"] == "测试")
+        .unwrap();
+    assert_eq!(test["defects"]["B"], 11);
+    assert_eq!(test["deduction"], "132");
+    assert_eq!(test["score"], "-32");
+    // 完整性 has this sub-element and one other at 100: S₂ = (−32 + 100)/2.
+    assert_eq!(complete["score"], "34");
+    // Five elements inspected, four at 100: S = (4×100 + 34)/5.
+    assert_eq!(g["score"], "434/5");
+    assert_eq!(
+        g["reasons"],
+        serde_json::json!([
+            "子元素 完整性/测试 得分 -32.00 < 60",
+            "质量元素 完整性 得分 34.00 < 60"
+        ])
+    );
 }
 
 #[test]

@@ -10,7 +10,11 @@ use crate::checks::text_at;
 use crate::package::Dataset;
 use crate::ratio::Ratio;
 use crate::report::{FeatureId, Finding};
-use crate::rules::batch::{BatchCheck, BatchRule, DeliveredOnce, TotalsMatch, UniqueAcross};
+use crate::rules::batch::{
+    BatchCheck, BatchRule, DeliveredOnce, ExpectedUnits, TotalsMatch, UniqueAcross,
+};
+use crate::rules::data::UnitList;
+use crate::rules::CodeList;
 
 /// What one batch rule needs from one package.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +26,17 @@ pub enum Input {
     Units(Vec<(usize, String, Option<String>)>),
     /// `totals_match`: the package's table, or `None` when it does not deliver it.
     Table(Option<Table>),
+    /// `expected_units`: every unit with a name.
+    Named(Vec<Delivered>),
+}
+
+/// A delivered unit, as `expected_units` compares it with a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivered {
+    pub fid: usize,
+    pub code: Option<String>,
+    pub name: String,
+    pub unit_type: Option<String>,
 }
 
 /// A statistics table as exact decimals: row key → column → value, and the most decimals any
@@ -96,6 +111,31 @@ pub fn extract(rule: &BatchRule, dataset: &Dataset) -> Input {
             }
             table
         })),
+        BatchCheck::ExpectedUnits(e) => {
+            let ExpectedUnits {
+                layer,
+                code,
+                name,
+                unit_type,
+                ..
+            } = e.as_ref();
+            let Some(frame) = dataset.frame(&layer.value) else {
+                return Input::Named(vec![]);
+            };
+            let filled =
+                |field: &str, row| text_at(&frame.df, field, row).filter(|v| !v.trim().is_empty());
+            let units = (0..frame.len())
+                .filter_map(|row| {
+                    Some(Delivered {
+                        fid: row,
+                        code: filled(&code.value, row),
+                        name: filled(&name.value, row)?,
+                        unit_type: filled(&unit_type.value, row).map(|t| t.trim().to_owned()),
+                    })
+                })
+                .collect();
+            Input::Named(units)
+        }
     }
 }
 
@@ -219,9 +259,152 @@ pub fn per_package(rule: &BatchRule, packages: &[(&str, &Input)]) -> Vec<Vec<Fin
                 }
             }
         }
-        BatchCheck::TotalsMatch(_) => {}
+        BatchCheck::TotalsMatch(_) | BatchCheck::ExpectedUnits(_) => {}
     }
     out
+}
+
+/// `expected_units`: the findings about each package (units named as the list's, of another
+/// type) and, when `judge_missing`, those about the batch (units no package delivers). With
+/// `plan_year`, a unit the list registers in a later year is not expected yet: only its type is
+/// checked when it is delivered.
+pub fn expected_units(
+    rule: &BatchRule,
+    list: &UnitList,
+    types: &CodeList,
+    packages: &[(&str, &Input)],
+    judge_missing: bool,
+    plan_year: Option<i32>,
+) -> (Vec<Vec<Finding>>, Vec<Finding>) {
+    let BatchCheck::ExpectedUnits(c) = &rule.check else {
+        return (vec![Vec::new(); packages.len()], vec![]);
+    };
+    let type_label = |t: &str| match types.codes.get(t) {
+        Some(name) => format!("{t} {name}"),
+        None => t.to_owned(),
+    };
+    // (package index, unit, its normalised name)
+    let delivered: Vec<(usize, &Delivered, String)> = packages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, input))| match input {
+            Input::Named(units) => units
+                .iter()
+                .map(|u| (i, u, list.normalise(&u.name)))
+                .collect(),
+            _ => vec![],
+        })
+        .collect();
+    let mut per_package = vec![Vec::new(); packages.len()];
+    let mut missing = Vec::new();
+    for unit in &list.units {
+        let names = list.names_of(unit);
+        let want = &unit.unit_type.value;
+        let year = unit.year.map(|y| format!("，{y} 年")).unwrap_or_default();
+        let planned = format!(
+            "计划单元“{}”（{}{year}，{}）",
+            unit.name,
+            type_label(want),
+            unit.basis
+        );
+        let expected = json!({
+            "name": unit.name,
+            "type": want,
+            "year": unit.year,
+            "basis": unit.basis,
+            "list": list.unit_list,
+        });
+        let found: Vec<&(usize, &Delivered, String)> = delivered
+            .iter()
+            .filter(|(_, _, n)| names.contains(n))
+            .collect();
+        for (i, u, _) in &found {
+            if u.unit_type.as_deref() == Some(want.as_str()) {
+                continue;
+            }
+            let got = u.unit_type.as_deref().map_or("空".into(), type_label);
+            let mut f = finding(
+                rule,
+                &c.layer.value,
+                vec![FeatureId {
+                    fid: u.fid,
+                    key: u.code.clone(),
+                }],
+                format!("登记单元“{}”即{planned}，类型为 {got}", u.name),
+            );
+            f.measured = Some(json!({ c.unit_type.value.clone(): u.unit_type }));
+            f.expected = Some(expected.clone());
+            per_package[*i].push(f);
+        }
+        let due = match (unit.year, plan_year) {
+            (Some(year), Some(at)) => year <= at,
+            _ => true,
+        };
+        if !found.is_empty() || !judge_missing || !due {
+            continue;
+        }
+        // A name holding the expected one or held by it (a river's county section) is named, so
+        // that the inspector sees what was delivered instead; it does not stand for the unit.
+        let similar: Vec<(usize, &Delivered)> = delivered
+            .iter()
+            .filter(|(_, _, n)| {
+                !n.is_empty()
+                    && names
+                        .iter()
+                        .any(|e| n.contains(e.as_str()) || e.contains(n.as_str()))
+            })
+            .map(|(i, u, _)| (*i, *u))
+            .collect();
+        let mut message = format!("{planned}没有任何成果包交付");
+        if !similar.is_empty() {
+            let listed: Vec<String> = similar
+                .iter()
+                .map(|(i, u)| format!("{}（{}）", u.name, packages[*i].0))
+                .collect();
+            message.push_str(&format!("；名称相近的单元：{}", listed.join("、")));
+        }
+        let mut f = finding(rule, &c.layer.value, vec![], message);
+        f.expected = Some(expected);
+        if !similar.is_empty() {
+            f.measured = Some(json!({
+                "similar": similar
+                    .iter()
+                    .map(|(i, u)| json!({
+                        "package": packages[*i].0,
+                        "fid": u.fid,
+                        "code": u.code,
+                        "name": u.name,
+                        "type": u.unit_type,
+                    }))
+                    .collect::<Vec<_>>()
+            }));
+        }
+        missing.push(f);
+    }
+    (per_package, missing)
+}
+
+/// The codes of `areas` that make up `area`: a province's (`XX0000`) or a prefecture's
+/// (`XXXX00`) county-level codes, or the code itself for a county.
+pub fn counties_of<'a>(area: &str, areas: &'a CodeList) -> Vec<&'a str> {
+    let prefix = if area.len() == 6 && area.ends_with("0000") {
+        &area[..2]
+    } else if area.len() == 6 && area.ends_with("00") {
+        &area[..4]
+    } else {
+        return areas
+            .codes
+            .keys()
+            .map(String::as_str)
+            .filter(|c| *c == area)
+            .collect();
+    };
+    areas
+        .codes
+        .keys()
+        .map(String::as_str)
+        .filter(|c| c.starts_with(prefix) && !c.ends_with("00"))
+        .collect()
 }
 
 /// Reads a prefecture statistics table (CSV in UTF-8, or GBK when it is not UTF-8) for a

@@ -6,6 +6,7 @@ pub mod cross;
 mod render;
 pub mod sample;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -15,9 +16,10 @@ pub use render::render_markdown;
 
 use crate::ratio::Ratio;
 use crate::report::grade::Grade;
-use crate::report::{self, Finding, Outcome, Report, RuleResult, Status};
+use crate::report::{self, Finding, Report, RuleResult, Status};
 use crate::rules::batch::BatchCheck;
-use crate::rules::{DefectClass, Profile, RuleSet};
+use crate::rules::data::UnitList;
+use crate::rules::{CodeList, DefectClass, Profile, RuleSet};
 
 /// The version of `batch.json`'s schema.
 pub const BATCH_SCHEMA: &str = "nrqc-batch/1";
@@ -54,8 +56,6 @@ pub struct Unit {
     /// `<package>/report.md`, relative to the summary.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<Outcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<Ratio>,
     pub grade: Grade,
@@ -120,6 +120,9 @@ pub struct Summary {
     pub profile: Profile,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sampling: Option<Sampling>,
+    /// `--plan-year`: the year plan lists are judged at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_year: Option<i32>,
     pub units: Vec<Unit>,
     pub cross_package: Vec<CrossResult>,
     pub verdict: Verdict,
@@ -132,6 +135,8 @@ pub struct Options<'a> {
     pub sample: Option<(SampleSize, u64)>,
     /// `--prefecture-table`: files named after their table (`TJ_ZRZYMJ.csv`).
     pub prefecture_tables: &'a [PathBuf],
+    /// `--plan-year`: units of a plan list registered later are not expected.
+    pub plan_year: Option<i32>,
 }
 
 /// A batch's summary and each readable county's report with its map layers (for report.html),
@@ -281,64 +286,103 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             reason: None,
             findings: vec![],
         };
-        if rule.check.per_package() {
-            for ((i, _), findings) in readable.iter().zip(cross::per_package(rule, &inputs)) {
-                result
-                    .findings
-                    .extend(findings.iter().map(|f| CrossFinding {
-                        package: Some(names[*i].clone()),
-                        finding: f.clone(),
-                    }));
-                per_package_findings[*i].push((
-                    RuleResult {
-                        id: rule.id.clone(),
-                        title: rule.title.clone(),
-                        kind: rule.check.kind().to_owned(),
-                        class: rule.class,
-                        element: rule.element.clone(),
-                        sub_element: rule.sub_element.clone(),
-                        status: if findings.is_empty() {
-                            Status::Passed
-                        } else {
-                            Status::Failed
-                        },
-                        reason: None,
-                        notes: vec![],
-                        // The rule compares this package with every readable one.
-                        coverage: crate::report::Coverage {
-                            checked: Some(inputs.len()),
-                            unit: Some(crate::report::Unit::Packages),
-                            skipped: vec![],
-                        },
-                        findings: findings.len(),
+        let mut about_packages: Option<Vec<Vec<Finding>>> = None;
+        match &rule.check {
+            BatchCheck::UniqueAcross(_) | BatchCheck::DeliveredOnce(_) => {
+                about_packages = Some(cross::per_package(rule, &inputs));
+            }
+            BatchCheck::ExpectedUnits(e) => {
+                let list = &rules.unit_lists[&e.list.value];
+                let delivered_areas: BTreeSet<&str> = inspected
+                    .iter()
+                    .filter_map(|r| Some(r.as_ref().ok()?.0.package.manifest.xzqdm.as_str()))
+                    .collect();
+                let not_judged = missing_not_judged(
+                    list,
+                    &rules.codes[&e.area_codes.value],
+                    sampling.is_some(),
+                    packages.len() - readable.len(),
+                    &delivered_areas,
+                );
+                let (per, about_batch) = cross::expected_units(
+                    rule,
+                    list,
+                    &rules.codes[&e.type_codes.value],
+                    &inputs,
+                    not_judged.is_none(),
+                    opts.plan_year,
+                );
+                result.findings = about_batch
+                    .into_iter()
+                    .map(|finding| CrossFinding {
+                        package: None,
+                        finding,
+                    })
+                    .collect();
+                if let Some((status, reason)) = not_judged {
+                    result.status = status;
+                    result.reason = Some(reason);
+                }
+                about_packages = Some(per);
+            }
+            BatchCheck::TotalsMatch(t) => {
+                let file = opts.prefecture_tables.iter().find(|p| {
+                    p.file_stem()
+                        .is_some_and(|s| s.to_string_lossy() == t.table.value)
+                });
+                match file {
+                    None => {
+                        result.status = Status::NotApplicable;
+                        result.reason = Some(format!(
+                            "未提供州级统计表（--prefecture-table {}.csv）",
+                            t.table.value
+                        ));
+                    }
+                    Some(path) => {
+                        let table = cross::read_prefecture_table(path, t)?;
+                        result.findings = cross::totals(rule, &inputs, &table)
+                            .into_iter()
+                            .map(|finding| CrossFinding {
+                                package: None,
+                                finding,
+                            })
+                            .collect();
+                    }
+                }
+            }
+        }
+        for ((i, _), findings) in readable.iter().zip(about_packages.unwrap_or_default()) {
+            result
+                .findings
+                .extend(findings.iter().map(|f| CrossFinding {
+                    package: Some(names[*i].clone()),
+                    finding: f.clone(),
+                }));
+            per_package_findings[*i].push((
+                RuleResult {
+                    id: rule.id.clone(),
+                    title: rule.title.clone(),
+                    kind: rule.check.kind().to_owned(),
+                    class: rule.class,
+                    element: rule.element.clone(),
+                    sub_element: rule.sub_element.clone(),
+                    status: if findings.is_empty() {
+                        Status::Passed
+                    } else {
+                        Status::Failed
                     },
-                    findings,
-                ));
-            }
-        } else if let BatchCheck::TotalsMatch(t) = &rule.check {
-            let file = opts.prefecture_tables.iter().find(|p| {
-                p.file_stem()
-                    .is_some_and(|s| s.to_string_lossy() == t.table.value)
-            });
-            match file {
-                None => {
-                    result.status = Status::NotApplicable;
-                    result.reason = Some(format!(
-                        "未提供州级统计表（--prefecture-table {}.csv）",
-                        t.table.value
-                    ));
-                }
-                Some(path) => {
-                    let table = cross::read_prefecture_table(path, t)?;
-                    result.findings = cross::totals(rule, &inputs, &table)
-                        .into_iter()
-                        .map(|finding| CrossFinding {
-                            package: None,
-                            finding,
-                        })
-                        .collect();
-                }
-            }
+                    reason: None,
+                    notes: vec![],
+                    // The rule compares this package with every readable one.
+                    coverage: crate::report::Coverage {
+                        checked: Some(inputs.len()),
+                        unit: Some(crate::report::Unit::Packages),
+                        skipped: vec![],
+                    },
+                    findings: findings.len(),
+                },
+                findings,
+            ));
         }
         if !result.findings.is_empty() {
             result.status = Status::Failed;
@@ -360,7 +404,6 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     xzqdm: Some(report.package.manifest.xzqdm.clone()),
                     xzqmc: Some(report.package.manifest.xzqmc.clone()),
                     report: Some(format!("{}/report.md", names[i])),
-                    outcome: Some(report.outcome),
                     score: report.grading.score,
                     grade: report.grading.grade,
                     findings: report.counts.findings,
@@ -384,7 +427,6 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 xzqdm: None,
                 xzqmc: None,
                 report: None,
-                outcome: None,
                 score: None,
                 grade: Grade::Unqualified,
                 findings: 0,
@@ -417,11 +459,54 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             },
             profile: opts.profile.clone(),
             sampling,
+            plan_year: opts.plan_year,
             units,
             cross_package: cross_results,
             verdict,
         },
         reports,
+    })
+}
+
+/// Why units of `list` that no package delivers cannot be called missing, if they cannot: the
+/// batch is a sample, a package could not be read, or a county of the list's area is not in it.
+fn missing_not_judged(
+    list: &UnitList,
+    areas: &CodeList,
+    sampled: bool,
+    unreadable: usize,
+    delivered: &BTreeSet<&str>,
+) -> Option<(Status, String)> {
+    if sampled {
+        return Some((
+            Status::NotApplicable,
+            "抽样检查：未抽中的成果包可能交付了计划单元，未判断单元缺失".into(),
+        ));
+    }
+    if unreadable > 0 {
+        return Some((
+            Status::NotRun,
+            format!("{unreadable} 个成果包无法读取，计划单元可能在其中，未判断单元缺失"),
+        ));
+    }
+    let absent: Vec<String> = cross::counties_of(&list.area.value, areas)
+        .into_iter()
+        .filter(|c| !delivered.contains(c))
+        .map(|c| format!("{}（{c}）", areas.codes[c]))
+        .collect();
+    (!absent.is_empty()).then(|| {
+        (
+            Status::NotApplicable,
+            format!(
+                "批中没有{}的 {} 个县级成果包：{}；计划单元可能由其交付，未判断单元缺失",
+                areas
+                    .codes
+                    .get(&list.area.value)
+                    .map_or(list.area.value.as_str(), String::as_str),
+                absent.len(),
+                absent.join("、")
+            ),
+        )
     })
 }
 

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::Summary;
 use crate::report::grade::Grade;
-use crate::report::{FeatureId, Outcome, Status, FINDINGS_PER_RULE};
+use crate::report::{FeatureId, Status, FINDINGS_PER_RULE};
 
 /// Markdown table cells cannot hold `|` or line breaks; a long text is clipped.
 fn cell(s: &str) -> String {
@@ -34,6 +34,12 @@ pub fn render_markdown(s: &Summary) -> String {
             out,
             "- 抽样：批量 {}，样本量 {}（{}，{}），种子 {}；复现：`--sample {} --seed {}`",
             sm.population, sm.size, sm.requested, sm.method, sm.seed, sm.requested, sm.seed
+        );
+    }
+    if let Some(year) = s.plan_year {
+        let _ = writeln!(
+            out,
+            "- 计划年度：{year} 年（计划在此之后登记的单元不计为缺失，--plan-year）"
         );
     }
     let v = &s.verdict;
@@ -70,21 +76,19 @@ pub fn render_markdown(s: &Summary) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "## 各县成果\n");
-    let _ = writeln!(
-        out,
-        "| 成果包 | 行政区 | 得分 S | 评定 | 检查结论 | 问题数 | 报告 |"
-    );
-    let _ = writeln!(out, "|---|---|---:|---|---|---:|---|");
+    let _ = writeln!(out, "| 成果包 | 行政区 | 得分 S | 评定 | 问题数 | 报告 |");
+    let _ = writeln!(out, "|---|---|---:|---|---:|---|");
     for u in &s.units {
         let place = match (&u.xzqmc, &u.xzqdm) {
             (Some(m), Some(d)) => format!("{m}（{d}）"),
             _ => "—".into(),
         };
         let score = u.score.map_or_else(|| "—".into(), crate::report::exact);
-        let outcome = match (u.outcome, &u.error) {
-            (_, Some(e)) => format!("无法读取：{}", cell(e)),
-            (Some(Outcome::Pass), _) => "通过".into(),
-            _ => "不通过".into(),
+        // The county's grade is its verdict here; its --fail-on gate is no part of the batch's
+        // (the batch's exit code follows the batch verdict).
+        let grade = match &u.error {
+            Some(e) => format!("{}（无法读取：{}）", u.grade.zh(), cell(e)),
+            None => u.grade.zh().to_owned(),
         };
         let link = u.report.as_ref().map_or_else(
             || "—".into(),
@@ -95,12 +99,11 @@ pub fn render_markdown(s: &Summary) -> String {
         );
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             cell(&u.package),
             cell(&place),
             score,
-            u.grade.zh(),
-            outcome,
+            grade,
             u.findings,
             link
         );
@@ -129,11 +132,16 @@ pub fn render_markdown(s: &Summary) -> String {
         let _ = writeln!(out, "| 规则 | 名称 | 类别 | 状态 | 问题数 |");
         let _ = writeln!(out, "|---|---|---|---|---:|");
         for r in &s.cross_package {
-            let status = match (r.status, &r.reason) {
-                (Status::Passed, _) => "通过".to_owned(),
-                (Status::Failed, _) => "未通过".to_owned(),
-                (_, Some(reason)) => format!("不适用（{}）", cell(reason)),
-                _ => "不适用".to_owned(),
+            let word = match r.status {
+                Status::Passed => "通过",
+                Status::Failed => "未通过",
+                Status::NotRun => "未运行",
+                Status::NotApplicable => "不适用",
+            };
+            // A rule that found something may still have left part unjudged (ZR-X004).
+            let status = match &r.reason {
+                Some(reason) => format!("{word}（{}）", cell(reason)),
+                None => word.to_owned(),
             };
             let _ = writeln!(
                 out,

@@ -44,7 +44,7 @@ pub struct InDomain {
 }
 
 /// The problem with naming `list`, if no code list of `rules/codes/` has that name.
-pub(super) fn unknown_code_list(list: &Name, cx: &LintContext) -> Option<Problem> {
+pub(crate) fn unknown_code_list(list: &Name, cx: &LintContext) -> Option<Problem> {
     if cx.codes.contains_key(&list.value) {
         return None;
     }

@@ -21,6 +21,7 @@ use crate::report::{Coverage, FeatureId, Finding, Skipped, Unit};
 use crate::rules::{suggest, CodeList, Name, Problem, Rule, RuleSet};
 use crate::schema::{FrameDef, Schema};
 use derived::{Derived, LayerFacts};
+pub(crate) use in_domain::unknown_code_list;
 
 /// What a check reads: a layer or table, and optionally one of its fields.
 pub struct Read<'a> {

@@ -578,6 +578,40 @@ mod tests {
         assert_eq!(g.score, Some(Ratio::int(-20)));
     }
 
+    /// The case: 40 B defects in one sub-element. Formula (4) has no lower bound and no
+    /// clause of GB/T 24356-2023 6.2 clamps a score, so S₁ = 100 − 12×40 = −380 is kept, carried
+    /// into S₂ and S as it is, and the unit is 不合格 by 6.2.5 (a sub-element below 60); a floor at
+    /// 0 would change the numbers shown and no grade.
+    #[test]
+    fn a_sub_element_below_zero_is_kept_as_formula_4_gives_it() {
+        let results = [
+            rule("R1", "完整性", "甲", B, 40),
+            rule("R2", "完整性", "乙", B, 0),
+            rule("R3", "属性精度", "丙", C, 0),
+        ];
+        let g = grade(&results, &profile(Settings::default()));
+        let complete = g.elements.iter().find(|e| e.element == "完整性").unwrap();
+        let low = complete
+            .sub_elements
+            .iter()
+            .find(|s| s.sub_element == "甲")
+            .unwrap();
+        assert_eq!(low.deduction, Ratio::int(480));
+        assert_eq!(low.score, Some(Ratio::int(-380)));
+        // S₂ = (−380 + 100)/2, S = (−140 + 100)/2.
+        assert_eq!(complete.score, Some(Ratio::int(-140)));
+        assert_eq!(g.score, Some(Ratio::int(-20)));
+        assert_eq!(g.grade, Grade::Unqualified);
+        assert_eq!(
+            g.reasons,
+            [
+                "子元素 完整性/甲 得分 -380.00 < 60",
+                "质量元素 完整性 得分 -140.00 < 60",
+                "单位成果得分 -20.00 < 60"
+            ]
+        );
+    }
+
     #[test]
     fn a_rule_that_did_not_run_forbids_a_pass() {
         let results = [

@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 
 use super::grade::{Grade, Grading};
 use super::map::{self, MapLayers, Omitted, Part};
-use super::model::{clip, Finding, Outcome, Report, RuleResult, Status};
+use super::model::{clip, Finding, Report, RuleResult, Status};
+use super::verdict;
 use crate::rules::{DefectClass, ELEMENTS};
 
 /// Findings listed per rule; JSON keeps all.
@@ -33,6 +34,7 @@ pub enum Lang {
 
 /// The page's words in one language.
 struct Labels {
+    lang: Lang,
     html_lang: &'static str,
     title: &'static str,
     package: &'static str,
@@ -42,12 +44,6 @@ struct Labels {
     engine: &'static str,
     generated: &'static str,
     profile: &'static str,
-    pass: &'static str,
-    fail: &'static str,
-    /// `{fail_on}` is replaced by the failing class.
-    why: &'static str,
-    /// `{classes}` is replaced by the warning classes.
-    warned: &'static str,
     findings: &'static str,
     class: &'static str,
     unread: &'static str,
@@ -100,7 +96,6 @@ struct Labels {
     located: &'static str,
     click_hint: &'static str,
     grading: &'static str,
-    score: &'static str,
     sub_element: &'static str,
     computation: &'static str,
     weight: &'static str,
@@ -111,6 +106,7 @@ struct Labels {
 }
 
 const ZH: Labels = Labels {
+    lang: Lang::Zh,
     html_lang: "zh-CN",
     title: "质量检查报告",
     package: "成果包",
@@ -120,10 +116,6 @@ const ZH: Labels = Labels {
     engine: "检查引擎",
     generated: "生成时间",
     profile: "检查方案",
-    pass: "通过",
-    fail: "不通过",
-    why: "{fail_on} 类及以上问题或未运行的规则判为不通过",
-    warned: "；{classes} 类问题为警告",
     findings: "问题",
     class: "类别",
     unread: "未读取的文件",
@@ -167,7 +159,6 @@ const ZH: Labels = Labels {
     located: "以要素几何示位",
     click_hint: "点击表格中的问题，在地图上显示；点击地图上的图形，定位到表格。",
     grading: "质量评分（GB/T 24356-2023）",
-    score: "得分",
     sub_element: "子元素",
     computation: "计算",
     weight: "权",
@@ -178,6 +169,7 @@ const ZH: Labels = Labels {
 };
 
 const EN: Labels = Labels {
+    lang: Lang::En,
     html_lang: "en",
     title: "Quality inspection report",
     package: "Package",
@@ -187,10 +179,6 @@ const EN: Labels = Labels {
     engine: "Engine",
     generated: "Generated",
     profile: "Profile",
-    pass: "PASS",
-    fail: "FAIL",
-    why: "findings of class {fail_on} or more severe, or a rule that did not run, fail the package",
-    warned: "; class {classes} findings are warnings",
     findings: "Findings",
     class: "Class",
     unread: "Files not read",
@@ -234,7 +222,6 @@ const EN: Labels = Labels {
     located: "located by its features",
     click_hint: "Click a finding to show it on the map; click a shape to find its row.",
     grading: "Quality score (GB/T 24356-2023)",
-    score: "Score",
     sub_element: "Sub-element",
     computation: "Computation",
     weight: "Weight",
@@ -449,21 +436,19 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
         esc(&report.profile.title),
         esc(&report.profile.name),
     );
-    let profile = &report.profile;
-    let (badge, word) = match report.outcome {
-        Outcome::Pass => ("pass", l.pass),
-        Outcome::Fail => ("fail", l.fail),
+    // The verdict is the grade; the gate beside it says what --fail-on decided (the exit code).
+    let badge = if report.grading.grade == Grade::Unqualified {
+        "fail"
+    } else {
+        "pass"
     };
-    let mut why = l.why.replace("{fail_on}", &profile.fail_on.to_string());
-    if !profile.warn.is_empty() {
-        let classes: Vec<String> = profile.warn.iter().map(|c| c.to_string()).collect();
-        why.push_str(&l.warned.replace("{classes}", &classes.join("、")));
-    }
     let _ = writeln!(
         s,
-        "<section class=\"verdict\"><span class=\"badge {badge}\" id=\"verdict\">{word}</span>\
-         <span class=\"why\">{}</span><div class=\"classes\">",
-        esc(&why)
+        "<section class=\"verdict\"><span class=\"badge {badge}\" id=\"verdict\">{}</span>\
+         <span class=\"why\">{}<br><span id=\"gate\">{}</span></span><div class=\"classes\">",
+        grade_word(report.grading.grade, l),
+        esc(&verdict::verdict_basis(report, l.lang)),
+        esc(&verdict::gate(report, l.lang))
     );
     let _ = writeln!(
         s,
@@ -479,15 +464,6 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
         );
     }
     let _ = writeln!(s, "</div></section>");
-    if let Some(v) = report.grading.score {
-        let _ = writeln!(
-            s,
-            "<p class=\"score\">{}：<b>{}</b>（{}）</p>",
-            l.score,
-            esc(&v.to_decimal(2)),
-            grade_word(report.grading.grade, l)
-        );
-    }
     if !p.unread.is_empty() {
         let _ = writeln!(s, "<p>{}：</p><ul>", l.unread);
         for u in &p.unread {
@@ -1167,7 +1143,8 @@ mod tests {
         let (report, map) = defective();
         let html = render_html(&report, &map, Lang::En);
         assert!(html.contains("<html lang=\"en\">"));
-        assert!(html.contains(">FAIL<"));
+        assert!(html.contains(">unqualified (不合格)<"));
+        assert!(html.contains("exit code 1: "));
         assert!(html.contains("永靖县"));
         assert!(!html.contains("不通过"));
     }

@@ -5,7 +5,8 @@
 //! `<skipped>` test as harmless and a check that did not run must never look passed; a rule on
 //! an optional layer the package does not deliver is `<skipped>`. A failure of a class the profile
 //! only warns about is still a failure here; its message says it is a warning, and the exit code
-//! follows the profile. The output validates against both the Ant JUnit schema (which wants
+//! follows the profile. The suite's properties carry the verdict (`grade`, `score`: GB/T 24356)
+//! and the gate (`fail_on`, `exit_code`): a red suite is not a 不合格, nor a green one a 合格. The output validates against both the Ant JUnit schema (which wants
 //! `hostname`, `timestamp` without a zone, `time`, `properties`, `system-out` and `system-err`)
 //! and Jenkins' xunit schema.
 
@@ -41,7 +42,17 @@ pub fn render_junit(report: &Report) -> String {
         ("ruleset", &report.ruleset.id),
         ("ruleset.sha256", &report.ruleset.sha256),
         ("profile", &report.profile.name),
+        // The verdict (the GB/T 24356-2023 grade) and the gate --fail-on sets the exit code by.
+        ("grade", report.grading.grade.zh()),
+        (
+            "score",
+            &report
+                .grading
+                .score
+                .map_or_else(String::new, |s| s.to_decimal(2)),
+        ),
         ("fail_on", &report.profile.fail_on.to_string()),
+        ("exit_code", &super::verdict::exit_code(report).to_string()),
         ("outcome", outcome(report)),
         ("findings", &c.findings.to_string()),
         ("run_id", &report.run_id),
@@ -113,7 +124,7 @@ fn testcase(out: &mut String, report: &Report, rule: &RuleResult) {
             let warning = if report.profile.fails(rule.class) {
                 ""
             } else {
-                "（按检查方案不影响是否通过）"
+                "（按检查方案为警告，不影响退出码）"
             };
             let message = format!("{} 处 {} 类错漏{warning}", rule.findings, rule.class);
             let _ = write!(

@@ -3,7 +3,9 @@
 use std::fmt::Write;
 
 use super::grade::{Grade, Grading};
-use super::model::{clip, FailedRun, Outcome, Report, RuleResult, Status};
+use super::html::Lang;
+use super::model::{clip, FailedRun, Report, RuleResult, Status};
+use super::verdict;
 use crate::ratio::Ratio;
 use crate::rules::{CountMode, DefectClass};
 
@@ -29,13 +31,6 @@ fn status_with_skips(report: &Report, r: &RuleResult) -> String {
             format!("{word}（{skipped}）")
         }
         _ => word.to_owned(),
-    }
-}
-
-fn outcome_zh(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Pass => "通过",
-        Outcome::Fail => "不通过",
     }
 }
 
@@ -67,11 +62,13 @@ pub fn summary(report: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{} ({})：{}",
+        "{} ({})：{}（{}）",
         report.package.name,
         report.package.manifest.xzqmc,
-        outcome_zh(report.outcome)
+        report.grading.grade.zh(),
+        verdict::verdict_basis(report, Lang::Zh)
     );
+    let _ = writeln!(s, "{}", verdict::gate(report, Lang::Zh));
     let _ = writeln!(
         s,
         "规则 {} 条：通过 {}，未通过 {}，未运行 {}，不适用 {}",
@@ -82,7 +79,6 @@ pub fn summary(report: &Report) -> String {
         c.rules_not_applicable
     );
     let _ = writeln!(s, "问题 {} 处：{}", c.findings, class_counts(report));
-    let _ = writeln!(s, "评分：{}", score_line(&report.grading));
     // Rules that need attention, and passes that left something unchecked.
     for r in report.rules.iter().filter(|r| {
         !matches!(r.status, Status::Passed | Status::NotApplicable)
@@ -142,18 +138,13 @@ pub fn render_markdown(report: &Report) -> String {
     );
     let profile = &report.profile;
     let _ = writeln!(s, "- 检查方案：{}（{}）", profile.title, profile.name);
-    let warned = if profile.warn.is_empty() {
-        String::new()
-    } else {
-        let classes: Vec<String> = profile.warn.iter().map(|c| c.to_string()).collect();
-        format!("；{} 类问题为警告", classes.join("、"))
-    };
     let _ = writeln!(
         s,
-        "- 结论：**{}**（{} 类及以上问题或未运行的规则判为不通过{warned}）",
-        outcome_zh(report.outcome),
-        profile.fail_on
+        "- 结论：**{}**（{}，计算见“质量评分”）",
+        report.grading.grade.zh(),
+        verdict::verdict_basis(report, Lang::Zh)
     );
+    let _ = writeln!(s, "- {}", verdict::gate(report, Lang::Zh));
     let _ = writeln!(
         s,
         "- 问题 {} 处：{}\n",
@@ -296,14 +287,6 @@ fn factor(v: Ratio) -> String {
         format!("({v})")
     } else {
         v.to_string()
-    }
-}
-
-/// `S = 97.82（良）`, or why there is no score.
-pub fn score_line(g: &Grading) -> String {
-    match g.score {
-        Some(v) => format!("S = {}（{}）", v.to_decimal(2), g.grade.zh()),
-        None => format!("无得分（{}）", g.grade.zh()),
     }
 }
 

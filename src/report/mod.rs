@@ -9,6 +9,7 @@ pub mod map;
 mod markdown;
 mod model;
 mod time;
+pub mod verdict;
 mod write;
 
 use std::collections::BTreeMap;
@@ -20,8 +21,7 @@ pub use layer::{render_fgb, render_geojson};
 pub use map::MapLayers;
 pub(crate) use markdown::exact;
 pub use markdown::{
-    grading_markdown, render_failed_markdown, render_markdown, score_line, summary,
-    FINDINGS_PER_RULE,
+    grading_markdown, render_failed_markdown, render_markdown, summary, FINDINGS_PER_RULE,
 };
 pub use model::*;
 pub use time::{now_rfc3339, run_id};

@@ -185,7 +185,7 @@ impl Serialize for Ordinate {
         let x = self.0;
         if x.fract() == 0.0 && x.is_sign_positive() && x < 2.0 * TWO_63 {
             s.serialize_u64(x as u64)
-        } else if x.fract() == 0.0 && x < 0.0 && x >= -TWO_63 {
+        } else if x.fract() == 0.0 && (-TWO_63..0.0).contains(&x) {
             s.serialize_i64(x as i64)
         } else {
             s.serialize_f64(x)

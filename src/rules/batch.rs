@@ -11,10 +11,23 @@
 //! - `totals_match: { table, key, columns }`: the county tables, summed row by row (matched on
 //!   `key`), equal the prefecture's table given with `--prefecture-table`, within the rounding
 //!   of the written decimals.
+//! - `expected_units: { list, layer, code, name, type, type_codes, area_codes }`: every unit of a
+//!   list of `rules/data/` ([`super::data`]) is delivered by some package, under a name that
+//!   matches its name or an alias, and with its type. A unit named as the list's but of another
+//!   type is a finding in the package that delivered it; a unit no package delivers is a finding
+//!   about the batch, judged only when the batch holds every county of the list's area (by the
+//!   code list `area_codes`), none of them unreadable, and is not a sample: otherwise a missing
+//!   unit may be in a package that was not inspected, and the rule says so instead. Units
+//!   delivered with a name that contains the expected one, or is contained in it (a river's
+//!   county section, `广通河广河段`), are named beside a missing unit but do not stand for it: a
+//!   unit the plan registers whole is one unit.
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::diag::Problem;
+use super::data::UnitList;
+use super::diag::{suggest, Problem};
 use super::{DefectClass, Name};
 use crate::checks::{LintContext, Read};
 
@@ -37,6 +50,7 @@ pub(super) struct RawBatchRule {
     pub unique_across: Option<UniqueAcross>,
     pub delivered_once: Option<DeliveredOnce>,
     pub totals_match: Option<TotalsMatch>,
+    pub expected_units: Option<ExpectedUnits>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -62,11 +76,29 @@ pub struct TotalsMatch {
     pub columns: Vec<Name>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedUnits {
+    /// A `unit_list` of `rules/data/`.
+    pub list: Name,
+    pub layer: Name,
+    pub code: Name,
+    pub name: Name,
+    #[serde(rename = "type")]
+    pub unit_type: Name,
+    /// The code list of `type`: the list's types must be in it, and messages name them.
+    pub type_codes: Name,
+    /// The code list of area codes: the counties that make up the list's `area`.
+    pub area_codes: Name,
+}
+
 #[derive(Debug, Clone)]
 pub enum BatchCheck {
     UniqueAcross(UniqueAcross),
     DeliveredOnce(DeliveredOnce),
     TotalsMatch(TotalsMatch),
+    /// Boxed: seven names with their spans, more than twice the size of the other kinds.
+    ExpectedUnits(Box<ExpectedUnits>),
 }
 
 impl BatchCheck {
@@ -75,6 +107,7 @@ impl BatchCheck {
             BatchCheck::UniqueAcross(_) => "unique_across",
             BatchCheck::DeliveredOnce(_) => "delivered_once",
             BatchCheck::TotalsMatch(_) => "totals_match",
+            BatchCheck::ExpectedUnits(_) => "expected_units",
         }
     }
 
@@ -107,11 +140,17 @@ impl BatchCheck {
                 c.table.value,
                 c.key.value
             ),
+            BatchCheck::ExpectedUnits(c) => format!(
+                "every unit of the list `{}` (rules/data/) is delivered as a `{}` feature whose \
+                 `{}` matches its name or an alias, with its `{}`; a missing unit is judged when \
+                 the batch holds every county of the list's area",
+                c.list.value, c.layer.value, c.name.value, c.unit_type.value
+            ),
         }
     }
 
-    /// Whether its findings concern a county's package (and go into its report and grade) or
-    /// the batch as a whole.
+    /// Whether some of its findings concern a county's package (and go into its report and
+    /// grade); the rest concern the batch as a whole.
     pub fn per_package(&self) -> bool {
         !matches!(self, BatchCheck::TotalsMatch(_))
     }
@@ -128,6 +167,11 @@ impl BatchCheck {
                 reads.extend(Read::fields(&c.table, &c.columns));
                 reads
             }
+            BatchCheck::ExpectedUnits(c) => vec![
+                Read::field(&c.layer, &c.code),
+                Read::field(&c.layer, &c.name),
+                Read::field(&c.layer, &c.unit_type),
+            ],
         }
     }
 }
@@ -148,12 +192,15 @@ pub struct BatchRule {
 pub(super) fn validate(
     raw: RawBatchRule,
     lint: &LintContext,
+    lists: &BTreeMap<String, UnitList>,
     sub_element: String,
 ) -> Result<BatchRule, Vec<Problem>> {
     let kinds: Vec<BatchCheck> = [
         raw.unique_across.map(BatchCheck::UniqueAcross),
         raw.delivered_once.map(BatchCheck::DeliveredOnce),
         raw.totals_match.map(BatchCheck::TotalsMatch),
+        raw.expected_units
+            .map(|e| BatchCheck::ExpectedUnits(Box::new(e))),
     ]
     .into_iter()
     .flatten()
@@ -162,12 +209,18 @@ pub(super) fn validate(
         vec![Problem::new(
             raw.id.referenced,
             format!(
-                "batch rule {} needs exactly one of unique_across, delivered_once, totals_match",
+                "batch rule {} needs exactly one of unique_across, delivered_once, totals_match, expected_units",
                 raw.id.value
             ),
         )]
     })?;
-    let problems = lint.check_read_list(check.reads());
+    let mut problems = lint.check_read_list(check.reads());
+    if let BatchCheck::ExpectedUnits(c) = &check {
+        problems.extend(unknown_unit_list(&c.list, lists));
+        for codes in [&c.type_codes, &c.area_codes] {
+            problems.extend(crate::checks::unknown_code_list(codes, lint));
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -181,4 +234,22 @@ pub(super) fn validate(
         why: raw.why,
         check,
     })
+}
+
+/// The problem with naming `list`, if `rules/data/` has no unit list of that name.
+fn unknown_unit_list(list: &Name, lists: &BTreeMap<String, UnitList>) -> Option<Problem> {
+    if lists.contains_key(&list.value) {
+        return None;
+    }
+    let p = Problem::new(list.referenced, format!("no unit list `{}`", list.value))
+        .label("unknown unit list");
+    Some(
+        match suggest(&list.value, lists.keys().map(String::as_str)) {
+            Some(s) => p.help(s),
+            None => p.help(format!(
+                "unit lists live in rules/data/; known: {}",
+                lists.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
+        },
+    )
 }

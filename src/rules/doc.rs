@@ -23,6 +23,7 @@ pub fn render(set: &RuleSet) -> String {
     batch_rules(&mut out, set);
     kinds(&mut out, set);
     code_lists(&mut out, set);
+    unit_lists(&mut out, set);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
@@ -99,6 +100,9 @@ fn contents(out: &mut String, set: &RuleSet, groups: &[(&str, Vec<&Rule>)]) {
     out.push_str("- [Check kinds](#kinds)\n");
     if !set.codes.is_empty() {
         out.push_str("- [Appendix: code lists](#code-lists)\n");
+    }
+    if !set.unit_lists.is_empty() {
+        out.push_str("- [Appendix: unit lists](#unit-lists)\n");
     }
     out.push('\n');
 }
@@ -274,6 +278,47 @@ fn code_lists(out: &mut String, set: &RuleSet) {
         );
         for (code, meaning) in &list.codes {
             let _ = writeln!(out, "| {} | {} |", cell(code), cell(meaning));
+        }
+        out.push('\n');
+    }
+}
+
+fn unit_lists(out: &mut String, set: &RuleSet) {
+    if set.unit_lists.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}## Appendix: unit lists\n\nThe lists in `rules/data/` that `expected_units` rules \
+         name: the units a plan expects the packages of an area to deliver.\n",
+        anchor("unit-lists")
+    );
+    for list in set.unit_lists.values() {
+        let _ = writeln!(
+            out,
+            "{}### {}\n\n{}. Source: {}. Area: {}. Words ignored in names: {}.\n\n\
+             | name | other spellings | type | year | where the source names it |\n|---|---|---|---|---|",
+            anchor(&format!("units-{}", list.unit_list)),
+            line(&list.unit_list),
+            line(&list.title),
+            line(&list.source),
+            list.area.value,
+            if list.ignore.is_empty() {
+                "none".to_owned()
+            } else {
+                list.ignore.join(", ")
+            }
+        );
+        for u in &list.units {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                cell(&u.name),
+                cell(&u.aliases.join("、")),
+                u.unit_type.value,
+                u.year.map_or_else(String::new, |y| y.to_string()),
+                cell(&u.basis)
+            );
         }
         out.push('\n');
     }

@@ -1,10 +1,11 @@
 //! Declarative rules: YAML files under `rules/`, parsed and validated before anything runs.
 //!
 //! A rule set is a list of files: `schema.yaml` (the package schema), `codes/*.yaml` (code
-//! lists) and any other `*.yaml` holding `rules:`. The built-in set is embedded in the binary.
+//! lists), `data/*.yaml` (unit lists, [`data`]) and any other `*.yaml` holding `rules:`. The built-in set is embedded in the binary.
 //! Every problem in a rule file becomes a miette diagnostic pointing at its line and column.
 
 pub mod batch;
+pub mod data;
 mod diag;
 pub mod doc;
 mod parse;
@@ -117,6 +118,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Rules across the packages of a batch (`batch.yaml`), sorted by id.
     pub batch_rules: Vec<batch::BatchRule>,
+    /// Unit lists of `data/`, by name.
+    pub unit_lists: BTreeMap<String, data::UnitList>,
     /// By name; never empty (a set without `profiles.yaml` has an implicit `default`).
     pub profiles: BTreeMap<String, Profile>,
     pub default_profile: String,

@@ -22,7 +22,8 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::batch::{self, BatchFile, BatchRule, RawBatchRule};
+use super::batch::{self, BatchCheck, BatchFile, BatchRule, RawBatchRule};
+use super::data::UnitList;
 use super::diag::{suggest, Problem, RulesError, SourceFile};
 use super::profile::{Profile, ProfilesFile};
 use super::{CodeList, DefectClass, Location, Name, Rule, RuleSet, ELEMENTS};
@@ -265,6 +266,7 @@ pub(super) fn assemble(
     let mut gradings: Vec<(usize, String, Location)> = Vec::new();
     let mut file_sub_elements: BTreeMap<String, String> = BTreeMap::new();
     let mut raw_batch: Vec<(usize, RawBatchRule)> = Vec::new();
+    let mut unit_lists: BTreeMap<String, UnitList> = BTreeMap::new();
     for (i, (rel, _, _)) in files.iter().enumerate() {
         if rel == "schema.yaml" {
             // A later directory's schema extends and overrides the earlier one, layer by layer.
@@ -296,6 +298,12 @@ pub(super) fn assemble(
             if let Some(list) = c.parse::<CodeList>(i) {
                 codes.insert(list.code_list.clone(), list);
             }
+        } else if rel.starts_with("data/") {
+            // A later directory's list of the same name replaces the earlier one.
+            if let Some(mut list) = c.parse::<UnitList>(i) {
+                list.source_file = i;
+                unit_lists.insert(list.unit_list.clone(), list);
+            }
         } else if let Some(f) = c.parse::<RuleFile>(i) {
             raw_rules.extend(f.rules.into_iter().map(|r| (i, r)));
         }
@@ -311,7 +319,15 @@ pub(super) fn assemble(
             .unwrap_or_else(|| stem.to_owned())
     };
     let rules = validate(&mut c, &schema, &codes, raw_rules, file_sub_element);
-    let batch_rules = validate_batch(&mut c, &schema, &codes, &rules, raw_batch, file_sub_element);
+    let batch_rules = validate_batch(
+        &mut c,
+        &schema,
+        &codes,
+        &unit_lists,
+        &rules,
+        raw_batch,
+        file_sub_element,
+    );
     for (source, name, at) in gradings {
         for p in check_grading(&profiles[&name], &rules, at) {
             c.problem(source, p);
@@ -351,6 +367,7 @@ pub(super) fn assemble(
         codes,
         rules,
         batch_rules,
+        unit_lists,
         profiles,
         default_profile,
         sources: c.sources,
@@ -517,6 +534,7 @@ fn validate_batch(
     c: &mut Collector,
     schema: &Schema,
     codes: &BTreeMap<String, CodeList>,
+    lists: &BTreeMap<String, UnitList>,
     rules: &[Rule],
     raw: Vec<(usize, RawBatchRule)>,
     file_sub_element: impl Fn(usize) -> String,
@@ -545,8 +563,18 @@ fn validate_batch(
                 .help(format!("one of: {}", ELEMENTS.join(", "))),
             );
         }
-        match batch::validate(r, &lint, file_sub_element(source)) {
-            Ok(rule) => out.push(rule),
+        match batch::validate(r, &lint, lists, file_sub_element(source)) {
+            Ok(rule) => {
+                if let BatchCheck::ExpectedUnits(e) = &rule.check {
+                    check_unit_list(
+                        c,
+                        &lists[&e.list.value],
+                        &codes[&e.type_codes.value],
+                        &codes[&e.area_codes.value],
+                    );
+                }
+                out.push(rule)
+            }
             Err(problems) => {
                 for p in problems {
                     c.problem(source, p);
@@ -556,4 +584,57 @@ fn validate_batch(
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
+}
+
+/// A unit list's types are codes of the rule's type list and its area a code of its area list;
+/// the problems point into the list's file.
+fn check_unit_list(c: &mut Collector, list: &UnitList, types: &CodeList, areas: &CodeList) {
+    let mut problems = Vec::new();
+    if !areas.codes.contains_key(&list.area.value) {
+        problems.push(
+            Problem::new(
+                list.area.referenced,
+                format!(
+                    "`{}` is not in the code list {}",
+                    list.area.value, areas.code_list
+                ),
+            )
+            .label("unknown area"),
+        );
+    }
+    for unit in &list.units {
+        // A name made only of ignored words would match every unit named so.
+        for name in std::iter::once(&unit.name).chain(&unit.aliases) {
+            if list.normalise(name).is_empty() {
+                problems.push(
+                    Problem::new(
+                        unit.unit_type.referenced,
+                        format!(
+                            "the name `{name}` is empty once the list's `ignore` words are removed"
+                        ),
+                    )
+                    .label("in this unit"),
+                );
+            }
+        }
+        if !types.codes.contains_key(&unit.unit_type.value) {
+            problems.push(
+                Problem::new(
+                    unit.unit_type.referenced,
+                    format!(
+                        "type `{}` of {} is not in the code list {}",
+                        unit.unit_type.value, unit.name, types.code_list
+                    ),
+                )
+                .label("unknown type")
+                .help(format!(
+                    "codes: {}",
+                    types.codes.keys().cloned().collect::<Vec<_>>().join(", ")
+                )),
+            );
+        }
+    }
+    for p in problems {
+        c.problem(list.source_file, p);
+    }
 }

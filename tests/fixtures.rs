@@ -87,7 +87,10 @@ fn area_findings_carry_their_measurements() {
     // Half a hundredth for MJ's rounding and 1e-9 of the area for the formula computed again.
     let computed = m004[0]["computed"].as_f64().unwrap();
     let tolerance = m004[0]["tolerance"].as_f64().unwrap();
-    assert!((tolerance - (0.005 + 1e-9 * computed)).abs() < 1e-6, "{tolerance}");
+    assert!(
+        (tolerance - (0.005 + 1e-9 * computed)).abs() < 1e-6,
+        "{tolerance}"
+    );
     assert_eq!(
         m004[0]["tolerance_parts"],
         serde_json::json!({ "m2": 0.005, "relative": 1e-9 })
@@ -97,7 +100,10 @@ fn area_findings_carry_their_measurements() {
     // u3's SDMJ raised by 30.00 against its wetland parcels: half a hundredth for SDMJ and for
     // each parcel summed.
     let m012 = measured("ZR-M012");
-    let raised = m012.iter().find(|m| m["difference"] == 30.0).expect("u3's SDMJ");
+    let raised = m012
+        .iter()
+        .find(|m| m["difference"] == 30.0)
+        .expect("u3's SDMJ");
     let terms = raised["tolerance_parts"]["terms"].as_u64().unwrap();
     assert!(terms > 0, "{raised}");
     assert!(

@@ -224,10 +224,13 @@ fn per_term_without_terms_is_a_diagnostic() {
         builtin: false,
         dirs: vec![dir.path().to_owned()],
     })
-    .err()
-    .expect("per_term without terms is refused");
+    .map(|_| ())
+    .expect_err("per_term without terms is refused");
     let text = format!("{:?}", miette::Report::new(err));
-    assert!(text.contains("`tolerance.per_term` needs terms to count"), "{text}");
+    assert!(
+        text.contains("`tolerance.per_term` needs terms to count"),
+        "{text}"
+    );
     assert!(text.contains("rules.yaml:6:"), "{text}");
 }
 

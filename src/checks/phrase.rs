@@ -87,7 +87,11 @@ pub fn tolerance(t: &Tolerance, terms: Option<&str>) -> String {
         parts.push(m2(t.m2));
     }
     if t.per_term > 0.0 {
-        parts.push(format!("{} per {} term", m2(t.per_term), terms.unwrap_or("summed")));
+        parts.push(format!(
+            "{} per {} term",
+            m2(t.per_term),
+            terms.unwrap_or("summed")
+        ));
     }
     if t.relative > 0.0 {
         parts.push(format!("{:e} of the area", t.relative));
@@ -166,9 +170,6 @@ mod tests {
         assert_eq!(t(0.01, 0.0, 0.0), "±0.01 m²");
         assert_eq!(t(0.0, 0.0, 1e-8), "±1e-8 of the area");
         assert_eq!(t(0.1, 0.0, 1e-8), "±(0.1 m² + 1e-8 of the area)");
-        assert_eq!(
-            t(0.005, 0.005, 0.0),
-            "±(0.005 m² + 0.005 m² per ZRZK term)"
-        );
+        assert_eq!(t(0.005, 0.005, 0.0), "±(0.005 m² + 0.005 m² per ZRZK term)");
     }
 }

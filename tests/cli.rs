@@ -216,9 +216,9 @@ fn self_check_reports_c_and_d_as_warnings() {
         "{md}"
     );
     assert!(md.contains(
-        "| ZR-D001 | 登记单元类型代码不在代码表内 | C | 属性精度 | 分类与代码 | 警告 | 13 个要素 | 1 |"
-    ));
-    assert!(stdout(&o).contains("ZR-D001 [C] 警告"), "{}", stdout(&o));
+        "| ZR-O004 | 直接行使的登记单元填写了代理行使主体 | C | 属性精度 | 权属属性 | 警告 | 1 个要素 | 1 |"
+    ), "{md}");
+    assert!(stdout(&o).contains("ZR-O004 [C] 警告"), "{}", stdout(&o));
 }
 
 /// Under --fail-on D a C finding fails a county acceptance but is only a warning in a

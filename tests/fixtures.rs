@@ -84,12 +84,32 @@ fn area_findings_carry_their_measurements() {
     assert_eq!(m004.len(), 1);
     assert_eq!(m004[0]["declared"], 25552002.11);
     assert_eq!(m004[0]["unit"], "m2");
-    assert_eq!(m004[0]["tolerance"], 0.01);
+    // Half a hundredth for MJ's rounding and 1e-9 of the area for the formula computed again.
+    let computed = m004[0]["computed"].as_f64().unwrap();
+    let tolerance = m004[0]["tolerance"].as_f64().unwrap();
+    assert!(
+        (tolerance - (0.005 + 1e-9 * computed)).abs() < 1e-6,
+        "{tolerance}"
+    );
+    assert_eq!(
+        m004[0]["tolerance_parts"],
+        serde_json::json!({ "m2": 0.005, "relative": 1e-9 })
+    );
     let difference = m004[0]["difference"].as_f64().unwrap();
     assert!((difference - 5.0).abs() < 0.01, "{difference}");
-    // u3's SDMJ raised by 30.00 against its wetland parcels.
+    // u3's SDMJ raised by 30.00 against its wetland parcels: half a hundredth for SDMJ and for
+    // each parcel summed.
     let m012 = measured("ZR-M012");
-    assert!(m012.iter().any(|m| m["difference"] == 30.0), "{m012:?}");
+    let raised = m012
+        .iter()
+        .find(|m| m["difference"] == 30.0)
+        .expect("u3's SDMJ");
+    let terms = raised["tolerance_parts"]["terms"].as_u64().unwrap();
+    assert!(terms > 0, "{raised}");
+    assert!(
+        (raised["tolerance"].as_f64().unwrap() - (terms + 1) as f64 * 0.005).abs() < 1e-9,
+        "{raised}"
+    );
     // The statistics table: the total row's SLMJ is 1.00 too high, row 21's HJ 0.50.
     let t001 = measured("ZR-T001");
     assert!(

@@ -206,6 +206,34 @@ fn area_matches_converts_units() {
     );
 }
 
+/// `per_term` counts terms: a tolerance that has none to count is a diagnostic on the rule's
+/// line, not an allowance silently read as zero.
+#[test]
+fn per_term_without_terms_is_a_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schema.yaml"), LAYER_SCHEMA).unwrap();
+    let rule = "rules:
+  - id: A-1
+    title: 面积
+    class: B
+    element: 面积精度
+    area_matches: { layer: L, field: MU, tolerance: { per_term: 0.005 } }
+";
+    std::fs::write(dir.path().join("rules.yaml"), rule).unwrap();
+    let err = RuleSet::load(&RuleSources {
+        builtin: false,
+        dirs: vec![dir.path().to_owned()],
+    })
+    .map(|_| ())
+    .expect_err("per_term without terms is refused");
+    let text = format!("{:?}", miette::Report::new(err));
+    assert!(
+        text.contains("`tolerance.per_term` needs terms to count"),
+        "{text}"
+    );
+    assert!(text.contains("rules.yaml:6:"), "{text}");
+}
+
 #[test]
 fn crs_rule_reports_an_unaccepted_crs_and_skips_area_checks() {
     let rule = "rules:

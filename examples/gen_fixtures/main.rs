@@ -44,9 +44,8 @@
 //!
 //! Clean by construction: vertices are whole millimetres, so the parcels of a unit share
 //! bit-identical edges; every area is the official ellipsoidal area of `nrqc::geom::area`,
-//! rounded to 0.01 m² (parcels rounded up or down so that their sum tracks the unit's area,
-//! see [`shape::parcel_cents`]) and summed in integer hundredths so that every unit total adds
-//! up exactly; DLBM agrees with ZYLX (package format 4.3); unit codes are the registering
+//! rounded to the nearest 0.01 m² ([`shape::parcel_cents`]) and summed in integer hundredths
+//! so that every unit total adds up exactly; DLBM agrees with ZYLX (package format 4.3); unit codes are the registering
 //! area's code, the DJDYLX and a sequence. The shapes come from a per-county fixed-seed PRNG
 //! (splitmix64): every run writes the same bytes.
 

@@ -58,35 +58,11 @@ pub fn ring_cents(ring: &[Mm], crs: &Crs) -> i64 {
     area_cents(polygon(ring).into(), crs)
 }
 
-/// The areas of the parcels tiling one unit, in hundredths of m², each rounded down or up so
-/// that their running sum never drifts more than about half a hundredth from the exact running
-/// sum. Plain rounding lets n parcels drift by up to n × 0.005 m², which a unit of many parcels
-/// would carry past ZR-M005's 0.05 m²; this keeps every parcel within ZR-M004's 0.01 m² and the
-/// unit total, their sum, within 0.006 m² of the unit's own area.
+/// The areas of the parcels tiling one unit, in hundredths of m², each rounded to the nearest
+/// as a producer writes them: every parcel is within 0.005 m² of its own area (ZR-M004), and the
+/// unit total, their sum, within n × 0.005 m² of the unit's area (ZR-M005 counts the n parcels).
 pub fn parcel_cents(rings: &[Ring], crs: &Crs) -> Vec<i64> {
-    let mut drift = 0.0;
-    rings
-        .iter()
-        .map(|ring| {
-            let exact = geometry_area(&polygon(ring).into(), crs) * 100.0;
-            let nearest = exact.round();
-            let other = if nearest > exact {
-                nearest - 1.0
-            } else {
-                nearest + 1.0
-            };
-            let pick = if (drift + nearest - exact).abs() > 0.5
-                && (other - exact).abs() <= 0.9
-                && (drift + other - exact).abs() < (drift + nearest - exact).abs()
-            {
-                other
-            } else {
-                nearest
-            };
-            drift += pick - exact;
-            pick as i64
-        })
-        .collect()
+    rings.iter().map(|ring| ring_cents(ring, crs)).collect()
 }
 
 /// An irregular star-shaped ring around `centre`, inside the ellipse of semi-axes `rx`, `ry`.

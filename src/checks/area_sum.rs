@@ -7,7 +7,9 @@
 //! - `parent`, `parent_key`: the parent layer and its key field.
 //! - `parent_field` (a declared area) or `parent_computed: true`.
 //! - `unit`: the unit of both declared fields (default `m2`).
-//! - `tolerance`: as in `area_matches`, default `{ m2: 0.01 }`.
+//! - `tolerance`: as in `area_matches`, default `{ m2: 0.01 }`; `per_term` counts the children
+//!   summed for the parent, so `{ m2: 0.005, per_term: 0.005 }` allows half a hundredth for
+//!   the parent's own rounding and for each of its n two-decimal children.
 //!
 //! A parent with no (selected) child sums to 0, so a unit declaring forest area without forest
 //! parcels is found. What is checked is the parents' sums; parents with an unmeasurable child,
@@ -25,8 +27,8 @@
 //! ```
 //!
 //! ## Finding
-//! On the parent: `SLMJ 申报 52000.00 m²，ZRZK.MJ 之和（3 个）51950.00 m²，相差 +50 m²（允许 ±0.01 m²）`,
-//! with the children as related features.
+//! On the parent: `SLMJ 申报 52000.00 m²，ZRZK.MJ 之和（3 个）51950.00 m²，相差 +50 m²（允许 ±0.02 m²：
+//! 0.005 m² + 3 × 0.005 m²）`, with the children as related features.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -71,7 +73,7 @@ impl Check for AreaSum {
             phrase::area(&self.layer, self.field.as_ref(), self.unit),
             self.layer.value,
             phrase::join(&self.layer, &self.key, &self.parent, &self.parent_key),
-            phrase::tolerance(&self.tolerance)
+            phrase::tolerance(&self.tolerance, Some(&self.layer.value))
         )
     }
 
@@ -101,6 +103,7 @@ impl Check for AreaSum {
             field_or_computed(&self.layer, self.field.as_ref(), self.computed)
                 .into_iter()
                 .collect();
+        problems.extend(self.tolerance.problem(true).map(|p| Problem::new(self.parent.referenced, p)));
         if self.parent_field.is_some() == self.parent_computed {
             problems.push(Problem::new(
                 self.parent.referenced,
@@ -173,11 +176,11 @@ impl Check for AreaSum {
             let sum_m2 = if self.computed { sum } else { sum * factor };
             // Declared fields are in `unit`; computed areas are in m².
             let declared_m2 = if self.parent_field.is_some() { value * factor } else { value };
-            let allowed = self.tolerance.allowed(declared_m2);
-            let Some(m) = compare(declared_m2 / factor, sum_m2, self.unit, allowed) else {
+            let allowed = self.tolerance.allowed(declared_m2, n);
+            let Some(m) = compare(declared_m2 / factor, sum_m2, self.unit, &allowed) else {
                 continue;
             };
-            let mut f = cx.finding(parent, &[row], describe(&what, &format!("{summed}（{n} 个）"), &m, self.unit));
+            let mut f = cx.finding(parent, &[row], describe(&what, &format!("{summed}（{n} 个）"), &m, self.unit, &allowed));
             f.expected = Some(m["computed"].clone());
             f.measured = Some(m);
             f.related = children.get(&k).map(|kids| Related {

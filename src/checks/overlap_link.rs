@@ -10,7 +10,8 @@
 //!   naming both keys and the area (m²); `table_where` (optional SQL) selects its rows, e.g.
 //!   `GGGZYSLX = '生态保护红线'`.
 //! - `min_area`: m²; smaller overlaps need no row (default 0.01).
-//! - `tolerance`: as in `area_matches`, default `{ m2: 0.01 }`.
+//! - `tolerance`: as in `area_matches` (without `per_term`: a row's area is one value),
+//!   default `{ m2: 0.01 }`.
 //!
 //! Rows whose keys name no feature are left to `reference` rules. Counted as skipped, with the
 //! reason: rows with an unmeasurable feature, rows without both keys or without an area, and
@@ -108,7 +109,7 @@ impl Check for OverlapLink {
             phrase::join(&self.table, &self.table_key, &self.layer, &self.key),
             phrase::join(&self.table, &self.table_other_key, &self.other, &self.other_key),
             phrase::field(&self.table, &self.table_area),
-            phrase::tolerance(&self.tolerance)
+            phrase::tolerance(&self.tolerance, None)
         )
     }
 
@@ -133,6 +134,7 @@ impl Check for OverlapLink {
             .flat_map(|w| cx.check_condition(&self.other, w))
             .collect();
         problems.extend(self.table_where.iter().flat_map(|w| cx.check_condition(&self.table, w)));
+        problems.extend(self.tolerance.problem(false).map(|p| Problem::new(self.table_area.referenced, p)));
         problems
     }
 
@@ -199,10 +201,11 @@ impl Check for OverlapLink {
                     blank_areas += 1;
                     continue;
                 };
-                let Some(m) = compare(value, *area, AreaUnit::M2, self.tolerance.allowed(*area)) else {
+                let allowed = self.tolerance.allowed(*area, 0);
+                let Some(m) = compare(value, *area, AreaUnit::M2, &allowed) else {
                     continue;
                 };
-                let mut f = cx.finding(table, &[row], describe(&self.table_area.value, "重叠面积", &m, AreaUnit::M2));
+                let mut f = cx.finding(table, &[row], describe(&self.table_area.value, "重叠面积", &m, AreaUnit::M2, &allowed));
                 f.expected = Some(m["computed"].clone());
                 f.measured = Some(m);
                 f.geometry = Some(Geometry::MultiPolygon(geometry.clone()));

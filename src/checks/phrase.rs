@@ -79,12 +79,27 @@ pub fn area(frame: &Name, declared: Option<&Name>, unit: AreaUnit) -> String {
     }
 }
 
-/// `±0.01 m²`, or with a relative part `±0.1 m² or 1e-8 of the area, whichever is larger`.
-pub fn tolerance(t: &Tolerance) -> String {
-    match (t.m2, t.relative) {
-        (a, 0.0) => format!("±{}", m2(a)),
-        (0.0, r) => format!("±{r:e} of the area"),
-        (a, r) => format!("±{} or {r:e} of the area, whichever is larger", m2(a)),
+/// `±0.01 m²`, or a sum of parts: `±(0.005 m² per ZRZK term + 1e-9 of the area)`. `terms`
+/// names what `per_term` counts.
+pub fn tolerance(t: &Tolerance, terms: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    if t.m2 > 0.0 {
+        parts.push(m2(t.m2));
+    }
+    if t.per_term > 0.0 {
+        parts.push(format!(
+            "{} per {} term",
+            m2(t.per_term),
+            terms.unwrap_or("summed")
+        ));
+    }
+    if t.relative > 0.0 {
+        parts.push(format!("{:e} of the area", t.relative));
+    }
+    match parts.as_slice() {
+        [] => format!("±{}", m2(0.0)),
+        [one] => format!("±{one}"),
+        _ => format!("±({})", parts.join(" + ")),
     }
 }
 
@@ -142,12 +157,19 @@ mod tests {
 
     #[test]
     fn tolerances() {
-        let t = |m2, relative| tolerance(&Tolerance { m2, relative });
-        assert_eq!(t(0.01, 0.0), "±0.01 m²");
-        assert_eq!(t(0.0, 1e-8), "±1e-8 of the area");
-        assert_eq!(
-            t(0.1, 1e-8),
-            "±0.1 m² or 1e-8 of the area, whichever is larger"
-        );
+        let t = |m2, per_term, relative| {
+            tolerance(
+                &Tolerance {
+                    m2,
+                    per_term,
+                    relative,
+                },
+                Some("ZRZK"),
+            )
+        };
+        assert_eq!(t(0.01, 0.0, 0.0), "±0.01 m²");
+        assert_eq!(t(0.0, 0.0, 1e-8), "±1e-8 of the area");
+        assert_eq!(t(0.1, 0.0, 1e-8), "±(0.1 m² + 1e-8 of the area)");
+        assert_eq!(t(0.005, 0.005, 0.0), "±(0.005 m² + 0.005 m² per ZRZK term)");
     }
 }

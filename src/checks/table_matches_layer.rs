@@ -50,7 +50,7 @@ use super::condition;
 use super::balance::{Blank, Cell, Column};
 use super::sums::{field_or_computed, group_sums, summand};
 use super::table_totals::{default_total_row, total_row_problem};
-use super::units::AreaUnit;
+use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::report::{Finding, Unit};
 use crate::rules::{Name, Problem};
@@ -167,8 +167,12 @@ impl Check for TableMatchesLayer {
             let sums = group_sums(&df, key_expr.clone(), value.clone(), &selected)?;
             missing.extend(sums.keys().filter(|k| !table_keys.contains(k.as_str())).cloned());
             let declared = Column::read(table, column)?;
-            let allowed = self.tolerance.unwrap_or(10f64.powi(-(declared.decimals as i32)))
-                * self.unit.square_metres();
+            let allowed = Tolerance {
+                m2: self.tolerance.unwrap_or(10f64.powi(-(declared.decimals as i32))) * self.unit.square_metres(),
+                per_term: 0.0,
+                relative: 0.0,
+            }
+            .allowed(0.0, 0);
             for &row in &data_rows {
                 let Some(key) = &keys[row] else {
                     skipped.push("行键值为空");
@@ -191,12 +195,12 @@ impl Check for TableMatchesLayer {
                 };
                 cx.checked(1, Unit::Equations);
                 let (sum, n) = sums.get(key).copied().unwrap_or((0.0, 0));
-                let Some(m) = compare(value, sum * source_factor, self.unit, allowed) else {
+                let Some(m) = compare(value, sum * source_factor, self.unit, &allowed) else {
                     continue;
                 };
                 let what = format!("{key} 行 {column}");
                 let summed = format!("{} 汇总（{n} 个）", source.name);
-                let mut f = cx.finding(table, &[row], describe(&what, &summed, &m, self.unit));
+                let mut f = cx.finding(table, &[row], describe(&what, &summed, &m, self.unit, &allowed));
                 f.expected = Some(m["computed"].clone());
                 f.measured = Some(m);
                 findings.push(f);

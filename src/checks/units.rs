@@ -46,13 +46,21 @@ impl AreaUnit {
     }
 }
 
-/// How far a declared area may differ from the computed one: the larger of an absolute
-/// allowance in m² and a fraction of the computed value.
+/// How far a declared area may differ from the one it is compared with, built from what made
+/// the declared value. Each part is an error that can occur together with the others, so the
+/// allowance is their sum:
+/// - `m2`: rounding of the declared value itself (half a hundredth, 0.005 m², for two decimals);
+/// - `per_term`: rounding of each term summed into the compared value (n two-decimal parcel
+///   areas carry up to n × 0.005 m²);
+/// - `relative`: computing the area again, a fraction of it (the official formula reproduced on
+///   the delivered vertices agrees to 1e-9).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tolerance {
     #[serde(default)]
     pub m2: f64,
+    #[serde(default)]
+    pub per_term: f64,
     #[serde(default)]
     pub relative: f64,
 }
@@ -62,15 +70,89 @@ impl Default for Tolerance {
     fn default() -> Self {
         Tolerance {
             m2: 0.01,
+            per_term: 0.0,
             relative: 0.0,
         }
     }
 }
 
 impl Tolerance {
-    /// The allowed difference in m² for a computed value in m².
-    pub fn allowed(&self, computed_m2: f64) -> f64 {
-        self.m2.max(self.relative * computed_m2.abs())
+    /// The allowance for an area of `area_m2` compared with a sum of `terms` rounded terms.
+    pub fn allowed(&self, area_m2: f64, terms: usize) -> Allowance {
+        Allowance {
+            tolerance: *self,
+            terms,
+            area_m2,
+        }
+    }
+
+    /// What is wrong with the parameters, if anything: parts are never negative, and
+    /// `per_term` needs terms to count.
+    pub fn problem(&self, counts_terms: bool) -> Option<&'static str> {
+        if [self.m2, self.per_term, self.relative]
+            .iter()
+            .any(|v| !v.is_finite() || *v < 0.0)
+        {
+            Some("tolerance parts `m2`, `per_term` and `relative` must be finite and not negative")
+        } else if self.per_term > 0.0 && !counts_terms {
+            Some("`tolerance.per_term` needs terms to count, and this check compares single values")
+        } else {
+            None
+        }
+    }
+}
+
+/// A [`Tolerance`] applied to one comparison: its parts, how many terms and the area.
+#[derive(Debug, Clone, Copy)]
+pub struct Allowance {
+    pub tolerance: Tolerance,
+    pub terms: usize,
+    pub area_m2: f64,
+}
+
+impl Allowance {
+    /// The allowed difference in m².
+    pub fn m2(&self) -> f64 {
+        let t = &self.tolerance;
+        t.m2 + t.per_term * self.terms as f64 + t.relative * self.area_m2.abs()
+    }
+
+    /// The parts as a finding's `measured.tolerance_parts` gives them (parts that are zero
+    /// left out; `terms` with `per_term`).
+    pub fn parts(&self) -> serde_json::Value {
+        let t = &self.tolerance;
+        let mut parts = serde_json::Map::new();
+        if t.m2 > 0.0 {
+            parts.insert("m2".into(), t.m2.into());
+        }
+        if t.per_term > 0.0 {
+            parts.insert("per_term".into(), t.per_term.into());
+            parts.insert("terms".into(), self.terms.into());
+        }
+        if t.relative > 0.0 {
+            parts.insert("relative".into(), t.relative.into());
+        }
+        parts.into()
+    }
+
+    /// How the allowance was made, for a finding's message: `0.005 m² + 3 × 0.005 m² + 1e-9 ×
+    /// 面积`; `None` when it is one absolute amount, which the allowance itself says.
+    pub fn explain(&self) -> Option<String> {
+        let t = &self.tolerance;
+        if t.per_term == 0.0 && t.relative == 0.0 {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if t.m2 > 0.0 {
+            parts.push(format!("{} m²", t.m2));
+        }
+        if t.per_term > 0.0 {
+            parts.push(format!("{} × {} m²", self.terms, t.per_term));
+        }
+        if t.relative > 0.0 {
+            parts.push(format!("{:e} × 面积", t.relative));
+        }
+        Some(parts.join(" + "))
     }
 }
 
@@ -107,12 +189,39 @@ mod tests {
     }
 
     #[test]
-    fn tolerance_takes_the_larger_allowance() {
+    fn tolerance_parts_add_up() {
         let t = Tolerance {
-            m2: 0.05,
-            relative: 1e-7,
+            m2: 0.005,
+            per_term: 0.005,
+            relative: 1e-9,
         };
-        assert_eq!(t.allowed(1e4), 0.05);
-        assert_eq!(t.allowed(1e8), 10.0);
+        let a = t.allowed(1e8, 4);
+        assert!((a.m2() - (0.005 + 0.02 + 0.1)).abs() < 1e-12);
+        assert_eq!(
+            a.explain().as_deref(),
+            Some("0.005 m² + 4 × 0.005 m² + 1e-9 × 面积")
+        );
+        assert_eq!(
+            a.parts(),
+            serde_json::json!({ "m2": 0.005, "per_term": 0.005, "terms": 4, "relative": 1e-9 })
+        );
+        assert_eq!(Tolerance::default().allowed(1e8, 4).m2(), 0.01);
+        assert_eq!(Tolerance::default().allowed(1e8, 4).explain(), None);
+    }
+
+    #[test]
+    fn tolerance_problems() {
+        let per_term = Tolerance {
+            m2: 0.0,
+            per_term: 0.005,
+            relative: 0.0,
+        };
+        assert_eq!(per_term.problem(true), None);
+        assert!(per_term.problem(false).is_some());
+        let negative = Tolerance {
+            m2: -0.01,
+            ..Tolerance::default()
+        };
+        assert!(negative.problem(true).is_some());
     }
 }

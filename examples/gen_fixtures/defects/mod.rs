@@ -132,8 +132,8 @@ pub fn bowtie(ring: &[Mm]) -> Ring {
         .expect("some swap makes the ring self-intersect")
 }
 
-/// ZR-M005 allows 0.05 m² (the accumulated rounding of a unit's parcels), so an error meant
-/// to show must clear it with a margin.
+/// ZR-M005 allows n × 0.005 m² for the rounding of a unit's n parcels plus 1e-9 of its area,
+/// so an error meant to show must clear that with a margin.
 pub fn assert_m005_fires(package: &Package, unit: usize) {
     let ring = polygon(&package.units.rows[unit].ring);
     let area = geometry_area(&ring.into(), &package_crs(package));

@@ -280,6 +280,14 @@ const RIVERBANK_WETLAND: UnitSpec = cell(
 
 fn linxia_county() -> Vec<Defect> {
     vec![
+        set_field(
+            "ZRZYDJDY",
+            1,
+            "SYQZT",
+            None,
+            "ZR-O009",
+            "SYQZT null: the unit registers no owner",
+        ),
         Box::new(|p: &mut Package| overlapping_unit(p, &RIVERBANK_WETLAND, 0, "ZR-T108", 103)),
         Box::new(|p: &mut Package| {
             p.right_links.rows.remove(0);

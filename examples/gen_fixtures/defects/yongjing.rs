@@ -351,8 +351,8 @@ fn p006_swapped_axes(package: &mut Package) -> Vec<Finding> {
 /// A parcel's MJ 5.00 m² too large, carried into its unit's totals as a producer summing
 /// parcel MJ would: every sum of declared areas still holds, and only the comparisons with
 /// ellipsoidal areas see it. Every unit already carries some defect; u2's (DBXSZT null) touches
-/// no area, its SD parcel is state-owned and otherwise untouched, and u2 is small enough for
-/// ZR-M005 to see 5 m² with a clear margin (u9, with DJDYLX 99, would leave 0.08 m²).
+/// no area, its SD parcel is state-owned and otherwise untouched, and ZR-M005 allows u2 about
+/// 0.06 m² (3 parcels × 0.005 m² + 1e-9 of its 4.5e7 m²), far below 5 m².
 fn m004_parcel_area(package: &mut Package) -> Vec<Finding> {
     let fid = parcels_of(package, U2, "ZYLX", "SD")[0];
     assert_eq!(

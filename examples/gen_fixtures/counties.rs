@@ -216,14 +216,6 @@ const EAST: u32 = 4523;
 // 622901 临夏市
 
 const LXS_DJJG: &str = "临夏市自然资源局";
-const BIEHAN: Collective = Collective {
-    code: "6229011010030000000",
-    name: "枹罕镇王坪村农民集体",
-};
-const NANLONG: Collective = Collective {
-    code: "6229011020050000000",
-    name: "南龙镇张家村农民集体",
-};
 
 pub const LINXIA_CITY: County = County {
     code: "622901",
@@ -258,7 +250,7 @@ pub const LINXIA_CITY: County = County {
             (0.4, 0.35),
             &[
                 state("SL", "0301"),
-                collective("SL", "0305", &BIEHAN),
+                state("SL", "0305"),
                 state("SL", "0307"),
             ],
         ),
@@ -270,7 +262,7 @@ pub const LINXIA_CITY: County = County {
             LXS_DJJG,
             (0.7, 0.55),
             (0.35, 0.3),
-            &[collective("CY", "0404", &NANLONG), state("CY", "0401")],
+            &[state("CY", "0404"), state("CY", "0401")],
         ),
         free(
             "折桥荒地",
@@ -297,10 +289,6 @@ pub const LINXIA_CITY: County = County {
 // 622921 临夏县
 
 const LXX_DJJG: &str = "临夏县自然资源局";
-const MANISI: Collective = Collective {
-    code: "6229212080020000000",
-    name: "麻尼寺沟乡麻尼寺沟村农民集体",
-};
 const HONGTAI: Collective = Collective {
     code: "6229212100040000000",
     name: "红台乡红台村农民集体",
@@ -347,7 +335,7 @@ pub const LINXIA_COUNTY: County = County {
             LXX_DJJG,
             (0.85, 0.9),
             (0.4, 0.35),
-            &[state("CY", "0401"), collective("CY", "0404", &MANISI)],
+            &[state("CY", "0401"), state("CY", "0404")],
         ),
         free(
             "红台荒地",
@@ -357,7 +345,7 @@ pub const LINXIA_COUNTY: County = County {
             LXX_DJJG,
             (0.0, 0.95),
             (0.3, 0.3),
-            &[state("HD", "1207"), collective("HD", "1206", &HONGTAI)],
+            &[state("HD", "1207"), state("HD", "1206")],
         ),
         free(
             "槐山湿地",
@@ -468,7 +456,10 @@ pub const KANGLE: County = County {
             KL_DJJG,
             (-0.95, -0.6),
             (0.35, 0.35),
-            &[state("CY", "0401"), collective("CY", "0404", &CAOTAN)],
+            &[
+                collective("CY", "0401", &CAOTAN),
+                collective("CY", "0404", &CAOTAN),
+            ],
         ),
         free(
             "八松森林",
@@ -532,14 +523,6 @@ const DAZHUANG: Collective = Collective {
 const QIJIADU: Collective = Collective {
     code: "6229231052030000000",
     name: "岘塬镇祁家渡村农民集体",
-};
-const SANTIAOXIAN: Collective = Collective {
-    code: "6229232062010000000",
-    name: "三条岘乡三条岘村农民集体",
-};
-const GUANSHAN: Collective = Collective {
-    code: "6229232032020000000",
-    name: "关山乡关山村农民集体",
 };
 
 pub const YONGJING: County = County {
@@ -635,7 +618,7 @@ pub const YONGJING: County = County {
             (0, 2),
             &[
                 state("CY", "0401"),
-                collective("CY", "0404", &SANTIAOXIAN),
+                state("CY", "0404"),
                 state("CY", "0403"),
             ],
         ),
@@ -646,7 +629,7 @@ pub const YONGJING: County = County {
             "永靖县关山乡",
             YJ_DJJG,
             (1, 2),
-            &[state("CY", "0401"), collective("CY", "0404", &GUANSHAN)],
+            &[state("CY", "0401"), state("CY", "0404")],
         ),
         cell(
             "徐顶荒地",
@@ -731,14 +714,6 @@ pub const YONGJING: County = County {
 // 622924 广河县
 
 const GH_DJJG: &str = "广河县自然资源局";
-const QIJIAPING: Collective = Collective {
-    code: "6229241040060000000",
-    name: "齐家镇齐家坪村农民集体",
-};
-const CHENGJIAO: Collective = Collective {
-    code: "6229241010020000000",
-    name: "城关镇城郊村农民集体",
-};
 
 pub const GUANGHE: County = County {
     code: "622924",
@@ -783,7 +758,7 @@ pub const GUANGHE: County = County {
             (0.45, 0.35),
             &[
                 state("SL", "0301"),
-                collective("SL", "0305", &CHENGJIAO),
+                state("SL", "0305"),
                 state("SL", "0307"),
             ],
         ),
@@ -795,7 +770,7 @@ pub const GUANGHE: County = County {
             GH_DJJG,
             (0.6, 0.9),
             (0.4, 0.3),
-            &[state("CY", "0401"), collective("CY", "0404", &QIJIAPING)],
+            &[state("CY", "0401"), state("CY", "0404")],
         ),
         free(
             "阿力麻土荒地",
@@ -845,10 +820,6 @@ const HZ_DJJG: &str = "和政县自然资源局";
 const BUJIAZHUANG: Collective = Collective {
     code: "6229252040030000000",
     name: "卜家庄乡卜家庄村农民集体",
-};
-const MAIJIAJI: Collective = Collective {
-    code: "6229251030010000000",
-    name: "买家集镇买家集村农民集体",
 };
 
 pub const HEZHENG: County = County {
@@ -912,7 +883,7 @@ pub const HEZHENG: County = County {
             HZ_DJJG,
             (0.05, 1.05),
             (0.45, 0.28),
-            &[state("CY", "0401"), collective("CY", "0404", &MAIJIAJI)],
+            &[state("CY", "0401"), state("CY", "0404")],
         ),
         free(
             "新庄荒地",
@@ -944,10 +915,6 @@ pub const HEZHENG: County = County {
 // 622926 东乡族自治县
 
 const DX_DJJG: &str = "东乡族自治县自然资源局";
-const SUONAN: Collective = Collective {
-    code: "6229261010020000000",
-    name: "锁南镇锁南村农民集体",
-};
 const NALESI: Collective = Collective {
     code: "6229261050040000000",
     name: "那勒寺镇那勒寺村农民集体",
@@ -994,7 +961,7 @@ pub const DONGXIANG: County = County {
             DX_DJJG,
             (0.0, 0.2),
             (0.45, 0.35),
-            &[state("SL", "0301"), collective("SL", "0305", &SUONAN)],
+            &[state("SL", "0301"), state("SL", "0305")],
         ),
         free(
             "东乡县南山草原",
@@ -1005,7 +972,7 @@ pub const DONGXIANG: County = County {
             (0.0, -0.95),
             (0.5, 0.3),
             &[
-                collective("CY", "0404", &SUONAN),
+                state("CY", "0404"),
                 state("CY", "0401"),
                 state("CY", "0403"),
             ],
@@ -1072,10 +1039,6 @@ const DAHEJIA: Collective = Collective {
     code: "6229271020030000000",
     name: "大河家镇大河家村农民集体",
 };
-const YINJI: Collective = Collective {
-    code: "6229271010050000000",
-    name: "吹麻滩镇银集村农民集体",
-};
 
 pub const JISHISHAN: County = County {
     code: "622927",
@@ -1121,7 +1084,7 @@ pub const JISHISHAN: County = County {
             &[
                 state("SL", "0301"),
                 state("SL", "0305"),
-                collective("SL", "0307", &YINJI),
+                state("SL", "0307"),
             ],
         ),
         free(
@@ -1132,7 +1095,7 @@ pub const JISHISHAN: County = County {
             JSS_DJJG,
             (0.65, -0.6),
             (0.35, 0.35),
-            &[state("CY", "0401"), collective("CY", "0404", &YINJI)],
+            &[state("CY", "0401"), state("CY", "0404")],
         ),
         free(
             "石塬荒地",

@@ -148,6 +148,7 @@ check_kinds! {
     within::Within,
     min_area::MinArea,
     overlap_link::OverlapLink,
+    single_class::SingleClass,
 }
 
 /// The text of the `//!` lines opening a Rust source file.

@@ -182,8 +182,32 @@ fn deliver_twice(layer: &mut crate::model::Layer, fid: usize) -> usize {
 // ---------------------------------------------------------------------------------------------
 // 622901 临夏市: 0 大夏河 (21), 1 北塬森林 (40), 2 南龙山草原 (50), 3 折桥荒地 (60).
 
+/// The village whose forest 北塬森林 (unit 1) takes in, in the defective 临夏市.
+const WANGPING: Collective = Collective {
+    code: "6229011010030000000",
+    name: "枹罕镇王坪村农民集体",
+};
+
 fn linxia_city() -> Vec<Defect> {
     vec![
+        Box::new(|p: &mut Package| {
+            // 北塬森林 drawn across the ownership boundary: its shrub parcel is the village's.
+            // The unit books it consistently (JTMJ, SYQZT), so only the delimitation is wrong.
+            let fid = parcels_of(p, 1, "DLBM", "0305")[0];
+            p.parcels.set(fid, "QSXZ", text("30"));
+            p.parcels.set(fid, "QSDWDM", text(WANGPING.code));
+            p.parcels.set(fid, "QSDWMC", text(WANGPING.name));
+            let cents = p.parcels.area_at(fid, "MJ");
+            p.units.shift(1, "GYMJ", -cents);
+            p.units.shift(1, "JTMJ", cents);
+            let syqzt = format!("{}、{}", p.units.text_at(1, "SYQZT"), WANGPING.name);
+            p.units.set(1, "SYQZT", Value::Text(syqzt));
+            vec![unit_finding(
+                "ZR-O009",
+                1,
+                "北塬森林 (40) holds state parcels and the village's collective shrub parcel",
+            )]
+        }),
         set_field("XZQ", 0, "XZQMC", Some(""), "ZR-N003", "XZQMC blank"),
         raise_area("XZQ", 0, "DCMJ", 100, "ZR-M006"),
         Box::new(|p: &mut Package| {

@@ -239,7 +239,8 @@ struct Converted {
 }
 
 /// Writes the package `src` converted into `form` to `dst`: each layer of `src/vector` by its
-/// own `ogr2ogr` run, tables copied, package.yaml copied with the GeoPackage's layers mapped.
+/// own `ogr2ogr` run, tables and documents copied, package.yaml copied with the GeoPackage's
+/// layers mapped.
 fn convert(src: &Path, dst: &Path, form: Form) -> Converted {
     let mut converted = Converted::default();
     let vector = dst.join("vector");
@@ -247,8 +248,10 @@ fn convert(src: &Path, dst: &Path, form: Form) -> Converted {
     let mut manifest = std::fs::read_to_string(src.join("package.yaml")).unwrap();
     // A mapping already there would have to be rewritten, not extended.
     assert!(!manifest.contains("layers:"), "{}", src.display());
-    if src.join("tables").is_dir() {
-        copy_dir(&src.join("tables"), &dst.join("tables"));
+    for folder in ["tables", "docs"] {
+        if src.join(folder).is_dir() {
+            copy_dir(&src.join(folder), &dst.join(folder));
+        }
     }
     let gpkg_name = format!("{}.gpkg", src.file_name().unwrap().to_str().unwrap());
     let layers = layer_files(src);

@@ -92,6 +92,9 @@ pub fn build_clean(county: &'static County) -> Package {
         ],
     );
 
+    if county.documents {
+        package.documents = Some(Vec::new());
+    }
     let (dx, dy) = frame.cell_size();
     for spec in county.units {
         let vertices = rng.int(spec.vertices.0, spec.vertices.1);
@@ -173,6 +176,11 @@ pub fn build_clean(county: &'static County) -> Package {
 pub fn push_unit(package: &mut Package, spec: &UnitSpec, ring: Ring, parcels: Vec<Parcel>) {
     let code = spec.code(package.county.code);
     package.units.push(ring, unit_values(spec, &code, &parcels));
+    // Minerals are surveyed, not registered (plan 三（七）): no register book, no map.
+    if let Some(documents) = package.documents.as_mut().filter(|_| spec.djdylx != "70") {
+        documents.push(format!("{code}_登记簿.pdf"));
+        documents.push(format!("{code}_附图.jpg"));
+    }
     for parcel in parcels {
         let bsm = next_bsm(package);
         let values = parcel_values(&bsm, &code, &parcel);

@@ -166,6 +166,8 @@ pub struct County {
     pub half: (f64, f64),
     pub seed: u64,
     pub outline_vertices: u64,
+    /// Delivers `docs/`: a register book and a map for each unit but the mineral ones.
+    pub documents: bool,
     pub units: &'static [UnitSpec],
     pub zones: &'static [ZoneSpec],
     /// Permanent basic farmland parcels (YJJBNT), 0.1 cell in radius, clear of every unit and
@@ -225,6 +227,7 @@ pub const LINXIA_CITY: County = County {
     half: (0.075, 0.048),
     seed: 0x0062_2901_2021_1031,
     outline_vertices: 18,
+    documents: false,
     units: &[
         free(
             "大夏河临夏市段",
@@ -302,6 +305,7 @@ pub const LINXIA_COUNTY: County = County {
     half: (0.265, 0.165),
     seed: 0x0062_2921_2021_1031,
     outline_vertices: 22,
+    documents: false,
     units: &[
         free(
             "大夏河临夏县段",
@@ -412,6 +416,7 @@ pub const KANGLE: County = County {
     half: (0.24, 0.16),
     seed: 0x0062_2922_2021_1031,
     outline_vertices: 22,
+    documents: false,
     units: &[
         free(
             "莲花山国家森林公园",
@@ -534,6 +539,7 @@ pub const YONGJING: County = County {
     half: (0.375, 0.2),
     seed: 0x0062_2923_2021_1031,
     outline_vertices: 20,
+    documents: false,
     units: &[
         UnitSpec {
             direct: true,
@@ -723,6 +729,7 @@ pub const GUANGHE: County = County {
     half: (0.18, 0.11),
     seed: 0x0062_2924_2021_1031,
     outline_vertices: 20,
+    documents: true,
     units: &[
         free(
             "广通河广河段",
@@ -830,6 +837,7 @@ pub const HEZHENG: County = County {
     half: (0.23, 0.145),
     seed: 0x0062_2925_2021_1031,
     outline_vertices: 22,
+    documents: false,
     units: &[
         UnitSpec {
             area: Some("622900"),
@@ -928,6 +936,7 @@ pub const DONGXIANG: County = County {
     half: (0.29, 0.18),
     seed: 0x0062_2926_2021_1031,
     outline_vertices: 24,
+    documents: false,
     units: &[
         free(
             "洮河东乡段",
@@ -1048,6 +1057,7 @@ pub const JISHISHAN: County = County {
     half: (0.22, 0.145),
     seed: 0x0062_2927_2021_1031,
     outline_vertices: 22,
+    documents: false,
     units: &[
         free(
             "黄河积石山段",

@@ -543,6 +543,26 @@ const QIJIAPING_FOREST: UnitSpec = cell(
 
 fn guanghe() -> Vec<Defect> {
     vec![
+        Box::new(|p: &mut Package| {
+            // The forest's map left out, the grassland's register book named without the `_`
+            // between code and material: no document of the unit, and a file of no unit.
+            let (forest, grassland) = (unit_code(p, 2), unit_code(p, 3));
+            let documents = p.documents.as_mut().expect("广河县 delivers docs/");
+            documents.retain(|d| *d != format!("{forest}_附图.jpg"));
+            for d in documents.iter_mut() {
+                if *d == format!("{grassland}_登记簿.pdf") {
+                    *d = format!("{grassland}登记簿.pdf");
+                }
+            }
+            vec![
+                unit_finding("ZR-S006", 2, "广河县林场森林's map left out of docs/"),
+                unit_finding(
+                    "ZR-S006",
+                    3,
+                    "齐家坪草原's register book misnamed <code>登记簿.pdf",
+                ),
+            ]
+        }),
         Box::new(|p: &mut Package| overlapping_unit(p, &QIJIAPING_FOREST, 3, "ZR-T108", 108)),
         Box::new(|p: &mut Package| {
             // A second polygon of the same licence, drawn over the middle of the red line.

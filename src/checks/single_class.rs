@@ -263,7 +263,9 @@ impl SingleClass {
         let mut related = Vec::new();
         for &i in present {
             let (class, held) = (&self.classes[i], &classes[i]);
-            let ids: Vec<_> = held.children.iter().map(|&r| cx.feature_id(child, r)).collect();
+            // By key, so that the finding does not depend on the order of the file.
+            let mut ids: Vec<_> = held.children.iter().map(|&r| cx.feature_id(child, r)).collect();
+            ids.sort_by(|a, b| (&a.key, a.fid).cmp(&(&b.key, b.fid)));
             let keys: Vec<String> = ids
                 .iter()
                 .map(|id| id.key.clone().unwrap_or_else(|| format!("FID {}", id.fid)))

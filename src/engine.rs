@@ -74,6 +74,13 @@ fn gate(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Option<(Status, Stri
             }
         }
     }
+    // After the layers: a rule that cannot read its layer has not run, documents or not.
+    if rule.check.reads_documents() && dataset.documents.is_none() {
+        return Some((
+            Status::NotApplicable,
+            "成果包未交付可选的 docs/ 文件夹，没有可检查的文档".into(),
+        ));
+    }
     None
 }
 

@@ -48,7 +48,7 @@ fn write_zip(path: &Path, files: &[(String, Vec<u8>)]) {
 
 fn package_files(dir: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    for sub in ["", "vector/", "tables/"] {
+    for sub in ["", "vector/", "tables/", "docs/"] {
         let Ok(entries) = std::fs::read_dir(Path::new(dir).join(sub)) else {
             continue;
         };
@@ -73,6 +73,30 @@ fn package_yaml_at_the_zip_root_is_read_too() {
     let dir = inspect(CLEAN, 2);
     assert_eq!(report.findings, dir.findings);
     assert_eq!(report.package.name, "622923_永靖县");
+}
+
+/// A zipped package's documents are matched by name as its directory's are.
+#[test]
+fn documents_of_a_zip_are_matched_as_in_its_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zip = tmp.path().join("622924_广河县_defective.zip");
+    let src = "fixtures/622924_广河县_defective";
+    write_zip(&zip, &package_files(src, "622924_广河县_defective/"));
+    let zipped = inspect(zip.to_str().unwrap(), 2);
+    let dir = inspect(src, 2);
+    let s006 = |r: &nrqc::report::Report| -> Vec<String> {
+        r.findings
+            .iter()
+            .filter(|f| f.rule_id == "ZR-S006")
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    assert_eq!(s006(&zipped).len(), 2);
+    assert_eq!(s006(&zipped), s006(&dir));
+    assert_eq!(
+        serde_json::to_value(&zipped.package.unread).unwrap(),
+        serde_json::to_value(&dir.package.unread).unwrap()
+    );
 }
 
 fn open_err(files: &[(String, Vec<u8>)]) -> String {

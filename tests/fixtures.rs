@@ -146,3 +146,35 @@ fn rules_that_could_measure_nothing_did_not_run() {
         ]
     );
 }
+
+/// 广河县 delivers docs/: the clean package has both documents of every unit but the mineral
+/// one, read by name only; in the defective one the misnamed register book is listed among the
+/// content not inspected, with the reason (its unit's missing documents are in the ground truth).
+#[test]
+fn documents_of_guanghe_are_matched_by_name() {
+    let clean = inspect("fixtures/622924_广河县", 2);
+    let rule = clean.rules.iter().find(|r| r.id == "ZR-S006").unwrap();
+    assert_eq!(
+        (rule.status, rule.coverage.checked),
+        (Status::Passed, Some(5))
+    );
+    assert!(
+        clean.package.unread.is_empty(),
+        "{:?}",
+        clean.package.unread
+    );
+    assert!(clean
+        .package
+        .files
+        .iter()
+        .all(|f| !f.path.starts_with("docs/")));
+
+    let defective = inspect("fixtures/622924_广河县_defective", 2);
+    let unread: Vec<&str> = defective
+        .package
+        .unread
+        .iter()
+        .map(|u| u.path.as_str())
+        .collect();
+    assert_eq!(unread, ["docs/6229245000001登记簿.pdf"]);
+}

@@ -707,3 +707,175 @@ fn reference_splits_lists_and_matches_pairs() {
     );
     assert_eq!(report.findings[0].feature_ids[0].fid, 1);
 }
+
+const UNIT_SCHEMA: &str = "schema:
+  version: 1
+  tables:
+    U:
+      key: DYH
+      fields:
+        DYH: { type: string }
+        DJDYLX: { type: string }
+        GYMJ: { type: number }
+        JTMJ: { type: number }
+    P:
+      key: BSM
+      fields:
+        BSM: { type: string }
+        DYH: { type: string }
+        QSXZ: { type: string }
+        MJ: { type: number }
+";
+
+/// A unit is in a class by a child's code or by its declared area; a unit of one class, a unit
+/// the `where` leaves out, and children without a class code are not findings (the last are
+/// counted as skipped).
+#[test]
+fn single_class_finds_units_of_two_classes_by_children_or_declared_areas() {
+    let (_dir, set) = rules(
+        UNIT_SCHEMA,
+        "rules:
+  - id: T-1
+    title: 混合权属
+    class: B
+    element: 逻辑一致性
+    where: DJDYLX IN ('40', '50')
+    single_class:
+      layer: U
+      key: DYH
+      children: P
+      child_key: DYH
+      field: QSXZ
+      area: MJ
+      classes:
+        - { name: 国有, codes: ['10', '20'], area: GYMJ }
+        - { name: 集体, codes: ['30', '40'], area: JTMJ }
+",
+    );
+    let pkg = package(
+        "EPSG:4522",
+        &[
+            (
+                "tables/U.csv",
+                "DYH,DJDYLX,GYMJ,JTMJ\nu1,40,10,20\nu2,50,0,5\nu3,40,10,2\nu4,21,10,20\n",
+            ),
+            (
+                "tables/P.csv",
+                "BSM,DYH,QSXZ,MJ\np1,u1,10,10\np2,u1,30,20\np3,u2,30,5\np4,u3,20,10\np5,u2,,1\np6,u1,99,1\np7,u4,10,10\np8,u4,30,20\n",
+            ),
+        ],
+    );
+    let report = run(pkg.path(), &set);
+    assert_eq!(
+        messages(&report),
+        [
+            "U u1 混有 国有、集体：国有 P 1 个（p1），MJ 合计 10.00 m²，GYMJ 10.00 m²；集体 P 1 个（p2），MJ 合计 20.00 m²，JTMJ 20.00 m²",
+            "U u3 混有 国有、集体：国有 P 1 个（p4），MJ 合计 10.00 m²，GYMJ 10.00 m²；集体 P 0 个，MJ 合计 0.00 m²，JTMJ 2.00 m²",
+        ]
+    );
+    let related: Vec<usize> = report.findings[0]
+        .related
+        .as_ref()
+        .unwrap()
+        .feature_ids
+        .iter()
+        .map(|f| f.fid)
+        .collect();
+    assert_eq!(related, [0, 1]);
+    let coverage = &report.rules[0].coverage;
+    assert_eq!(coverage.checked, Some(3));
+    let skipped: Vec<(usize, &str)> = coverage
+        .skipped
+        .iter()
+        .map(|s| (s.count, s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (1, "P 的 QSXZ 不属于任何一类（由代码表规则检查）"),
+            (1, "P 的 QSXZ 为空（由非空规则检查）"),
+        ]
+    );
+}
+
+const DOCUMENTS_RULE: &str = "rules:
+  - id: T-1
+    title: 缺少文档
+    class: B
+    element: 完整性
+    documents: { layer: U, key: DYH, materials: [登记簿, 附图], extensions: [pdf, jpg] }
+";
+
+/// Documents are matched by name (extension without case, more `_` parts allowed); a missing
+/// one is a finding per unit and material, and every file of docs/ that is no unit's document
+/// (another extension, no unit code, a folder, a symlink out of the package) is listed as unread
+/// with the reason. Without docs/ the rule does not apply.
+#[test]
+fn documents_are_matched_by_name_and_the_rest_is_listed() {
+    let (_dir, set) = rules(UNIT_SCHEMA, DOCUMENTS_RULE);
+    let units = (
+        "tables/U.csv",
+        "DYH,DJDYLX,GYMJ,JTMJ\nu1,40,1,0\nu2,50,1,0\n",
+    );
+    let pkg = package(
+        "EPSG:4522",
+        &[
+            units,
+            ("docs/u1_登记簿.pdf", "x"),
+            ("docs/u1_北山_附图.JPG", "x"),
+            ("docs/u2_登记簿.docx", "x"),
+            ("docs/说明.pdf", "x"),
+            ("docs/sub/u2_附图.jpg", "x"),
+        ],
+    );
+    std::os::unix::fs::symlink("/etc/hostname", pkg.path().join("docs/u2_附图.pdf")).unwrap();
+    let report = run(pkg.path(), &set);
+    assert_eq!(
+        messages(&report),
+        [
+            "U u2 缺少 登记簿：docs/ 中没有 u2_登记簿.pdf（或 jpg）",
+            "U u2 缺少 附图：docs/ 中没有 u2_附图.pdf（或 jpg）",
+        ]
+    );
+    let unread: Vec<(&str, &str)> = report
+        .package
+        .unread
+        .iter()
+        .map(|u| (u.path.as_str(), u.reason.as_str()))
+        .collect();
+    assert_eq!(unread.len(), 4, "{unread:?}");
+    assert_eq!(unread[0].0, "docs/sub");
+    assert!(unread[0].1.starts_with("is a directory"), "{unread:?}");
+    assert_eq!(unread[1].0, "docs/u2_附图.pdf");
+    assert!(
+        unread[1].1.starts_with("points outside the package"),
+        "{unread:?}"
+    );
+    assert_eq!(
+        unread[2..],
+        [
+            (
+                "docs/u2_登记簿.docx",
+                "不是登记单元的文档：扩展名不是 pdf、jpg 之一（只按文件名检查，未打开）"
+            ),
+            (
+                "docs/说明.pdf",
+                "不是登记单元的文档：文件名不以 U 中的某个 DYH 开头（只按文件名检查，未打开）"
+            ),
+        ]
+    );
+    // Nothing of a document is read: none is among the files hashed.
+    assert!(report
+        .package
+        .files
+        .iter()
+        .all(|f| !f.path.starts_with("docs/")));
+
+    let without = package("EPSG:4522", &[units]);
+    let report = run(without.path(), &set);
+    assert_eq!(report.rules[0].status, nrqc::report::Status::NotApplicable);
+    assert_eq!(
+        report.rules[0].reason.as_deref(),
+        Some("成果包未交付可选的 docs/ 文件夹，没有可检查的文档")
+    );
+}

@@ -186,6 +186,9 @@ enum Mutation {
         table: String,
         csv: String,
     },
+    /// What the loader records for a `docs/` holding files of these names (nrqc reads documents
+    /// by name only).
+    Documents(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -428,6 +431,10 @@ impl Mutation {
                     epsg: *epsg,
                     text: epsg.map(|e| format!("urn:ogc:def:crs:EPSG::{e}")),
                 };
+                Ok(())
+            }
+            Mutation::Documents(names) => {
+                dataset.documents = Some(names.iter().map(|n| format!("docs/{n}")).collect());
                 Ok(())
             }
             Mutation::PackageCrs(epsg) => {

@@ -92,6 +92,9 @@ pub fn build_clean(county: &'static County) -> Package {
         ],
     );
 
+    if county.documents {
+        package.documents = Some(Vec::new());
+    }
     let (dx, dy) = frame.cell_size();
     for spec in county.units {
         let vertices = rng.int(spec.vertices.0, spec.vertices.1);
@@ -173,6 +176,11 @@ pub fn build_clean(county: &'static County) -> Package {
 pub fn push_unit(package: &mut Package, spec: &UnitSpec, ring: Ring, parcels: Vec<Parcel>) {
     let code = spec.code(package.county.code);
     package.units.push(ring, unit_values(spec, &code, &parcels));
+    // Minerals are surveyed, not registered (plan 三（七）): no register book, no map.
+    if let Some(documents) = package.documents.as_mut().filter(|_| spec.djdylx != "70") {
+        documents.push(format!("{code}_登记簿.pdf"));
+        documents.push(format!("{code}_附图.jpg"));
+    }
     for parcel in parcels {
         let bsm = next_bsm(package);
         let values = parcel_values(&bsm, &code, &parcel);
@@ -208,7 +216,10 @@ fn area_of(parcels: &[Parcel], keep: impl Fn(&ParcelSpec) -> bool) -> Value {
 
 pub fn unit_values(spec: &UnitSpec, code: &str, parcels: &[Parcel]) -> Vec<(&'static str, Value)> {
     let of_type = |zylx: &str| area_of(parcels, |p| p.zylx == zylx);
-    let mut owners = vec!["全民"];
+    // 全民 and the subjects exercising it only where the unit holds state land: a unit of one
+    // 农民集体's land (a grassland delimited by its ownership boundary) has neither.
+    let state_land = parcels.iter().any(|p| p.spec.owner.is_none());
+    let mut owners = if state_land { vec!["全民"] } else { vec![] };
     for p in parcels {
         if let Some(owner) = p.spec.owner {
             if !owners.contains(&owner.name) {
@@ -216,17 +227,21 @@ pub fn unit_values(spec: &UnitSpec, code: &str, parcels: &[Parcel]) -> Vec<(&'st
             }
         }
     }
-    let (qlxsfs, dlxszt, xsnr) = if spec.direct {
+    let (dbxszt, qlxsfs, dlxszt, xsnr) = if !state_land {
+        (Value::Null, Value::Null, Value::Null, Value::Null)
+    } else if spec.direct {
         (
-            "1",
+            text("自然资源部"),
+            text("1"),
             Value::Null,
-            "自然资源部直接行使全民所有自然资源资产所有权",
+            text("自然资源部直接行使全民所有自然资源资产所有权"),
         )
     } else {
         (
-            "2",
+            text("自然资源部"),
+            text("2"),
             text("甘肃省人民政府"),
-            "甘肃省人民政府代理行使全民所有自然资源资产所有权",
+            text("甘肃省人民政府代理行使全民所有自然资源资产所有权"),
         )
     };
     vec![
@@ -247,11 +262,11 @@ pub fn unit_values(spec: &UnitSpec, code: &str, parcels: &[Parcel]) -> Vec<(&'st
         ("QTMJ", of_type("QT")),
         ("FZRZYZMJ", of_type("FZR")),
         ("SYQZT", Value::Text(owners.join("、"))),
-        // Every unit has state land, whose representative is always the ministry.
-        ("DBXSZT", text("自然资源部")),
+        // State land's representative is always the ministry.
+        ("DBXSZT", dbxszt),
         ("DLXSZT", dlxszt),
-        ("QLXSFS", text(qlxsfs)),
-        ("XSNR", text(xsnr)),
+        ("QLXSFS", qlxsfs),
+        ("XSNR", xsnr),
         ("DJJG", text(spec.djjg)),
         ("BZ", text("首次登记")),
     ]

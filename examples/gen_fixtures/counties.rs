@@ -166,6 +166,8 @@ pub struct County {
     pub half: (f64, f64),
     pub seed: u64,
     pub outline_vertices: u64,
+    /// Delivers `docs/`: a register book and a map for each unit but the mineral ones.
+    pub documents: bool,
     pub units: &'static [UnitSpec],
     pub zones: &'static [ZoneSpec],
     /// Permanent basic farmland parcels (YJJBNT), 0.1 cell in radius, clear of every unit and
@@ -216,14 +218,6 @@ const EAST: u32 = 4523;
 // 622901 临夏市
 
 const LXS_DJJG: &str = "临夏市自然资源局";
-const BIEHAN: Collective = Collective {
-    code: "6229011010030000000",
-    name: "枹罕镇王坪村农民集体",
-};
-const NANLONG: Collective = Collective {
-    code: "6229011020050000000",
-    name: "南龙镇张家村农民集体",
-};
 
 pub const LINXIA_CITY: County = County {
     code: "622901",
@@ -233,6 +227,7 @@ pub const LINXIA_CITY: County = County {
     half: (0.075, 0.048),
     seed: 0x0062_2901_2021_1031,
     outline_vertices: 18,
+    documents: false,
     units: &[
         free(
             "大夏河临夏市段",
@@ -258,7 +253,7 @@ pub const LINXIA_CITY: County = County {
             (0.4, 0.35),
             &[
                 state("SL", "0301"),
-                collective("SL", "0305", &BIEHAN),
+                state("SL", "0305"),
                 state("SL", "0307"),
             ],
         ),
@@ -270,7 +265,7 @@ pub const LINXIA_CITY: County = County {
             LXS_DJJG,
             (0.7, 0.55),
             (0.35, 0.3),
-            &[collective("CY", "0404", &NANLONG), state("CY", "0401")],
+            &[state("CY", "0404"), state("CY", "0401")],
         ),
         free(
             "折桥荒地",
@@ -297,10 +292,6 @@ pub const LINXIA_CITY: County = County {
 // 622921 临夏县
 
 const LXX_DJJG: &str = "临夏县自然资源局";
-const MANISI: Collective = Collective {
-    code: "6229212080020000000",
-    name: "麻尼寺沟乡麻尼寺沟村农民集体",
-};
 const HONGTAI: Collective = Collective {
     code: "6229212100040000000",
     name: "红台乡红台村农民集体",
@@ -314,6 +305,7 @@ pub const LINXIA_COUNTY: County = County {
     half: (0.265, 0.165),
     seed: 0x0062_2921_2021_1031,
     outline_vertices: 22,
+    documents: false,
     units: &[
         free(
             "大夏河临夏县段",
@@ -347,7 +339,7 @@ pub const LINXIA_COUNTY: County = County {
             LXX_DJJG,
             (0.85, 0.9),
             (0.4, 0.35),
-            &[state("CY", "0401"), collective("CY", "0404", &MANISI)],
+            &[state("CY", "0401"), state("CY", "0404")],
         ),
         free(
             "红台荒地",
@@ -357,7 +349,7 @@ pub const LINXIA_COUNTY: County = County {
             LXX_DJJG,
             (0.0, 0.95),
             (0.3, 0.3),
-            &[state("HD", "1207"), collective("HD", "1206", &HONGTAI)],
+            &[state("HD", "1207"), state("HD", "1206")],
         ),
         free(
             "槐山湿地",
@@ -424,6 +416,7 @@ pub const KANGLE: County = County {
     half: (0.24, 0.16),
     seed: 0x0062_2922_2021_1031,
     outline_vertices: 22,
+    documents: false,
     units: &[
         free(
             "莲花山国家森林公园",
@@ -468,7 +461,10 @@ pub const KANGLE: County = County {
             KL_DJJG,
             (-0.95, -0.6),
             (0.35, 0.35),
-            &[state("CY", "0401"), collective("CY", "0404", &CAOTAN)],
+            &[
+                collective("CY", "0401", &CAOTAN),
+                collective("CY", "0404", &CAOTAN),
+            ],
         ),
         free(
             "八松森林",
@@ -533,14 +529,6 @@ const QIJIADU: Collective = Collective {
     code: "6229231052030000000",
     name: "岘塬镇祁家渡村农民集体",
 };
-const SANTIAOXIAN: Collective = Collective {
-    code: "6229232062010000000",
-    name: "三条岘乡三条岘村农民集体",
-};
-const GUANSHAN: Collective = Collective {
-    code: "6229232032020000000",
-    name: "关山乡关山村农民集体",
-};
 
 pub const YONGJING: County = County {
     code: "622923",
@@ -551,6 +539,7 @@ pub const YONGJING: County = County {
     half: (0.375, 0.2),
     seed: 0x0062_2923_2021_1031,
     outline_vertices: 20,
+    documents: false,
     units: &[
         UnitSpec {
             direct: true,
@@ -635,7 +624,7 @@ pub const YONGJING: County = County {
             (0, 2),
             &[
                 state("CY", "0401"),
-                collective("CY", "0404", &SANTIAOXIAN),
+                state("CY", "0404"),
                 state("CY", "0403"),
             ],
         ),
@@ -646,7 +635,7 @@ pub const YONGJING: County = County {
             "永靖县关山乡",
             YJ_DJJG,
             (1, 2),
-            &[state("CY", "0401"), collective("CY", "0404", &GUANSHAN)],
+            &[state("CY", "0401"), state("CY", "0404")],
         ),
         cell(
             "徐顶荒地",
@@ -731,14 +720,6 @@ pub const YONGJING: County = County {
 // 622924 广河县
 
 const GH_DJJG: &str = "广河县自然资源局";
-const QIJIAPING: Collective = Collective {
-    code: "6229241040060000000",
-    name: "齐家镇齐家坪村农民集体",
-};
-const CHENGJIAO: Collective = Collective {
-    code: "6229241010020000000",
-    name: "城关镇城郊村农民集体",
-};
 
 pub const GUANGHE: County = County {
     code: "622924",
@@ -748,6 +729,7 @@ pub const GUANGHE: County = County {
     half: (0.18, 0.11),
     seed: 0x0062_2924_2021_1031,
     outline_vertices: 20,
+    documents: true,
     units: &[
         free(
             "广通河广河段",
@@ -783,7 +765,7 @@ pub const GUANGHE: County = County {
             (0.45, 0.35),
             &[
                 state("SL", "0301"),
-                collective("SL", "0305", &CHENGJIAO),
+                state("SL", "0305"),
                 state("SL", "0307"),
             ],
         ),
@@ -795,7 +777,7 @@ pub const GUANGHE: County = County {
             GH_DJJG,
             (0.6, 0.9),
             (0.4, 0.3),
-            &[state("CY", "0401"), collective("CY", "0404", &QIJIAPING)],
+            &[state("CY", "0401"), state("CY", "0404")],
         ),
         free(
             "阿力麻土荒地",
@@ -846,10 +828,6 @@ const BUJIAZHUANG: Collective = Collective {
     code: "6229252040030000000",
     name: "卜家庄乡卜家庄村农民集体",
 };
-const MAIJIAJI: Collective = Collective {
-    code: "6229251030010000000",
-    name: "买家集镇买家集村农民集体",
-};
 
 pub const HEZHENG: County = County {
     code: "622925",
@@ -859,6 +837,7 @@ pub const HEZHENG: County = County {
     half: (0.23, 0.145),
     seed: 0x0062_2925_2021_1031,
     outline_vertices: 22,
+    documents: false,
     units: &[
         UnitSpec {
             area: Some("622900"),
@@ -912,7 +891,7 @@ pub const HEZHENG: County = County {
             HZ_DJJG,
             (0.05, 1.05),
             (0.45, 0.28),
-            &[state("CY", "0401"), collective("CY", "0404", &MAIJIAJI)],
+            &[state("CY", "0401"), state("CY", "0404")],
         ),
         free(
             "新庄荒地",
@@ -944,10 +923,6 @@ pub const HEZHENG: County = County {
 // 622926 东乡族自治县
 
 const DX_DJJG: &str = "东乡族自治县自然资源局";
-const SUONAN: Collective = Collective {
-    code: "6229261010020000000",
-    name: "锁南镇锁南村农民集体",
-};
 const NALESI: Collective = Collective {
     code: "6229261050040000000",
     name: "那勒寺镇那勒寺村农民集体",
@@ -961,6 +936,7 @@ pub const DONGXIANG: County = County {
     half: (0.29, 0.18),
     seed: 0x0062_2926_2021_1031,
     outline_vertices: 24,
+    documents: false,
     units: &[
         free(
             "洮河东乡段",
@@ -994,7 +970,7 @@ pub const DONGXIANG: County = County {
             DX_DJJG,
             (0.0, 0.2),
             (0.45, 0.35),
-            &[state("SL", "0301"), collective("SL", "0305", &SUONAN)],
+            &[state("SL", "0301"), state("SL", "0305")],
         ),
         free(
             "东乡县南山草原",
@@ -1005,7 +981,7 @@ pub const DONGXIANG: County = County {
             (0.0, -0.95),
             (0.5, 0.3),
             &[
-                collective("CY", "0404", &SUONAN),
+                state("CY", "0404"),
                 state("CY", "0401"),
                 state("CY", "0403"),
             ],
@@ -1072,10 +1048,6 @@ const DAHEJIA: Collective = Collective {
     code: "6229271020030000000",
     name: "大河家镇大河家村农民集体",
 };
-const YINJI: Collective = Collective {
-    code: "6229271010050000000",
-    name: "吹麻滩镇银集村农民集体",
-};
 
 pub const JISHISHAN: County = County {
     code: "622927",
@@ -1085,6 +1057,7 @@ pub const JISHISHAN: County = County {
     half: (0.22, 0.145),
     seed: 0x0062_2927_2021_1031,
     outline_vertices: 22,
+    documents: false,
     units: &[
         free(
             "黄河积石山段",
@@ -1121,7 +1094,7 @@ pub const JISHISHAN: County = County {
             &[
                 state("SL", "0301"),
                 state("SL", "0305"),
-                collective("SL", "0307", &YINJI),
+                state("SL", "0307"),
             ],
         ),
         free(
@@ -1132,7 +1105,7 @@ pub const JISHISHAN: County = County {
             JSS_DJJG,
             (0.65, -0.6),
             (0.35, 0.35),
-            &[state("CY", "0401"), collective("CY", "0404", &YINJI)],
+            &[state("CY", "0401"), state("CY", "0404")],
         ),
         free(
             "石塬荒地",

@@ -19,7 +19,10 @@
 //!   (deposits, mining rights and licence links, where the county has minerals),
 //!   `tables/GGGZ.csv` (one row per unit and red-line overlap, with the overlap's area as
 //!   nrqc's overlay measures it) and `tables/TJ_ZRZYMJ.csv` (the parcels' areas per unit type
-//!   in 公顷, balanced by 强制调平). Tables are GBK. No built-in rule fires on it.
+//!   in 公顷, balanced by 强制调平). Tables are GBK. 广河县 also delivers `docs/`: a register
+//!   book (`<unit code>_登记簿.pdf`) and a map (`<unit code>_附图.jpg`) for each unit but the
+//!   mineral ones, placeholder files that nrqc matches by name. A forest, grassland or wasteland
+//!   unit holds state or collective land, not both. No built-in rule fires on it.
 //! - `<code>_<name>_defective/`: the same package with the defects of [`defects`] applied
 //!   (永靖县's in `defects/yongjing.rs`, the others' in `defects/others.rs`).
 //!   Each defect names every finding it causes: the rule it targets, and the area, statistics

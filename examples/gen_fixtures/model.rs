@@ -274,6 +274,8 @@ pub struct Package {
     pub stats: Layer,
     /// Layers and tables a defect removed from the delivery.
     pub missing: Vec<&'static str>,
+    /// The file names of `docs/`, when the package delivers it.
+    pub documents: Option<Vec<String>>,
 }
 
 impl Package {
@@ -292,6 +294,7 @@ impl Package {
             right_links: Layer::new("KYQ", RIGHT_LINK_COLUMNS, &["KCBH", "XKZH"], epsg),
             stats: Layer::new("TJ_ZRZYMJ", STATS_COLUMNS, &["DJDYLX"], epsg),
             missing: Vec::new(),
+            documents: None,
         }
     }
 

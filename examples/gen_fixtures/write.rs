@@ -36,6 +36,13 @@ pub fn write_package(dir: &Path, package: &Package) -> std::io::Result<()> {
     fs::create_dir_all(dir.join("vector"))?;
     fs::create_dir_all(dir.join("tables"))?;
     fs::write(dir.join("package.yaml"), manifest(package))?;
+    if let Some(documents) = &package.documents {
+        fs::create_dir_all(dir.join("docs"))?;
+        for name in documents {
+            // nrqc reads documents by name only; the content is a placeholder.
+            fs::write(dir.join("docs").join(name), "fixture placeholder\n")?;
+        }
+    }
     let delivered = |layer: &Layer| !package.missing.contains(&layer.name);
     for layer in [
         &package.xzq,

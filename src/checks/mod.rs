@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use polars::prelude::{AnyValue, DataFrame};
 use serde::{Deserialize, Deserializer};
 
-use crate::package::{Dataset, Frame, GeometryColumn};
+use crate::package::{Dataset, Frame, GeometryColumn, Unread};
 use crate::report::{Coverage, FeatureId, Finding, Skipped, Unit};
 use crate::rules::{suggest, CodeList, Name, Problem, Rule, RuleSet};
 use crate::schema::{FrameDef, Schema};
@@ -80,6 +80,18 @@ pub trait Check: Send + Sync + fmt::Debug {
     /// Layers whose derived facts (areas, measurability) the check uses; the engine computes
     /// them once, before any rule runs.
     fn measures(&self) -> Vec<&Name> {
+        Vec::new()
+    }
+
+    /// Whether the check looks at the package's documents (`docs/`), by name; in a package
+    /// without `docs/` it does not apply.
+    fn reads_documents(&self) -> bool {
+        false
+    }
+
+    /// The files of `docs/` the check could not attribute, each with the reason; the report
+    /// lists those that no rule which ran attributed among the content not inspected.
+    fn unmatched_documents(&self, _dataset: &Dataset) -> Vec<Unread> {
         Vec::new()
     }
 
@@ -149,6 +161,8 @@ check_kinds! {
     within::Within,
     min_area::MinArea,
     overlap_link::OverlapLink,
+    single_class::SingleClass,
+    documents::Documents,
 }
 
 /// The text of the `//!` lines opening a Rust source file.

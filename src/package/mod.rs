@@ -138,6 +138,9 @@ pub struct Dataset {
     pub notes: Vec<InputNote>,
     /// Layers and tables that were delivered but could not be read, in discovery order.
     pub failed: Vec<Unloaded>,
+    /// The files of `docs/` (`docs/<name>`, sorted), known by name only: nrqc never opens a
+    /// document. `None` when the package has no `docs/`.
+    pub documents: Option<Vec<String>>,
 }
 
 /// Delivered layers or tables (several for one GeoPackage) that could not be read.
@@ -236,7 +239,8 @@ pub fn load_observed(
         .map_err(|_| ReadError::new("package.yaml", "the manifest must be UTF-8 text"))?;
     let manifest = Manifest::parse(manifest_text, "package.yaml")?;
 
-    let (sources, unread) = discover(root, &manifest)?;
+    let (sources, mut unread) = discover(root, &manifest)?;
+    let documents = documents(root, &mut unread)?;
     if manifest.crs.is_none() {
         if let Some(layer) = sources.iter().find(|s| s.layer) {
             return Err(ReadError::new(
@@ -312,7 +316,56 @@ pub fn load_observed(
         unread,
         notes,
         failed,
+        documents,
     })
+}
+
+/// The files of `docs/` by name. Each entry is resolved like any file of the package but only
+/// its metadata is read; one that resolves outside the package, or is no regular file, is no
+/// document of the package and is listed as unread. A `docs/` symlinked outside the package is
+/// refused, as `vector/` and `tables/` are.
+fn documents(root: &Path, unread: &mut Vec<Unread>) -> Result<Option<Vec<String>>, ReadError> {
+    let dir = "docs";
+    if root.join(dir).symlink_metadata().is_err() {
+        return Ok(None);
+    }
+    let folder = tree::resolve(root, Path::new(dir)).map_err(|m| ReadError::new(dir, m))?;
+    if !folder.is_dir() {
+        unread.push(Unread {
+            path: dir.into(),
+            reason: "is a file; documents are delivered in a folder docs/".into(),
+        });
+        return Ok(None);
+    }
+    let entries = std::fs::read_dir(&folder).map_err(|e| ReadError::new(dir, e.to_string()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| Path::new(dir).join(e.file_name()))
+        .collect();
+    paths.sort();
+    let mut documents = Vec::new();
+    for path in paths {
+        let kind = tree::resolve(root, &path).and_then(|resolved| {
+            std::fs::metadata(resolved)
+                .map(|m| m.file_type())
+                .map_err(|e| format!("cannot be read: {e}"))
+        });
+        match kind {
+            Ok(kind) if kind.is_file() => documents.push(rel(&path)),
+            Ok(kind) => unread.push(Unread {
+                path: rel(&path),
+                reason: format!(
+                    "is {}; documents are the files directly in docs/",
+                    tree::kind_of(kind)
+                ),
+            }),
+            Err(reason) => unread.push(Unread {
+                path: rel(&path),
+                reason,
+            }),
+        }
+    }
+    Ok(Some(documents))
 }
 
 /// Layers and tables by the manifest's mapping first, then by their conventional folders.

@@ -28,8 +28,8 @@ pub use time::{now_rfc3339, run_id};
 pub use write::{check_out, path_component, write_atomic, OutError, Staged, REPORT_FILES};
 
 use crate::engine::Outcome as RuleOutcome;
-use crate::package::Dataset;
-use crate::rules::{DefectClass, Profile, RuleSet};
+use crate::package::{Dataset, Unread};
+use crate::rules::{DefectClass, Profile, Rule, RuleSet};
 
 /// Assembles the report of one inspection.
 pub fn build(
@@ -84,7 +84,12 @@ pub fn build(
                 .map(|f| (f.name.clone(), f.len()))
                 .collect(),
             files: dataset.files.clone(),
-            unread: dataset.unread.clone(),
+            unread: dataset
+                .unread
+                .iter()
+                .cloned()
+                .chain(unmatched_documents(dataset, rules, &results))
+                .collect(),
             uninspected,
             unreadable: dataset
                 .failed
@@ -112,6 +117,43 @@ pub fn build(
     };
     report.judge();
     report
+}
+
+/// The files of `docs/` that no rule which ran attributed to a feature, with the reason of the
+/// first rule that looked at them; all of them when no such rule ran.
+fn unmatched_documents(dataset: &Dataset, rules: &RuleSet, results: &[RuleResult]) -> Vec<Unread> {
+    let Some(documents) = &dataset.documents else {
+        return vec![];
+    };
+    let ran: Vec<&Rule> = rules
+        .rules
+        .iter()
+        .zip(results)
+        .filter(|(rule, result)| {
+            rule.check.reads_documents() && matches!(result.status, Status::Passed | Status::Failed)
+        })
+        .map(|(rule, _)| rule)
+        .collect();
+    let mut unmatched: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for rule in &ran {
+        for u in rule.check.unmatched_documents(dataset) {
+            unmatched.entry(u.path).or_insert((0, u.reason)).0 += 1;
+        }
+    }
+    documents
+        .iter()
+        .filter_map(|path| match unmatched.remove(path) {
+            _ if ran.is_empty() => Some(Unread {
+                path: path.clone(),
+                reason: "没有运行的规则检查 docs/ 中的文件（只按文件名检查，未打开）".into(),
+            }),
+            Some((n, reason)) if n == ran.len() => Some(Unread {
+                path: path.clone(),
+                reason,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The delivered layers, tables and fields that no rule which ran inspected.

@@ -494,3 +494,48 @@ fn a_signal_while_a_zip_is_read_removes_its_extraction() {
         assert_eq!(leftovers(work.path()), Vec::<String>::new());
     }
 }
+
+/// Documents are known by name only: a FIFO in docs/ cannot hang the run (only its metadata is
+/// read), and a FIFO or a symlink out of the package is no document, listed as unread with why;
+/// their units then lack the document. A docs/ symlinked out of the package is refused.
+#[test]
+fn documents_are_known_by_name_and_never_read() {
+    let (work, package) = copy_package(CLEAN);
+    let docs = package.join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    mkfifo(&docs.join("6229231200001_登记簿.pdf"));
+    std::os::unix::fs::symlink("/etc/passwd", docs.join("6229231200001_附图.pdf")).unwrap();
+    let m = check(&package, work.path());
+    assert_eq!(m.output.status.code(), Some(1), "{}", stderr(&m));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.path().join("out/report.json")).unwrap())
+            .unwrap();
+    let unread: Vec<(&str, &str)> = report["package"]["unread"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["path"].as_str().unwrap(), u["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(unread.len(), 2, "{unread:?}");
+    assert_eq!(unread[0].0, "docs/6229231200001_登记簿.pdf");
+    assert!(
+        unread[0].1.starts_with("is a FIFO (named pipe)"),
+        "{unread:?}"
+    );
+    assert_eq!(unread[1].0, "docs/6229231200001_附图.pdf");
+    assert!(
+        unread[1]
+            .1
+            .starts_with("points outside the package (to /etc/passwd)"),
+        "{unread:?}"
+    );
+    assert!(!written_anywhere(&work.path().join("out"), "root:"));
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (work, package) = copy_package(CLEAN);
+    std::os::unix::fs::symlink(elsewhere.path(), package.join("docs")).unwrap();
+    assert_refused(
+        &check(&package, work.path()),
+        "docs: points outside the package",
+    );
+}

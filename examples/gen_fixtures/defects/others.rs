@@ -182,8 +182,32 @@ fn deliver_twice(layer: &mut crate::model::Layer, fid: usize) -> usize {
 // ---------------------------------------------------------------------------------------------
 // 622901 临夏市: 0 大夏河 (21), 1 北塬森林 (40), 2 南龙山草原 (50), 3 折桥荒地 (60).
 
+/// The village whose forest 北塬森林 (unit 1) takes in, in the defective 临夏市.
+const WANGPING: Collective = Collective {
+    code: "6229011010030000000",
+    name: "枹罕镇王坪村农民集体",
+};
+
 fn linxia_city() -> Vec<Defect> {
     vec![
+        Box::new(|p: &mut Package| {
+            // 北塬森林 drawn across the ownership boundary: its shrub parcel is the village's.
+            // The unit books it consistently (JTMJ, SYQZT), so only the delimitation is wrong.
+            let fid = parcels_of(p, 1, "DLBM", "0305")[0];
+            p.parcels.set(fid, "QSXZ", text("30"));
+            p.parcels.set(fid, "QSDWDM", text(WANGPING.code));
+            p.parcels.set(fid, "QSDWMC", text(WANGPING.name));
+            let cents = p.parcels.area_at(fid, "MJ");
+            p.units.shift(1, "GYMJ", -cents);
+            p.units.shift(1, "JTMJ", cents);
+            let syqzt = format!("{}、{}", p.units.text_at(1, "SYQZT"), WANGPING.name);
+            p.units.set(1, "SYQZT", Value::Text(syqzt));
+            vec![unit_finding(
+                "ZR-O010",
+                1,
+                "北塬森林 (40) holds state parcels and the village's collective shrub parcel",
+            )]
+        }),
         set_field("XZQ", 0, "XZQMC", Some(""), "ZR-N003", "XZQMC blank"),
         raise_area("XZQ", 0, "DCMJ", 100, "ZR-M006"),
         Box::new(|p: &mut Package| {
@@ -527,6 +551,26 @@ const QIJIAPING_FOREST: UnitSpec = cell(
 
 fn guanghe() -> Vec<Defect> {
     vec![
+        Box::new(|p: &mut Package| {
+            // The forest's map left out, the grassland's register book named without the `_`
+            // between code and material: no document of the unit, and a file of no unit.
+            let (forest, grassland) = (unit_code(p, 2), unit_code(p, 3));
+            let documents = p.documents.as_mut().expect("广河县 delivers docs/");
+            documents.retain(|d| *d != format!("{forest}_附图.jpg"));
+            for d in documents.iter_mut() {
+                if *d == format!("{grassland}_登记簿.pdf") {
+                    *d = format!("{grassland}登记簿.pdf");
+                }
+            }
+            vec![
+                unit_finding("ZR-S006", 2, "广河县林场森林's map left out of docs/"),
+                unit_finding(
+                    "ZR-S006",
+                    3,
+                    "齐家坪草原's register book misnamed <code>登记簿.pdf",
+                ),
+            ]
+        }),
         Box::new(|p: &mut Package| overlapping_unit(p, &QIJIAPING_FOREST, 3, "ZR-T108", 108)),
         Box::new(|p: &mut Package| {
             // A second polygon of the same licence, drawn over the middle of the red line.

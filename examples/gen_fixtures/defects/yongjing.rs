@@ -211,6 +211,11 @@ fn m001_area_sum(package: &mut Package) -> Vec<Finding> {
             U5,
             "u5 JTMJ 100.00 (ZR-M001) but SYQZT names no collective",
         ),
+        unit_finding(
+            "ZR-O010",
+            U5,
+            "u5 (40) declares JTMJ 100.00 (ZR-M001) beside its state land",
+        ),
     ]
 }
 
@@ -239,12 +244,12 @@ fn o004_agent_when_direct(package: &mut Package) -> Vec<Finding> {
 }
 
 fn o005_no_owner_name(package: &mut Package) -> Vec<Finding> {
-    let fid = parcels_of(package, U8, "QSXZ", "30")[0];
+    let fid = parcels_of(package, U4, "QSXZ", "30")[0];
     package.parcels.set(fid, "QSDWMC", text(""));
     vec![parcel_finding(
         "ZR-O005",
         fid,
-        "u8 collective parcel with QSDWMC blank",
+        "u4 collective parcel with QSDWMC blank",
     )]
 }
 

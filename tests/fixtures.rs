@@ -178,3 +178,28 @@ fn documents_of_guanghe_are_matched_by_name() {
         .collect();
     assert_eq!(unread, ["docs/6229245000001登记簿.pdf"]);
 }
+
+/// 康乐县 delivers suffixed 三调 land classes (format 1.1): 0301K under a forest unit and 0403K
+/// under a grassland one. They are codes of the list and keep their base code's resource type,
+/// so the code and consistency rules check them (none skipped) and pass.
+#[test]
+fn suffixed_land_classes_of_kangle_are_checked_and_pass() {
+    let parcels = std::fs::read("fixtures/622922_康乐县/vector/ZRZK.fgb").unwrap();
+    for code in ["0301K", "0403K"] {
+        assert!(
+            parcels.windows(code.len()).any(|w| w == code.as_bytes()),
+            "{code} is not in 康乐县's ZRZK"
+        );
+    }
+    let report = inspect("fixtures/622922_康乐县", 2);
+    for id in ["ZR-D003", "ZR-D008"] {
+        let rule = report.rules.iter().find(|r| r.id == id).unwrap();
+        assert_eq!(rule.status, Status::Passed, "{id}");
+        assert!(rule.coverage.checked.unwrap_or(0) > 0, "{id}");
+        assert!(
+            rule.coverage.skipped.is_empty(),
+            "{id}: {:?}",
+            rule.coverage.skipped
+        );
+    }
+}

@@ -427,7 +427,7 @@ pub const KANGLE: County = County {
             (0.4, -0.9),
             (0.6, 0.4),
             &[
-                state("SL", "0301"),
+                state("SL", "0301K"),
                 state("SL", "0305"),
                 state("CY", "0401"),
                 state("HD", "1207"),
@@ -462,7 +462,7 @@ pub const KANGLE: County = County {
             (-0.95, -0.6),
             (0.35, 0.35),
             &[
-                collective("CY", "0401", &CAOTAN),
+                collective("CY", "0403K", &CAOTAN),
                 collective("CY", "0404", &CAOTAN),
             ],
         ),

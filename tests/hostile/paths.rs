@@ -179,13 +179,14 @@ fn a_symlinked_manifest_outside_the_package_is_refused_unread() {
 #[test]
 fn a_symlink_inside_the_package_is_followed() {
     let (work, package) = copy_package(CLEAN);
-    std::fs::create_dir(package.join("docs")).unwrap();
+    // Not `docs/`: that folder holds the units' documents (ZR-S006).
+    std::fs::create_dir(package.join("shared")).unwrap();
     std::fs::rename(
         package.join("tables/GGGZ.csv"),
-        package.join("docs/GGGZ.csv"),
+        package.join("shared/GGGZ.csv"),
     )
     .unwrap();
-    std::os::unix::fs::symlink("../docs/GGGZ.csv", package.join("tables/GGGZ.csv")).unwrap();
+    std::os::unix::fs::symlink("../shared/GGGZ.csv", package.join("tables/GGGZ.csv")).unwrap();
     let m = check(&package, work.path());
     assert_eq!(m.output.status.code(), Some(0), "{}", stderr(&m));
     let report = std::fs::read_to_string(work.path().join("out/report.json")).unwrap();

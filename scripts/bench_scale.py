@@ -2,7 +2,7 @@
 """Release-build time and peak memory of `nrqc check` on one registration unit of n vertices.
 
 The packages are the clean 永靖县 fixture with its first ZRZYDJDY unit replaced, written by the
-ignored test `scale::write_package` (tests/hostile/scale.rs), so the bench and the tests share
+ignored test `hostile::scale::write_package` (tests/hostile/scale.rs), so the bench and the tests share
 one generator:
 
 - `circle`: a ring of n vertices and 1 km radius, through every built-in rule;
@@ -35,7 +35,7 @@ def package(shape, n, where):
     out = os.path.join(where, f"{shape}_{n}", "622923_永靖县")
     env = dict(os.environ, NRQC_SCALE_SHAPE=shape, NRQC_SCALE_N=str(n), NRQC_SCALE_OUT=out)
     subprocess.run(
-        ["cargo", "test", "--quiet", "--test", "hostile", "scale::write_package", "--",
+        ["cargo", "test", "--quiet", "--test", "it", "hostile::scale::write_package", "--",
          "--ignored", "--exact"],
         cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     return out

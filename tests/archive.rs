@@ -3,7 +3,7 @@
 //! UTF-8 flag, as `scripts/zip_fixture.py` writes the committed fixture); unsafe zips are refused
 //! with an error naming the zip and the entry.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! `nrqc batch`: a prefecture's county packages graded, cross-package rules, the batch verdict.
 
-mod common;
+use crate::common;
 #[path = "../examples/gen_fixtures/counties.rs"]
 #[allow(dead_code)]
 mod counties;

@@ -1,6 +1,6 @@
 //! The `nrqc` binary: exit codes, reports on disk, and errors people can act on.
 
-mod common;
+use crate::common;
 
 use common::nrqc;
 use std::path::Path;

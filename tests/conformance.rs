@@ -37,7 +37,7 @@
 //! Without `ogr2ogr` this fails, naming what to install, unless `NRQC_SKIP_GDAL=1` opts out; CI
 //! installs gdal-bin (`.ci/run`) and never sets it.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The bundled county packages: each defective one gives exactly its listed defects, each clean
 //! one none; the 永靖县 reports are stable (insta snapshots) and independent of the thread count.
 
-mod common;
+use crate::common;
 
 use common::*;
 use nrqc::report::Status;

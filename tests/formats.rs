@@ -4,7 +4,7 @@
 //! xmllint (Debian `libxml2-utils`) and ogrinfo (Debian `gdal-bin`) are required: a test fails,
 //! never skips, without them. `.ci/run` installs both.
 
-mod common;
+use crate::common;
 
 use common::nrqc;
 use std::collections::BTreeMap;

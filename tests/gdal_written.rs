@@ -2,7 +2,7 @@
 //! GDAL itself reads them. `ogr2ogr` (Debian `gdal-bin`) is required: the tests fail, never skip,
 //! without it. `.ci/run` installs it. The full fixture × format matrix is tests/conformance.rs.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

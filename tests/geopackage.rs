@@ -4,7 +4,7 @@
 //! the file is read without being changed; its CRS comes from gpkg_spatial_ref_sys; bad mappings
 //! and bad files are errors that name the file, layer, feature and field.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

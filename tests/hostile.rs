@@ -4,8 +4,6 @@
 //! Inputs too large to commit, or that git cannot hold (symlinks to system files, FIFOs), are
 //! made at test time; small ones live in the malformed corpus (`tests/malformed/`).
 
-mod common;
-
 #[path = "hostile/output.rs"]
 mod output;
 #[path = "hostile/paths.rs"]

@@ -4,7 +4,7 @@
 //! Without Chromium this fails, naming what to install, unless `NRQC_SKIP_CHROMIUM=1` opts out;
 //! CI installs Chromium and never sets it.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

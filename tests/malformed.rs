@@ -5,7 +5,7 @@
 //! (NaN coordinates, empty layers), exit 1 with the expected finding in report.json. No case may
 //! print a panic.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! delivered content no rule read is listed, and a package that cannot be read in full still
 //! gets a report that says so (exit 2).
 
-mod common;
+use crate::common;
 
 use common::nrqc;
 use std::path::Path;

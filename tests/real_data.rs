@@ -32,7 +32,7 @@
 //! 73.45–135.09°E, 6.32–53.56°N), so no feature is skipped as not fitting the CRS, and the test
 //! asserts that.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

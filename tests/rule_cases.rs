@@ -27,7 +27,7 @@
 //! regenerated. When a case does not give what it expects, the failure prints the findings in
 //! this syntax, to check and paste. The rule's `example:` must be the message of one of them.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! measured values and geometries. No geometry normalisation is needed: ogr2ogr reverses each
 //! ring to the shapefile's clockwise outer rings, and the reader turns it back vertex for vertex.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

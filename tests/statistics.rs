@@ -4,7 +4,7 @@
 //! (`../shared/docs/linxia-plan.txt`); their expected results (`expected.json`) are computed by
 //! `scripts/statistics_expected.py`, independently of nrqc.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

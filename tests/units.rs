@@ -29,7 +29,7 @@ use nrqc::rules::{RuleSet, RuleSources};
 use polars::prelude::*;
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 fn reference() -> Value {
     let text = std::fs::read_to_string("tests/data/lonlat_reference.json").unwrap();

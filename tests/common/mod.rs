@@ -1,5 +1,5 @@
 //! Shared helpers for the integration tests.
-#![allow(dead_code)] // each test binary uses a different subset
+#![allow(dead_code)] // helpers kept for the next test as much as for the current ones
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

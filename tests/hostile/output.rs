@@ -144,7 +144,7 @@ fn batch_over_dot_named_zips_writes_only_inside_out() {
     let packages = work.path().join("deep/packages");
     std::fs::create_dir_all(&packages).unwrap();
     for zip in ["...zip", "..zip", ".hidden.zip", "a\u{1b}[2J.zip"] {
-        crate::paths::zip_package(&packages.join(zip), &[]);
+        crate::hostile::paths::zip_package(&packages.join(zip), &[]);
     }
     let before = tree(work.path());
     let out = work.path().join("deep/packages/../out");
@@ -264,7 +264,7 @@ fn out_inside_the_package_is_refused_before_anything_is_written() {
 
     // A zip package's folder is not the package.
     let zip = work.path().join("622923_永靖县.zip");
-    crate::paths::zip_package(&zip, &[]);
+    crate::hostile::paths::zip_package(&zip, &[]);
     let m = check(&zip, &work.path().join("reports"), &[]);
     assert_eq!(m.output.status.code(), Some(0), "{}", stderr(&m));
 }

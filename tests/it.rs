@@ -1,0 +1,27 @@
+//! The integration tests, one binary: each module is a file of `tests/` (its doc says what it
+//! covers), and they share `common`. One binary links polars, SQLite and nrqc once instead of
+//! once per file.
+
+mod common;
+
+mod archive;
+mod batch;
+mod cli;
+mod conformance;
+mod fixtures;
+mod formats;
+mod gdal_written;
+mod geopackage;
+mod hostile;
+mod html;
+mod jts_validity;
+mod kinds;
+mod malformed;
+mod no_silent_pass;
+mod real_data;
+mod rule_cases;
+mod rules_doc;
+mod shapefile;
+mod statistics;
+mod topology;
+mod units;

@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 no finding reaches `--fail-on` and every rule ran; 1 findings at or above
 //! `--fail-on`, or a rule could not run; 2 the package or the rules could not be read. The exit
-//! code is not the verdict, which is the GB/T 24356 grade ([`crate::report::verdict`]).
+//! code is not the verdict, which is the GB/T 24356 grade (`nrqc::report::verdict`).
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
-use crate::report;
-use crate::rules::{DefectClass, RuleSet, RuleSources};
+use nrqc::report;
+use nrqc::rules::{DefectClass, RuleSet, RuleSources};
 
 mod progress;
 
@@ -62,7 +62,7 @@ enum Command {
         quiet: bool,
         /// Language of report.html's labels (data values stay as they are).
         #[arg(long, value_enum, default_value = "zh")]
-        lang: report::Lang,
+        lang: LangArg,
         /// Reports to write, comma-separated or repeated.
         #[arg(long, value_enum, value_delimiter = ',', default_values = ["json", "md", "html"])]
         format: Vec<Format>,
@@ -88,7 +88,7 @@ enum Command {
         fail_on: Option<ClassArg>,
         /// Inspect a sample: N packages, or `auto` for the size of GB/T 24356-2023 表1.
         #[arg(long, value_name = "N|auto", value_parser = parse_sample)]
-        sample: Option<crate::batch::SampleSize>,
+        sample: Option<nrqc::batch::SampleSize>,
         /// Seed of the sample's draw [default: from the clock; recorded in batch.json].
         #[arg(long, value_name = "N")]
         seed: Option<u64>,
@@ -169,6 +169,22 @@ enum ClassArg {
     D,
 }
 
+/// `report::Lang` as `--lang` spells it: the library knows nothing of the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LangArg {
+    Zh,
+    En,
+}
+
+impl From<LangArg> for report::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Zh => report::Lang::Zh,
+            LangArg::En => report::Lang::En,
+        }
+    }
+}
+
 impl From<ClassArg> for DefectClass {
     fn from(c: ClassArg) -> Self {
         match c {
@@ -181,7 +197,7 @@ impl From<ClassArg> for DefectClass {
 }
 
 /// Renders a diagnostic as nrqc prints it, without colour so it can be snapshot-tested.
-pub fn render_diagnostic(d: &dyn Diagnostic) -> String {
+fn render_diagnostic(d: &dyn Diagnostic) -> String {
     let mut out = String::new();
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(100)
@@ -196,7 +212,7 @@ pub fn render_diagnostic(d: &dyn Diagnostic) -> String {
 /// C1 such as CSI, U+009B) and the bidirectional overrides are shown as escapes (`\x1b`,
 /// `\u{9b}`), so that a value from a package cannot retitle, clear or rewrite the reader's
 /// terminal, nor reorder what it shows.
-pub fn terminal(s: &str) -> Cow<'_, str> {
+fn terminal(s: &str) -> Cow<'_, str> {
     let unsafe_char = |c: char| {
         (c.is_control() && c != '\n' && c != '\t')
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
@@ -279,7 +295,7 @@ fn escaped_panic_hook(info: &std::panic::PanicHookInfo) {
     ));
 }
 
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     std::panic::set_hook(Box::new(escaped_panic_hook));
     // clap's message quotes the arguments given, which may hold escape sequences; its colours
     // are given up for that.
@@ -296,7 +312,7 @@ pub fn main() -> ExitCode {
         }
     };
     // An interrupted run still removes a zip package's extraction.
-    if let Err(e) = crate::package::scratch::remove_on_signals() {
+    if let Err(e) = nrqc::package::remove_on_signals() {
         print_err(&format!("warning: cannot handle SIGINT and SIGTERM ({e}); an interrupted run may leave its temporary folder behind\n"));
     }
     match cli.command {
@@ -320,7 +336,7 @@ pub fn main() -> ExitCode {
             Outputs {
                 dir: out,
                 formats: format,
-                lang,
+                lang: lang.into(),
             },
             jobs,
             quiet,
@@ -403,7 +419,7 @@ pub fn main() -> ExitCode {
             },
             RulesCommand::Doc { rules, out } => match load_rules(&rules) {
                 Ok(set) => {
-                    let text = crate::rules::doc::render(&set);
+                    let text = nrqc::rules::doc::render(&set);
                     match out {
                         Some(path) => write_file(&path, &text).err().unwrap_or(ExitCode::SUCCESS),
                         None => print_out(&text),
@@ -436,7 +452,7 @@ fn check(
 ) -> ExitCode {
     // The same name as the report's: the package folder's, or the zip's without `.zip`.
     let out = outputs.dir.clone().unwrap_or_else(|| {
-        Path::new("reports").join(report::path_component(&crate::package::package_name(
+        Path::new("reports").join(report::path_component(&nrqc::package::package_name(
             package,
         )))
     });
@@ -512,8 +528,8 @@ fn inspect(
         profile.fail_on = class;
     }
     let bar = progress::Bar::for_stderr(quiet);
-    let observer: &dyn crate::progress::Observer = bar.as_ref().map_or(&(), |b| b);
-    let inspected = pool.install(|| crate::inspect_mapped(package, &rules, &profile, observer));
+    let observer: &dyn nrqc::progress::Observer = bar.as_ref().map_or(&(), |b| b);
+    let inspected = pool.install(|| nrqc::inspect_mapped(package, &rules, &profile, observer));
     if let Some(bar) = &bar {
         bar.clear();
     }
@@ -555,7 +571,7 @@ fn write_failed(
 ) -> Result<(), String> {
     let failed = report::FailedRun::new(
         report::REPORT_SCHEMA,
-        crate::package::package_name(package),
+        nrqc::package::package_name(package),
         package.to_string_lossy().replace('\\', "/"),
         message,
     );
@@ -614,11 +630,11 @@ fn render(
     })
 }
 
-fn parse_sample(s: &str) -> Result<crate::batch::SampleSize, String> {
+fn parse_sample(s: &str) -> Result<nrqc::batch::SampleSize, String> {
     match s {
-        "auto" => Ok(crate::batch::SampleSize::Auto),
+        "auto" => Ok(nrqc::batch::SampleSize::Auto),
         n => match n.parse::<usize>() {
-            Ok(n) if n > 0 => Ok(crate::batch::SampleSize::Fixed(n)),
+            Ok(n) if n > 0 => Ok(nrqc::batch::SampleSize::Fixed(n)),
             _ => Err("a positive number of packages, or `auto`".into()),
         },
     }
@@ -626,7 +642,7 @@ fn parse_sample(s: &str) -> Result<crate::batch::SampleSize, String> {
 
 struct BatchArgs {
     out: Option<PathBuf>,
-    sample: Option<crate::batch::SampleSize>,
+    sample: Option<nrqc::batch::SampleSize>,
     seed: Option<u64>,
     prefecture_tables: Vec<PathBuf>,
     plan_year: Option<i32>,
@@ -642,7 +658,7 @@ fn batch(
     jobs: Option<usize>,
     quiet: bool,
 ) -> ExitCode {
-    use crate::batch;
+    use nrqc::batch;
     let pool = match worker_pool(jobs) {
         Ok(p) => p,
         Err(message) => return error(message),
@@ -663,8 +679,8 @@ fn batch(
         Err(message) => return error(message),
     };
     let name = match args {
-        [one] if !one.join("package.yaml").is_file() && !crate::package::archive::is_zip(one) => {
-            report::path_component(&crate::package::package_name(one))
+        [one] if !one.join("package.yaml").is_file() && !nrqc::package::archive::is_zip(one) => {
+            report::path_component(&nrqc::package::package_name(one))
         }
         _ => "batch".to_owned(),
     };
@@ -731,7 +747,7 @@ fn batch(
     }
     if summary.units.iter().any(|u| u.error.is_some()) {
         ExitCode::from(2)
-    } else if summary.verdict.grade == crate::report::grade::Grade::Unqualified {
+    } else if summary.verdict.grade == nrqc::report::grade::Grade::Unqualified {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -740,7 +756,7 @@ fn batch(
 
 /// Stages batch.json, batch.md and each package's reports (`<package>/report.*`, the names
 /// made safe and unique by the batch), and moves them into `out` together.
-fn write_batch(result: &crate::batch::Batch, out: &Path) -> Result<(), String> {
+fn write_batch(result: &nrqc::batch::Batch, out: &Path) -> Result<(), String> {
     let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
     let write = |rel: PathBuf, text: String| {
         staged
@@ -763,11 +779,11 @@ fn write_batch(result: &crate::batch::Batch, out: &Path) -> Result<(), String> {
     }
     write(
         "batch.json".into(),
-        crate::batch::render_json(&result.summary),
+        nrqc::batch::render_json(&result.summary),
     )?;
     write(
         "batch.md".into(),
-        crate::batch::render_markdown(&result.summary),
+        nrqc::batch::render_markdown(&result.summary),
     )?;
     // In each folder, what nrqc writes and this run did not is an earlier run's: removed.
     let owned: Vec<&str> = ["batch.json", "batch.md"]

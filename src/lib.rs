@@ -2,11 +2,12 @@
 //!
 //! Data flows one way: [`package`] loads a delivery into a [`package::Dataset`]; [`rules`] parses the
 //! declarative rule files; [`engine`] runs the [`checks`] of every rule in parallel and collects
-//! [`report::Finding`]s; [`report`] renders them. The library never prints: [`cli`] does.
+//! [`report::Finding`]s; [`report`] renders them. The library never prints: the `nrqc` binary
+//! (`src/main.rs` and its `cli` module) parses the command line, prints and chooses the exit
+//! code; clap is used only there.
 
 pub mod batch;
 pub mod checks;
-pub mod cli;
 pub mod engine;
 pub mod geom;
 pub mod package;

@@ -1,3 +1,7 @@
+//! The `nrqc` command line; the library (`nrqc`) does the work and never prints.
+
+mod cli;
+
 fn main() -> std::process::ExitCode {
-    nrqc::cli::main()
+    cli::main()
 }

@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::progress::{Observer, Stage};
+use nrqc::progress::{Observer, Stage};
 
 /// Redraws at most this often; rules finish by the thousand per second on small packages.
 const REDRAW: Duration = Duration::from_millis(100);

@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 
 pub use error::{PackageError, ReadError};
 pub use manifest::{Encoding, Manifest};
+pub use scratch::remove_on_signals;
 pub(crate) use table::written_decimals;
 
 use crate::progress::{Observer, Stage};

@@ -25,7 +25,7 @@ pub const FINDINGS_PER_RULE: usize = 50;
 const TEMPLATE: &str = include_str!("report.html");
 
 /// The language of the page's labels; values from the data stay as they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
     #[default]
     Zh,

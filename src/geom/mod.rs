@@ -10,6 +10,7 @@ pub mod simplify;
 pub mod sweep;
 pub mod topology;
 pub mod validity;
+pub mod wkt;
 
 use geo::{Coord, Rect};
 

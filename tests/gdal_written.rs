@@ -131,3 +131,34 @@ fn a_null_geometry_as_gdal_writes_it_is_a_feature_without_geometry() {
         "{g002:#?}"
     );
 }
+
+/// CGCS2000 / 3-degree Gauss-Kruger zone 34 (EPSG:4522) in OGC WKT1 without its authority codes,
+/// as a producer's own CRS definition reaches GDAL.
+const WKT_4522_NO_AUTHORITY: &str = concat!(
+    r#"PROJCS["CGCS2000 / 3-degree Gauss-Kruger zone 34",GEOGCS["China Geodetic Coordinate System 2000","#,
+    r#"DATUM["China_2000",SPHEROID["CGCS2000",6378137,298.257222101]],PRIMEM["Greenwich",0],"#,
+    r#"UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],"#,
+    r#"PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",102],PARAMETER["scale_factor",1],"#,
+    r#"PARAMETER["false_easting",34500000],PARAMETER["false_northing",0],UNIT["metre",1]]"#
+);
+
+/// A CRS GDAL cannot name by an authority is written into the FlatGeobuf header as WKT with code
+/// 0. The reader took that for no EPSG code, and ZR-P001 reported the layer's CRS as
+/// unrecognisable; the WKT is recognised as a `.prj` is.
+#[test]
+fn a_flatgeobuf_crs_given_only_as_wkt_is_recognised() {
+    let (dir, pkg) = copy_package(CLEAN);
+    let wkt = dir.path().join("4522.wkt");
+    std::fs::write(&wkt, WKT_4522_NO_AUTHORITY).unwrap();
+    rewrite_fgb(&pkg, "XZQ", &["-a_srs", wkt.to_str().unwrap()]);
+    let dataset = nrqc::package::load(&pkg, &common::builtin().schema).unwrap();
+    let crs = &dataset.frame("XZQ").unwrap().geometry.as_ref().unwrap().crs;
+    assert!(
+        crs.text.as_deref().is_some_and(|t| t.contains("zone 34")),
+        "GDAL kept the WKT: {crs:?}"
+    );
+    assert_eq!(crs.epsg, Some(4522));
+    let report = inspect(&pkg);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert_eq!(report.outcome, Outcome::Pass);
+}

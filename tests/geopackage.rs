@@ -170,6 +170,70 @@ fn layer_crs_comes_from_gpkg_spatial_ref_sys() {
     );
 }
 
+/// An organization other than EPSG (GDAL writes `NONE` for a CRS it cannot name) leaves the WKT
+/// definition to say what the CRS is: recognised as a `.prj` is, or no code when it names
+/// nothing nrqc knows.
+#[test]
+fn a_crs_without_an_epsg_organization_is_recognised_from_its_wkt() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("622923_永靖县");
+    copy_dir(Path::new(GPKG), &root);
+    let db = writable(&root);
+    let srs = "(SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = ?1)";
+    let definition: String = db
+        .query_row(
+            &format!("SELECT definition FROM gpkg_spatial_ref_sys WHERE srs_id = {srs}"),
+            ["XZQ"],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // GDAL's own definition, its authority codes cut out.
+    let bare = without_authorities(&definition);
+    db.execute(
+        &format!(
+            "UPDATE gpkg_spatial_ref_sys SET organization = 'NONE', definition = ?2 WHERE srs_id = {srs}"
+        ),
+        rusqlite::params!["XZQ", bare],
+    )
+    .unwrap();
+    let red_line = "(SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = 'STBHHX')";
+    db.execute(
+        &format!(
+            "UPDATE gpkg_spatial_ref_sys SET organization = 'NONE', definition = 'LOCAL_CS[\"site grid\"]' WHERE srs_id = {red_line}"
+        ),
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let dataset = load(&root, &schema()).unwrap();
+    let crs = |name: &str| {
+        dataset
+            .frame(name)
+            .unwrap()
+            .geometry
+            .as_ref()
+            .unwrap()
+            .crs
+            .clone()
+    };
+    assert!(!crs("XZQ").text.unwrap().contains("AUTHORITY"));
+    assert_eq!(crs("XZQ").epsg, Some(4522));
+    assert_eq!(crs("STBHHX").epsg, None);
+}
+
+/// `wkt` without its `,AUTHORITY["…","…"]` nodes.
+fn without_authorities(wkt: &str) -> String {
+    let mut out = String::with_capacity(wkt.len());
+    let mut rest = wkt;
+    while let Some(at) = rest.find(",AUTHORITY[") {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find(']').expect("a closed AUTHORITY node");
+        rest = &rest[at + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A layer name after '#' that the file does not hold, no name at all, or '#' on another format.
 #[test]
 fn bad_layer_mappings_are_errors_naming_file_and_layer() {

@@ -366,7 +366,8 @@ impl GeoPackage {
     }
 
     /// The CRS of `srs_id` from gpkg_spatial_ref_sys: an EPSG code when the organization is
-    /// EPSG, and the definition (WKT) unless it is `undefined`.
+    /// EPSG, else the code [`epsg_of_wkt`](crate::geom::wkt::epsg_of_wkt) recognises in the
+    /// definition (WKT), and the definition unless it is `undefined`.
     fn crs(&self, srs_id: i64, frame: &str) -> Result<LayerCrs, ReadError> {
         let row = self.db.query_row(
             "SELECT organization, organization_coordsys_id, definition \
@@ -381,14 +382,20 @@ impl GeoPackage {
             },
         );
         match row {
-            Ok((organization, code, definition)) => Ok(LayerCrs {
-                epsg: organization
-                    .filter(|o| o.eq_ignore_ascii_case("EPSG"))
-                    .and(code)
-                    .and_then(|c| u32::try_from(c).ok())
-                    .filter(|&c| c != 0),
-                text: definition.filter(|d| !d.trim().eq_ignore_ascii_case("undefined")),
-            }),
+            Ok((organization, code, definition)) => {
+                let text = definition.filter(|d| !d.trim().eq_ignore_ascii_case("undefined"));
+                Ok(LayerCrs {
+                    // Another organization's code (ESRI, a producer's own) leaves the WKT to
+                    // say what the CRS is.
+                    epsg: organization
+                        .filter(|o| o.eq_ignore_ascii_case("EPSG"))
+                        .and(code)
+                        .and_then(|c| u32::try_from(c).ok())
+                        .filter(|&c| c != 0)
+                        .or_else(|| text.as_deref().and_then(crate::geom::wkt::epsg_of_wkt)),
+                    text,
+                })
+            }
             Err(rusqlite::Error::QueryReturnedNoRows) => Err(self
                 .err(format!(
                     "srs_id {srs_id} of the geometry column is not in gpkg_spatial_ref_sys"

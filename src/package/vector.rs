@@ -311,12 +311,15 @@ pub(crate) fn read_fgb(path: &Path, frame: &str, bytes: &[u8]) -> Result<Decoded
     let reader = FgbReader::open(Cursor::new(bytes))
         .map_err(|e| err(format!("not a readable FlatGeobuf file: {e}")))?;
     let header = reader.header();
+    let text = header.crs().and_then(|c| c.wkt()).map(str::to_owned);
     let crs = super::LayerCrs {
+        // A header may carry only the WKT (code 0), as a shapefile's .prj does.
         epsg: header
             .crs()
             .and_then(|c| u32::try_from(c.code()).ok())
-            .filter(|&c| c != 0),
-        text: header.crs().and_then(|c| c.wkt()).map(str::to_owned),
+            .filter(|&c| c != 0)
+            .or_else(|| text.as_deref().and_then(crate::geom::wkt::epsg_of_wkt)),
+        text,
     };
     let mut builder = Builder::default();
     let mut columns = Vec::new();

@@ -529,7 +529,9 @@ fn inspect(
     }
     let bar = progress::Bar::for_stderr(quiet);
     let observer: &dyn nrqc::progress::Observer = bar.as_ref().map_or(&(), |b| b);
-    let inspected = pool.install(|| nrqc::inspect_mapped(package, &rules, &profile, observer));
+    let inspected = pool.install(|| {
+        nrqc::Inspection::run(package, &rules, observer).map(|i| i.report_and_map(&profile))
+    });
     if let Some(bar) = &bar {
         bar.clear();
     }

@@ -10,6 +10,7 @@ pub mod batch;
 pub mod checks;
 pub mod engine;
 pub mod geom;
+pub mod inspection;
 pub mod package;
 pub mod progress;
 pub mod ratio;
@@ -19,6 +20,8 @@ pub mod schema;
 
 use std::path::Path;
 
+pub use inspection::Inspection;
+
 /// Lower-case hex of a digest, as reports print sha256 sums.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -27,6 +30,14 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// Loads the package at `path` (a directory, or a `.zip` holding one), runs every rule of `rules`
 /// on the current rayon pool and returns the report, judged under the rule set's default profile
 /// but with findings of class `fail_on` or more severe failing the package.
+///
+/// ```
+/// let rules = nrqc::rules::RuleSet::builtin().unwrap();
+/// let package = std::path::Path::new("fixtures/622923_永靖县");
+/// let report = nrqc::inspect(package, &rules, nrqc::rules::DefectClass::B).unwrap();
+/// assert_eq!(report.outcome, nrqc::report::Outcome::Pass);
+/// assert!(report.findings.is_empty());
+/// ```
 pub fn inspect(
     path: &Path,
     rules: &rules::RuleSet,
@@ -46,25 +57,5 @@ pub fn inspect_as(
     rules: &rules::RuleSet,
     profile: &rules::Profile,
 ) -> Result<report::Report, package::PackageError> {
-    let opened = package::archive::open(path)?;
-    let dataset = package::load(opened.root(), &rules.schema)?;
-    let outcomes = engine::run(&dataset, rules);
-    Ok(report::build(&dataset, path, rules, outcomes, profile))
-}
-
-/// [`inspect_as`], also keeping what the HTML report's map draws of the package before the
-/// dataset is dropped: the report itself holds none of the package's geometry. `observer` is told
-/// of each layer loaded and each rule run (`&()` for nobody).
-pub fn inspect_mapped(
-    path: &Path,
-    rules: &rules::RuleSet,
-    profile: &rules::Profile,
-    observer: &dyn progress::Observer,
-) -> Result<(report::Report, report::MapLayers), package::PackageError> {
-    let opened = package::archive::open(path)?;
-    let dataset = package::load_observed(opened.root(), &rules.schema, observer)?;
-    let outcomes = engine::run_observed(&dataset, rules, observer);
-    let report = report::build(&dataset, path, rules, outcomes, profile);
-    let map = report::MapLayers::build(&dataset, &report, &report::html::listed_findings(&report));
-    Ok((report, map))
+    Ok(Inspection::run(path, rules, &())?.report(profile))
 }

@@ -247,17 +247,13 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
         .par_iter()
         .map(|path| {
             isolated(|| {
-                let opened = crate::package::archive::open(path).map_err(|e| e.to_string())?;
-                let dataset = crate::package::load(opened.root(), &rules.schema)
-                    .map_err(|e| e.to_string())?;
-                let outcomes = crate::engine::run(&dataset, rules);
-                let report = report::build(&dataset, path, rules, outcomes, opts.profile);
+                let inspection =
+                    crate::Inspection::run(path, rules, &()).map_err(|e| e.to_string())?;
                 let inputs = cross_rules
                     .iter()
-                    .map(|r| cross::extract(r, &dataset))
+                    .map(|r| cross::extract(r, inspection.dataset()))
                     .collect();
-                let listed = report::html::listed_findings(&report);
-                let map = report::MapLayers::build(&dataset, &report, &listed);
+                let (report, map) = inspection.report_and_map(opts.profile);
                 Ok((report, inputs, map))
             })
         })

@@ -588,7 +588,9 @@ mod tests {
         let rules = RuleSet::builtin().unwrap();
         let profile = rules.profile(None).unwrap().clone();
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/622923_永靖县_defective");
-        crate::inspect_mapped(&path, &rules, &profile, &()).unwrap()
+        crate::Inspection::run(&path, &rules, &())
+            .unwrap()
+            .report_and_map(&profile)
     }
 
     /// The JSON block the page's script reads, parsed as the browser would.

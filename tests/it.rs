@@ -16,6 +16,7 @@ mod hostile;
 mod html;
 mod jts_validity;
 mod kinds;
+mod layers;
 mod malformed;
 mod no_silent_pass;
 mod real_data;

@@ -173,6 +173,55 @@ fn a_finding_on_a_large_unit_costs_memory_near_its_coordinates() {
     );
 }
 
+/// A circle of 25,000 and of 100,000 vertices in place of a unit, through every built-in rule:
+/// the same findings, and 4 times the vertices cost well under 16 times the time and about 4
+/// times the memory the vertices add. (Release build, `scripts/bench_scale.py`: 1M, 2M and 5M
+/// vertices take 7.8, 16.8 and 37.7 s at 834, 1,542 and 3,861 MiB.)
+#[test]
+fn one_large_polygon_through_every_rule_costs_near_linear_time_and_memory() {
+    let (_a, small) = unit_of(circle, 25_000);
+    let (_b, large) = unit_of(circle, 100_000);
+    let s = check(&small);
+    let l = check(&large);
+    let rules = |pkg: &Path| -> Vec<String> {
+        let mut ids: Vec<String> = report(pkg)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.dedup();
+        ids
+    };
+    for (m, pkg) in [(&s, &small), (&l, &large)] {
+        let stderr = flat(&String::from_utf8_lossy(&m.output.stderr));
+        assert_eq!(m.output.status.code(), Some(1), "{stderr}");
+        // The circle's area is not the unit's declared area, and the unit's parcels reach
+        // beyond it and leave parts of it uncovered.
+        assert!(
+            rules(pkg).contains(&"ZR-T103".to_owned()),
+            "{:?}",
+            rules(pkg)
+        );
+    }
+    assert_eq!(rules(&small), rules(&large));
+    let ratio = l.wall.as_secs_f64() / s.wall.as_secs_f64();
+    assert!(
+        ratio < 8.0,
+        "4x vertices took {ratio:.1}x ({:?} vs {:?})",
+        l.wall,
+        s.wall
+    );
+    // Debug build, one run: 4.7 s and 122 MiB, 12.4 s and 179 MiB (800 bytes a vertex added).
+    let per_vertex = (l.peak_mib.saturating_sub(s.peak_mib) as f64) * 1048576.0 / 75_000.0;
+    assert!(
+        per_vertex < 2048.0,
+        "{per_vertex:.0} bytes per added vertex ({} vs {} MiB)",
+        l.peak_mib,
+        s.peak_mib
+    );
+}
+
 /// The clean package with its GGGZ table's rows repeated to `rows` rows.
 fn long_table(rows: usize) -> (tempfile::TempDir, PathBuf) {
     let (dir, pkg) = copy_package(CLEAN);

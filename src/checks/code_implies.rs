@@ -70,7 +70,7 @@ impl Check for CodeImplies {
             .rules
             .codes
             .get(&self.code_list.value)
-            .ok_or_else(|| NotRun(format!("no code list {}", self.code_list.value)))?;
+            .ok_or_else(|| NotRun(format!("没有代码表 {}", self.code_list.value)))?;
         // The code lists loaded under the fields' own names: names of the codes, and the values
         // `in_domain` already answers for.
         let names = cx.rules.codes.get(&self.field.value);

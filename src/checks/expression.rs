@@ -72,10 +72,13 @@ impl Check for Expression {
     }
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
-        let expr = self.compiled().as_ref().map_err(|e| NotRun(e.clone()))?;
+        let expr = self
+            .compiled()
+            .as_ref()
+            .map_err(|e| NotRun(format!("条件无法编译：{e}")))?;
         let frame = cx.frame(&self.layer.value)?;
         let holds = condition::evaluate(expr, &frame.df)
-            .map_err(|e| NotRun(format!("the condition cannot be evaluated on {}: {e}", frame.name)))?;
+            .map_err(|e| NotRun(format!("条件无法在 {} 上求值：{e}", frame.name)))?;
         let named = condition::named_columns(&self.condition.value, &frame.df);
         let mut findings = Vec::new();
         for row in cx.rows(frame)? {

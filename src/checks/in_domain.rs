@@ -106,14 +106,14 @@ impl Check for InDomain {
                     .rules
                     .codes
                     .get(&name.value)
-                    .ok_or_else(|| NotRun(format!("no code list {}", name.value)))?;
+                    .ok_or_else(|| NotRun(format!("没有代码表 {}", name.value)))?;
                 (
                     list.codes.keys().map(String::as_str).collect(),
                     format!("代码表 {}（{}）", list.code_list, list.title),
                 )
             }
             (None, Some(codes)) => (codes.iter().map(String::as_str).collect(), "允许值".into()),
-            (None, None) => return Err(NotRun("no code list given".into())),
+            (None, None) => return Err(NotRun("规则未指定代码表".into())),
         };
         let field = self.field.value.as_str();
         let mut findings = Vec::new();

@@ -460,7 +460,7 @@ impl<'a> Context<'a> {
     pub fn frame(&self, name: &str) -> Result<&'a Frame, NotRun> {
         self.dataset
             .frame(name)
-            .ok_or_else(|| NotRun(format!("{name} is not in the package")))
+            .ok_or_else(|| NotRun(format!("成果包中没有 {name}")))
     }
 
     /// A layer and its geometries; a table has none to check.
@@ -489,10 +489,7 @@ impl<'a> Context<'a> {
             None => Ok((0..frame.len()).collect()),
             Some(expr) => {
                 let mask = condition::evaluate(expr, &frame.df).map_err(|e| {
-                    NotRun(format!(
-                        "`where` cannot be evaluated on {}: {e}",
-                        frame.name
-                    ))
+                    NotRun(format!("`where` 条件无法在 {} 上求值：{e}", frame.name))
                 })?;
                 Ok(mask
                     .iter()

@@ -68,7 +68,10 @@ impl Check for Pattern {
     }
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
-        let re = self.compiled().as_ref().map_err(|e| NotRun(e.clone()))?;
+        let re = self
+            .compiled()
+            .as_ref()
+            .map_err(|e| NotRun(format!("正则表达式无法编译：{e}")))?;
         let frame = cx.frame(&self.layer.value)?;
         let field = self.field.value.as_str();
         let mut findings = Vec::new();

@@ -173,7 +173,7 @@ impl Check for SchemaCheck {
             .rules
             .schema
             .frame(name)
-            .ok_or_else(|| NotRun(format!("the schema does not declare {name}")))?;
+            .ok_or_else(|| NotRun(format!("数据结构定义中没有 {name}")))?;
         match self.scope {
             Scope::Fields => self.check_fields(cx, def),
             Scope::Layer => {

@@ -21,7 +21,7 @@ pub fn group_sums(
         mask[r] = true;
     }
     let mask = BooleanChunked::from_slice("mask".into(), &mask);
-    let err = |e: PolarsError| NotRun(format!("grouped sum failed: {e}"));
+    let err = |e: PolarsError| NotRun(format!("分组求和失败：{e}"));
     let out = df
         .filter(&mask)
         .map_err(err)?
@@ -66,10 +66,10 @@ pub fn floats(df: &DataFrame, field: &str) -> Result<Vec<Option<f64>>, NotRun> {
     let column = df
         .column(field)
         .and_then(|c| c.cast(&DataType::Float64))
-        .map_err(|e| NotRun(format!("{field} is not numeric: {e}")))?;
+        .map_err(|e| NotRun(format!("{field} 不是数值：{e}")))?;
     let values = column
         .f64()
-        .map_err(|e| NotRun(format!("{field} is not numeric: {e}")))?;
+        .map_err(|e| NotRun(format!("{field} 不是数值：{e}")))?;
     Ok((0..values.len()).map(|i| values.get(i)).collect())
 }
 
@@ -88,7 +88,7 @@ pub fn summand(
         None => {
             let areas = Column::new("__area".into(), cx.facts(frame)?.areas.clone());
             df.with_column(areas)
-                .map_err(|e| NotRun(format!("cannot attach areas to {}: {e}", frame.name)))?;
+                .map_err(|e| NotRun(format!("无法为 {} 关联面积：{e}", frame.name)))?;
             Ok((df, cx.measurable(frame, rows)?, col("__area")))
         }
     }

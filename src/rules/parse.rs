@@ -180,7 +180,7 @@ impl Check for NoCheck {
     }
 
     fn run(&self, _cx: &checks::Context) -> Result<Vec<crate::report::Finding>, checks::NotRun> {
-        Err(checks::NotRun("the rule has no valid check kind".into()))
+        Err(checks::NotRun("规则没有有效的检查类型".into()))
     }
 
     fn describe(&self) -> String {

@@ -193,20 +193,45 @@ fn unique_names(paths: &[PathBuf]) -> Vec<String> {
     names
 }
 
+/// Why a package of the batch has no report.
+#[derive(Debug)]
+pub enum Failure {
+    /// The package could not be opened or read.
+    Package(crate::package::PackageError),
+    /// nrqc panicked on it (a bug it has not met yet), with the panic's message.
+    Internal(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Package(e) => e.fmt(f),
+            Failure::Internal(what) => write!(
+                f,
+                "nrqc failed on this package (internal error: {what}); please report it with the package"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Failure {}
+
 /// Runs one package's inspection so that a panic in it (a bug nrqc has not met yet) costs that
-/// package's report only: it becomes the package's error, and the other packages are reported.
-/// A zip package's extraction is removed as the panic unwinds.
-fn isolated<T>(inspect: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(inspect)).unwrap_or_else(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".into());
-        Err(format!(
-            "nrqc failed on this package (internal error: {what}); please report it with the package"
-        ))
-    })
+/// package's report only: it becomes the package's [`Failure::Internal`], and the other packages
+/// are reported. A zip package's extraction is removed as the panic unwinds.
+fn isolated<T>(
+    inspect: impl FnOnce() -> Result<T, crate::package::PackageError>,
+) -> Result<T, Failure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(inspect))
+        .map(|r| r.map_err(Failure::Package))
+        .unwrap_or_else(|payload| {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            Err(Failure::Internal(what))
+        })
 }
 
 /// Inspects the packages on the current rayon pool and runs the cross-package rules.
@@ -243,12 +268,11 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
     // Each package's map is drawn here, while its dataset is at hand; findings the
     // cross-package rules add later are listed in its report.html but not drawn.
     type Inspected = (Report, Vec<cross::Input>, report::MapLayers);
-    let inspected: Vec<Result<Inspected, String>> = packages
+    let inspected: Vec<Result<Inspected, Failure>> = packages
         .par_iter()
         .map(|path| {
             isolated(|| {
-                let inspection =
-                    crate::Inspection::run(path, rules, &()).map_err(|e| e.to_string())?;
+                let inspection = crate::Inspection::run(path, rules, &())?;
                 let inputs = cross_rules
                     .iter()
                     .map(|r| cross::extract(r, inspection.dataset()))
@@ -427,7 +451,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 grade: Grade::Unqualified,
                 findings: 0,
                 reasons: vec!["成果包无法读取".into()],
-                error: Some(error),
+                error: Some(error.to_string()),
             }),
         }
     }
@@ -572,11 +596,14 @@ pub fn render_json(summary: &Summary) -> String {
 mod tests {
     #[test]
     fn a_panic_in_one_package_is_its_error() {
-        let panicked: Result<(), String> = super::isolated(|| panic!("index out of bounds"));
+        let panicked: Result<(), super::Failure> =
+            super::isolated(|| panic!("index out of bounds"));
+        let failure = panicked.unwrap_err();
+        assert!(matches!(&failure, super::Failure::Internal(w) if w == "index out of bounds"));
         assert_eq!(
-            panicked.unwrap_err(),
+            failure.to_string(),
             "nrqc failed on this package (internal error: index out of bounds); please report it with the package"
         );
-        assert_eq!(super::isolated(|| Ok::<_, String>(7)), Ok(7));
+        assert_eq!(super::isolated(|| Ok(7)).unwrap(), 7);
     }
 }

@@ -103,7 +103,7 @@ pub struct Pairs {
 }
 
 /// An overlay not attempted because its operands' edges meet in more pairs than
-/// [`PAIRS_PER_EDGE`] per edge allows (see [`too_complex`]).
+/// `PAIRS_PER_EDGE` per edge allows (see `too_complex`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooComplex;
 
@@ -375,7 +375,7 @@ impl<'a> Region<'a> {
     /// The part of `a` outside the region, with its area, or `None` when `a` lies within it.
     ///
     /// Only the region's polygons whose boxes overlap `a`'s can take part of it; when one of
-    /// them covers `a` (decided without overlay, [`covered_by`]) nothing is outside, otherwise
+    /// them covers `a` (decided without overlay, `covered_by`) nothing is outside, otherwise
     /// overlay subtracts them all.
     pub fn outside(&self, a: &Polygon<f64>) -> Outside {
         let own = EdgeStore::of(std::slice::from_ref(a));

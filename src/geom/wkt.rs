@@ -232,7 +232,7 @@ const OTHER_GEOGRAPHIC: [(&[&str], u32); 3] = [
 
 /// The EPSG code of a CRS described by WKT (ESRI or OGC WKT1, or WKT2): an accepted CGCS2000 CRS
 /// recognised by its datum and projection parameters, a geographic CRS of
-/// [`OTHER_GEOGRAPHIC`] by its datum, or any CRS by its EPSG authority code.
+/// `OTHER_GEOGRAPHIC` by its datum, or any CRS by its EPSG authority code.
 pub fn epsg_of_wkt(text: &str) -> Option<u32> {
     let root = parse_wkt(text.trim())?;
     match root.keyword() {

@@ -1,5 +1,5 @@
 //! Reading GeoPackage (`.gpkg`) layers: SQLite through rusqlite, geometry blobs (GeoPackage
-//! binary: a `GP` header and WKB) through geozero's WKB reader into the same [`Builder`] as
+//! binary: a `GP` header and WKB) through geozero's WKB reader into the same `Builder` as
 //! FlatGeobuf and GeoJSON, so a layer gives the same geometries, defects and columns whatever
 //! its format.
 //!

@@ -72,7 +72,7 @@ pub fn creating<T>(create: impl FnOnce() -> T) -> T {
     create()
 }
 
-/// Installs the handler that, on SIGINT or SIGTERM, removes every live [`Scratch`] directory
+/// Installs the handler that, on SIGINT or SIGTERM, removes every live `Scratch` directory
 /// and exits with 128 + the signal's number (130, 143), as a shell reports a process the signal
 /// killed.
 pub fn remove_on_signals() -> std::io::Result<()> {

@@ -138,20 +138,23 @@ fn reading_changes_nothing_in_the_package() {
     assert_eq!(listing(&root), before);
 }
 
+/// The CRS read for layer `name` of `dataset`.
+fn layer_crs(dataset: &nrqc::package::Dataset, name: &str) -> nrqc::package::LayerCrs {
+    dataset
+        .frame(name)
+        .unwrap()
+        .geometry
+        .as_ref()
+        .unwrap()
+        .crs
+        .clone()
+}
+
 /// srs_id → gpkg_spatial_ref_sys: organization EPSG and its code, and the WKT definition.
 #[test]
 fn layer_crs_comes_from_gpkg_spatial_ref_sys() {
     let dataset = load(Path::new(GPKG), &schema()).unwrap();
-    let crs = |name: &str| {
-        dataset
-            .frame(name)
-            .unwrap()
-            .geometry
-            .as_ref()
-            .unwrap()
-            .crs
-            .clone()
-    };
+    let crs = |name: &str| layer_crs(&dataset, name);
     assert_eq!(crs("XZQ").epsg, Some(4522));
     assert!(
         crs("XZQ")
@@ -206,16 +209,7 @@ fn a_crs_without_an_epsg_organization_is_recognised_from_its_wkt() {
     .unwrap();
     drop(db);
     let dataset = load(&root, &schema()).unwrap();
-    let crs = |name: &str| {
-        dataset
-            .frame(name)
-            .unwrap()
-            .geometry
-            .as_ref()
-            .unwrap()
-            .crs
-            .clone()
-    };
+    let crs = |name: &str| layer_crs(&dataset, name);
     assert!(!crs("XZQ").text.unwrap().contains("AUTHORITY"));
     assert_eq!(crs("XZQ").epsg, Some(4522));
     assert_eq!(crs("STBHHX").epsg, None);

@@ -142,23 +142,55 @@ const WKT_4522_NO_AUTHORITY: &str = concat!(
     r#"PARAMETER["false_easting",34500000],PARAMETER["false_northing",0],UNIT["metre",1]]"#
 );
 
-/// A CRS GDAL cannot name by an authority is written into the FlatGeobuf header as WKT with code
-/// 0. The reader took that for no EPSG code, and ZR-P001 reported the layer's CRS as
-/// unrecognisable; the WKT is recognised as a `.prj` is.
+/// A CRS GDAL cannot name by an authority is written as WKT alone: into the FlatGeobuf header
+/// with code 0, and into gpkg_spatial_ref_sys with organization `NONE`. The readers took that
+/// for no EPSG code, and ZR-P001 reported the layer's CRS as unrecognisable; the WKT is
+/// recognised as a `.prj` is.
 #[test]
-fn a_flatgeobuf_crs_given_only_as_wkt_is_recognised() {
-    let (dir, pkg) = copy_package(CLEAN);
-    let wkt = dir.path().join("4522.wkt");
-    std::fs::write(&wkt, WKT_4522_NO_AUTHORITY).unwrap();
-    rewrite_fgb(&pkg, "XZQ", &["-a_srs", wkt.to_str().unwrap()]);
-    let dataset = nrqc::package::load(&pkg, &common::builtin().schema).unwrap();
-    let crs = &dataset.frame("XZQ").unwrap().geometry.as_ref().unwrap().crs;
-    assert!(
-        crs.text.as_deref().is_some_and(|t| t.contains("zone 34")),
-        "GDAL kept the WKT: {crs:?}"
-    );
-    assert_eq!(crs.epsg, Some(4522));
-    let report = inspect(&pkg);
-    assert!(report.findings.is_empty(), "{:#?}", report.findings);
-    assert_eq!(report.outcome, Outcome::Pass);
+fn a_crs_given_only_as_wkt_is_recognised_in_flatgeobuf_and_geopackage() {
+    for format in ["FlatGeobuf", "GPKG"] {
+        let (dir, pkg) = copy_package(CLEAN);
+        let wkt = dir.path().join("4522.wkt");
+        std::fs::write(&wkt, WKT_4522_NO_AUTHORITY).unwrap();
+        let wkt = wkt.to_str().unwrap();
+        if format == "FlatGeobuf" {
+            rewrite_fgb(&pkg, "XZQ", &["-a_srs", wkt]);
+        } else {
+            // vector/XZQ.gpkg in place of XZQ.fgb, found by its layer's name.
+            let fgb = pkg.join("vector/XZQ.fgb");
+            let gpkg = pkg.join("vector/XZQ.gpkg");
+            ogr2ogr(&[
+                "-f",
+                "GPKG",
+                "-a_srs",
+                wkt,
+                "-nln",
+                "XZQ",
+                gpkg.to_str().unwrap(),
+                fgb.to_str().unwrap(),
+            ]);
+            std::fs::remove_file(&fgb).unwrap();
+        }
+        let dataset = nrqc::package::load(&pkg, &common::builtin().schema).unwrap();
+        let frame = dataset.frame("XZQ").unwrap();
+        let file = if format == "GPKG" {
+            "vector/XZQ.gpkg"
+        } else {
+            "vector/XZQ.fgb"
+        };
+        assert_eq!(frame.path, std::path::Path::new(file));
+        let crs = &frame.geometry.as_ref().unwrap().crs;
+        assert!(
+            crs.text.as_deref().is_some_and(|t| t.contains("zone 34")),
+            "{format}: GDAL kept the WKT: {crs:?}"
+        );
+        assert_eq!(crs.epsg, Some(4522), "{format}");
+        let report = inspect(&pkg);
+        assert!(
+            report.findings.is_empty(),
+            "{format}: {:#?}",
+            report.findings
+        );
+        assert_eq!(report.outcome, Outcome::Pass, "{format}");
+    }
 }

@@ -7,7 +7,7 @@ mkdir -p $c/fgb $c/geojson $c/csv $c/zip $c/rules $c/manifest
 n=0
 for f in fixtures/*/vector/*.fgb tests/malformed/*.fgb; do n=$((n+1)); cp "$f" $c/fgb/seed$n.fgb; done
 for f in fixtures/*/vector/*.geojson tests/malformed/*.geojson; do n=$((n+1)); cp "$f" $c/geojson/seed$n; done
-# csv: the first byte picks the encoding (bit 0: GBK) and the schema (bit 1); see src/package/fuzz.rs
+# csv: the first byte picks the encoding (bit 0: GBK) and the schema (bit 1); see src/fuzz.rs
 for f in fixtures/*/tables/*.csv tests/malformed/*.csv; do
   n=$((n+1)); { printf '\001'; cat "$f"; } > $c/csv/seed$n; { printf '\002'; cat "$f"; } > $c/csv/seedu$n
 done

@@ -11,8 +11,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
+use nrqc::quality::DefectClass;
 use nrqc::report;
-use nrqc::rules::{DefectClass, RuleSet, RuleSources};
+use nrqc::rules::{RuleSet, RuleSources};
 
 mod progress;
 
@@ -419,7 +420,7 @@ pub(crate) fn main() -> ExitCode {
             },
             RulesCommand::Doc { rules, out } => match load_rules(&rules) {
                 Ok(set) => {
-                    let text = nrqc::rules::doc::render(&set);
+                    let text = nrqc::report::doc::render(&set);
                     match out {
                         Some(path) => write_file(&path, &text).err().unwrap_or(ExitCode::SUCCESS),
                         None => print_out(&text),

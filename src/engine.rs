@@ -1,28 +1,16 @@
 //! Planning and running: every rule's check over the dataset, in parallel, with a deterministic
 //! result whatever the thread count.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
 use crate::checks::derived::Derived;
-use crate::checks::{Context, NotRun};
+use crate::checks::{Context, NotRun, RuleFacts, Run};
+use crate::finding::{Coverage, RuleRun, Status};
 use crate::package::Dataset;
 use crate::progress::{Observer, Stage};
-use crate::report::{Coverage, Finding, Status};
 use crate::rules::{Rule, RuleSet};
-
-/// What one rule gave.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub status: Status,
-    pub reason: Option<String>,
-    /// What the run should tell beyond its counts.
-    pub notes: Vec<String>,
-    /// What the check evaluated and skipped; `checked: None` when it did not run.
-    pub coverage: Coverage,
-    pub findings: Vec<Finding>,
-}
 
 /// Whether the package has everything the rule reads; the reason it has not otherwise.
 fn gate(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Option<(Status, String)> {
@@ -84,9 +72,9 @@ fn gate(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Option<(Status, Stri
     None
 }
 
-fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet, derived: &Derived) -> Outcome {
-    if let Some((status, reason)) = gate(rule, dataset, rules) {
-        return Outcome {
+fn run_rule(rule: &Rule, run: &Run, rules: &RuleSet) -> RuleRun {
+    if let Some((status, reason)) = gate(rule, run.dataset, rules) {
+        return RuleRun {
             status,
             reason: Some(reason),
             notes: vec![],
@@ -94,7 +82,15 @@ fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet, derived: &Derived) 
             findings: vec![],
         };
     }
-    let cx = Context::new(dataset, rules, rule, derived);
+    let cx = Context::new(
+        run,
+        RuleFacts {
+            id: &rule.id,
+            class: rule.class,
+            element: &rule.element,
+            filter: rule.filter_expr.as_ref(),
+        },
+    );
     let result = rule.check.run(&cx);
     let (notes, coverage, unmeasurable) = cx.finish();
     let evaluated = coverage.checked.unwrap_or(0);
@@ -135,7 +131,7 @@ fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet, derived: &Derived) 
         },
         _ => coverage,
     };
-    Outcome {
+    RuleRun {
         status,
         reason,
         notes,
@@ -144,32 +140,55 @@ fn run_rule(rule: &Rule, dataset: &Dataset, rules: &RuleSet, derived: &Derived) 
     }
 }
 
-/// The derived facts of the layers that `selected` measure.
-fn derive(dataset: &Dataset, rules: &RuleSet, selected: &[Rule]) -> Derived {
+/// What the checks of `selected` share: the derived facts of the layers they measure, and who
+/// reads what among all the rules of `rules`.
+fn prepare<'a>(
+    dataset: &'a Dataset,
+    rules: &'a RuleSet,
+    selected: &[Rule],
+    derived: &'a mut Option<Derived>,
+) -> Run<'a> {
     let measured: BTreeSet<&str> = selected
         .iter()
         .flat_map(|r| r.check.measures())
         .map(|n| n.value.as_str())
         .collect();
-    Derived::compute(dataset, &measured, &rules.schema)
+    let derived = derived.insert(Derived::compute(dataset, &measured, &rules.schema));
+    let mut readers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for rule in &rules.rules {
+        for read in rule.check.reads() {
+            let ids = readers.entry(read.frame.value.clone()).or_default();
+            if !ids.contains(&rule.id) {
+                ids.push(rule.id.clone());
+            }
+        }
+    }
+    Run {
+        dataset,
+        schema: &rules.schema,
+        codes: &rules.codes,
+        derived,
+        readers,
+    }
 }
 
 /// Runs every rule on the current rayon pool; outcomes are in rule order (sorted by id), each
 /// rule's findings in the order its check produced them.
-pub fn run(dataset: &Dataset, rules: &RuleSet) -> Vec<Outcome> {
+pub fn run(dataset: &Dataset, rules: &RuleSet) -> Vec<RuleRun> {
     run_observed(dataset, rules, &())
 }
 
 /// [`run`], telling `observer` of each rule run ([`Stage::Rules`]).
-pub fn run_observed(dataset: &Dataset, rules: &RuleSet, observer: &dyn Observer) -> Vec<Outcome> {
+pub fn run_observed(dataset: &Dataset, rules: &RuleSet, observer: &dyn Observer) -> Vec<RuleRun> {
     // Started before measuring, which can take as long as the rules on a large package.
     observer.start(Stage::Rules, rules.rules.len());
-    let derived = derive(dataset, rules, &rules.rules);
+    let mut derived = None;
+    let run = prepare(dataset, rules, &rules.rules, &mut derived);
     rules
         .rules
         .par_iter()
         .map(|rule| {
-            let outcome = run_rule(rule, dataset, rules, &derived);
+            let outcome = run_rule(rule, &run, rules);
             observer.step(Stage::Rules);
             outcome
         })
@@ -178,7 +197,8 @@ pub fn run_observed(dataset: &Dataset, rules: &RuleSet, observer: &dyn Observer)
 
 /// Runs one rule of `rules` as [`run`] runs it among the others, measuring only what it needs:
 /// for looking at a rule on its own, as its test cases do.
-pub fn run_one(dataset: &Dataset, rules: &RuleSet, rule: &Rule) -> Outcome {
-    let derived = derive(dataset, rules, std::slice::from_ref(rule));
-    run_rule(rule, dataset, rules, &derived)
+pub fn run_one(dataset: &Dataset, rules: &RuleSet, rule: &Rule) -> RuleRun {
+    let mut derived = None;
+    let run = prepare(dataset, rules, std::slice::from_ref(rule), &mut derived);
+    run_rule(rule, &run, rules)
 }

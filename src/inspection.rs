@@ -5,19 +5,21 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::{self, Outcome};
+use crate::engine;
+use crate::finding::RuleRun;
 use crate::package::archive::{self, Opened};
 use crate::package::{self, Dataset, PackageError};
 use crate::progress::Observer;
+use crate::quality::Profile;
 use crate::report::{self, MapLayers, Report};
-use crate::rules::{Profile, RuleSet};
+use crate::rules::RuleSet;
 
 /// A package loaded and checked, before it is reported on.
 pub struct Inspection<'r> {
     path: PathBuf,
     rules: &'r RuleSet,
     dataset: Dataset,
-    outcomes: Vec<Outcome>,
+    outcomes: Vec<RuleRun>,
     /// Holds a zip's extraction until the inspection is dropped.
     _opened: Opened,
 }

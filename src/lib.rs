@@ -1,35 +1,44 @@
 //! nrqc inspects natural-resource rights-registration survey packages (自然资源统一确权登记成果).
 //!
-//! Data flows one way: [`package`] loads a delivery into a [`package::Dataset`]; [`rules`] parses the
-//! declarative rule files; [`engine`] runs the [`checks`] of every rule in parallel and collects
-//! [`report::Finding`]s; [`report`] renders them. [`Inspection`] is that pipeline for one
-//! package, [`batch`] for a prefecture's packages. The library never prints: the `nrqc` binary
-//! (`src/main.rs` and its `cli` module) parses the command line, prints and chooses the exit
-//! code; clap is used only there.
+//! Data flows one way: [`package`] loads a delivery into a [`package::Dataset`]; [`rules`] parses
+//! the declarative rule files, each naming one of the [`checks`]; [`engine`] runs them in
+//! parallel and collects [`finding::Finding`]s; [`report`] judges and renders them.
+//! [`Inspection`] is that pipeline for one package, [`batch`] for a prefecture's packages. The
+//! library never prints: the `nrqc` binary (`src/main.rs` and its `cli` module) parses the
+//! command line, prints and chooses the exit code; clap is used only there.
 //!
 //! Modules import down these layers, never sideways or up:
 //!
 //! ```text
 //!   cli (the binary)
-//!    └─ batch
-//!        └─ inspection
-//!            └─ engine
-//!                └─ checks
-//!                    └─ package · rules · report
-//!                        └─ geom · schema · ratio · progress
+//!    └─ batch · fuzz         a prefecture's packages; the fuzz targets' entry points
+//!        └─ inspection       one package: open, load, run, report
+//!            └─ report       judging (GB/T 24356 grade, verdict) and rendering, rule docs
+//!                └─ engine   every rule's check over the dataset, in parallel
+//!                    └─ rules       rule files: header, profile, the check kind they name
+//!                        └─ checks  the check kinds, one file each
+//!                            └─ package   layers and tables into a Dataset
+//!                                └─ finding   findings and per-rule results
+//!                                    └─ quality   defect classes, elements, profiles
+//!                                        └─ diag · geom · schema · ratio · progress
 //! ```
 //!
-//! `tests/layers.rs` fails on an import that breaks this. Its `KNOWN` list holds the imports
-//! that still do (report and package reading rules' vocabulary, rules parsing check kinds), to
-//! be moved into leaf modules.
+//! `tests/layers.rs` fails on an import that breaks this. The report sits above the engine
+//! because it judges the engine's results and documents the rules; rules sit above checks
+//! because a rule file names its check kind, which the parser looks up among the checks.
 
 pub mod batch;
 pub mod checks;
+pub mod diag;
 pub mod engine;
+pub mod finding;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod geom;
 pub mod inspection;
 pub mod package;
 pub mod progress;
+pub mod quality;
 pub mod ratio;
 pub mod report;
 pub mod rules;
@@ -51,14 +60,14 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// ```
 /// let rules = nrqc::rules::RuleSet::builtin().unwrap();
 /// let package = std::path::Path::new("fixtures/622923_永靖县");
-/// let report = nrqc::inspect(package, &rules, nrqc::rules::DefectClass::B).unwrap();
+/// let report = nrqc::inspect(package, &rules, nrqc::quality::DefectClass::B).unwrap();
 /// assert_eq!(report.outcome, nrqc::report::Outcome::Pass);
 /// assert!(report.findings.is_empty());
 /// ```
 pub fn inspect(
     path: &Path,
     rules: &rules::RuleSet,
-    fail_on: rules::DefectClass,
+    fail_on: quality::DefectClass,
 ) -> Result<report::Report, package::PackageError> {
     let mut profile = rules
         .profile(None)
@@ -72,7 +81,7 @@ pub fn inspect(
 pub fn inspect_as(
     path: &Path,
     rules: &rules::RuleSet,
-    profile: &rules::Profile,
+    profile: &quality::Profile,
 ) -> Result<report::Report, package::PackageError> {
     Ok(Inspection::run(path, rules, &())?.report(profile))
 }

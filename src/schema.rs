@@ -1,4 +1,5 @@
-//! The package schema: which layers and tables a package format has, their fields and types.
+//! The package schema: which layers and tables a package format has, their fields and types,
+//! and the code lists (`rules/codes/`) their coded fields take values from.
 //!
 //! It is data (`rules/schema.yaml`), shared by the loader (to type CSV columns), the rule linter
 //! (to reject names the format does not have) and the `schema` check.
@@ -127,4 +128,14 @@ impl Schema {
             .chain(self.tables.keys())
             .map(String::as_str)
     }
+}
+
+/// A code list from `rules/codes/`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeList {
+    pub code_list: String,
+    #[serde(default)]
+    pub title: String,
+    pub codes: BTreeMap<String, String>,
 }

@@ -189,12 +189,12 @@ fn missing_required_layer_is_an_a_finding_and_its_rules_do_not_run() {
     let (_dir, pkg) = copy_package(CLEAN);
     std::fs::remove_file(pkg.join("vector/XZQ.fgb")).unwrap();
     let rules = builtin();
-    let report = nrqc::inspect(Path::new(&pkg), &rules, nrqc::rules::DefectClass::B).unwrap();
+    let report = nrqc::inspect(Path::new(&pkg), &rules, nrqc::quality::DefectClass::B).unwrap();
     let s003: Vec<_> = report.findings_of("ZR-S003").collect();
     assert_eq!(s003.len(), 1);
-    assert_eq!(s003[0].class, nrqc::rules::DefectClass::A);
+    assert_eq!(s003[0].class, nrqc::quality::DefectClass::A);
     let g003 = report.rules.iter().find(|r| r.id == "ZR-G003").unwrap();
-    assert_eq!(g003.status, nrqc::report::Status::NotRun);
+    assert_eq!(g003.status, nrqc::finding::Status::NotRun);
     assert_eq!(report.outcome, nrqc::report::Outcome::Fail);
 }
 

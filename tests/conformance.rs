@@ -45,8 +45,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use common::{builtin, copy_dir, truth, COUNTIES, MISSING_LAYERS};
-use nrqc::report::{Report, Status};
-use nrqc::rules::{DefectClass, RuleSet};
+use nrqc::finding::Status;
+use nrqc::quality::DefectClass;
+use nrqc::report::Report;
+use nrqc::rules::RuleSet;
 
 const OPT_OUT: &str = "NRQC_SKIP_GDAL";
 
@@ -849,7 +851,7 @@ fn edge_differences(
                 r.bsm, r.null
             )),
         }
-        let found: Vec<&nrqc::report::Finding> = report
+        let found: Vec<&nrqc::finding::Finding> = report
             .findings
             .iter()
             .filter(|f| f.rule_id == rule && f.feature_ids.iter().any(|id| id.fid == i))

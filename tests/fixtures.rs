@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::*;
-use nrqc::report::Status;
+use nrqc::finding::Status;
 
 #[test]
 fn clean_package_has_no_findings() {

@@ -37,7 +37,7 @@ fn rewrite_fgb(pkg: &Path, layer: &str, extra: &[&str]) {
 }
 
 fn inspect(pkg: &Path) -> nrqc::report::Report {
-    nrqc::inspect(pkg, &common::builtin(), nrqc::rules::DefectClass::B)
+    nrqc::inspect(pkg, &common::builtin(), nrqc::quality::DefectClass::B)
         .unwrap_or_else(|e| panic!("{}: {e}", pkg.display()))
 }
 

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
+use nrqc::quality::DefectClass;
 use nrqc::report::Report;
-use nrqc::rules::{DefectClass, RuleSet, RuleSources};
+use nrqc::rules::{RuleSet, RuleSources};
 
 /// A package of the given files under a temporary directory, in `crs`.
 fn package(crs: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -259,7 +260,7 @@ fn crs_rule_reports_an_unaccepted_crs_and_skips_area_checks() {
         vec!["L 的坐标系 EPSG:32648 不是允许的 CGCS2000 坐标系"]
     );
     let area = report.rules.iter().find(|r| r.id == "A-1").unwrap();
-    assert_eq!(area.status, nrqc::report::Status::NotRun);
+    assert_eq!(area.status, nrqc::finding::Status::NotRun);
     assert_eq!(report.outcome, nrqc::report::Outcome::Fail);
 }
 
@@ -873,7 +874,7 @@ fn documents_are_matched_by_name_and_the_rest_is_listed() {
 
     let without = package("EPSG:4522", &[units]);
     let report = run(without.path(), &set);
-    assert_eq!(report.rules[0].status, nrqc::report::Status::NotApplicable);
+    assert_eq!(report.rules[0].status, nrqc::finding::Status::NotApplicable);
     assert_eq!(
         report.rules[0].reason.as_deref(),
         Some("成果包未交付可选的 docs/ 文件夹，没有可检查的文档")

@@ -185,7 +185,7 @@ fn an_unrecognised_prj_is_a_crs_finding() {
     let (_dir, pkg) = copy_package("fixtures/622923_永靖县_defective_shp");
     let prj = r#"PROJCS["Xian_1980_3_Degree_GK_CM_102E",GEOGCS["GCS_Xian_1980",DATUM["D_Xian_1980",SPHEROID["Xian_1980",6378140.0,298.257]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",102.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
     std::fs::write(pkg.join("vector/ZRZK.prj"), prj).unwrap();
-    let report = nrqc::inspect(&pkg, &common::builtin(), nrqc::rules::DefectClass::B).unwrap();
+    let report = nrqc::inspect(&pkg, &common::builtin(), nrqc::quality::DefectClass::B).unwrap();
     let crs: Vec<_> = report
         .findings
         .iter()

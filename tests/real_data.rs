@@ -39,8 +39,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use geo::{Contains, Coord, Geometry};
-use nrqc::report::{Finding, Report, Status, Unit};
-use nrqc::rules::{DefectClass, RuleSet, RuleSources};
+use nrqc::finding::{Finding, Status, Unit};
+use nrqc::quality::DefectClass;
+use nrqc::report::Report;
+use nrqc::rules::{RuleSet, RuleSources};
 use serde_json::Value;
 
 const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/real");

@@ -181,7 +181,7 @@ fn a_non_ascii_file_name_mapped_in_the_manifest_is_read() {
 
 fn load_error(root: &Path) -> String {
     let rules = common::builtin();
-    match nrqc::inspect(root, &rules, nrqc::rules::DefectClass::B) {
+    match nrqc::inspect(root, &rules, nrqc::quality::DefectClass::B) {
         Ok(report) => match report.package.unreadable.first() {
             Some(u) => u.error.clone(),
             None => panic!("{} was read", root.display()),

@@ -8,8 +8,11 @@ use crate::common;
 
 use std::path::Path;
 
-use nrqc::report::{Finding, Report, RuleResult, Status, Unit};
-use nrqc::rules::{DefectClass, RuleSet, RuleSources};
+use nrqc::report::{Report, RuleResult};
+
+use nrqc::finding::{Finding, Status, Unit};
+use nrqc::quality::DefectClass;
+use nrqc::rules::{RuleSet, RuleSources};
 use serde_json::Value;
 
 const DATA: &str = "tests/data/statistics";

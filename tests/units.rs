@@ -21,10 +21,11 @@ use std::path::Path;
 
 use geo::{Geometry, MapCoords};
 use nrqc::checks::text_at;
-use nrqc::engine::{run_one, Outcome};
+use nrqc::engine::run_one;
+use nrqc::finding::RuleRun;
+use nrqc::finding::{Finding, Skipped, Status, Unit};
 use nrqc::geom::crs::Crs;
 use nrqc::package::{Dataset, Frame};
-use nrqc::report::{Finding, Skipped, Status, Unit};
 use nrqc::rules::{RuleSet, RuleSources};
 use polars::prelude::*;
 use serde_json::Value;
@@ -157,7 +158,7 @@ fn assert_area(reported: &Value, expected: &Value, what: &str) {
     );
 }
 
-fn failed(outcome: &Outcome) -> &[Finding] {
+fn failed(outcome: &RuleRun) -> &[Finding] {
     assert_eq!(outcome.status, Status::Failed, "{outcome:?}");
     &outcome.findings
 }
@@ -451,7 +452,7 @@ fn min_area_measures_a_lonlat_parcel_in_m2() {
     );
 }
 
-fn skipped(outcome: &Outcome) -> Vec<(usize, Unit, &str)> {
+fn skipped(outcome: &RuleRun) -> Vec<(usize, Unit, &str)> {
     outcome
         .coverage
         .skipped

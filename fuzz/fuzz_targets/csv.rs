@@ -1,5 +1,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    nrqc::package::fuzz::csv(data);
+    nrqc::fuzz::csv(data);
 });

@@ -1,5 +1,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    nrqc::package::fuzz::zip(data);
+    nrqc::fuzz::zip(data);
 });

@@ -7,14 +7,14 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::checks::text_at;
+use crate::finding::{FeatureId, Finding};
 use crate::package::Dataset;
 use crate::ratio::Ratio;
-use crate::report::{FeatureId, Finding};
 use crate::rules::batch::{
     BatchCheck, BatchRule, DeliveredOnce, ExpectedUnits, TotalsMatch, UniqueAcross,
 };
 use crate::rules::data::UnitList;
-use crate::rules::CodeList;
+use crate::schema::CodeList;
 
 /// What one batch rule needs from one package.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,12 +14,15 @@ use serde::Serialize;
 
 pub use render::render_markdown;
 
+use crate::finding::{Finding, Status};
+use crate::quality::{DefectClass, Profile};
 use crate::ratio::Ratio;
 use crate::report::grade::Grade;
-use crate::report::{self, Finding, Report, RuleResult, Status};
+use crate::report::{self, Report, RuleResult};
 use crate::rules::batch::BatchCheck;
 use crate::rules::data::UnitList;
-use crate::rules::{CodeList, DefectClass, Profile, RuleSet};
+use crate::rules::RuleSet;
+use crate::schema::CodeList;
 
 /// The version of `batch.json`'s schema.
 pub const BATCH_SCHEMA: &str = "nrqc-batch/1";
@@ -394,9 +397,9 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     reason: None,
                     notes: vec![],
                     // The rule compares this package with every readable one.
-                    coverage: crate::report::Coverage {
+                    coverage: crate::finding::Coverage {
                         checked: Some(inputs.len()),
-                        unit: Some(crate::report::Unit::Packages),
+                        unit: Some(crate::finding::Unit::Packages),
                         skipped: vec![],
                     },
                     findings: findings.len(),

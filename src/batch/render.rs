@@ -3,8 +3,9 @@
 use std::fmt::Write;
 
 use super::Summary;
+use crate::finding::{FeatureId, Status};
 use crate::report::grade::Grade;
-use crate::report::{FeatureId, Status, FINDINGS_PER_RULE};
+use crate::report::FINDINGS_PER_RULE;
 
 /// Markdown table cells cannot hold `|` or line breaks; a long text is clipped.
 fn cell(s: &str) -> String {

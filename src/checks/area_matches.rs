@@ -42,8 +42,8 @@ use serde_json::json;
 use super::sums::floats;
 use super::units::{round, Allowance, AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::report::Finding;
-use crate::rules::{Name, Problem};
+use crate::finding::Finding;
+use crate::diag::{Name, Problem};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -39,8 +39,8 @@ use super::area_matches::{compare, describe};
 use super::sums::{field_or_computed, floats, group_sums, summand};
 use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::report::{Finding, Related};
-use crate::rules::{Name, Problem};
+use crate::finding::{Finding, Related};
+use crate::diag::{Name, Problem};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -22,8 +22,8 @@ use serde_json::json;
 use super::sums::floats;
 use super::units::{column_decimals, round};
 use super::{text_at, Context, NotRun};
+use crate::finding::{Finding, Unit};
 use crate::package::{written_decimals, Frame};
-use crate::report::{Finding, Unit};
 
 /// How a blank cell is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -27,8 +27,8 @@ use serde_json::Value;
 
 use super::in_domain::unknown_code_list;
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::report::Finding;
-use crate::rules::{Name, Problem};
+use crate::finding::Finding;
+use crate::diag::{Name, Problem};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,14 +67,13 @@ impl Check for CodeImplies {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
         let list = cx
-            .rules
             .codes
             .get(&self.code_list.value)
             .ok_or_else(|| NotRun(format!("没有代码表 {}", self.code_list.value)))?;
         // The code lists loaded under the fields' own names: names of the codes, and the values
         // `in_domain` already answers for.
-        let names = cx.rules.codes.get(&self.field.value);
-        let implied_codes = cx.rules.codes.get(&self.implies.value);
+        let names = cx.codes.get(&self.field.value);
+        let implied_codes = cx.codes.get(&self.implies.value);
         let (field, implies) = (self.field.value.as_str(), self.implies.value.as_str());
         let mut findings = Vec::new();
         // Rows this rule cannot judge, each reported by another rule: empty values (non-empty

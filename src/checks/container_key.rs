@@ -41,8 +41,8 @@ use super::no_overlap_with::rows_where;
 use super::spatial::{area_m2, too_complex, Polys};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::geom::topology::Region;
-use crate::report::{Finding, Related};
-use crate::rules::{Name, Problem};
+use crate::finding::{Finding, Related};
+use crate::diag::{Name, Problem};
 
 fn default_tolerance() -> f64 {
     0.01

@@ -44,8 +44,8 @@ use serde_json::json;
 use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::geom::crs::Crs;
 use crate::geom::fit::{misfit, Limits, Misfit};
-use crate::report::{Finding, Unit};
-use crate::rules::{Name, Problem};
+use crate::finding::{Finding, Unit};
+use crate::diag::{Name, Problem};
 
 /// An EPSG code or an inclusive range written `"4513-4554"`.
 #[derive(Debug, Clone, Deserialize)]

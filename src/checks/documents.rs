@@ -39,8 +39,8 @@ use serde_json::{json, Value};
 
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::package::{Dataset, Unread};
-use crate::report::Finding;
-use crate::rules::{Name, Problem};
+use crate::finding::Finding;
+use crate::diag::{Name, Problem};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -39,8 +39,8 @@ use crate::package::{GeometryColumn, RawDefect};
 use crate::geom::crs::Crs;
 use crate::geom::shape::{repeated_points, rings, short_segments, spikes, Local};
 use crate::geom::validity::{validate, Invalidity};
-use crate::report::Finding;
-use crate::rules::Name;
+use crate::finding::Finding;
+use crate::diag::Name;
 use crate::schema::GeometryKind;
 
 #[derive(Debug, Deserialize)]
@@ -196,7 +196,6 @@ impl Check for GeometryValid {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let (frame, column) = cx.layer(&self.layer.value)?;
         let kind = cx
-            .rules
             .schema
             .layers
             .get(&frame.name)

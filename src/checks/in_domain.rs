@@ -29,8 +29,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::report::Finding;
-use crate::rules::{suggest, Name, Problem};
+use crate::finding::Finding;
+use crate::diag::{suggest, Name, Problem};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,7 +103,6 @@ impl Check for InDomain {
         let (allowed, list_name): (BTreeSet<&str>, String) = match (&self.code_list, &self.codes) {
             (Some(name), _) => {
                 let list = cx
-                    .rules
                     .codes
                     .get(&name.value)
                     .ok_or_else(|| NotRun(format!("没有代码表 {}", name.value)))?;

@@ -23,8 +23,8 @@ use serde_json::json;
 
 use super::spatial::m2;
 use super::{phrase, Check, Context, NotRun, Read};
-use crate::report::Finding;
-use crate::rules::Name;
+use crate::finding::Finding;
+use crate::diag::Name;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -16,10 +16,11 @@ use std::sync::Mutex;
 use polars::prelude::{AnyValue, DataFrame};
 use serde::{Deserialize, Deserializer};
 
+use crate::diag::{suggest, Name, Problem};
+use crate::finding::{Coverage, FeatureId, Finding, Skipped, Unit};
 use crate::package::{Dataset, Frame, GeometryColumn, Unread};
-use crate::report::{Coverage, FeatureId, Finding, Skipped, Unit};
-use crate::rules::{suggest, CodeList, Name, Problem, Rule, RuleSet};
-use crate::schema::{FrameDef, Schema};
+use crate::quality::DefectClass;
+use crate::schema::{CodeList, FrameDef, Schema};
 use derived::{Derived, LayerFacts};
 pub(crate) use in_domain::unknown_code_list;
 
@@ -273,12 +274,36 @@ impl LintContext<'_> {
     }
 }
 
-/// What a running check sees: the dataset, the shared derived facts and its own rule.
+/// What every check of one run shares: the dataset, its schema and code lists, and the facts
+/// derived from it once.
+pub struct Run<'a> {
+    pub dataset: &'a Dataset,
+    pub schema: &'a Schema,
+    pub codes: &'a BTreeMap<String, CodeList>,
+    pub derived: &'a Derived,
+    /// The ids of the rules that read each layer or table, by its name.
+    pub readers: BTreeMap<String, Vec<String>>,
+}
+
+/// What a check knows of the rule it runs for: what its findings carry, and its `where`.
+#[derive(Clone, Copy)]
+pub struct RuleFacts<'a> {
+    pub id: &'a str,
+    pub class: DefectClass,
+    pub element: &'a str,
+    /// The rule's `where`, compiled.
+    pub filter: Option<&'a polars::prelude::Expr>,
+}
+
+/// What a running check sees: the run's shared inputs and its own rule.
 pub struct Context<'a> {
     pub dataset: &'a Dataset,
-    pub rules: &'a RuleSet,
-    pub rule: &'a Rule,
+    pub schema: &'a Schema,
+    pub codes: &'a BTreeMap<String, CodeList>,
     pub derived: &'a Derived,
+    /// The ids of the rules that read each layer or table, by its name.
+    pub readers: &'a BTreeMap<String, Vec<String>>,
+    pub rule: RuleFacts<'a>,
     notes: Mutex<Vec<String>>,
     coverage: Mutex<Tally>,
 }
@@ -297,17 +322,14 @@ struct Tally {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(
-        dataset: &'a Dataset,
-        rules: &'a RuleSet,
-        rule: &'a Rule,
-        derived: &'a Derived,
-    ) -> Self {
+    pub fn new(run: &'a Run<'a>, rule: RuleFacts<'a>) -> Self {
         Context {
-            dataset,
-            rules,
+            dataset: run.dataset,
+            schema: run.schema,
+            codes: run.codes,
+            derived: run.derived,
+            readers: &run.readers,
             rule,
-            derived,
             notes: Mutex::new(Vec::new()),
             coverage: Mutex::new(Tally::default()),
         }
@@ -436,7 +458,6 @@ impl<'a> Context<'a> {
     /// so that a rule on an optional field no feature fills does not apply rather than pass.
     pub fn empty_rows(&self, frame: &Frame, field: &str, n: usize) {
         let required = self
-            .rules
             .schema
             .frame(&frame.name)
             .and_then(|d| d.fields.get(field))
@@ -485,7 +506,7 @@ impl<'a> Context<'a> {
     }
 
     fn select(&self, frame: &Frame) -> Result<Vec<usize>, NotRun> {
-        match &self.rule.filter_expr {
+        match self.rule.filter {
             None => Ok((0..frame.len()).collect()),
             Some(expr) => {
                 let mask = condition::evaluate(expr, &frame.df).map_err(|e| {
@@ -504,7 +525,6 @@ impl<'a> Context<'a> {
     /// The id of feature `row`: its FID and the value of the schema's key field(s).
     pub fn feature_id(&self, frame: &Frame, row: usize) -> FeatureId {
         let key = self
-            .rules
             .schema
             .frame(&frame.name)
             .and_then(|d| d.key.as_ref())
@@ -522,9 +542,9 @@ impl<'a> Context<'a> {
     /// A finding of this rule about `rows` of `frame`.
     pub fn finding(&self, frame: &Frame, rows: &[usize], message: String) -> Finding {
         Finding {
-            rule_id: self.rule.id.clone(),
+            rule_id: self.rule.id.to_owned(),
             class: self.rule.class,
-            element: self.rule.element.clone(),
+            element: self.rule.element.to_owned(),
             layer: frame.name.clone(),
             feature_ids: rows.iter().map(|&r| self.feature_id(frame, r)).collect(),
             related: None,
@@ -540,9 +560,9 @@ impl<'a> Context<'a> {
     /// A finding about the layer or table as a whole.
     pub fn frame_finding(&self, layer: &str, message: String) -> Finding {
         Finding {
-            rule_id: self.rule.id.clone(),
+            rule_id: self.rule.id.to_owned(),
             class: self.rule.class,
-            element: self.rule.element.clone(),
+            element: self.rule.element.to_owned(),
             layer: layer.to_owned(),
             feature_ids: vec![],
             related: None,

@@ -37,8 +37,8 @@ use serde_json::json;
 use super::spatial::{area_m2, m2, too_complex, width_m, Polys};
 use super::{phrase, Check, Context, NotRun, Read};
 use crate::geom::topology::gaps;
-use crate::report::Finding;
-use crate::rules::Name;
+use crate::finding::Finding;
+use crate::diag::Name;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -36,8 +36,8 @@ use serde::Deserialize;
 use super::spatial::{feature_pairs, overlap_findings, planar_threshold, Polys};
 use super::{phrase, text_at, Check, Context, NotRun, Read};
 use crate::geom::topology::overlaps;
-use crate::report::{Finding, Unit};
-use crate::rules::Name;
+use crate::finding::{Finding, Unit};
+use crate::diag::Name;
 
 fn default_min_area() -> f64 {
     0.01

@@ -28,8 +28,8 @@ use serde::Deserialize;
 use super::spatial::{feature_pairs, overlap_findings, planar_threshold, Polys};
 use super::{condition, phrase, Check, Context, LintContext, NotRun, Read};
 use crate::geom::topology::overlaps_between;
-use crate::report::{Finding, Unit};
-use crate::rules::{Name, Problem};
+use crate::finding::{Finding, Unit};
+use crate::diag::{Name, Problem};
 
 fn default_min_area() -> f64 {
     0.01

@@ -55,8 +55,8 @@ use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::geom::topology::overlaps_between;
 use crate::package::Frame;
-use crate::report::{Finding, Related, Unit};
-use crate::rules::{Name, Problem};
+use crate::finding::{Finding, Related, Unit};
+use crate::diag::{Name, Problem};
 
 fn default_min_area() -> f64 {
     0.01

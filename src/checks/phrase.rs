@@ -2,7 +2,7 @@
 //! the same in every rule of `docs/rules.md`.
 
 use super::units::{AreaUnit, Tolerance};
-use crate::rules::Name;
+use crate::diag::Name;
 
 /// `A`, `A and B`, `A, B and C` (with `or` for alternatives).
 pub fn list<S: AsRef<str>>(items: &[S], conjunction: &str) -> String {

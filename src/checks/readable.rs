@@ -27,8 +27,8 @@ use serde_json::json;
 use serde_saphyr::Location;
 
 use super::{Check, Context, NotRun, Read};
-use crate::report::{Finding, Unit};
-use crate::rules::Name;
+use crate::finding::{Finding, Unit};
+use crate::diag::Name;
 
 fn package() -> Name {
     Name::new("成果包".into(), Location::UNKNOWN, Location::UNKNOWN)

@@ -31,8 +31,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{phrase, text_at, Check, Context, NotRun, Read};
-use crate::report::Finding;
-use crate::rules::Name;
+use crate::finding::Finding;
+use crate::diag::Name;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -23,8 +23,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Check, Context, NotRun, Read};
-use crate::report::{Finding, Unit};
-use crate::rules::Name;
+use crate::finding::{Finding, Unit};
+use crate::diag::Name;
 use crate::schema::{FieldType, FrameDef};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -155,7 +155,7 @@ impl Check for SchemaCheck {
         inspected
     }
 
-    fn lint(&self, cx: &super::LintContext) -> Vec<crate::rules::Problem> {
+    fn lint(&self, cx: &super::LintContext) -> Vec<crate::diag::Problem> {
         // `reads` is empty for the layer scope, so the name is checked here.
         match self.scope {
             Scope::Layer => cx.frame_def(&self.layer).err().into_iter().collect(),
@@ -170,7 +170,6 @@ impl Check for SchemaCheck {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let name = &self.layer.value;
         let def = cx
-            .rules
             .schema
             .frame(name)
             .ok_or_else(|| NotRun(format!("数据结构定义中没有 {name}")))?;

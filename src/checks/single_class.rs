@@ -48,8 +48,8 @@ use serde_json::{json, Map, Value};
 use super::sums::floats;
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
 use crate::package::Frame;
-use crate::report::{Finding, Related};
-use crate::rules::{Name, Problem};
+use crate::finding::{Finding, Related};
+use crate::diag::{Name, Problem};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

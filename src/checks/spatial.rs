@@ -8,12 +8,12 @@ use geo::{BoundingRect, Geometry, MultiPolygon, Polygon, Rect};
 use serde_json::json;
 
 use super::{Context, NotRun};
+use crate::finding::{Finding, Related, Unit};
 use crate::geom::area::{multi_polygon_area, perimeter, planar_floor};
 use crate::geom::bounds;
 use crate::geom::crs::Crs;
 use crate::geom::topology::Pairs;
 use crate::package::Frame;
-use crate::report::{Finding, Related, Unit};
 
 /// Polygons of some features of a layer; a multipolygon contributes each of its parts.
 pub struct Polys {

@@ -47,8 +47,8 @@ use serde::Deserialize;
 use super::balance::{self, Blank, Column, Equation, Table};
 use super::{Check, Context, LintContext, NotRun, Read};
 use crate::package::Frame;
-use crate::report::{Finding, Unit};
-use crate::rules::{Name, Problem};
+use crate::finding::{Finding, Unit};
+use crate::diag::{Name, Problem};
 
 fn default_total_names() -> Vec<String> {
     ["合计", "总计", "HJ", "ZJ"].map(String::from).to_vec()
@@ -297,12 +297,11 @@ impl Check for StatisticsTables {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         // A table another rule reads has its own, exact equations; checking it again by its
         // headers would report its defects twice.
-        let read: BTreeSet<String> = cx
-            .rules
-            .rules
+        let read: BTreeSet<&String> = cx
+            .readers
             .iter()
-            .filter(|r| r.id != cx.rule.id)
-            .flat_map(|r| r.check.reads().into_iter().map(|read| read.frame.value.clone()))
+            .filter(|(_, ids)| ids.iter().any(|id| id != cx.rule.id))
+            .map(|(frame, _)| frame)
             .collect();
         // ZR-S000 reports why a table could not be read; here it is a table not checked.
         for name in cx.dataset.failed.iter().flat_map(|f| &f.frames) {

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::{Context, NotRun};
+use crate::diag::{Name, Problem};
 use crate::package::Frame;
-use crate::rules::{Name, Problem};
 
 /// Sum and count of `value` per text value of `key`, over the given rows of `df`.
 /// Rows whose key is null are left out.

@@ -52,8 +52,8 @@ use super::sums::{field_or_computed, group_sums, summand};
 use super::table_totals::{default_total_row, total_row_problem};
 use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::report::{Finding, Unit};
-use crate::rules::{Name, Problem};
+use crate::finding::{Finding, Unit};
+use crate::diag::{Name, Problem};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

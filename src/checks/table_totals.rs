@@ -61,8 +61,8 @@ use serde_saphyr::Location;
 
 use super::balance::{self, Blank, Column, Equation, Table};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::report::Finding;
-use crate::rules::{suggest, Name, Problem};
+use crate::finding::Finding;
+use crate::diag::{suggest, Name, Problem};
 use crate::schema::FrameDef;
 
 #[derive(Debug, Deserialize)]

@@ -37,8 +37,8 @@ use serde_json::json;
 use super::spatial::{area_m2, feature_pairs, m2, overlap_findings, planar_threshold, too_complex, Polys};
 use super::{phrase, text_at, Check, Context, NotRun, Read};
 use crate::geom::topology::{tiles, TooComplex};
-use crate::report::{Finding, Related, Unit};
-use crate::rules::Name;
+use crate::finding::{Finding, Related, Unit};
+use crate::diag::Name;
 
 fn default_min_area() -> f64 {
     0.01

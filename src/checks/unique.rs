@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{phrase, text_at, Check, Context, NotRun, Read};
-use crate::report::Finding;
-use crate::rules::Name;
+use crate::finding::Finding;
+use crate::diag::Name;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

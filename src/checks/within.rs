@@ -24,8 +24,8 @@ use serde_json::json;
 use super::spatial::{area_m2, m2, too_complex, Polys};
 use super::{phrase, Check, Context, NotRun, Read};
 use crate::geom::topology::{Region, TooComplex};
-use crate::report::{Finding, Unit};
-use crate::rules::Name;
+use crate::finding::{Finding, Unit};
+use crate::diag::Name;
 
 fn default_tolerance() -> f64 {
     0.01

@@ -58,7 +58,7 @@ impl PackageError {
         PackageError::ManifestValue {
             message,
             src: NamedSource::new(file, text.to_owned()),
-            span: crate::rules::span_of(at),
+            span: crate::diag::span_of(at),
         }
     }
 }

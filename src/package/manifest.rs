@@ -70,7 +70,7 @@ impl Manifest {
     pub fn parse(text: &str, file: &str) -> Result<Manifest, PackageError> {
         let raw: RawManifest = serde_saphyr::from_str_with_options(
             text,
-            crate::rules::yaml_options(),
+            crate::diag::yaml_options(),
         )
         .map_err(|e| match in_plain_words(&e) {
             Some(message) => {
@@ -82,7 +82,7 @@ impl Manifest {
                 PackageError::manifest_value(text, file, &at, format!("{file}{line}: {message}"))
             }
             None => PackageError::Manifest {
-                report: crate::rules::yaml_report(&e, text, file),
+                report: crate::diag::yaml_report(&e, text, file),
             },
         })?;
         let invalid = |at: &Spanned<String>, message: String| {
@@ -151,7 +151,7 @@ fn in_plain_words(e: &serde_saphyr::Error) -> Option<String> {
         Error::Budget { breach, .. } => breach,
         _ => return None,
     };
-    let budget = crate::rules::yaml_options().budget?;
+    let budget = crate::diag::yaml_options().budget?;
     let what = match breach {
         BudgetBreach::Aliases { .. } => {
             format!("uses more than {} aliases (`*name`)", budget.max_aliases)

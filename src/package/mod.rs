@@ -8,15 +8,13 @@ pub mod archive;
 mod columns;
 pub mod error;
 #[doc(hidden)]
-pub mod fuzz;
-#[doc(hidden)]
 pub mod gpkg;
 pub mod manifest;
 pub(crate) mod scratch;
 pub mod shapefile;
-mod table;
+pub(crate) mod table;
 pub mod tree;
-mod vector;
+pub(crate) mod vector;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::model::{RuleResult, Status};
+use super::model::RuleResult;
+use crate::finding::Status;
+use crate::quality::{CountMode, DefectClass, Profile, ELEMENTS};
 use crate::ratio::{Overflow, Ratio};
-use crate::rules::{CountMode, DefectClass, Profile, ELEMENTS};
 
 /// Formula (4) with the A term of 6.2.1.2: an A defect deducts 42, not divided by t.
 pub const FORMULA: &str = "S₁ = 100 − 42·A − (12·B + 4·C + 1·D)/t";
@@ -383,7 +384,7 @@ fn renormalise<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Grading as Settings, Weights};
+    use crate::quality::{Grading as Settings, Weights};
 
     fn rule(id: &str, element: &str, sub: &str, class: DefectClass, n: usize) -> RuleResult {
         rule_with(

@@ -12,7 +12,9 @@
 
 use std::fmt::Write;
 
-use super::{clip, Finding, Report, RuleResult, Status};
+use super::{clip, Report, RuleResult};
+
+use crate::finding::{Finding, Status};
 
 /// Findings listed in one failure's text; JSON and the error layer keep them all.
 pub const LISTED_PER_RULE: usize = 50;

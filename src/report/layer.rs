@@ -10,7 +10,9 @@ use flatgeobuf::{ColumnType, FgbCrs, FgbWriter, FgbWriterOptions, GeometryType};
 use geo::{Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use geozero::{ColumnValue, PropertyProcessor, ToJson};
 
-use super::{Finding, Report};
+use super::Report;
+
+use crate::finding::Finding;
 
 /// The attribute fields, in this order in both files.
 pub const FIELDS: [&str; 9] = [
@@ -189,8 +191,8 @@ mod tests {
     use geo::{line_string, point, polygon, Geometry, GeometryCollection};
 
     use super::*;
-    use crate::report::FeatureId;
-    use crate::rules::DefectClass;
+    use crate::finding::FeatureId;
+    use crate::quality::DefectClass;
 
     #[test]
     fn mixed_geometry_types_round_trip_through_flatgeobuf() {

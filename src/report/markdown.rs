@@ -4,10 +4,11 @@ use std::fmt::Write;
 
 use super::grade::{Grade, Grading};
 use super::html::Lang;
-use super::model::{clip, FailedRun, Report, RuleResult, Status};
+use super::model::{clip, FailedRun, Report, RuleResult};
 use super::verdict;
+use crate::finding::Status;
+use crate::quality::{CountMode, DefectClass};
 use crate::ratio::Ratio;
-use crate::rules::{CountMode, DefectClass};
 
 /// Findings listed per failed rule in Markdown; JSON keeps all.
 pub const FINDINGS_PER_RULE: usize = 20;

@@ -1,6 +1,7 @@
 //! One report model, several renderers (JSON, Markdown, HTML, JUnit XML, the error layer),
 //! written atomically.
 
+pub mod doc;
 pub mod grade;
 pub mod html;
 mod junit;
@@ -27,16 +28,17 @@ pub use model::*;
 pub use time::{now_rfc3339, run_id};
 pub use write::{check_out, path_component, write_atomic, OutError, Staged, REPORT_FILES};
 
-use crate::engine::Outcome as RuleOutcome;
+use crate::finding::{RuleRun, Status};
 use crate::package::{Dataset, Unread};
-use crate::rules::{DefectClass, Profile, Rule, RuleSet};
+use crate::quality::{DefectClass, Profile};
+use crate::rules::{Rule, RuleSet};
 
 /// Assembles the report of one inspection.
 pub fn build(
     dataset: &Dataset,
     package_path: &Path,
     rules: &RuleSet,
-    outcomes: Vec<RuleOutcome>,
+    outcomes: Vec<RuleRun>,
     profile: &Profile,
 ) -> Report {
     let mut counts = Counts::default();

@@ -4,8 +4,9 @@
 //! it with that relation, so that no reader sees a green 通过 next to 不合格.
 
 use super::html::Lang;
-use super::model::{Report, Status};
-use crate::rules::DefectClass;
+use super::model::Report;
+use crate::finding::Status;
+use crate::quality::DefectClass;
 
 /// The exit code `nrqc check` gives for this report: 2 when part of the package could not be
 /// read, 1 when a finding not of a warning class reaches `--fail-on` or a rule did not run,

@@ -27,9 +27,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::data::UnitList;
-use super::diag::{suggest, Problem};
-use super::{DefectClass, Name};
 use crate::checks::{LintContext, Read};
+use crate::diag::Name;
+use crate::diag::{suggest, Problem};
+use crate::quality::DefectClass;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

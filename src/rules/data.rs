@@ -22,7 +22,7 @@
 
 use serde::Deserialize;
 
-use super::Name;
+use crate::diag::Name;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,7 +92,7 @@ impl UnitList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Location;
+    use crate::diag::Location;
 
     fn list(ignore: &[&str]) -> UnitList {
         UnitList {

@@ -6,80 +6,19 @@
 
 pub mod batch;
 pub mod data;
-mod diag;
-pub mod doc;
+
 mod parse;
 mod profile;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use diag::{span_of, suggest, yaml_report, Problem, RuleDiagnostic, RulesError, SourceFile};
-pub use profile::{CountMode, Grading, Profile, Weights};
-pub use serde_saphyr::{Location, Spanned};
-
 use crate::checks::Check;
-use crate::schema::Schema;
-
-/// A name written in a rule file, with where it was written.
-pub type Name = Spanned<String>;
-
-/// Defect class of GB/T 24356-2023: A is the most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum DefectClass {
-    A,
-    B,
-    C,
-    D,
-}
-
-impl DefectClass {
-    pub const ALL: [DefectClass; 4] = [
-        DefectClass::A,
-        DefectClass::B,
-        DefectClass::C,
-        DefectClass::D,
-    ];
-
-    /// Whether this class is at least as severe as `threshold`.
-    pub fn at_least(self, threshold: DefectClass) -> bool {
-        self <= threshold
-    }
-}
-
-impl fmt::Display for DefectClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-/// Quality elements of GB/T 17941/18316, plus 面积精度 which acceptance of registration results
-/// grades on its own.
-pub const ELEMENTS: &[&str] = &[
-    "空间参考系",
-    "位置精度",
-    "属性精度",
-    "面积精度",
-    "完整性",
-    "逻辑一致性",
-    "时间精度",
-    "表征质量",
-    "附件质量",
-];
-
-/// A code list from `rules/codes/`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CodeList {
-    pub code_list: String,
-    #[serde(default)]
-    pub title: String,
-    pub codes: BTreeMap<String, String>,
-}
+use crate::diag::{Location, Name, RulesError, SourceFile};
+use crate::quality::{DefectClass, Profile};
+use crate::schema::{CodeList, Schema};
 
 #[derive(Debug)]
 pub struct Rule {
@@ -262,28 +201,6 @@ impl RuleSet {
     pub fn source(&self, rule: &Rule) -> &SourceFile {
         &self.sources[rule.source]
     }
-}
-
-/// The YAML parser's limits for rule files, profiles and `package.yaml`. serde-saphyr's defaults
-/// already refuse alias bombs; these are tighter because the files are small and hand-written
-/// (the built-in set is about 60 KB, its deepest value 8 levels, and it uses no alias): a
-/// "billion laughs" or a 10,000-level nesting is refused in milliseconds with a clear error
-/// instead of costing memory and time.
-pub fn yaml_options() -> serde_saphyr::Options {
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = 48;
-    budget.max_aliases = 1_000;
-    budget.max_anchors = 1_000;
-    budget.max_events = 500_000;
-    budget.max_nodes = 200_000;
-    budget.max_total_scalar_bytes = 16 << 20;
-    budget.max_documents = 1;
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    options.alias_limits.max_total_replayed_events = 100_000;
-    options.alias_limits.max_replay_stack_depth = 16;
-    options.alias_limits.max_alias_expansions_per_anchor = 1_000;
-    options
 }
 
 /// The fuzz target's entry point: `data` as a rule file (or, by its first byte, as

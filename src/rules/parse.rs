@@ -24,12 +24,15 @@ use serde::Deserialize;
 
 use super::batch::{self, BatchCheck, BatchFile, BatchRule, RawBatchRule};
 use super::data::UnitList;
-use super::diag::{suggest, Problem, RulesError, SourceFile};
-use super::profile::{Profile, ProfilesFile};
-use super::{CodeList, DefectClass, Location, Name, Rule, RuleSet, ELEMENTS};
+use super::profile::ProfilesFile;
+use super::{Rule, RuleSet};
 use crate::checks::{self, condition, Check, LintContext};
+use crate::diag::{suggest, yaml_options, yaml_report, Problem, RulesError, SourceFile};
+use crate::diag::{Location, Name};
+use crate::quality::Profile;
+use crate::quality::{DefectClass, ELEMENTS};
 use crate::ratio::Ratio;
-use crate::schema::Schema;
+use crate::schema::{CodeList, Schema};
 
 const RULE_KEYS: &[&str] = &[
     "id",
@@ -179,7 +182,7 @@ impl Check for NoCheck {
         false
     }
 
-    fn run(&self, _cx: &checks::Context) -> Result<Vec<crate::report::Finding>, checks::NotRun> {
+    fn run(&self, _cx: &checks::Context) -> Result<Vec<crate::finding::Finding>, checks::NotRun> {
         Err(checks::NotRun("规则没有有效的检查类型".into()))
     }
 
@@ -227,11 +230,10 @@ struct Collector {
 impl Collector {
     fn parse<T: for<'de> Deserialize<'de>>(&mut self, source: usize) -> Option<T> {
         let file = &self.sources[source];
-        match serde_saphyr::from_str_with_options::<T>(&file.text, super::yaml_options()) {
+        match serde_saphyr::from_str_with_options::<T>(&file.text, yaml_options()) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.problems
-                    .push(super::diag::yaml_report(&e, &file.text, &file.name));
+                self.problems.push(yaml_report(&e, &file.text, &file.name));
                 None
             }
         }

@@ -4,8 +4,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use nrqc::report::{Outcome, Report, Status};
-use nrqc::rules::{DefectClass, RuleSet};
+use nrqc::report::{Outcome, Report};
+
+use nrqc::finding::Status;
+use nrqc::quality::DefectClass;
+use nrqc::rules::RuleSet;
 
 pub const CLEAN: &str = "fixtures/622923_永靖县";
 pub const DEFECTIVE: &str = "fixtures/622923_永靖县_defective";

@@ -14,9 +14,10 @@ use serde_json::{json, Value};
 
 use super::grade::{Grade, Grading};
 use super::map::MapLayers;
-use super::model::{clip, Finding, Report, RuleResult, Status};
+use super::model::{clip, Report, RuleResult};
 use super::verdict;
-use crate::rules::{DefectClass, ELEMENTS};
+use crate::finding::{Finding, Status};
+use crate::quality::{DefectClass, ELEMENTS};
 
 mod labels;
 mod svg;

@@ -8,9 +8,9 @@ use geo::{BoundingRect, Coord, Rect};
 
 use super::labels::Labels;
 use super::{class_index, esc};
+use crate::quality::DefectClass;
 use crate::report::map::{self, MapLayers, Omitted, Part};
 use crate::report::model::{clip, Report};
-use crate::rules::DefectClass;
 
 /// How a listed finding is on the map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use super::{table, vector, Encoding, Manifest};
+use crate::package::{archive, table, vector, Encoding, Manifest};
 use crate::schema::Schema;
 
 fn schema() -> &'static Schema {
@@ -67,7 +67,7 @@ pub fn manifest(data: &[u8]) {
 /// A zip package, extracted to a temporary directory (removed again).
 pub fn zip(data: &[u8]) {
     let Ok(tmp) = tempfile::tempdir() else { return };
-    let _ = super::archive::extract(
+    let _ = archive::extract(
         Path::new("fuzz.zip"),
         std::io::Cursor::new(data),
         &tmp.path().join("fuzz"),

@@ -1,9 +1,14 @@
-//! Rule-file problems as miette diagnostics: the file, a labelled span, and help.
+//! The vocabulary of YAML input (rule files, profiles, `package.yaml`): names with the place
+//! they were written, the parser's limits, and problems as miette diagnostics (the file, a
+//! labelled span, and help).
 
 use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
-use serde_saphyr::Location;
+pub use serde_saphyr::{Location, Spanned};
+
+/// A name written in a rule file, with where it was written.
+pub type Name = Spanned<String>;
 
 /// One problem in one rule file.
 #[derive(Debug, Clone, thiserror::Error, Diagnostic)]
@@ -104,4 +109,26 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+/// The YAML parser's limits for rule files, profiles and `package.yaml`. serde-saphyr's defaults
+/// already refuse alias bombs; these are tighter because the files are small and hand-written
+/// (the built-in set is about 60 KB, its deepest value 8 levels, and it uses no alias): a
+/// "billion laughs" or a 10,000-level nesting is refused in milliseconds with a clear error
+/// instead of costing memory and time.
+pub fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = 48;
+    budget.max_aliases = 1_000;
+    budget.max_anchors = 1_000;
+    budget.max_events = 500_000;
+    budget.max_nodes = 200_000;
+    budget.max_total_scalar_bytes = 16 << 20;
+    budget.max_documents = 1;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = 100_000;
+    options.alias_limits.max_replay_stack_depth = 16;
+    options.alias_limits.max_alias_expansions_per_anchor = 1_000;
+    options
 }

@@ -3,8 +3,10 @@
 
 use std::fmt::Write;
 
-use super::{DefectClass, Rule, RuleSet, ELEMENTS};
+use crate::rules::{Rule, RuleSet};
+
 use crate::checks::{self, phrase};
+use crate::quality::{DefectClass, ELEMENTS};
 
 /// The whole document: counts, contents, the rules by quality element, the check kinds, and the
 /// code lists.

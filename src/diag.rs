@@ -32,6 +32,9 @@ pub struct Problem {
     pub message: String,
     pub label: String,
     pub help: Option<String>,
+    /// The rule set's source file it is in, when not the file of the rule being checked (a unit
+    /// list of `rules/data/` that a rule names).
+    pub file: Option<usize>,
 }
 
 impl Problem {
@@ -41,7 +44,14 @@ impl Problem {
             message: message.into(),
             label: "here".into(),
             help: None,
+            file: None,
         }
+    }
+
+    /// Placed in source file `file` of the rule set.
+    pub fn in_file(mut self, file: usize) -> Self {
+        self.file = Some(file);
+        self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {

@@ -470,3 +470,30 @@ fn a_misnamed_list_an_unknown_type_and_an_empty_name_are_diagnostics() {
         "{err}"
     );
 }
+
+/// A batch rule is parsed as any rule: a misspelt kind is named with the kind it resembles, and
+/// `where`, which a cross-package kind does not take, points at its line.
+#[test]
+fn a_batch_rule_with_a_misspelt_kind_or_a_where_is_a_diagnostic() {
+    let o = nrqc(&["rules", "check", "--rules", "+tests/rules/bad_batch_kind"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown key `unique_acros`: neither a rule field nor a check kind"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `unique_across`?"), "{err}");
+    assert!(
+        err.contains("tests/rules/bad_batch_kind/batch.yaml:8:5"),
+        "{err}"
+    );
+    assert!(
+        err.contains("check kind `unique_across` does not take `where`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tests/rules/bad_batch_kind/batch.yaml:13:12"),
+        "{err}"
+    );
+    assert!(err.contains("2 problem(s)"), "{err}");
+}

@@ -2,7 +2,6 @@
 //! cross-package rules run over all of them, and one summary with the batch verdict
 //! (GB/T 24356-2023 6.4.1, or 6.3 for a sample).
 
-pub mod cross;
 mod render;
 pub mod sample;
 
@@ -14,15 +13,14 @@ use serde::Serialize;
 
 pub use render::render_markdown;
 
+use crate::checks::cross::{CrossContext, Input};
+use crate::checks::RuleFacts;
 use crate::finding::{Finding, Status};
 use crate::quality::{DefectClass, Profile};
 use crate::ratio::Ratio;
 use crate::report::grade::Grade;
 use crate::report::{self, Report, RuleResult};
-use crate::rules::batch::BatchCheck;
-use crate::rules::data::UnitList;
 use crate::rules::RuleSet;
-use crate::schema::CodeList;
 
 /// The version of `batch.json`'s schema.
 pub const BATCH_SCHEMA: &str = "nrqc-batch/1";
@@ -270,7 +268,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
     };
     // Each package's map is drawn here, while its dataset is at hand; findings the
     // cross-package rules add later are listed in its report.html but not drawn.
-    type Inspected = (Report, Vec<cross::Input>, report::MapLayers);
+    type Inspected = (Report, Vec<Input>, report::MapLayers);
     let inspected: Vec<Result<Inspected, Failure>> = packages
         .par_iter()
         .map(|path| {
@@ -278,7 +276,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 let inspection = crate::Inspection::run(path, rules, &())?;
                 let inputs = cross_rules
                     .iter()
-                    .map(|r| cross::extract(r, inspection.dataset()))
+                    .map(|r| r.check.extract(inspection.dataset()))
                     .collect();
                 let (report, map) = inspection.report_and_map(opts.profile);
                 Ok((report, inputs, map))
@@ -289,91 +287,57 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
     let mut cross_results = Vec::new();
     let mut per_package_findings: Vec<Vec<(RuleResult, Vec<Finding>)>> =
         vec![Vec::new(); packages.len()];
-    let readable: Vec<(usize, &Vec<cross::Input>)> = inspected
+    let readable: Vec<(usize, &Vec<Input>)> = inspected
         .iter()
         .enumerate()
         .filter_map(|(i, r)| Some((i, &r.as_ref().ok()?.1)))
         .collect();
+    let delivered_areas: BTreeSet<&str> = inspected
+        .iter()
+        .filter_map(|r| Some(r.as_ref().ok()?.0.package.manifest.xzqdm.as_str()))
+        .collect();
     for (k, rule) in cross_rules.iter().enumerate() {
-        let inputs: Vec<(&str, &cross::Input)> = readable
+        let inputs: Vec<(&str, &Input)> = readable
             .iter()
             .map(|(i, inputs)| (names[*i].as_str(), &inputs[k]))
             .collect();
+        let judgement = rule.check.judge(&CrossContext {
+            rule: RuleFacts {
+                id: &rule.id,
+                class: rule.class,
+                element: &rule.element,
+                filter: None,
+            },
+            packages: &inputs,
+            codes: &rules.codes,
+            unit_lists: &rules.unit_lists,
+            sampled: sampling.is_some(),
+            unreadable: packages.len() - readable.len(),
+            areas: &delivered_areas,
+            plan_year: opts.plan_year,
+            prefecture_tables: opts.prefecture_tables,
+        })?;
+        let (status, reason) = judgement
+            .not_judged
+            .map_or((Status::Passed, None), |(s, r)| (s, Some(r)));
         let mut result = CrossResult {
             id: rule.id.clone(),
             title: rule.title.clone(),
-            kind: rule.check.kind(),
+            kind: rule.kind,
             class: rule.class,
             element: rule.element.clone(),
-            status: Status::Passed,
-            reason: None,
-            findings: vec![],
+            status,
+            reason,
+            findings: judgement
+                .about_batch
+                .into_iter()
+                .map(|finding| CrossFinding {
+                    package: None,
+                    finding,
+                })
+                .collect(),
         };
-        let mut about_packages: Option<Vec<Vec<Finding>>> = None;
-        match &rule.check {
-            BatchCheck::UniqueAcross(_) | BatchCheck::DeliveredOnce(_) => {
-                about_packages = Some(cross::per_package(rule, &inputs));
-            }
-            BatchCheck::ExpectedUnits(e) => {
-                let list = &rules.unit_lists[&e.list.value];
-                let delivered_areas: BTreeSet<&str> = inspected
-                    .iter()
-                    .filter_map(|r| Some(r.as_ref().ok()?.0.package.manifest.xzqdm.as_str()))
-                    .collect();
-                let not_judged = missing_not_judged(
-                    list,
-                    &rules.codes[&e.area_codes.value],
-                    sampling.is_some(),
-                    packages.len() - readable.len(),
-                    &delivered_areas,
-                );
-                let (per, about_batch) = cross::expected_units(
-                    rule,
-                    list,
-                    &rules.codes[&e.type_codes.value],
-                    &inputs,
-                    not_judged.is_none(),
-                    opts.plan_year,
-                );
-                result.findings = about_batch
-                    .into_iter()
-                    .map(|finding| CrossFinding {
-                        package: None,
-                        finding,
-                    })
-                    .collect();
-                if let Some((status, reason)) = not_judged {
-                    result.status = status;
-                    result.reason = Some(reason);
-                }
-                about_packages = Some(per);
-            }
-            BatchCheck::TotalsMatch(t) => {
-                let file = opts.prefecture_tables.iter().find(|p| {
-                    p.file_stem()
-                        .is_some_and(|s| s.to_string_lossy() == t.table.value)
-                });
-                match file {
-                    None => {
-                        result.status = Status::NotApplicable;
-                        result.reason = Some(format!(
-                            "未提供州级统计表（--prefecture-table {}.csv）",
-                            t.table.value
-                        ));
-                    }
-                    Some(path) => {
-                        let table = cross::read_prefecture_table(path, t)?;
-                        result.findings = cross::totals(rule, &inputs, &table)
-                            .into_iter()
-                            .map(|finding| CrossFinding {
-                                package: None,
-                                finding,
-                            })
-                            .collect();
-                    }
-                }
-            }
-        }
+        let about_packages = judgement.per_package;
         for ((i, _), findings) in readable.iter().zip(about_packages.unwrap_or_default()) {
             result
                 .findings
@@ -385,7 +349,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 RuleResult {
                     id: rule.id.clone(),
                     title: rule.title.clone(),
-                    kind: rule.check.kind().to_owned(),
+                    kind: rule.kind.to_owned(),
                     class: rule.class,
                     element: rule.element.clone(),
                     sub_element: rule.sub_element.clone(),
@@ -488,48 +452,6 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             verdict,
         },
         reports,
-    })
-}
-
-/// Why units of `list` that no package delivers cannot be called missing, if they cannot: the
-/// batch is a sample, a package could not be read, or a county of the list's area is not in it.
-fn missing_not_judged(
-    list: &UnitList,
-    areas: &CodeList,
-    sampled: bool,
-    unreadable: usize,
-    delivered: &BTreeSet<&str>,
-) -> Option<(Status, String)> {
-    if sampled {
-        return Some((
-            Status::NotApplicable,
-            "抽样检查：未抽中的成果包可能交付了计划单元，未判断单元缺失".into(),
-        ));
-    }
-    if unreadable > 0 {
-        return Some((
-            Status::NotRun,
-            format!("{unreadable} 个成果包无法读取，计划单元可能在其中，未判断单元缺失"),
-        ));
-    }
-    let absent: Vec<String> = cross::counties_of(&list.area.value, areas)
-        .into_iter()
-        .filter(|c| !delivered.contains(c))
-        .map(|c| format!("{}（{c}）", areas.codes[c]))
-        .collect();
-    (!absent.is_empty()).then(|| {
-        (
-            Status::NotApplicable,
-            format!(
-                "批中没有{}的 {} 个县级成果包：{}；计划单元可能由其交付，未判断单元缺失",
-                areas
-                    .codes
-                    .get(&list.area.value)
-                    .map_or(list.area.value.as_str(), String::as_str),
-                absent.len(),
-                absent.join("、")
-            ),
-        )
     })
 }
 

@@ -1,8 +1,45 @@
 //! Check kinds: one file each. A kind is a struct of parameters, deserialized from the rule
-//! file, that implements [`Check`]. Adding a kind is one file plus one line in `check_kinds!`.
+//! file, that implements [`Check`]. Adding a kind is one file plus one line in `kinds!`.
+
+/// Registers the kinds of a check trait, one module each: `KINDS`, `kind`, `doc` and
+/// `deserialize_check` for the rule parser and the documentation.
+macro_rules! kinds {
+    ($check:ident; $($kind:ident :: $ty:ident),* $(,)?) => {
+        $(pub mod $kind;)*
+
+        /// The names of the kinds, as written in rule files.
+        pub const KINDS: &[&str] = &[$(stringify!($kind)),*];
+
+        /// The static name of a kind, if `name` is one.
+        pub fn kind(name: &str) -> Option<&'static str> {
+            KINDS.iter().copied().find(|k| *k == name)
+        }
+
+        /// A kind's documentation: the `//!` comment that opens its file, so that the rustdoc
+        /// of the kind and `docs/rules.md` say the same.
+        pub fn doc(kind: &str) -> Option<String> {
+            let source = match kind {
+                $(stringify!($kind) => include_str!(concat!(stringify!($kind), ".rs")),)*
+                _ => return None,
+            };
+            Some($crate::checks::module_doc(source))
+        }
+
+        pub(crate) fn deserialize_check<'de, D: serde::Deserializer<'de>>(
+            kind: &str,
+            d: D,
+        ) -> Result<Box<dyn $check>, D::Error> {
+            match kind {
+                $(stringify!($kind) => Ok(Box::new(<$kind::$ty as serde::Deserialize>::deserialize(d)?)),)*
+                other => Err(serde::de::Error::custom(format!("unknown check kind `{other}`"))),
+            }
+        }
+    };
+}
 
 pub mod balance;
 pub mod condition;
+pub mod cross;
 pub mod derived;
 pub mod phrase;
 pub mod spatial;
@@ -14,7 +51,6 @@ use std::fmt;
 use std::sync::Mutex;
 
 use polars::prelude::{AnyValue, DataFrame};
-use serde::{Deserialize, Deserializer};
 
 use crate::diag::{suggest, Name, Problem};
 use crate::finding::{Coverage, FeatureId, Finding, Skipped, Unit};
@@ -103,41 +139,8 @@ pub trait Check: Send + Sync + fmt::Debug {
     fn describe(&self) -> String;
 }
 
-macro_rules! check_kinds {
-    ($($kind:ident :: $ty:ident),* $(,)?) => {
-        $(pub mod $kind;)*
-
-        /// The names of all check kinds, as written in rule files.
-        pub const KINDS: &[&str] = &[$(stringify!($kind)),*];
-
-        /// The static name of a kind, if `name` is one.
-        pub fn kind(name: &str) -> Option<&'static str> {
-            KINDS.iter().copied().find(|k| *k == name)
-        }
-
-        /// A kind's documentation: the `//!` comment that opens its file, so that the rustdoc
-        /// of the kind and `docs/rules.md` say the same.
-        pub fn doc(kind: &str) -> Option<String> {
-            let source = match kind {
-                $(stringify!($kind) => include_str!(concat!(stringify!($kind), ".rs")),)*
-                _ => return None,
-            };
-            Some(module_doc(source))
-        }
-
-        pub(crate) fn deserialize_check<'de, D: Deserializer<'de>>(
-            kind: &str,
-            d: D,
-        ) -> Result<Box<dyn Check>, D::Error> {
-            match kind {
-                $(stringify!($kind) => Ok(Box::new(<$kind::$ty as Deserialize>::deserialize(d)?)),)*
-                other => Err(serde::de::Error::custom(format!("unknown check kind `{other}`"))),
-            }
-        }
-    };
-}
-
-check_kinds! {
+kinds! {
+    Check;
     readable::Readable,
     schema::SchemaCheck,
     not_null::NotNull,
@@ -167,7 +170,7 @@ check_kinds! {
 }
 
 /// The text of the `//!` lines opening a Rust source file.
-fn module_doc(source: &str) -> String {
+pub(crate) fn module_doc(source: &str) -> String {
     source
         .lines()
         .map_while(|line| line.strip_prefix("//!"))
@@ -179,10 +182,11 @@ fn module_doc(source: &str) -> String {
         })
 }
 
-/// What rule validation knows: the schema and the code lists.
+/// What rule validation knows: the schema, the code lists and the unit lists.
 pub struct LintContext<'a> {
     pub schema: &'a Schema,
     pub codes: &'a BTreeMap<String, CodeList>,
+    pub unit_lists: &'a BTreeMap<String, cross::unit_list::UnitList>,
 }
 
 impl LintContext<'_> {
@@ -200,13 +204,8 @@ impl LintContext<'_> {
         })
     }
 
-    /// Names that the schema does not declare.
-    pub(crate) fn check_reads(&self, check: &dyn Check) -> Vec<Problem> {
-        self.check_read_list(check.reads())
-    }
-
     /// Names among `reads` that the schema does not declare.
-    pub(crate) fn check_read_list(&self, reads: Vec<Read<'_>>) -> Vec<Problem> {
+    pub(crate) fn check_reads(&self, reads: Vec<Read<'_>>) -> Vec<Problem> {
         let mut problems = Vec::new();
         for read in reads {
             let def = match self.frame_def(read.frame) {

@@ -199,7 +199,7 @@ fn checks_what(set: &RuleSet, rule: &Rule) -> String {
     }
 }
 
-/// The rules of `batch.yaml`, which only `nrqc batch` runs (see `src/rules/batch.rs`).
+/// The rules of `batch.yaml`, which only `nrqc batch` runs (their kinds: `src/checks/cross/`).
 fn batch_rules(out: &mut String, set: &RuleSet) {
     if set.batch_rules.is_empty() {
         return;
@@ -227,7 +227,7 @@ fn batch_rules(out: &mut String, set: &RuleSet) {
         );
         rows.push((
             "检查 check",
-            format!("`{}`: {}", rule.check.kind(), cell(&rule.check.describe())),
+            format!("`{}`: {}", rule.kind, cell(&rule.check.describe())),
         ));
         table(out, rows);
     }
@@ -237,15 +237,28 @@ fn kinds(out: &mut String, set: &RuleSet) {
     let _ = writeln!(
         out,
         "{}## Check kinds\n\nEach rule names one check kind; the kind's parameters are the value \
-         of that key.\n",
+         of that key. The cross-package kinds, for the rules of `batch.yaml`, follow those of one \
+         package.\n",
         anchor("kinds")
     );
-    for &kind in checks::KINDS {
-        let users: Vec<String> = set
-            .rules
-            .iter()
-            .filter(|r| r.kind == kind)
-            .map(|r| format!("[{id}](#{id})", id = r.id))
+    let single = set.rules.iter().map(|r| (r.kind, r.id.as_str()));
+    kind_sections(out, checks::KINDS, checks::doc, single);
+    let cross = set.batch_rules.iter().map(|r| (r.kind, r.id.as_str()));
+    kind_sections(out, checks::cross::KINDS, checks::cross::doc, cross);
+}
+
+/// A section for each of `kinds`: the rules that use it (`(kind, rule id)` pairs) and its doc.
+fn kind_sections<'a>(
+    out: &mut String,
+    kinds: &[&str],
+    doc: fn(&str) -> Option<String>,
+    rules: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) {
+    for &kind in kinds {
+        let users: Vec<String> = rules
+            .clone()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| format!("[{id}](#{id})"))
             .collect();
         let _ = writeln!(out, "{}### `{kind}`\n", anchor(&format!("kind-{kind}")));
         if users.is_empty() {
@@ -253,7 +266,7 @@ fn kinds(out: &mut String, set: &RuleSet) {
         } else {
             let _ = writeln!(out, "Used by {}.\n", users.join(", "));
         }
-        if let Some(doc) = checks::doc(kind) {
+        if let Some(doc) = doc(kind) {
             out.push_str(&as_section(&doc));
             out.push('\n');
         }

@@ -1,11 +1,14 @@
 //! Declarative rules: YAML files under `rules/`, parsed and validated before anything runs.
 //!
 //! A rule set is a list of files: `schema.yaml` (the package schema), `codes/*.yaml` (code
-//! lists), `data/*.yaml` (unit lists, [`data`]) and any other `*.yaml` holding `rules:`. The built-in set is embedded in the binary.
-//! Every problem in a rule file becomes a miette diagnostic pointing at its line and column.
-
-pub mod batch;
-pub mod data;
+//! lists), `data/*.yaml` (unit lists, [`crate::checks::cross::unit_list`]), `batch.yaml` (the
+//! cross-package rules, [`crate::checks::cross`]) and any other `*.yaml` holding `rules:`. The
+//! built-in set is embedded in the binary. Every problem in a rule file becomes a miette
+//! diagnostic pointing at its line and column.
+//!
+//! Every rule, of one package or across a batch, has the same header (id, title, class,
+//! element, sub_element, basis, why, example, where) and names one check kind, whose
+//! parameters are the value of that key.
 
 mod parse;
 mod profile;
@@ -15,13 +18,17 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::checks::cross::unit_list::UnitList;
+use crate::checks::cross::CrossCheck;
 use crate::checks::Check;
 use crate::diag::{Location, Name, RulesError, SourceFile};
 use crate::quality::{DefectClass, Profile};
 use crate::schema::{CodeList, Schema};
 
+/// A rule: its header and its check, of one package (`C = dyn Check`) or across the packages of
+/// a batch ([`BatchRule`]).
 #[derive(Debug)]
-pub struct Rule {
+pub struct Rule<C: ?Sized = dyn Check> {
     pub id: String,
     pub title: String,
     pub class: DefectClass,
@@ -39,11 +46,14 @@ pub struct Rule {
     /// The rule's `where`, compiled.
     pub filter_expr: Option<polars::prelude::Expr>,
     pub kind: &'static str,
-    pub check: Box<dyn Check>,
+    pub check: Box<C>,
     /// Index into [`RuleSet::sources`].
     pub source: usize,
     pub at: Location,
 }
+
+/// A rule across the packages of a batch (`batch.yaml`).
+pub type BatchRule = Rule<dyn CrossCheck>;
 
 #[derive(Debug)]
 pub struct RuleSet {
@@ -56,9 +66,9 @@ pub struct RuleSet {
     /// Sorted by id.
     pub rules: Vec<Rule>,
     /// Rules across the packages of a batch (`batch.yaml`), sorted by id.
-    pub batch_rules: Vec<batch::BatchRule>,
+    pub batch_rules: Vec<BatchRule>,
     /// Unit lists of `data/`, by name.
-    pub unit_lists: BTreeMap<String, data::UnitList>,
+    pub unit_lists: BTreeMap<String, UnitList>,
     /// By name; never empty (a set without `profiles.yaml` has an implicit `default`).
     pub profiles: BTreeMap<String, Profile>,
     pub default_profile: String,

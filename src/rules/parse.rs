@@ -11,22 +11,24 @@
 //!   not_null: { layer: ZRZYDJDY, fields: [ZRZYDJDYH, DJDYMC] }
 //! ```
 //!
-//! The kind's parameters are deserialized by the kind itself (see [`crate::checks`]), so the
+//! The kind's parameters are deserialized by the kind itself (see [`crate::checks`], and
+//! [`crate::checks::cross`] for the rules of `batch.yaml`), so the
 //! parameter structs keep serde-saphyr's spans and serde's own errors for unknown, missing and
 //! mistyped parameters arrive with a line and column.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::batch::{self, BatchCheck, BatchFile, BatchRule, RawBatchRule};
-use super::data::UnitList;
 use super::profile::ProfilesFile;
-use super::{Rule, RuleSet};
-use crate::checks::{self, condition, Check, LintContext};
+use super::{BatchRule, Rule, RuleSet};
+use crate::checks::cross::unit_list::UnitList;
+use crate::checks::cross::{self, CrossCheck};
+use crate::checks::{self, condition, Check, LintContext, Read};
 use crate::diag::{suggest, yaml_options, yaml_report, Problem, RulesError, SourceFile};
 use crate::diag::{Location, Name};
 use crate::quality::Profile;
@@ -46,7 +48,95 @@ const RULE_KEYS: &[&str] = &[
     "where",
 ];
 
-struct RawRule {
+/// A family of check kinds a rule may name: those of one package, or those across a batch.
+trait Kinds {
+    type Check: ?Sized + fmt::Debug;
+    /// What a rule of this family is called in messages.
+    const RULE: &'static str;
+    fn kinds() -> &'static [&'static str];
+    fn kind(name: &str) -> Option<&'static str>;
+    fn deserialize<'de, D: Deserializer<'de>>(
+        kind: &str,
+        d: D,
+    ) -> Result<Box<Self::Check>, D::Error>;
+    fn reads(check: &Self::Check) -> Vec<Read<'_>>;
+    fn lint(check: &Self::Check, cx: &LintContext) -> Vec<Problem>;
+    /// The layer or table the rule's `where` filters, if its kind takes one.
+    fn filtered(check: &Self::Check) -> Option<&Name>;
+}
+
+/// The kinds of one package ([`crate::checks`]).
+struct Single;
+
+impl Kinds for Single {
+    type Check = dyn Check;
+    const RULE: &'static str = "rule";
+
+    fn kinds() -> &'static [&'static str] {
+        checks::KINDS
+    }
+
+    fn kind(name: &str) -> Option<&'static str> {
+        checks::kind(name)
+    }
+
+    fn deserialize<'de, D: Deserializer<'de>>(
+        kind: &str,
+        d: D,
+    ) -> Result<Box<dyn Check>, D::Error> {
+        checks::deserialize_check(kind, d)
+    }
+
+    fn reads(check: &dyn Check) -> Vec<Read<'_>> {
+        check.reads()
+    }
+
+    fn lint(check: &dyn Check, cx: &LintContext) -> Vec<Problem> {
+        check.lint(cx)
+    }
+
+    fn filtered(check: &dyn Check) -> Option<&Name> {
+        check.accepts_where().then(|| check.frame())
+    }
+}
+
+/// The kinds across the packages of a batch ([`crate::checks::cross`]).
+struct Cross;
+
+impl Kinds for Cross {
+    type Check = dyn CrossCheck;
+    const RULE: &'static str = "batch rule";
+
+    fn kinds() -> &'static [&'static str] {
+        cross::KINDS
+    }
+
+    fn kind(name: &str) -> Option<&'static str> {
+        cross::kind(name)
+    }
+
+    fn deserialize<'de, D: Deserializer<'de>>(
+        kind: &str,
+        d: D,
+    ) -> Result<Box<dyn CrossCheck>, D::Error> {
+        cross::deserialize_check(kind, d)
+    }
+
+    fn reads(check: &dyn CrossCheck) -> Vec<Read<'_>> {
+        check.reads()
+    }
+
+    fn lint(check: &dyn CrossCheck, cx: &LintContext) -> Vec<Problem> {
+        check.lint(cx)
+    }
+
+    /// A batch rule judges whole packages: no `where`.
+    fn filtered(_: &dyn CrossCheck) -> Option<&Name> {
+        None
+    }
+}
+
+struct RawRule<K: Kinds> {
     id: Name,
     title: String,
     class: DefectClass,
@@ -56,28 +146,28 @@ struct RawRule {
     why: Option<String>,
     example: Option<String>,
     filter: Option<Name>,
-    kind: &'static str,
-    check: Box<dyn Check>,
+    /// `None` when its only kind-like key was misspelt: the rule is reported, not built.
+    check: Option<(&'static str, Box<K::Check>)>,
     /// Unknown keys: reported with their place, while the rest of the file is still checked.
     problems: Vec<Problem>,
 }
 
-impl<'de> Deserialize<'de> for RawRule {
+impl<'de, K: Kinds> Deserialize<'de> for RawRule<K> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(RuleVisitor)
+        d.deserialize_map(RuleVisitor::<K>(PhantomData))
     }
 }
 
-struct RuleVisitor;
+struct RuleVisitor<K>(PhantomData<K>);
 
-impl<'de> Visitor<'de> for RuleVisitor {
-    type Value = RawRule;
+impl<'de, K: Kinds> Visitor<'de> for RuleVisitor<K> {
+    type Value = RawRule<K>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a rule: a mapping with id, title, class, element and one check kind")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawRule, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawRule<K>, A::Error> {
         let mut id: Option<Name> = None;
         let mut title: Option<String> = None;
         let mut class: Option<DefectClass> = None;
@@ -87,7 +177,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
         let mut why = None;
         let mut example = None;
         let mut filter = None;
-        let mut check: Option<(&'static str, Box<dyn Check>)> = None;
+        let mut check: Option<(&'static str, Box<K::Check>)> = None;
         let mut problems = Vec::new();
         while let Some(key) = map.next_key::<Name>()? {
             match key.value.as_str() {
@@ -101,13 +191,14 @@ impl<'de> Visitor<'de> for RuleVisitor {
                 "example" => example = Some(map.next_value()?),
                 "where" => filter = Some(map.next_value()?),
                 other => {
-                    let Some(kind) = checks::kind(other) else {
-                        let known = RULE_KEYS.iter().chain(checks::KINDS).copied();
+                    let Some(kind) = K::kind(other) else {
+                        let known = RULE_KEYS.iter().chain(K::kinds()).copied();
                         let help = suggest(other, known).unwrap_or_else(|| {
                             format!(
-                                "a rule has the keys {} and one check kind: {}",
+                                "a {} has the keys {} and one check kind: {}",
+                                K::RULE,
                                 RULE_KEYS.join(", "),
-                                checks::KINDS.join(", ")
+                                K::kinds().join(", ")
                             )
                         });
                         problems.push(
@@ -125,28 +216,23 @@ impl<'de> Visitor<'de> for RuleVisitor {
                     };
                     if let Some((first, _)) = &check {
                         return Err(de::Error::custom(format!(
-                            "a rule has one check kind, this one has `{first}` and `{kind}`"
+                            "a {} has one check kind, this one has `{first}` and `{kind}`",
+                            K::RULE
                         )));
                     }
-                    check = Some((kind, map.next_value_seed(KindSeed(kind))?));
+                    check = Some((kind, map.next_value_seed(KindSeed::<K>(kind, PhantomData))?));
                 }
             }
         }
         let id: Name = id.ok_or_else(|| de::Error::missing_field("id"))?;
-        let (kind, check) = match check {
-            Some(c) => c,
-            None if !problems.is_empty() => (
-                checks::KINDS[0],
-                Box::new(NoCheck(id.clone())) as Box<dyn Check>,
-            ),
-            None => {
-                return Err(de::Error::custom(format!(
-                    "rule {} names no check kind; add one of: {}",
-                    id.value,
-                    checks::KINDS.join(", ")
-                )))
-            }
-        };
+        if check.is_none() && problems.is_empty() {
+            return Err(de::Error::custom(format!(
+                "{} {} names no check kind; add one of: {}",
+                K::RULE,
+                id.value,
+                K::kinds().join(", ")
+            )));
+        }
         Ok(RawRule {
             id,
             title: title.ok_or_else(|| de::Error::missing_field("title"))?,
@@ -157,54 +243,32 @@ impl<'de> Visitor<'de> for RuleVisitor {
             why,
             example,
             filter,
-            kind,
             check,
             problems,
         })
     }
 }
 
-/// Stands in for the check of a rule whose kind key was misspelt, so that the file's other
-/// problems are still reported; such a rule set never runs.
-#[derive(Debug)]
-struct NoCheck(Name);
+struct KindSeed<K>(&'static str, PhantomData<K>);
 
-impl Check for NoCheck {
-    fn frame(&self) -> &Name {
-        &self.0
-    }
-
-    fn reads(&self) -> Vec<checks::Read<'_>> {
-        vec![]
-    }
-
-    fn accepts_where(&self) -> bool {
-        false
-    }
-
-    fn run(&self, _cx: &checks::Context) -> Result<Vec<crate::finding::Finding>, checks::NotRun> {
-        Err(checks::NotRun("规则没有有效的检查类型".into()))
-    }
-
-    fn describe(&self) -> String {
-        "nothing: the rule has no valid check kind".into()
-    }
-}
-
-struct KindSeed(&'static str);
-
-impl<'de> DeserializeSeed<'de> for KindSeed {
-    type Value = Box<dyn Check>;
+impl<'de, K: Kinds> DeserializeSeed<'de> for KindSeed<K> {
+    type Value = Box<K::Check>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        checks::deserialize_check(self.0, d)
+        K::deserialize(self.0, d)
     }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleFile {
-    rules: Vec<RawRule>,
+    rules: Vec<RawRule<Single>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchFile {
+    batch_rules: Vec<RawRule<Cross>>,
 }
 
 /// `sub_elements.yaml`: the sub-element (子元素) of the rules of each rule file, by the file's
@@ -240,7 +304,7 @@ impl Collector {
     }
 
     fn problem(&mut self, source: usize, p: Problem) {
-        let d = self.sources[source].diagnostic(p);
+        let d = self.sources[p.file.unwrap_or(source)].diagnostic(p);
         self.problems.push(miette::Report::new(d));
     }
 }
@@ -262,12 +326,12 @@ pub(super) fn assemble(
     };
     let mut schema = Schema::default();
     let mut codes: BTreeMap<String, CodeList> = BTreeMap::new();
-    let mut raw_rules: Vec<(usize, RawRule)> = Vec::new();
+    let mut raw_rules: Vec<(usize, RawRule<Single>)> = Vec::new();
     let mut profiles: BTreeMap<String, Profile> = BTreeMap::new();
     let mut default_profile: Option<(usize, Name)> = None;
     let mut gradings: Vec<(usize, String, Location)> = Vec::new();
     let mut file_sub_elements: BTreeMap<String, String> = BTreeMap::new();
-    let mut raw_batch: Vec<(usize, RawBatchRule)> = Vec::new();
+    let mut raw_batch: Vec<(usize, RawRule<Cross>)> = Vec::new();
     let mut unit_lists: BTreeMap<String, UnitList> = BTreeMap::new();
     for (i, (rel, _, _)) in files.iter().enumerate() {
         if rel == "schema.yaml" {
@@ -320,16 +384,16 @@ pub(super) fn assemble(
             .cloned()
             .unwrap_or_else(|| stem.to_owned())
     };
-    let rules = validate(&mut c, &schema, &codes, raw_rules, file_sub_element);
-    let batch_rules = validate_batch(
-        &mut c,
-        &schema,
-        &codes,
-        &unit_lists,
-        &rules,
-        raw_batch,
-        file_sub_element,
-    );
+    let lint = LintContext {
+        schema: &schema,
+        codes: &codes,
+        unit_lists: &unit_lists,
+    };
+    // Ids are unique across the rules of one package and those of a batch.
+    let mut seen = BTreeMap::new();
+    let rules: Vec<Rule> = validate(&mut c, &lint, &mut seen, raw_rules, &file_sub_element);
+    let batch_rules: Vec<BatchRule> =
+        validate(&mut c, &lint, &mut seen, raw_batch, &file_sub_element);
     for (source, name, at) in gradings {
         for p in check_grading(&profiles[&name], &rules, at) {
             c.problem(source, p);
@@ -376,15 +440,15 @@ pub(super) fn assemble(
     })
 }
 
-fn validate(
+/// The rules of one family, sorted by id: ids unique (in `seen`, shared by the families) and one
+/// word, known elements, names the schema declares, the kind's own validation and its `where`.
+fn validate<K: Kinds>(
     c: &mut Collector,
-    schema: &Schema,
-    codes: &BTreeMap<String, CodeList>,
-    raw_rules: Vec<(usize, RawRule)>,
-    file_sub_element: impl Fn(usize) -> String,
-) -> Vec<Rule> {
-    let lint = LintContext { schema, codes };
-    let mut seen: BTreeMap<String, (usize, Location)> = BTreeMap::new();
+    lint: &LintContext,
+    seen: &mut BTreeMap<String, (usize, Location)>,
+    raw_rules: Vec<(usize, RawRule<K>)>,
+    file_sub_element: &impl Fn(usize) -> String,
+) -> Vec<Rule<K::Check>> {
     let mut rules = Vec::new();
     for (source, r) in raw_rules {
         let mut problems = r.problems;
@@ -420,16 +484,22 @@ fn validate(
             );
             problems.push(p);
         }
-        problems.extend(lint.check_reads(r.check.as_ref()));
-        problems.extend(r.check.lint(&lint));
+        let Some((kind, check)) = r.check else {
+            // Its misspelt kind is among the problems.
+            for p in problems {
+                c.problem(source, p);
+            }
+            continue;
+        };
+        problems.extend(lint.check_reads(K::reads(&check)));
+        problems.extend(K::lint(&check, lint));
         if let Some(filter) = &r.filter {
-            if r.check.accepts_where() {
-                problems.extend(lint.check_condition(r.check.frame(), filter));
-            } else {
-                problems.push(Problem::new(
+            match K::filtered(&check) {
+                Some(frame) => problems.extend(lint.check_condition(frame, filter)),
+                None => problems.push(Problem::new(
                     filter.referenced,
-                    format!("check kind `{}` does not take `where`", r.kind),
-                ));
+                    format!("check kind `{kind}` does not take `where`"),
+                )),
             }
         }
         let filter_expr = r
@@ -451,8 +521,8 @@ fn validate(
             example: r.example,
             filter: r.filter,
             filter_expr,
-            kind: r.kind,
-            check: r.check,
+            kind,
+            check,
             source,
         });
     }
@@ -529,114 +599,4 @@ fn check_grading(profile: &Profile, rules: &[Rule], at: Location) -> Vec<Problem
         }
     }
     problems
-}
-
-/// Batch rules: one kind each, known element, schema names, ids unique across both sets.
-fn validate_batch(
-    c: &mut Collector,
-    schema: &Schema,
-    codes: &BTreeMap<String, CodeList>,
-    lists: &BTreeMap<String, UnitList>,
-    rules: &[Rule],
-    raw: Vec<(usize, RawBatchRule)>,
-    file_sub_element: impl Fn(usize) -> String,
-) -> Vec<BatchRule> {
-    let lint = LintContext { schema, codes };
-    let mut ids: BTreeSet<String> = rules.iter().map(|r| r.id.clone()).collect();
-    let mut out = Vec::new();
-    for (source, r) in raw {
-        if !ids.insert(r.id.value.clone()) {
-            c.problem(
-                source,
-                Problem::new(
-                    r.id.referenced,
-                    format!("duplicate rule id `{}`", r.id.value),
-                )
-                .label("second definition"),
-            );
-        }
-        if !ELEMENTS.contains(&r.element.value.as_str()) {
-            c.problem(
-                source,
-                Problem::new(
-                    r.element.referenced,
-                    format!("unknown quality element `{}`", r.element.value),
-                )
-                .help(format!("one of: {}", ELEMENTS.join(", "))),
-            );
-        }
-        match batch::validate(r, &lint, lists, file_sub_element(source)) {
-            Ok(rule) => {
-                if let BatchCheck::ExpectedUnits(e) = &rule.check {
-                    check_unit_list(
-                        c,
-                        &lists[&e.list.value],
-                        &codes[&e.type_codes.value],
-                        &codes[&e.area_codes.value],
-                    );
-                }
-                out.push(rule)
-            }
-            Err(problems) => {
-                for p in problems {
-                    c.problem(source, p);
-                }
-            }
-        }
-    }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
-    out
-}
-
-/// A unit list's types are codes of the rule's type list and its area a code of its area list;
-/// the problems point into the list's file.
-fn check_unit_list(c: &mut Collector, list: &UnitList, types: &CodeList, areas: &CodeList) {
-    let mut problems = Vec::new();
-    if !areas.codes.contains_key(&list.area.value) {
-        problems.push(
-            Problem::new(
-                list.area.referenced,
-                format!(
-                    "`{}` is not in the code list {}",
-                    list.area.value, areas.code_list
-                ),
-            )
-            .label("unknown area"),
-        );
-    }
-    for unit in &list.units {
-        // A name made only of ignored words would match every unit named so.
-        for name in std::iter::once(&unit.name).chain(&unit.aliases) {
-            if list.normalise(name).is_empty() {
-                problems.push(
-                    Problem::new(
-                        unit.unit_type.referenced,
-                        format!(
-                            "the name `{name}` is empty once the list's `ignore` words are removed"
-                        ),
-                    )
-                    .label("in this unit"),
-                );
-            }
-        }
-        if !types.codes.contains_key(&unit.unit_type.value) {
-            problems.push(
-                Problem::new(
-                    unit.unit_type.referenced,
-                    format!(
-                        "type `{}` of {} is not in the code list {}",
-                        unit.unit_type.value, unit.name, types.code_list
-                    ),
-                )
-                .label("unknown type")
-                .help(format!(
-                    "codes: {}",
-                    types.codes.keys().cloned().collect::<Vec<_>>().join(", ")
-                )),
-            );
-        }
-    }
-    for p in problems {
-        c.problem(list.source_file, p);
-    }
 }

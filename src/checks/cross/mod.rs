@@ -1,0 +1,147 @@
+//! Cross-package check kinds: rules across the packages of a batch (`batch.yaml`, top key
+//! `batch_rules:`), for what no single county's package can show. `nrqc batch` runs them under a
+//! profile with `cross_package: true`; `nrqc check` never does. A batch rule has the keys of any
+//! rule (id, title, class, element, sub_element, basis, why) and one of these kinds.
+//!
+//! A kind is a struct of parameters that implements [`CrossCheck`]: what it needs from each
+//! package, taken while the package's dataset is loaded ([`Input`]), and its judgement over all
+//! of them. Adding a kind is one file plus one line in `kinds!`, as for the kinds of one
+//! package.
+
+pub mod unit_list;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+
+use super::{LintContext, Read, RuleFacts};
+use crate::diag::Problem;
+use crate::finding::{FeatureId, Finding, Status};
+use crate::package::Dataset;
+use crate::ratio::Ratio;
+use crate::schema::CodeList;
+use unit_list::UnitList;
+
+pub trait CrossCheck: Send + Sync + fmt::Debug {
+    /// Everything it reads; the linter checks these names against the schema.
+    fn reads(&self) -> Vec<Read<'_>>;
+
+    /// Validation beyond names: the code lists and unit lists it names exist.
+    fn lint(&self, _cx: &LintContext) -> Vec<Problem> {
+        Vec::new()
+    }
+
+    /// What it checks, in plain words, for the rule documentation.
+    fn describe(&self) -> String;
+
+    /// What it needs from one package, taken while the package's dataset is loaded.
+    fn extract(&self, dataset: &Dataset) -> Input;
+
+    /// Its judgement over the inputs of every readable package of the batch; an error stops
+    /// the batch (a prefecture table that cannot be read).
+    fn judge(&self, cx: &CrossContext) -> Result<Judgement, String>;
+}
+
+kinds! {
+    CrossCheck;
+    unique_across::UniqueAcross,
+    delivered_once::DeliveredOnce,
+    totals_match::TotalsMatch,
+    expected_units::ExpectedUnits,
+}
+
+/// What a cross-package check sees when it judges the batch.
+pub struct CrossContext<'a> {
+    pub rule: RuleFacts<'a>,
+    /// The name and input of each readable package, in batch order.
+    pub packages: &'a [(&'a str, &'a Input)],
+    pub codes: &'a BTreeMap<String, CodeList>,
+    pub unit_lists: &'a BTreeMap<String, UnitList>,
+    /// Whether the batch is a sample of the packages delivered.
+    pub sampled: bool,
+    /// How many packages of the batch could not be read.
+    pub unreadable: usize,
+    /// The area codes (XZQDM) of the readable packages.
+    pub areas: &'a BTreeSet<&'a str>,
+    /// `--plan-year`: units of a plan list registered later are not expected.
+    pub plan_year: Option<i32>,
+    /// `--prefecture-table`: files named after their table (`TJ_ZRZYMJ.csv`).
+    pub prefecture_tables: &'a [PathBuf],
+}
+
+impl CrossContext<'_> {
+    /// A finding of this rule about features `ids` of `layer`.
+    pub fn finding(&self, layer: &str, ids: Vec<FeatureId>, message: String) -> Finding {
+        Finding {
+            rule_id: self.rule.id.to_owned(),
+            class: self.rule.class,
+            element: self.rule.element.to_owned(),
+            layer: layer.to_owned(),
+            feature_ids: ids,
+            related: None,
+            message,
+            measured: None,
+            expected: None,
+            geometry: None,
+        }
+    }
+}
+
+/// A cross-package check's judgement.
+#[derive(Debug, Default)]
+pub struct Judgement {
+    /// The findings about each package (in the order of [`CrossContext::packages`]), which go
+    /// into its report and grade; `None` for a kind that judges the batch as a whole.
+    pub per_package: Option<Vec<Vec<Finding>>>,
+    /// The findings about the batch as a whole.
+    pub about_batch: Vec<Finding>,
+    /// Why the rule judged nothing, or not everything: its status and the reason.
+    pub not_judged: Option<(Status, String)>,
+}
+
+/// What one batch rule needs from one package.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// `unique_across`: (fid, key) of every feature with its key filled.
+    Keys(Vec<(usize, String)>),
+    /// `delivered_once`: (fid, code, name) of every unit whose code has a prefecture or province
+    /// prefix.
+    Units(Vec<(usize, String, Option<String>)>),
+    /// `totals_match`: the package's table, or `None` when it does not deliver it.
+    Table(Option<Table>),
+    /// `expected_units`: every unit with a name.
+    Named(Vec<Delivered>),
+}
+
+/// A delivered unit, as `expected_units` compares it with a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivered {
+    pub fid: usize,
+    pub code: Option<String>,
+    pub name: String,
+    pub unit_type: Option<String>,
+}
+
+/// A statistics table as exact decimals: row key → column → value, and the most decimals any
+/// value was written with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub rows: BTreeMap<String, (usize, BTreeMap<String, Ratio>)>,
+    pub decimals: u32,
+}
+
+/// Whether a unit code's 6-digit prefix is a prefecture's (`XXXX00`) or a province's (`XX0000`)
+/// code: the prefix of a unit that crosses counties.
+pub fn above_county(code: &str) -> bool {
+    code.get(..6)
+        .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()) && p.ends_with("00"))
+}
+
+/// Names as a rule's description lists them: `` `A`, `B` ``.
+fn listed(names: &[crate::diag::Name]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{}`", n.value))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -267,6 +267,26 @@ impl Coverage {
     }
 }
 
+impl Finding {
+    /// With what was measured (report.json's `measured`).
+    pub fn with_measured(mut self, measured: Value) -> Self {
+        self.measured = Some(measured);
+        self
+    }
+
+    /// With what was expected (report.json's `expected`).
+    pub fn with_expected(mut self, expected: Value) -> Self {
+        self.expected = Some(expected);
+        self
+    }
+
+    /// With the other side of a finding about a pair.
+    pub fn with_related(mut self, related: Related) -> Self {
+        self.related = Some(related);
+        self
+    }
+}
+
 impl FeatureId {
     /// As people read it: `key (FID n)`, or `FID n` without a key.
     pub fn label(&self) -> String {

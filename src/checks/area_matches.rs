@@ -156,9 +156,9 @@ impl Check for AreaMatches {
             let Some(m) = compare(value, computed, self.unit, &allowed) else {
                 continue;
             };
-            let mut f = cx.finding(frame, &[row], describe(&self.field.value, "椭球面积", &m, self.unit, &allowed));
-            f.expected = Some(m["computed"].clone());
-            f.measured = Some(m);
+            let f = cx.finding(frame, &[row], describe(&self.field.value, "椭球面积", &m, self.unit, &allowed))
+                .with_expected(m["computed"].clone())
+                .with_measured(m);
             findings.push(f);
         }
         cx.empty_rows(frame, &self.field.value, empty);

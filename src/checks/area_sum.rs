@@ -180,13 +180,17 @@ impl Check for AreaSum {
             let Some(m) = compare(declared_m2 / factor, sum_m2, self.unit, &allowed) else {
                 continue;
             };
-            let mut f = cx.finding(parent, &[row], describe(&what, &format!("{summed}（{n} 个）"), &m, self.unit, &allowed));
-            f.expected = Some(m["computed"].clone());
-            f.measured = Some(m);
-            f.related = children.get(&k).map(|kids| Related {
-                layer: child.name.clone(),
-                feature_ids: kids.iter().map(|&r| cx.feature_id(child, r)).collect(),
-            });
+            let message = describe(&what, &format!("{summed}（{n} 个）"), &m, self.unit, &allowed);
+            let mut f = cx
+                .finding(parent, &[row], message)
+                .with_expected(m["computed"].clone())
+                .with_measured(m);
+            if let Some(kids) = children.get(&k) {
+                f = f.with_related(Related {
+                    layer: child.name.clone(),
+                    feature_ids: kids.iter().map(|&r| cx.feature_id(child, r)).collect(),
+                });
+            }
             findings.push(f);
         }
         // What is compared is the parents' sums, not the children that `rows` counted.

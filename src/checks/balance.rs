@@ -466,7 +466,6 @@ fn finding(
             id.key = table.rows[row].clone();
         }
     }
-    f.expected = Some(measured["computed"].clone());
-    f.measured = Some(measured);
-    f
+    f.with_expected(measured["computed"].clone())
+        .with_measured(measured)
 }

@@ -103,13 +103,11 @@ impl Check for CodeImplies {
                 .and_then(|l| l.codes.get(&code))
                 .map(|n| format!("（{n}）"))
                 .unwrap_or_default();
-            let mut f = cx.finding(
+            let f = cx.finding(
                 frame,
                 &[row],
                 format!("{field} {code}{name}应属 {implies} {expected}，实为 {actual}"),
-            );
-            f.measured = Some(Value::String(actual));
-            f.expected = Some(Value::String(expected.clone()));
+            ).with_measured(Value::String(actual)).with_expected(Value::String(expected.clone()));
             findings.push(f);
         }
         cx.empty_rows(frame, field, empty_code);

@@ -165,17 +165,14 @@ impl Check for ContainerKey {
                 Some(n) => format!("{field} 前 {n} 位应为 {expected}，实为 {compared}"),
                 None => format!("{field} 应为 {key}，实为 {value}"),
             };
-            let mut f = cx.finding(
+            let f = cx.finding(
                 frame,
                 &[row],
                 format!("位于 {} {key} 之内，{what}", container.name),
-            );
-            f.related = Some(Related {
+            ).with_related(Related {
                 layer: container.name.clone(),
                 feature_ids: vec![cx.feature_id(container, holder)],
-            });
-            f.measured = Some(Value::String(compared));
-            f.expected = Some(Value::String(expected));
+            }).with_measured(Value::String(compared)).with_expected(Value::String(expected));
             findings.push(f);
         }
         Ok(findings)

@@ -206,37 +206,34 @@ impl Check for CrsCheck {
             } else {
                 "不是允许的 CGCS2000 坐标系"
             };
-            let mut f = cx.frame_finding(
-                &frame.name,
-                format!("{} 的坐标系 EPSG:{effective} {what}", frame.name),
-            );
             let reason = if six { "six_degree_zone" } else { "not_cgcs2000" };
-            f.measured = Some(json!({ "reason": reason, "epsg": effective }));
-            f.expected = Some(json!({ "accept": self.accepted_text() }));
+            let f = cx
+                .frame_finding(
+                    &frame.name,
+                    format!("{} 的坐标系 EPSG:{effective} {what}", frame.name),
+                )
+                .with_measured(json!({ "reason": reason, "epsg": effective }))
+                .with_expected(json!({ "accept": self.accepted_text() }));
             findings.push(f);
         }
         // A file that names a CRS nrqc cannot identify (a .prj of another datum or projection)
         // must not fall back to the manifest's CRS unnoticed.
         if let (None, Some(text)) = (declared, &column.crs.text) {
             let shown: String = text.chars().take(120).collect();
-            let mut f = cx.frame_finding(
+            let f = cx.frame_finding(
                 &frame.name,
                 format!("{} 文件声明的坐标系无法识别为 EPSG 坐标系：{shown}", frame.name),
-            );
-            f.measured = Some(json!({ "reason": "unrecognised", "text": text }));
-            f.expected = Some(json!({ "epsg": manifest }));
+            ).with_measured(json!({ "reason": "unrecognised", "text": text })).with_expected(json!({ "epsg": manifest }));
             findings.push(f);
         }
         if let Some(declared) = declared.filter(|&d| d != manifest) {
-            let mut f = cx.frame_finding(
+            let f = cx.frame_finding(
                 &frame.name,
                 format!(
                     "{} 文件声明坐标系 EPSG:{declared}，与 package.yaml 的 EPSG:{manifest} 不一致",
                     frame.name
                 ),
-            );
-            f.measured = Some(json!({ "reason": "declared_mismatch", "epsg": declared }));
-            f.expected = Some(json!({ "epsg": manifest }));
+            ).with_measured(json!({ "reason": "declared_mismatch", "epsg": declared })).with_expected(json!({ "epsg": manifest }));
             findings.push(f);
         }
         let Some(crs) = Crs::from_epsg(manifest).filter(|_| self.accepts(manifest)) else {
@@ -273,13 +270,7 @@ impl Check for CrsCheck {
         let mut misfits: Vec<(Misfit, Vec<usize>)> = by_reason.into_values().collect();
         misfits.sort_by_key(|(_, rows)| rows[0]);
         for (m, rows) in misfits {
-            let mut f = cx.finding(frame, &rows, Self::message(&m, rows.len(), &crs));
-            let geoms: Vec<&Geometry<f64>> = rows
-                .iter()
-                .filter_map(|&r| column.geoms.get(r)?.as_ref())
-                .collect();
-            f.geometry = envelope(&geoms);
-            f.measured = Some(match m {
+            let measured = match m {
                 Misfit::ZonePrefix { found, expected } => {
                     json!({ "reason": m.code(), "found": found, "expected": expected })
                 }
@@ -288,8 +279,16 @@ impl Check for CrsCheck {
                     json!({ "reason": m.code(), "lon": lon, "lat": lat })
                 }
                 Misfit::SwappedAxes => json!({ "reason": m.code() }),
-            });
-            f.expected = Some(json!({ "epsg": manifest }));
+            };
+            let mut f = cx
+                .finding(frame, &rows, Self::message(&m, rows.len(), &crs))
+                .with_measured(measured)
+                .with_expected(json!({ "epsg": manifest }));
+            let geoms: Vec<&Geometry<f64>> = rows
+                .iter()
+                .filter_map(|&r| column.geoms.get(r)?.as_ref())
+                .collect();
+            f.geometry = envelope(&geoms);
             findings.push(f);
         }
         Ok(findings)

@@ -184,16 +184,14 @@ impl Check for Documents {
                     [] => String::new(),
                     others => format!("（或 {}）", others.join("、")),
                 };
-                let mut f = cx.finding(
+                let f = cx.finding(
                     frame,
                     &[row],
                     format!(
                         "{} {key} 缺少 {material}：docs/ 中没有 {key}_{material}.{first}{others}",
                         frame.name
                     ),
-                );
-                f.measured = Some(json!(found.iter().map(|(_, p)| p).collect::<Vec<_>>()));
-                f.expected = Some(Value::String(format!("docs/{key}_{material}.{first}")));
+                ).with_measured(json!(found.iter().map(|(_, p)| p).collect::<Vec<_>>())).with_expected(Value::String(format!("docs/{key}_{material}.{first}")));
                 findings.push(f);
             }
         }

@@ -85,17 +85,18 @@ impl Check for Expression {
             if holds[row] == Some(true) {
                 continue;
             }
-            let mut f = cx.finding(
-                frame,
-                &[row],
-                format!("不满足条件 {}", self.condition.value),
-            );
             let measured: Map<String, Value> = named
                 .iter()
                 .map(|c| (c.clone(), json_at(&frame.df, c, row)))
                 .collect();
-            f.measured = Some(Value::Object(measured));
-            f.expected = Some(Value::String(self.condition.value.clone()));
+            let f = cx
+                .finding(
+                    frame,
+                    &[row],
+                    format!("不满足条件 {}", self.condition.value),
+                )
+                .with_measured(Value::Object(measured))
+                .with_expected(Value::String(self.condition.value.clone()));
             findings.push(f);
         }
         Ok(findings)

@@ -214,9 +214,9 @@ impl Check for GeometryValid {
             let texts: Vec<&str> = causes.iter().map(|(_, t, _)| t.as_str()).collect();
             let codes: Vec<&str> = causes.iter().map(|(c, _, _)| *c).collect();
             let at: Vec<[f64; 2]> = causes.iter().filter_map(|(_, _, at)| at.map(|c| [c.x, c.y])).collect();
-            let mut f = cx.finding(frame, &[row], format!("几何无效：{}", texts.join("；")));
-            f.measured = Some(json!({ "reasons": codes, "at": at }));
-            f.expected = Some(json!("valid"));
+            let f = cx.finding(frame, &[row], format!("几何无效：{}", texts.join("；")))
+                .with_measured(json!({ "reasons": codes, "at": at }))
+                .with_expected(json!("valid"));
             findings.push(f);
         }
         Ok(findings)

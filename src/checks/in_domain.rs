@@ -133,9 +133,9 @@ impl Check for InDomain {
                 Some(n) => format!("{field} 的值 {value} 前 {n} 位 {compared} 不在{list_name}中"),
                 None => format!("{field} 的值 {value} 不在{list_name}中"),
             };
-            let mut f = cx.finding(frame, &[row], what);
-            f.measured = Some(Value::String(value));
-            f.expected = Some(match &self.code_list {
+            let f = cx.finding(frame, &[row], what)
+                .with_measured(Value::String(value))
+                .with_expected(match &self.code_list {
                 Some(name) => Value::String(format!("code_list:{}", name.value)),
                 None => Value::Array(allowed.iter().map(|c| Value::String((*c).into())).collect()),
             });

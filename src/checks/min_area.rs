@@ -63,13 +63,11 @@ impl Check for MinArea {
             if area >= self.min_area {
                 continue;
             }
-            let mut f = cx.finding(
+            let f = cx.finding(
                 frame,
                 &[row],
                 format!("面积 {} m²，小于最小上图面积 {} m²", m2(area), self.min_area),
-            );
-            f.measured = Some(json!({ "area": m2(area), "unit": "m2" }));
-            f.expected = Some(json!({ "min_area": self.min_area }));
+            ).with_measured(json!({ "area": m2(area), "unit": "m2" })).with_expected(json!({ "min_area": self.min_area }));
             findings.push(f);
         }
         Ok(findings)

@@ -111,9 +111,7 @@ impl Check for NoGaps {
             let mut f = cx.frame_finding(
                 &frame.name,
                 format!("覆盖缝隙 {} m²，宽 {:.2} m", m2(area), width),
-            );
-            f.measured = Some(json!({ "area": m2(area), "width": (width * 1000.0).round() / 1000.0, "unit": "m2" }));
-            f.expected = Some(json!({ "max_width": self.max_width, "max_area": self.max_area }));
+            ).with_measured(json!({ "area": m2(area), "width": (width * 1000.0).round() / 1000.0, "unit": "m2" })).with_expected(json!({ "max_width": self.max_width, "max_area": self.max_area }));
             f.geometry = Some(Geometry::MultiPolygon(geometry));
             findings.push(f);
         }

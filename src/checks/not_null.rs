@@ -60,13 +60,14 @@ impl Check for NotNull {
             if empty.is_empty() {
                 continue;
             }
-            let mut f = cx.finding(frame, &[row], format!("{} 为空", empty.join("、")));
             let measured: Map<String, Value> = empty
                 .iter()
                 .map(|&name| (name.to_owned(), json_at(&frame.df, name, row)))
                 .collect();
-            f.measured = Some(Value::Object(measured));
-            f.expected = Some(Value::String("非空".into()));
+            let f = cx
+                .finding(frame, &[row], format!("{} 为空", empty.join("、")))
+                .with_measured(Value::Object(measured))
+                .with_expected(Value::String("非空".into()));
             findings.push(f);
         }
         Ok(findings)

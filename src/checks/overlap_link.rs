@@ -188,10 +188,7 @@ impl Check for OverlapLink {
                     frame,
                     &[*ra],
                     format!("与 {} {kb} 重叠 {} m²，{} 中无关联记录", other.name, m2(*area), table.name),
-                );
-                f.related = Some(Related { layer: other.name.clone(), feature_ids: vec![cx.feature_id(other, *rb)] });
-                f.measured = Some(json!({ "overlap_area": m2(*area), "unit": "m2", "link": null }));
-                f.expected = Some(json!({ "link": table.name }));
+                ).with_related(Related { layer: other.name.clone(), feature_ids: vec![cx.feature_id(other, *rb)] }).with_measured(json!({ "overlap_area": m2(*area), "unit": "m2", "link": null })).with_expected(json!({ "link": table.name }));
                 f.geometry = Some(Geometry::MultiPolygon(geometry.clone()));
                 findings.push(f);
                 continue;
@@ -205,9 +202,9 @@ impl Check for OverlapLink {
                 let Some(m) = compare(value, *area, AreaUnit::M2, &allowed) else {
                     continue;
                 };
-                let mut f = cx.finding(table, &[row], describe(&self.table_area.value, "重叠面积", &m, AreaUnit::M2, &allowed));
-                f.expected = Some(m["computed"].clone());
-                f.measured = Some(m);
+                let mut f = cx.finding(table, &[row], describe(&self.table_area.value, "重叠面积", &m, AreaUnit::M2, &allowed))
+                    .with_expected(m["computed"].clone())
+                    .with_measured(m);
                 f.geometry = Some(Geometry::MultiPolygon(geometry.clone()));
                 findings.push(f);
             }
@@ -222,13 +219,11 @@ impl Check for OverlapLink {
                 continue;
             }
             for &row in rows {
-                let mut f = cx.finding(
+                let f = cx.finding(
                     table,
                     &[row],
                     format!("{} 记录的 {} {ka} 与 {} {kb} 并不重叠", table.name, frame.name, other.name),
-                );
-                f.measured = Some(json!({ "overlap_area": 0.0, "unit": "m2" }));
-                f.expected = Some(json!({ "min_overlap_area": self.min_area }));
+                ).with_measured(json!({ "overlap_area": 0.0, "unit": "m2" })).with_expected(json!({ "min_overlap_area": self.min_area }));
                 findings.push(f);
             }
         }

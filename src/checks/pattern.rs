@@ -84,13 +84,11 @@ impl Check for Pattern {
             if re.is_match(&value) {
                 continue;
             }
-            let mut f = cx.finding(
+            let f = cx.finding(
                 frame,
                 &[row],
                 format!("{field} 的值 {value} 不符合格式 {}", self.regex.value),
-            );
-            f.measured = Some(Value::String(value));
-            f.expected = Some(Value::String(self.regex.value.clone()));
+            ).with_measured(Value::String(value)).with_expected(Value::String(self.regex.value.clone()));
             findings.push(f);
         }
         cx.empty_rows(frame, field, empty);

@@ -66,11 +66,10 @@ impl Check for Readable {
             .iter()
             .map(|unreadable| {
                 let file = unreadable.error.path.to_string_lossy().replace('\\', "/");
-                let mut f = cx.frame_finding(
+                let f = cx.frame_finding(
                     &unreadable.frames.join("、"),
                     format!("{} 无法读取：{}", unreadable.frames.join("、"), unreadable.error),
-                );
-                f.measured = Some(json!({ "file": file, "error": unreadable.error.to_string() }));
+                ).with_measured(json!({ "file": file, "error": unreadable.error.to_string() }));
                 f
             })
             .collect())

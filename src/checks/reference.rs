@@ -124,9 +124,9 @@ impl Check for Reference {
                                 to.name
                             ),
                         };
-                        let mut f = cx.finding(from, &[row], message);
-                        f.measured = Some(Value::String(value));
-                        f.expected = Some(Value::String(format!("{}.{target_field}", to.name)));
+                        let f = cx.finding(from, &[row], message)
+                            .with_measured(Value::String(value))
+                            .with_expected(Value::String(format!("{}.{target_field}", to.name)));
                         findings.push(f);
                     }
                 }
@@ -148,13 +148,11 @@ impl Check for Reference {
                         if referenced.contains(&key) {
                             continue;
                         }
-                        let mut f = cx.finding(
+                        let f = cx.finding(
                             to,
                             &[row],
                             format!("{} {} 没有 {} 要素引用", to.name, key.1, from.name),
-                        );
-                        f.measured = Some(0.into());
-                        f.expected = Some(Value::String(format!("≥ 1 {}", from.name)));
+                        ).with_measured(0.into()).with_expected(Value::String(format!("≥ 1 {}", from.name)));
                         findings.push(f);
                     }
                 }

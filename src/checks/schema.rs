@@ -79,17 +79,15 @@ impl SchemaCheck {
         for (name, field) in &def.fields {
             match schema.get(name.as_str()) {
                 None if field.required => {
-                    let mut f = cx.frame_finding(
+                    let f = cx.frame_finding(
                         &frame.name,
                         format!("{} 缺少必填字段 {name}（{}）", frame.name, field.title),
-                    );
-                    f.measured = Some(json!({ "field": name, "type": null }));
-                    f.expected = Some(json!({ "field": name, "type": field.ty.name() }));
+                    ).with_measured(json!({ "field": name, "type": null })).with_expected(json!({ "field": name, "type": field.ty.name() }));
                     findings.push(f);
                 }
                 // A column with no value at all has no type to disagree with.
                 Some(actual) if !fits(field.ty, actual) && !all_null(&frame.df, name) => {
-                    let mut f = cx.frame_finding(
+                    let f = cx.frame_finding(
                         &frame.name,
                         format!(
                             "{} 字段 {name} 的类型为 {}，应为 {}",
@@ -97,9 +95,7 @@ impl SchemaCheck {
                             type_name(actual),
                             field.ty.name()
                         ),
-                    );
-                    f.measured = Some(json!({ "field": name, "type": type_name(actual) }));
-                    f.expected = Some(json!({ "field": name, "type": field.ty.name() }));
+                    ).with_measured(json!({ "field": name, "type": type_name(actual) })).with_expected(json!({ "field": name, "type": field.ty.name() }));
                     findings.push(f);
                 }
                 _ => {}
@@ -107,13 +103,11 @@ impl SchemaCheck {
         }
         for cell in &frame.bad_cells {
             let ty = def.fields.get(&cell.field).map_or("?", |f| f.ty.name());
-            let mut f = cx.finding(
+            let f = cx.finding(
                 frame,
                 &[cell.row],
                 format!("{} 字段 {} 的值 `{}` 不是 {ty}", frame.name, cell.field, cell.raw),
-            );
-            f.measured = Some(json!({ cell.field.as_str(): cell.raw }));
-            f.expected = Some(json!({ "type": ty }));
+            ).with_measured(json!({ cell.field.as_str(): cell.raw })).with_expected(json!({ "type": ty }));
             findings.push(f);
         }
         Ok(findings)

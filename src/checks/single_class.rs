@@ -301,17 +301,18 @@ impl SingleClass {
             names.join("、"),
             parts.join("；")
         );
-        let mut f = cx.finding(parent, &[row], message);
-        f.measured = Some(Value::Object(measured));
         let all: Vec<&str> = self.classes.iter().map(|c| c.name.value.as_str()).collect();
-        f.expected = Some(Value::String(format!("只含一类：{}", all.join(" 或 "))));
-        if !related.is_empty() {
-            f.related = Some(Related {
-                layer: child.name.clone(),
-                feature_ids: related,
-            });
+        let f = cx
+            .finding(parent, &[row], message)
+            .with_measured(Value::Object(measured))
+            .with_expected(Value::String(format!("只含一类：{}", all.join(" 或 "))));
+        if related.is_empty() {
+            return f;
         }
-        f
+        f.with_related(Related {
+            layer: child.name.clone(),
+            feature_ids: related,
+        })
     }
 }
 

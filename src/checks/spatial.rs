@@ -135,17 +135,18 @@ pub fn overlap_findings(
         }
         let id = cx.feature_id(other, b);
         let name = id.key.clone().unwrap_or_else(|| format!("FID {b}"));
-        let mut f = cx.finding(
-            frame,
-            &[a],
-            format!("与 {} {name} 重叠 {} m²", other.name, m2(area)),
-        );
-        f.related = Some(Related {
-            layer: other.name.clone(),
-            feature_ids: vec![id],
-        });
-        f.measured = Some(json!({ "area": m2(area), "unit": "m2" }));
-        f.expected = Some(json!({ "max_area": min_area }));
+        let mut f = cx
+            .finding(
+                frame,
+                &[a],
+                format!("与 {} {name} 重叠 {} m²", other.name, m2(area)),
+            )
+            .with_related(Related {
+                layer: other.name.clone(),
+                feature_ids: vec![id],
+            })
+            .with_measured(json!({ "area": m2(area), "unit": "m2" }))
+            .with_expected(json!({ "max_area": min_area }));
         f.geometry = Some(Geometry::MultiPolygon(geometry));
         findings.push(f);
     }

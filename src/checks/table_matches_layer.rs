@@ -200,9 +200,9 @@ impl Check for TableMatchesLayer {
                 };
                 let what = format!("{key} 行 {column}");
                 let summed = format!("{} 汇总（{n} 个）", source.name);
-                let mut f = cx.finding(table, &[row], describe(&what, &summed, &m, self.unit, &allowed));
-                f.expected = Some(m["computed"].clone());
-                f.measured = Some(m);
+                let f = cx.finding(table, &[row], describe(&what, &summed, &m, self.unit, &allowed))
+                    .with_expected(m["computed"].clone())
+                    .with_measured(m);
                 findings.push(f);
             }
         }
@@ -218,11 +218,10 @@ impl Check for TableMatchesLayer {
         }
         if !missing.is_empty() {
             let list: Vec<String> = missing.into_iter().collect();
-            let mut f = cx.frame_finding(
+            let f = cx.frame_finding(
                 &table.name,
                 format!("{} 缺少 {} 中存在的行：{}", table.name, source.name, list.join("、")),
-            );
-            f.measured = Some(serde_json::json!({ "missing_rows": list }));
+            ).with_measured(serde_json::json!({ "missing_rows": list }));
             findings.push(f);
         }
         Ok(findings)

@@ -131,9 +131,9 @@ impl Check for Tiles {
                 if area <= self.min_area {
                     continue;
                 }
-                let mut f = cx.finding(parents, &[parent], format!("单元内 {} m² 未被 {} 覆盖", m2(area), parts.name));
-                f.measured = Some(json!({ "gap_area": m2(area), "unit": "m2" }));
-                f.expected = Some(json!({ "max_area": self.min_area }));
+                let mut f = cx.finding(parents, &[parent], format!("单元内 {} m² 未被 {} 覆盖", m2(area), parts.name))
+                    .with_measured(json!({ "gap_area": m2(area), "unit": "m2" }))
+                    .with_expected(json!({ "max_area": self.min_area }));
                 f.geometry = Some(Geometry::MultiPolygon(geometry));
                 findings.push(f);
             }
@@ -143,10 +143,10 @@ impl Check for Tiles {
                     continue;
                 }
                 let row = polys.owner[o.part];
-                let mut f = cx.finding(parts, &[row], format!("超出所属 {} {} m²", parents.name, m2(area)));
-                f.related = Some(Related { layer: parents.name.clone(), feature_ids: vec![cx.feature_id(parents, parent)] });
-                f.measured = Some(json!({ "outside_area": m2(area), "unit": "m2" }));
-                f.expected = Some(json!({ "max_area": self.min_area }));
+                let mut f = cx.finding(parts, &[row], format!("超出所属 {} {} m²", parents.name, m2(area)))
+                    .with_related(Related { layer: parents.name.clone(), feature_ids: vec![cx.feature_id(parents, parent)] })
+                    .with_measured(json!({ "outside_area": m2(area), "unit": "m2" }))
+                    .with_expected(json!({ "max_area": self.min_area }));
                 f.geometry = Some(Geometry::MultiPolygon(o.geometry));
                 findings.push(f);
             }

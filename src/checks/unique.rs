@@ -68,13 +68,11 @@ impl Check for Unique {
             .into_iter()
             .map(|(key, rows)| {
                 let names: Vec<&str> = self.fields.iter().map(|f| f.value.as_str()).collect();
-                let mut f = cx.finding(
+                let f = cx.finding(
                     frame,
                     &rows,
                     format!("{} = {} 出现 {} 次", names.join("+"), key.join("+"), rows.len()),
-                );
-                f.measured = Some(rows.len().into());
-                f.expected = Some(1.into());
+                ).with_measured(rows.len().into()).with_expected(1.into());
                 f
             })
             .collect())

@@ -100,9 +100,7 @@ impl Check for Within {
                 frame,
                 &[row],
                 format!("有 {} m² 位于 {} 之外", m2(area), container.name),
-            );
-            f.measured = Some(json!({ "outside_area": m2(area), "unit": "m2" }));
-            f.expected = Some(json!({ "max_outside_area": self.tolerance }));
+            ).with_measured(json!({ "outside_area": m2(area), "unit": "m2" })).with_expected(json!({ "max_outside_area": self.tolerance }));
             f.geometry = Some(Geometry::MultiPolygon(out));
             findings.push(f);
         }

@@ -96,7 +96,7 @@ impl CrossCheck for DeliveredOnce {
                 })
                 .collect();
             for (&i, units) in &by_package {
-                let mut f = cx.finding(
+                let f = cx.finding(
                     &self.layer.value,
                     units
                         .iter()
@@ -110,8 +110,7 @@ impl CrossCheck for DeliveredOnce {
                         by_package.len(),
                         delivered.join("、")
                     ),
-                );
-                f.measured = Some(json!({ "delivered_by": delivered }));
+                ).with_measured(json!({ "delivered_by": delivered }));
                 out[i].push(f);
             }
         }

@@ -193,16 +193,14 @@ fn expected_units(
                 continue;
             }
             let got = u.unit_type.as_deref().map_or("空".into(), type_label);
-            let mut f = cx.finding(
+            let f = cx.finding(
                 &c.layer.value,
                 vec![FeatureId {
                     fid: u.fid,
                     key: u.code.clone(),
                 }],
                 format!("登记单元“{}”即{planned}，类型为 {got}", u.name),
-            );
-            f.measured = Some(json!({ c.unit_type.value.clone(): u.unit_type }));
-            f.expected = Some(expected.clone());
+            ).with_measured(json!({ c.unit_type.value.clone(): u.unit_type })).with_expected(expected.clone());
             per_package[*i].push(f);
         }
         let due = match (unit.year, cx.plan_year) {
@@ -232,10 +230,9 @@ fn expected_units(
                 .collect();
             message.push_str(&format!("；名称相近的单元：{}", listed.join("、")));
         }
-        let mut f = cx.finding(&c.layer.value, vec![], message);
-        f.expected = Some(expected);
+        let mut f = cx.finding(&c.layer.value, vec![], message).with_expected(expected);
         if !similar.is_empty() {
-            f.measured = Some(json!({
+            f = f.with_measured(json!({
                 "similar": similar
                     .iter()
                     .map(|(i, u)| json!({

@@ -221,7 +221,7 @@ fn totals(c: &TotalsMatch, cx: &CrossContext, prefecture: &Table) -> Vec<Finding
             };
             if abs > tolerance {
                 let d = decimals;
-                let mut f = cx.finding(
+                let f = cx.finding(
                     &c.table.value,
                     vec![FeatureId {
                         fid: *row,
@@ -236,8 +236,7 @@ fn totals(c: &TotalsMatch, cx: &CrossContext, prefecture: &Table) -> Vec<Finding
                         diff.to_decimal(d),
                         tolerance.to_decimal(d + 1)
                     ),
-                );
-                f.measured = Some(json!({
+                ).with_measured(json!({
                     "counties_sum": sum.to_string(),
                     "declared": want.to_string(),
                     "tolerance": tolerance.to_string(),

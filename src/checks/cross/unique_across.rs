@@ -81,7 +81,7 @@ impl CrossCheck for UniqueAcross {
                     .copied()
                     .filter(|n| *n != packages[i].0)
                     .collect();
-                let mut f = cx.finding(
+                let f = cx.finding(
                     &self.layer.value,
                     fids.iter()
                         .map(|&fid| FeatureId {
@@ -94,8 +94,7 @@ impl CrossCheck for UniqueAcross {
                         fields.join("/"),
                         others.join("、")
                     ),
-                );
-                f.measured = Some(json!({ "packages": names }));
+                ).with_measured(json!({ "packages": names }));
                 out[i].push(f);
             }
         }

@@ -51,9 +51,11 @@ pub struct Unit {
     pub package: String,
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub xzqdm: Option<String>,
+    #[serde(rename = "xzqdm")]
+    pub area_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub xzqmc: Option<String>,
+    #[serde(rename = "xzqmc")]
+    pub area_name: Option<String>,
     /// `<package>/report.md`, relative to the summary.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
@@ -294,7 +296,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
         .collect();
     let delivered_areas: BTreeSet<&str> = inspected
         .iter()
-        .filter_map(|r| Some(r.as_ref().ok()?.0.package.manifest.xzqdm.as_str()))
+        .filter_map(|r| Some(r.as_ref().ok()?.0.package.manifest.area_code.as_str()))
         .collect();
     for (k, rule) in cross_rules.iter().enumerate() {
         let inputs: Vec<(&str, &Input)> = readable
@@ -388,8 +390,8 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 units.push(Unit {
                     package: names[i].clone(),
                     path: report.package.path.clone(),
-                    xzqdm: Some(report.package.manifest.xzqdm.clone()),
-                    xzqmc: Some(report.package.manifest.xzqmc.clone()),
+                    area_code: Some(report.package.manifest.area_code.clone()),
+                    area_name: Some(report.package.manifest.area_name.clone()),
                     report: Some(format!("{}/report.md", names[i])),
                     score: report.grading.score,
                     grade: report.grading.grade,
@@ -411,8 +413,8 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             Err(error) => units.push(Unit {
                 package: names[i].clone(),
                 path: packages[i].display().to_string(),
-                xzqdm: None,
-                xzqmc: None,
+                area_code: None,
+                area_name: None,
                 report: None,
                 score: None,
                 grade: Grade::Unqualified,

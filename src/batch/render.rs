@@ -80,7 +80,7 @@ pub fn render_markdown(s: &Summary) -> String {
     let _ = writeln!(out, "| 成果包 | 行政区 | 得分 S | 评定 | 问题数 | 报告 |");
     let _ = writeln!(out, "|---|---|---:|---|---:|---|");
     for u in &s.units {
-        let place = match (&u.xzqmc, &u.xzqdm) {
+        let place = match (&u.area_name, &u.area_code) {
             (Some(m), Some(d)) => format!("{m}（{d}）"),
             _ => "—".into(),
         };

@@ -42,8 +42,8 @@ use serde_json::json;
 use super::sums::floats;
 use super::units::{round, Allowance, AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::finding::Finding;
 use crate::diag::{Name, Problem};
+use crate::finding::Finding;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +59,12 @@ pub struct AreaMatches {
 
 /// The comparison every area finding states: declared, computed, difference and tolerance, in
 /// the declared value's unit, with the parts the tolerance was made of.
-pub(crate) fn compare(declared: f64, computed_m2: f64, unit: AreaUnit, allowed: &Allowance) -> Option<serde_json::Value> {
+pub(crate) fn compare(
+    declared: f64,
+    computed_m2: f64,
+    unit: AreaUnit,
+    allowed: &Allowance,
+) -> Option<serde_json::Value> {
     let f = unit.square_metres();
     let difference_m2 = declared * f - computed_m2;
     // Float noise on values written with two decimals must not turn equality into a finding;
@@ -78,12 +83,24 @@ pub(crate) fn compare(declared: f64, computed_m2: f64, unit: AreaUnit, allowed: 
 }
 
 /// `申报 … ，椭球面积 …，相差 …（允许 ±…：…）` from a [`compare`] result.
-pub(crate) fn describe(what: &str, computed_what: &str, m: &serde_json::Value, unit: AreaUnit, allowed: &Allowance) -> String {
+pub(crate) fn describe(
+    what: &str,
+    computed_what: &str,
+    m: &serde_json::Value,
+    unit: AreaUnit,
+    allowed: &Allowance,
+) -> String {
     let u = unit.symbol();
-    let how = allowed.explain().map(|e| format!("：{e}")).unwrap_or_default();
+    let how = allowed
+        .explain()
+        .map(|e| format!("：{e}"))
+        .unwrap_or_default();
     format!(
         "{what} 申报 {} {u}，{computed_what} {} {u}，相差 {:+} {u}（允许 ±{} {u}{how}）",
-        m["declared"], m["computed"], m["difference"].as_f64().unwrap_or(f64::NAN), m["tolerance"]
+        m["declared"],
+        m["computed"],
+        m["difference"].as_f64().unwrap_or(f64::NAN),
+        m["tolerance"]
     )
 }
 
@@ -107,7 +124,10 @@ impl Check for AreaMatches {
             "{} equals {} within {}",
             phrase::area(&self.layer, Some(&self.field), self.unit),
             phrase::area(&self.layer, None, self.unit),
-            phrase::tolerance(&self.tolerance, self.terms.as_ref().map(|t| t.layer.value.as_str()))
+            phrase::tolerance(
+                &self.tolerance,
+                self.terms.as_ref().map(|t| t.layer.value.as_str())
+            )
         )
     }
 
@@ -137,7 +157,11 @@ impl Check for AreaMatches {
         let facts = cx.facts(frame)?;
         let declared = floats(&frame.df, &self.field.value)?;
         let rows = cx.measurable(frame, cx.rows(frame)?)?;
-        let terms = self.terms.as_ref().map(|t| count_terms(cx, t)).transpose()?;
+        let terms = self
+            .terms
+            .as_ref()
+            .map(|t| count_terms(cx, t))
+            .transpose()?;
         let mut findings = Vec::new();
         let mut empty = 0;
         for row in rows {
@@ -156,7 +180,12 @@ impl Check for AreaMatches {
             let Some(m) = compare(value, computed, self.unit, &allowed) else {
                 continue;
             };
-            let f = cx.finding(frame, &[row], describe(&self.field.value, "椭球面积", &m, self.unit, &allowed))
+            let f = cx
+                .finding(
+                    frame,
+                    &[row],
+                    describe(&self.field.value, "椭球面积", &m, self.unit, &allowed),
+                )
                 .with_expected(m["computed"].clone())
                 .with_measured(m);
             findings.push(f);

@@ -39,8 +39,8 @@ use super::area_matches::{compare, describe};
 use super::sums::{field_or_computed, floats, group_sums, summand};
 use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::finding::{Finding, Related};
 use crate::diag::{Name, Problem};
+use crate::finding::{Finding, Related};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,7 +83,11 @@ impl Check for AreaSum {
             Read::field(&self.parent, &self.parent_key),
         ];
         reads.extend(self.field.iter().map(|f| Read::field(&self.layer, f)));
-        reads.extend(self.parent_field.iter().map(|f| Read::field(&self.parent, f)));
+        reads.extend(
+            self.parent_field
+                .iter()
+                .map(|f| Read::field(&self.parent, f)),
+        );
         reads
     }
 
@@ -103,7 +107,11 @@ impl Check for AreaSum {
             field_or_computed(&self.layer, self.field.as_ref(), self.computed)
                 .into_iter()
                 .collect();
-        problems.extend(self.tolerance.problem(true).map(|p| Problem::new(self.parent.referenced, p)));
+        problems.extend(
+            self.tolerance
+                .problem(true)
+                .map(|p| Problem::new(self.parent.referenced, p)),
+        );
         if self.parent_field.is_some() == self.parent_computed {
             problems.push(Problem::new(
                 self.parent.referenced,
@@ -139,7 +147,10 @@ impl Check for AreaSum {
             Some(f) => floats(&parent.df, &f.value)?,
             None => {
                 let facts = cx.facts(parent)?;
-                let measurable: BTreeSet<usize> = cx.measurable(parent, (0..parent.len()).collect())?.into_iter().collect();
+                let measurable: BTreeSet<usize> = cx
+                    .measurable(parent, (0..parent.len()).collect())?
+                    .into_iter()
+                    .collect();
                 (0..parent.len())
                     .map(|r| measurable.contains(&r).then(|| facts.areas[r]))
                     .collect()
@@ -175,12 +186,22 @@ impl Check for AreaSum {
             let (sum, n) = sums.get(&k).copied().unwrap_or((0.0, 0));
             let sum_m2 = if self.computed { sum } else { sum * factor };
             // Declared fields are in `unit`; computed areas are in m².
-            let declared_m2 = if self.parent_field.is_some() { value * factor } else { value };
+            let declared_m2 = if self.parent_field.is_some() {
+                value * factor
+            } else {
+                value
+            };
             let allowed = self.tolerance.allowed(declared_m2, n);
             let Some(m) = compare(declared_m2 / factor, sum_m2, self.unit, &allowed) else {
                 continue;
             };
-            let message = describe(&what, &format!("{summed}（{n} 个）"), &m, self.unit, &allowed);
+            let message = describe(
+                &what,
+                &format!("{summed}（{n} 个）"),
+                &m,
+                self.unit,
+                &allowed,
+            );
             let mut f = cx
                 .finding(parent, &[row], message)
                 .with_expected(m["computed"].clone())
@@ -196,10 +217,22 @@ impl Check for AreaSum {
         // What is compared is the parents' sums, not the children that `rows` counted.
         let unit = Context::unit_of(parent);
         cx.checked(compared, unit);
-        cx.skipped(unmeasurable, unit, format!("{} 含无法量算的 {}", parent.name, child.name));
-        cx.skipped(keyless, unit, format!("{} 的 {} 为空", parent.name, self.parent_key.value));
+        cx.skipped(
+            unmeasurable,
+            unit,
+            format!("{} 含无法量算的 {}", parent.name, child.name),
+        );
+        cx.skipped(
+            keyless,
+            unit,
+            format!("{} 的 {} 为空", parent.name, self.parent_key.value),
+        );
         if let Some(field) = &self.parent_field {
-            cx.skipped(blank, unit, format!("{} 的 {} 为空", parent.name, field.value));
+            cx.skipped(
+                blank,
+                unit,
+                format!("{} 的 {} 为空", parent.name, field.value),
+            );
         }
         Ok(findings)
     }

@@ -27,8 +27,8 @@ use serde_json::Value;
 
 use super::in_domain::unknown_code_list;
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::finding::Finding;
 use crate::diag::{Name, Problem};
+use crate::finding::Finding;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,11 +103,14 @@ impl Check for CodeImplies {
                 .and_then(|l| l.codes.get(&code))
                 .map(|n| format!("（{n}）"))
                 .unwrap_or_default();
-            let f = cx.finding(
-                frame,
-                &[row],
-                format!("{field} {code}{name}应属 {implies} {expected}，实为 {actual}"),
-            ).with_measured(Value::String(actual)).with_expected(Value::String(expected.clone()));
+            let f = cx
+                .finding(
+                    frame,
+                    &[row],
+                    format!("{field} {code}{name}应属 {implies} {expected}，实为 {actual}"),
+                )
+                .with_measured(Value::String(actual))
+                .with_expected(Value::String(expected.clone()));
             findings.push(f);
         }
         cx.empty_rows(frame, field, empty_code);

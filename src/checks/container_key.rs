@@ -40,9 +40,9 @@ use serde_json::Value;
 use super::no_overlap_with::rows_where;
 use super::spatial::{area_m2, too_complex, Polys};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::geom::topology::Region;
-use crate::finding::{Finding, Related};
 use crate::diag::{Name, Problem};
+use crate::finding::{Finding, Related};
+use crate::geom::topology::Region;
 
 fn default_tolerance() -> f64 {
     0.01
@@ -165,14 +165,18 @@ impl Check for ContainerKey {
                 Some(n) => format!("{field} 前 {n} 位应为 {expected}，实为 {compared}"),
                 None => format!("{field} 应为 {key}，实为 {value}"),
             };
-            let f = cx.finding(
-                frame,
-                &[row],
-                format!("位于 {} {key} 之内，{what}", container.name),
-            ).with_related(Related {
-                layer: container.name.clone(),
-                feature_ids: vec![cx.feature_id(container, holder)],
-            }).with_measured(Value::String(compared)).with_expected(Value::String(expected));
+            let f = cx
+                .finding(
+                    frame,
+                    &[row],
+                    format!("位于 {} {key} 之内，{what}", container.name),
+                )
+                .with_related(Related {
+                    layer: container.name.clone(),
+                    feature_ids: vec![cx.feature_id(container, holder)],
+                })
+                .with_measured(Value::String(compared))
+                .with_expected(Value::String(expected));
             findings.push(f);
         }
         Ok(findings)

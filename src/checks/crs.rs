@@ -42,10 +42,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{phrase, Check, Context, LintContext, NotRun, Read};
-use crate::geom::crs::Crs;
-use crate::geom::fit::{misfit, Limits, Misfit};
-use crate::finding::{Finding, Unit};
 use crate::diag::{Name, Problem};
+use crate::finding::{Finding, Unit};
+use crate::geom;
+use crate::geom::fit::{misfit, Limits, Misfit};
 
 /// An EPSG code or an inclusive range written `"4513-4554"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -90,7 +90,7 @@ fn default_lat() -> [f64; 2] {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CrsCheck {
+pub struct Crs {
     pub layer: Name,
     #[serde(default = "default_accept")]
     pub accept: Vec<Accept>,
@@ -102,7 +102,7 @@ pub struct CrsCheck {
     pub lat: [f64; 2],
 }
 
-impl CrsCheck {
+impl Crs {
     fn accepts(&self, epsg: u32) -> bool {
         self.accept
             .iter()
@@ -121,16 +121,16 @@ impl CrsCheck {
             .join(", ")
     }
 
-    fn message(misfit: &Misfit, n: usize, crs: &Crs) -> String {
+    fn message(misfit: &Misfit, n: usize, crs: &geom::crs::Crs) -> String {
         match misfit {
             Misfit::SwappedAxes => format!("{n} 个要素的坐标轴顺序颠倒（x 存的是北坐标）"),
             Misfit::ZonePrefix { found, expected } => format!(
                 "{n} 个要素的东坐标带号为 {found}，与 EPSG:{}（第 {expected} 带）不符",
                 crs.epsg()
             ),
-            Misfit::OutsideBand { lon, west, east } => format!(
-                "{n} 个要素超出投影带经度范围 {west}°–{east}°E 的容许外延（如 {lon:.3}°E）"
-            ),
+            Misfit::OutsideBand { lon, west, east } => {
+                format!("{n} 个要素超出投影带经度范围 {west}°–{east}°E 的容许外延（如 {lon:.3}°E）")
+            }
             Misfit::OutsideChina { lon, lat } => {
                 format!("{n} 个要素位于中国范围之外（如 {lon:.3}°E, {lat:.3}°N）")
             }
@@ -150,7 +150,7 @@ fn envelope(geoms: &[&Geometry<f64>]) -> Option<Geometry<f64>> {
     Some(Geometry::Polygon(r.to_polygon()))
 }
 
-impl Check for CrsCheck {
+impl Check for Crs {
     fn frame(&self) -> &Name {
         &self.layer
     }
@@ -193,9 +193,11 @@ impl Check for CrsCheck {
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let (frame, column) = cx.layer(&self.layer.value)?;
-        let manifest = cx.dataset.manifest.epsg.ok_or_else(|| {
-            NotRun("package.yaml 未声明坐标系（crs），无法核对".into())
-        })?;
+        let manifest = cx
+            .dataset
+            .manifest
+            .epsg
+            .ok_or_else(|| NotRun("package.yaml 未声明坐标系（crs），无法核对".into()))?;
         let mut findings = Vec::new();
         let declared = column.crs.epsg;
         let effective = declared.unwrap_or(manifest);
@@ -206,7 +208,11 @@ impl Check for CrsCheck {
             } else {
                 "不是允许的 CGCS2000 坐标系"
             };
-            let reason = if six { "six_degree_zone" } else { "not_cgcs2000" };
+            let reason = if six {
+                "six_degree_zone"
+            } else {
+                "not_cgcs2000"
+            };
             let f = cx
                 .frame_finding(
                     &frame.name,
@@ -220,23 +226,33 @@ impl Check for CrsCheck {
         // must not fall back to the manifest's CRS unnoticed.
         if let (None, Some(text)) = (declared, &column.crs.text) {
             let shown: String = text.chars().take(120).collect();
-            let f = cx.frame_finding(
-                &frame.name,
-                format!("{} 文件声明的坐标系无法识别为 EPSG 坐标系：{shown}", frame.name),
-            ).with_measured(json!({ "reason": "unrecognised", "text": text })).with_expected(json!({ "epsg": manifest }));
+            let f = cx
+                .frame_finding(
+                    &frame.name,
+                    format!(
+                        "{} 文件声明的坐标系无法识别为 EPSG 坐标系：{shown}",
+                        frame.name
+                    ),
+                )
+                .with_measured(json!({ "reason": "unrecognised", "text": text }))
+                .with_expected(json!({ "epsg": manifest }));
             findings.push(f);
         }
         if let Some(declared) = declared.filter(|&d| d != manifest) {
-            let f = cx.frame_finding(
-                &frame.name,
-                format!(
+            let f = cx
+                .frame_finding(
+                    &frame.name,
+                    format!(
                     "{} 文件声明坐标系 EPSG:{declared}，与 package.yaml 的 EPSG:{manifest} 不一致",
                     frame.name
                 ),
-            ).with_measured(json!({ "reason": "declared_mismatch", "epsg": declared })).with_expected(json!({ "epsg": manifest }));
+                )
+                .with_measured(json!({ "reason": "declared_mismatch", "epsg": declared }))
+                .with_expected(json!({ "epsg": manifest }));
             findings.push(f);
         }
-        let Some(crs) = Crs::from_epsg(manifest).filter(|_| self.accepts(manifest)) else {
+        let Some(crs) = geom::crs::Crs::from_epsg(manifest).filter(|_| self.accepts(manifest))
+        else {
             cx.checked(1, Unit::Frames);
             cx.skipped(
                 frame.len(),
@@ -256,7 +272,12 @@ impl Check for CrsCheck {
         let rows = cx.rows(frame)?;
         let selected = rows.len();
         for row in rows {
-            let Some(bbox) = column.geoms.get(row).and_then(Option::as_ref).and_then(|g| g.bounding_rect()) else {
+            let Some(bbox) = column
+                .geoms
+                .get(row)
+                .and_then(Option::as_ref)
+                .and_then(|g| g.bounding_rect())
+            else {
                 // No coordinates to fit; `geometry_valid` reports the missing geometry.
                 shapeless += 1;
                 continue;
@@ -266,7 +287,11 @@ impl Check for CrsCheck {
             }
         }
         cx.checked(selected - shapeless, Unit::Features);
-        cx.skipped(shapeless, Unit::Features, format!("{} 没有几何", frame.name));
+        cx.skipped(
+            shapeless,
+            Unit::Features,
+            format!("{} 没有几何", frame.name),
+        );
         let mut misfits: Vec<(Misfit, Vec<usize>)> = by_reason.into_values().collect();
         misfits.sort_by_key(|(_, rows)| rows[0]);
         for (m, rows) in misfits {

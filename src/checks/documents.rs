@@ -38,9 +38,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::package::{Dataset, Unread};
-use crate::finding::Finding;
 use crate::diag::{Name, Problem};
+use crate::finding::Finding;
+use crate::package::{Dataset, Unread};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,7 +62,11 @@ impl Documents {
     fn sort(&self, dataset: &Dataset) -> Sorted {
         let keys: BTreeSet<String> = dataset
             .frame(&self.layer.value)
-            .map(|f| (0..f.len()).filter_map(|r| text_at(&f.df, &self.key.value, r)).collect())
+            .map(|f| {
+                (0..f.len())
+                    .filter_map(|r| text_at(&f.df, &self.key.value, r))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut sorted = Sorted {
             of: BTreeMap::new(),
@@ -144,10 +148,16 @@ impl Check for Documents {
     fn lint(&self, _cx: &LintContext) -> Vec<Problem> {
         let mut problems = Vec::new();
         if self.materials.is_empty() {
-            problems.push(Problem::new(self.layer.referenced, "`materials` is empty: no document to look for"));
+            problems.push(Problem::new(
+                self.layer.referenced,
+                "`materials` is empty: no document to look for",
+            ));
         }
         if self.extensions.is_empty() {
-            problems.push(Problem::new(self.layer.referenced, "`extensions` is empty: no file could match"));
+            problems.push(Problem::new(
+                self.layer.referenced,
+                "`extensions` is empty: no file could match",
+            ));
         }
         if let Some(m) = self.materials.iter().find(|m| m.contains(['_', '.', '/'])) {
             problems.push(Problem::new(
@@ -184,14 +194,17 @@ impl Check for Documents {
                     [] => String::new(),
                     others => format!("（或 {}）", others.join("、")),
                 };
-                let f = cx.finding(
-                    frame,
-                    &[row],
-                    format!(
+                let f = cx
+                    .finding(
+                        frame,
+                        &[row],
+                        format!(
                         "{} {key} 缺少 {material}：docs/ 中没有 {key}_{material}.{first}{others}",
                         frame.name
                     ),
-                ).with_measured(json!(found.iter().map(|(_, p)| p).collect::<Vec<_>>())).with_expected(Value::String(format!("docs/{key}_{material}.{first}")));
+                    )
+                    .with_measured(json!(found.iter().map(|(_, p)| p).collect::<Vec<_>>()))
+                    .with_expected(Value::String(format!("docs/{key}_{material}.{first}")));
                 findings.push(f);
             }
         }

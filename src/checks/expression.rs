@@ -31,8 +31,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{condition, json_at, phrase, Check, Context, LintContext, NotRun, Read};
-use crate::finding::Finding;
 use crate::diag::{Name, Problem};
+use crate::finding::Finding;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -35,12 +35,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{phrase, Check, Context, NotRun, Read};
-use crate::package::{GeometryColumn, RawDefect};
+use crate::diag::Name;
+use crate::finding::Finding;
 use crate::geom::crs::Crs;
 use crate::geom::shape::{repeated_points, rings, short_segments, spikes, Local};
 use crate::geom::validity::{validate, Invalidity};
-use crate::finding::Finding;
-use crate::diag::Name;
+use crate::package::{GeometryColumn, RawDefect};
 use crate::schema::GeometryKind;
 
 #[derive(Debug, Deserialize)]
@@ -64,7 +64,11 @@ impl GeometryValid {
         let mut causes = Vec::new();
         for ring in rings(g) {
             if self.repeated_points {
-                causes.extend(repeated_points(ring).into_iter().map(|c| ("repeated_point", "重复节点".to_owned(), Some(c))));
+                causes.extend(
+                    repeated_points(ring)
+                        .into_iter()
+                        .map(|c| ("repeated_point", "重复节点".to_owned(), Some(c))),
+                );
             }
             let Some(&first) = ring.0.first() else {
                 continue;
@@ -72,10 +76,22 @@ impl GeometryValid {
             let local = Local::new(crs, first);
             let plane = local.ring(ring);
             if let Some(angle) = self.spike_angle {
-                causes.extend(spikes(&plane, angle).into_iter().map(|c| ("spike", format!("尖角（小于 {angle}°）"), Some(local.back(c)))));
+                causes.extend(spikes(&plane, angle).into_iter().map(|c| {
+                    (
+                        "spike",
+                        format!("尖角（小于 {angle}°）"),
+                        Some(local.back(c)),
+                    )
+                }));
             }
             if let Some(len) = self.min_segment {
-                causes.extend(short_segments(&plane, len).into_iter().map(|c| ("short_segment", format!("短线（短于 {len} m）"), Some(local.back(c)))));
+                causes.extend(short_segments(&plane, len).into_iter().map(|c| {
+                    (
+                        "short_segment",
+                        format!("短线（短于 {len} m）"),
+                        Some(local.back(c)),
+                    )
+                }));
             }
         }
         causes
@@ -108,13 +124,26 @@ fn causes_of(g: &Geometry<f64>, kind: Option<GeometryKind>) -> Vec<Cause> {
     let type_ok = matches!(
         (kind, g),
         (None, _)
-            | (Some(GeometryKind::Polygon), Geometry::Polygon(_) | Geometry::MultiPolygon(_))
-            | (Some(GeometryKind::Line), Geometry::LineString(_) | Geometry::MultiLineString(_))
-            | (Some(GeometryKind::Point), Geometry::Point(_) | Geometry::MultiPoint(_))
+            | (
+                Some(GeometryKind::Polygon),
+                Geometry::Polygon(_) | Geometry::MultiPolygon(_)
+            )
+            | (
+                Some(GeometryKind::Line),
+                Geometry::LineString(_) | Geometry::MultiLineString(_)
+            )
+            | (
+                Some(GeometryKind::Point),
+                Geometry::Point(_) | Geometry::MultiPoint(_)
+            )
     );
     if !type_ok {
         let kind = kind.map_or("", GeometryKind::name);
-        return vec![("wrong_type", format!("几何类型为 {}，应为 {kind}", type_name(g)), None)];
+        return vec![(
+            "wrong_type",
+            format!("几何类型为 {}，应为 {kind}", type_name(g)),
+            None,
+        )];
     }
     if g.coords_iter().next().is_none() {
         return vec![("geometry_empty", "几何为空".into(), None)];
@@ -135,9 +164,11 @@ pub(crate) fn feature_causes(
         .defects_of(row)
         .iter()
         .map(|(_, d)| match d {
-            RawDefect::RingNotClosed { ring } => {
-                ("ring_not_closed", format!("{}未闭合", ring_name(*ring)), None)
-            }
+            RawDefect::RingNotClosed { ring } => (
+                "ring_not_closed",
+                format!("{}未闭合", ring_name(*ring)),
+                None,
+            ),
         })
         .collect();
     match column.geoms.get(row).and_then(Option::as_ref) {
@@ -195,11 +226,7 @@ impl Check for GeometryValid {
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let (frame, column) = cx.layer(&self.layer.value)?;
-        let kind = cx
-            .schema
-            .layers
-            .get(&frame.name)
-            .and_then(|d| d.geometry);
+        let kind = cx.schema.layers.get(&frame.name).and_then(|d| d.geometry);
         let mut findings = Vec::new();
         for row in cx.rows(frame)? {
             let mut causes = feature_causes(column, row, kind);
@@ -213,8 +240,12 @@ impl Check for GeometryValid {
             }
             let texts: Vec<&str> = causes.iter().map(|(_, t, _)| t.as_str()).collect();
             let codes: Vec<&str> = causes.iter().map(|(c, _, _)| *c).collect();
-            let at: Vec<[f64; 2]> = causes.iter().filter_map(|(_, _, at)| at.map(|c| [c.x, c.y])).collect();
-            let f = cx.finding(frame, &[row], format!("几何无效：{}", texts.join("；")))
+            let at: Vec<[f64; 2]> = causes
+                .iter()
+                .filter_map(|(_, _, at)| at.map(|c| [c.x, c.y]))
+                .collect();
+            let f = cx
+                .finding(frame, &[row], format!("几何无效：{}", texts.join("；")))
                 .with_measured(json!({ "reasons": codes, "at": at }))
                 .with_expected(json!("valid"));
             findings.push(f);
@@ -241,14 +272,23 @@ mod tests {
     #[test]
     fn wrong_type_and_empty() {
         let line = Geometry::LineString(line_string![(x: 0., y: 0.), (x: 1., y: 1.)]);
-        assert_eq!(causes_of(&line, Some(GeometryKind::Polygon))[0].0, "wrong_type");
+        assert_eq!(
+            causes_of(&line, Some(GeometryKind::Polygon))[0].0,
+            "wrong_type"
+        );
         let empty = Geometry::MultiPolygon(MultiPolygon::<f64>::new(vec![]));
-        assert_eq!(causes_of(&empty, Some(GeometryKind::Polygon))[0].0, "geometry_empty");
+        assert_eq!(
+            causes_of(&empty, Some(GeometryKind::Polygon))[0].0,
+            "geometry_empty"
+        );
     }
 
     #[test]
     fn non_finite_coordinate() {
         let p = polygon![(x: 0., y: 0.), (x: f64::NAN, y: 1.), (x: 1., y: 0.), (x: 0., y: 0.)];
-        assert_eq!(causes_of(&Geometry::Polygon(p), Some(GeometryKind::Polygon))[0].0, "invalid_coordinate");
+        assert_eq!(
+            causes_of(&Geometry::Polygon(p), Some(GeometryKind::Polygon))[0].0,
+            "invalid_coordinate"
+        );
     }
 }

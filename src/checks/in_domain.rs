@@ -29,8 +29,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::finding::Finding;
 use crate::diag::{suggest, Name, Problem};
+use crate::finding::Finding;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,7 +77,12 @@ impl Check for InDomain {
         match &self.code_list {
             Some(list) => format!("{field} is a code of code list {}", list.value),
             None => {
-                let codes: Vec<String> = self.codes.iter().flatten().map(|c| phrase::code(c)).collect();
+                let codes: Vec<String> = self
+                    .codes
+                    .iter()
+                    .flatten()
+                    .map(|c| phrase::code(c))
+                    .collect();
                 format!("{field} is one of {}", phrase::list(&codes, "or"))
             }
         }
@@ -133,12 +138,15 @@ impl Check for InDomain {
                 Some(n) => format!("{field} 的值 {value} 前 {n} 位 {compared} 不在{list_name}中"),
                 None => format!("{field} 的值 {value} 不在{list_name}中"),
             };
-            let f = cx.finding(frame, &[row], what)
+            let f = cx
+                .finding(frame, &[row], what)
                 .with_measured(Value::String(value))
                 .with_expected(match &self.code_list {
-                Some(name) => Value::String(format!("code_list:{}", name.value)),
-                None => Value::Array(allowed.iter().map(|c| Value::String((*c).into())).collect()),
-            });
+                    Some(name) => Value::String(format!("code_list:{}", name.value)),
+                    None => {
+                        Value::Array(allowed.iter().map(|c| Value::String((*c).into())).collect())
+                    }
+                });
             findings.push(f);
         }
         cx.empty_rows(frame, field, empty);

@@ -23,8 +23,8 @@ use serde_json::json;
 
 use super::spatial::m2;
 use super::{phrase, Check, Context, NotRun, Read};
-use crate::finding::Finding;
 use crate::diag::Name;
+use crate::finding::Finding;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,11 +63,18 @@ impl Check for MinArea {
             if area >= self.min_area {
                 continue;
             }
-            let f = cx.finding(
-                frame,
-                &[row],
-                format!("面积 {} m²，小于最小上图面积 {} m²", m2(area), self.min_area),
-            ).with_measured(json!({ "area": m2(area), "unit": "m2" })).with_expected(json!({ "min_area": self.min_area }));
+            let f = cx
+                .finding(
+                    frame,
+                    &[row],
+                    format!(
+                        "面积 {} m²，小于最小上图面积 {} m²",
+                        m2(area),
+                        self.min_area
+                    ),
+                )
+                .with_measured(json!({ "area": m2(area), "unit": "m2" }))
+                .with_expected(json!({ "min_area": self.min_area }));
             findings.push(f);
         }
         Ok(findings)

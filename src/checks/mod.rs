@@ -142,7 +142,7 @@ pub trait Check: Send + Sync + fmt::Debug {
 kinds! {
     Check;
     readable::Readable,
-    schema::SchemaCheck,
+    schema::Schema,
     not_null::NotNull,
     in_domain::InDomain,
     code_implies::CodeImplies,
@@ -152,7 +152,7 @@ kinds! {
     reference::Reference,
     expression::Expression,
     geometry_valid::GeometryValid,
-    crs::CrsCheck,
+    crs::Crs,
     area_matches::AreaMatches,
     area_sum::AreaSum,
     table_totals::TableTotals,

@@ -36,9 +36,9 @@ use serde_json::json;
 
 use super::spatial::{area_m2, m2, too_complex, width_m, Polys};
 use super::{phrase, Check, Context, NotRun, Read};
-use crate::geom::topology::gaps;
-use crate::finding::Finding;
 use crate::diag::Name;
+use crate::finding::Finding;
+use crate::geom::topology::gaps;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,7 +98,8 @@ impl Check for NoGaps {
             }
         };
         let mut findings = Vec::new();
-        let found = gaps(&polys.polys, extent.as_ref()).map_err(|_| NotRun(too_complex(&frame.name, "缝隙")))?;
+        let found = gaps(&polys.polys, extent.as_ref())
+            .map_err(|_| NotRun(too_complex(&frame.name, "缝隙")))?;
         for gap in found {
             let geometry = MultiPolygon::new(vec![gap.geometry]);
             let area = area_m2(cx, &geometry)?;

@@ -35,9 +35,9 @@ use serde::Deserialize;
 
 use super::spatial::{feature_pairs, overlap_findings, planar_threshold, Polys};
 use super::{phrase, text_at, Check, Context, NotRun, Read};
-use crate::geom::topology::overlaps;
-use crate::finding::{Finding, Unit};
 use crate::diag::Name;
+use crate::finding::{Finding, Unit};
+use crate::geom::topology::overlaps;
 
 fn default_min_area() -> f64 {
     0.01
@@ -84,7 +84,10 @@ impl Check for NoOverlap {
         let rows = cx.measurable(frame, cx.rows(frame)?)?;
         let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
         for row in rows {
-            let group = self.group_by.as_ref().and_then(|g| text_at(&frame.df, &g.value, row));
+            let group = self
+                .group_by
+                .as_ref()
+                .and_then(|g| text_at(&frame.df, &g.value, row));
             groups.entry(group).or_default().push(row);
         }
         let mut pairs = BTreeMap::new();

@@ -27,9 +27,9 @@ use serde::Deserialize;
 
 use super::spatial::{feature_pairs, overlap_findings, planar_threshold, Polys};
 use super::{condition, phrase, Check, Context, LintContext, NotRun, Read};
-use crate::geom::topology::overlaps_between;
-use crate::finding::{Finding, Unit};
 use crate::diag::{Name, Problem};
+use crate::finding::{Finding, Unit};
+use crate::geom::topology::overlaps_between;
 
 fn default_min_area() -> f64 {
     0.01
@@ -46,13 +46,21 @@ pub struct NoOverlapWith {
 }
 
 /// Rows of `frame` where an optional SQL condition holds.
-pub(crate) fn rows_where(frame: &crate::package::Frame, condition: Option<&Name>) -> Result<Vec<usize>, NotRun> {
+pub(crate) fn rows_where(
+    frame: &crate::package::Frame,
+    condition: Option<&Name>,
+) -> Result<Vec<usize>, NotRun> {
     let Some(text) = condition else {
         return Ok((0..frame.len()).collect());
     };
     let expr = condition::compile(&text.value).map_err(NotRun)?;
     let mask = condition::evaluate(&expr, &frame.df).map_err(NotRun)?;
-    Ok(mask.iter().enumerate().filter(|(_, m)| **m == Some(true)).map(|(i, _)| i).collect())
+    Ok(mask
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| **m == Some(true))
+        .map(|(i, _)| i)
+        .collect())
 }
 
 impl Check for NoOverlapWith {

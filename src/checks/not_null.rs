@@ -23,8 +23,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{is_blank, json_at, phrase, text_at, Check, Context, NotRun, Read};
-use crate::finding::Finding;
 use crate::diag::Name;
+use crate::finding::Finding;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

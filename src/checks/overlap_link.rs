@@ -53,10 +53,10 @@ use super::spatial::{area_m2, feature_pairs, m2, planar_threshold, too_complex, 
 use super::sums::floats;
 use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use crate::diag::{Name, Problem};
+use crate::finding::{Finding, Related, Unit};
 use crate::geom::topology::overlaps_between;
 use crate::package::Frame;
-use crate::finding::{Finding, Related, Unit};
-use crate::diag::{Name, Problem};
 
 fn default_min_area() -> f64 {
     0.01
@@ -82,7 +82,12 @@ pub struct OverlapLink {
 }
 
 /// Keys of a layer's features: the measurable ones by row, and the keys of the others.
-fn keyed(cx: &Context, frame: &Frame, key: &str, rows: Vec<usize>) -> Result<(Vec<usize>, BTreeSet<String>), NotRun> {
+fn keyed(
+    cx: &Context,
+    frame: &Frame,
+    key: &str,
+    rows: Vec<usize>,
+) -> Result<(Vec<usize>, BTreeSet<String>), NotRun> {
     let usable = cx.measurable(frame, rows.clone())?;
     let usable_set: BTreeSet<usize> = usable.iter().copied().collect();
     let unusable = rows
@@ -107,7 +112,12 @@ impl Check for OverlapLink {
             phrase::selected(&self.other, "features", self.other_where.as_ref()),
             phrase::selected(&self.table, "rows", self.table_where.as_ref()),
             phrase::join(&self.table, &self.table_key, &self.layer, &self.key),
-            phrase::join(&self.table, &self.table_other_key, &self.other, &self.other_key),
+            phrase::join(
+                &self.table,
+                &self.table_other_key,
+                &self.other,
+                &self.other_key
+            ),
             phrase::field(&self.table, &self.table_area),
             phrase::tolerance(&self.tolerance, None)
         )
@@ -133,8 +143,16 @@ impl Check for OverlapLink {
             .iter()
             .flat_map(|w| cx.check_condition(&self.other, w))
             .collect();
-        problems.extend(self.table_where.iter().flat_map(|w| cx.check_condition(&self.table, w)));
-        problems.extend(self.tolerance.problem(false).map(|p| Problem::new(self.table_area.referenced, p)));
+        problems.extend(
+            self.table_where
+                .iter()
+                .flat_map(|w| cx.check_condition(&self.table, w)),
+        );
+        problems.extend(
+            self.tolerance
+                .problem(false)
+                .map(|p| Problem::new(self.table_area.referenced, p)),
+        );
         problems
     }
 
@@ -143,7 +161,12 @@ impl Check for OverlapLink {
         let (other, _) = cx.layer(&self.other.value)?;
         let table = cx.frame(&self.table.value)?;
         let (a_rows, a_unusable) = keyed(cx, frame, &self.key.value, cx.rows(frame)?)?;
-        let (b_rows, b_unusable) = keyed(cx, other, &self.other_key.value, rows_where(other, self.other_where.as_ref())?)?;
+        let (b_rows, b_unusable) = keyed(
+            cx,
+            other,
+            &self.other_key.value,
+            rows_where(other, self.other_where.as_ref())?,
+        )?;
         let a = Polys::of(frame, &a_rows);
         let b = Polys::of(other, &b_rows);
         // Overlaps by key pair, with their rows, geometry and ellipsoidal area.
@@ -154,11 +177,17 @@ impl Check for OverlapLink {
         let found = overlaps_between(&a.polys, &b.polys, threshold);
         if found.too_complex > 0 {
             // A row whose overlap was not computed cannot be told from a row without one.
-            return Err(NotRun(too_complex(&format!("{} 与 {}", frame.name, other.name), "重叠")));
+            return Err(NotRun(too_complex(
+                &format!("{} 与 {}", frame.name, other.name),
+                "重叠",
+            )));
         }
         for ((ra, rb), geometry) in feature_pairs(cx, found, "", &a, Some(&b)) {
             let area = area_m2(cx, &geometry)?;
-            let (Some(ka), Some(kb)) = (text_at(&frame.df, &self.key.value, ra), text_at(&other.df, &self.other_key.value, rb)) else {
+            let (Some(ka), Some(kb)) = (
+                text_at(&frame.df, &self.key.value, ra),
+                text_at(&other.df, &self.other_key.value, rb),
+            ) else {
                 // Without both keys no row can name the overlap; `not_null` reports the key.
                 keyless_overlaps += usize::from(area > self.min_area);
                 continue;
@@ -167,14 +196,25 @@ impl Check for OverlapLink {
                 overlaps.insert((ka, kb), (ra, rb, geometry, area));
             }
         }
-        let a_keys: BTreeSet<String> = (0..frame.len()).filter_map(|r| text_at(&frame.df, &self.key.value, r)).collect();
-        let b_keys: BTreeSet<String> = (0..other.len()).filter_map(|r| text_at(&other.df, &self.other_key.value, r)).collect();
+        let a_keys: BTreeSet<String> = (0..frame.len())
+            .filter_map(|r| text_at(&frame.df, &self.key.value, r))
+            .collect();
+        let b_keys: BTreeSet<String> = (0..other.len())
+            .filter_map(|r| text_at(&other.df, &self.other_key.value, r))
+            .collect();
         let declared = floats(&table.df, &self.table_area.value)?;
-        cx.skipped(keyless_overlaps, Unit::Pairs, format!("重叠的 {} 或 {} 要素缺少标识码", frame.name, other.name));
+        cx.skipped(
+            keyless_overlaps,
+            Unit::Pairs,
+            format!("重叠的 {} 或 {} 要素缺少标识码", frame.name, other.name),
+        );
         let mut links: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
         let mut keyless_rows = 0;
         for row in rows_where(table, self.table_where.as_ref())? {
-            let (Some(ka), Some(kb)) = (text_at(&table.df, &self.table_key.value, row), text_at(&table.df, &self.table_other_key.value, row)) else {
+            let (Some(ka), Some(kb)) = (
+                text_at(&table.df, &self.table_key.value, row),
+                text_at(&table.df, &self.table_other_key.value, row),
+            ) else {
                 keyless_rows += 1;
                 continue;
             };
@@ -184,11 +224,23 @@ impl Check for OverlapLink {
         let mut blank_areas = 0;
         for ((ka, kb), (ra, rb, geometry, area)) in &overlaps {
             let Some(rows) = links.get(&(ka.clone(), kb.clone())) else {
-                let mut f = cx.finding(
-                    frame,
-                    &[*ra],
-                    format!("与 {} {kb} 重叠 {} m²，{} 中无关联记录", other.name, m2(*area), table.name),
-                ).with_related(Related { layer: other.name.clone(), feature_ids: vec![cx.feature_id(other, *rb)] }).with_measured(json!({ "overlap_area": m2(*area), "unit": "m2", "link": null })).with_expected(json!({ "link": table.name }));
+                let mut f = cx
+                    .finding(
+                        frame,
+                        &[*ra],
+                        format!(
+                            "与 {} {kb} 重叠 {} m²，{} 中无关联记录",
+                            other.name,
+                            m2(*area),
+                            table.name
+                        ),
+                    )
+                    .with_related(Related {
+                        layer: other.name.clone(),
+                        feature_ids: vec![cx.feature_id(other, *rb)],
+                    })
+                    .with_measured(json!({ "overlap_area": m2(*area), "unit": "m2", "link": null }))
+                    .with_expected(json!({ "link": table.name }));
                 f.geometry = Some(Geometry::MultiPolygon(geometry.clone()));
                 findings.push(f);
                 continue;
@@ -202,7 +254,18 @@ impl Check for OverlapLink {
                 let Some(m) = compare(value, *area, AreaUnit::M2, &allowed) else {
                     continue;
                 };
-                let mut f = cx.finding(table, &[row], describe(&self.table_area.value, "重叠面积", &m, AreaUnit::M2, &allowed))
+                let mut f = cx
+                    .finding(
+                        table,
+                        &[row],
+                        describe(
+                            &self.table_area.value,
+                            "重叠面积",
+                            &m,
+                            AreaUnit::M2,
+                            &allowed,
+                        ),
+                    )
                     .with_expected(m["computed"].clone())
                     .with_measured(m);
                 f.geometry = Some(Geometry::MultiPolygon(geometry.clone()));
@@ -211,7 +274,10 @@ impl Check for OverlapLink {
         }
         let mut skipped = 0;
         for ((ka, kb), rows) in &links {
-            if overlaps.contains_key(&(ka.clone(), kb.clone())) || !a_keys.contains(ka) || !b_keys.contains(kb) {
+            if overlaps.contains_key(&(ka.clone(), kb.clone()))
+                || !a_keys.contains(ka)
+                || !b_keys.contains(kb)
+            {
                 continue;
             }
             if a_unusable.contains(ka) || b_unusable.contains(kb) {
@@ -219,17 +285,38 @@ impl Check for OverlapLink {
                 continue;
             }
             for &row in rows {
-                let f = cx.finding(
-                    table,
-                    &[row],
-                    format!("{} 记录的 {} {ka} 与 {} {kb} 并不重叠", table.name, frame.name, other.name),
-                ).with_measured(json!({ "overlap_area": 0.0, "unit": "m2" })).with_expected(json!({ "min_overlap_area": self.min_area }));
+                let f = cx
+                    .finding(
+                        table,
+                        &[row],
+                        format!(
+                            "{} 记录的 {} {ka} 与 {} {kb} 并不重叠",
+                            table.name, frame.name, other.name
+                        ),
+                    )
+                    .with_measured(json!({ "overlap_area": 0.0, "unit": "m2" }))
+                    .with_expected(json!({ "min_overlap_area": self.min_area }));
                 findings.push(f);
             }
         }
-        cx.skipped(keyless_rows, Unit::Rows, format!("{} 记录缺少 {} 或 {}", table.name, self.table_key.value, self.table_other_key.value));
-        cx.skipped(blank_areas, Unit::Rows, format!("{} 记录的 {} 为空", table.name, self.table_area.value));
-        cx.skipped(skipped, Unit::Rows, format!("{} 记录涉及无法量算的要素", table.name));
+        cx.skipped(
+            keyless_rows,
+            Unit::Rows,
+            format!(
+                "{} 记录缺少 {} 或 {}",
+                table.name, self.table_key.value, self.table_other_key.value
+            ),
+        );
+        cx.skipped(
+            blank_areas,
+            Unit::Rows,
+            format!("{} 记录的 {} 为空", table.name, self.table_area.value),
+        );
+        cx.skipped(
+            skipped,
+            Unit::Rows,
+            format!("{} 记录涉及无法量算的要素", table.name),
+        );
         Ok(findings)
     }
 }

@@ -23,8 +23,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::finding::Finding;
 use crate::diag::{Name, Problem};
+use crate::finding::Finding;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,7 +63,10 @@ impl Check for Pattern {
     fn lint(&self, _cx: &LintContext) -> Vec<Problem> {
         match self.compiled() {
             Ok(_) => vec![],
-            Err(e) => vec![Problem::new(self.regex.referenced, format!("invalid regular expression: {e}"))],
+            Err(e) => vec![Problem::new(
+                self.regex.referenced,
+                format!("invalid regular expression: {e}"),
+            )],
         }
     }
 
@@ -84,11 +87,14 @@ impl Check for Pattern {
             if re.is_match(&value) {
                 continue;
             }
-            let f = cx.finding(
-                frame,
-                &[row],
-                format!("{field} 的值 {value} 不符合格式 {}", self.regex.value),
-            ).with_measured(Value::String(value)).with_expected(Value::String(self.regex.value.clone()));
+            let f = cx
+                .finding(
+                    frame,
+                    &[row],
+                    format!("{field} 的值 {value} 不符合格式 {}", self.regex.value),
+                )
+                .with_measured(Value::String(value))
+                .with_expected(Value::String(self.regex.value.clone()));
             findings.push(f);
         }
         cx.empty_rows(frame, field, empty);

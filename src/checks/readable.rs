@@ -27,8 +27,8 @@ use serde_json::json;
 use serde_saphyr::Location;
 
 use super::{Check, Context, NotRun, Read};
-use crate::finding::{Finding, Unit};
 use crate::diag::Name;
+use crate::finding::{Finding, Unit};
 
 fn package() -> Name {
     Name::new("成果包".into(), Location::UNKNOWN, Location::UNKNOWN)
@@ -66,10 +66,16 @@ impl Check for Readable {
             .iter()
             .map(|unreadable| {
                 let file = unreadable.error.path.to_string_lossy().replace('\\', "/");
-                let f = cx.frame_finding(
-                    &unreadable.frames.join("、"),
-                    format!("{} 无法读取：{}", unreadable.frames.join("、"), unreadable.error),
-                ).with_measured(json!({ "file": file, "error": unreadable.error.to_string() }));
+                let f = cx
+                    .frame_finding(
+                        &unreadable.frames.join("、"),
+                        format!(
+                            "{} 无法读取：{}",
+                            unreadable.frames.join("、"),
+                            unreadable.error
+                        ),
+                    )
+                    .with_measured(json!({ "file": file, "error": unreadable.error.to_string() }));
                 f
             })
             .collect())

@@ -31,8 +31,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{phrase, text_at, Check, Context, NotRun, Read};
-use crate::finding::Finding;
 use crate::diag::Name;
+use crate::finding::Finding;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -124,7 +124,8 @@ impl Check for Reference {
                                 to.name
                             ),
                         };
-                        let f = cx.finding(from, &[row], message)
+                        let f = cx
+                            .finding(from, &[row], message)
                             .with_measured(Value::String(value))
                             .with_expected(Value::String(format!("{}.{target_field}", to.name)));
                         findings.push(f);
@@ -148,11 +149,14 @@ impl Check for Reference {
                         if referenced.contains(&key) {
                             continue;
                         }
-                        let f = cx.finding(
-                            to,
-                            &[row],
-                            format!("{} {} 没有 {} 要素引用", to.name, key.1, from.name),
-                        ).with_measured(0.into()).with_expected(Value::String(format!("≥ 1 {}", from.name)));
+                        let f = cx
+                            .finding(
+                                to,
+                                &[row],
+                                format!("{} {} 没有 {} 要素引用", to.name, key.1, from.name),
+                            )
+                            .with_measured(0.into())
+                            .with_expected(Value::String(format!("≥ 1 {}", from.name)));
                         findings.push(f);
                     }
                 }

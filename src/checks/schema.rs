@@ -23,8 +23,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Check, Context, NotRun, Read};
-use crate::finding::{Finding, Unit};
 use crate::diag::Name;
+use crate::finding::{Finding, Unit};
 use crate::schema::{FieldType, FrameDef};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -37,7 +37,7 @@ pub enum Scope {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SchemaCheck {
+pub struct Schema {
     pub layer: Name,
     #[serde(default)]
     pub scope: Scope,
@@ -70,7 +70,7 @@ fn all_null(df: &polars::prelude::DataFrame, name: &str) -> bool {
     df.column(name).is_ok_and(|c| c.null_count() == c.len())
 }
 
-impl SchemaCheck {
+impl Schema {
     fn check_fields(&self, cx: &Context, def: &FrameDef) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
         let schema = frame.df.schema();
@@ -79,23 +79,29 @@ impl SchemaCheck {
         for (name, field) in &def.fields {
             match schema.get(name.as_str()) {
                 None if field.required => {
-                    let f = cx.frame_finding(
-                        &frame.name,
-                        format!("{} 缺少必填字段 {name}（{}）", frame.name, field.title),
-                    ).with_measured(json!({ "field": name, "type": null })).with_expected(json!({ "field": name, "type": field.ty.name() }));
+                    let f = cx
+                        .frame_finding(
+                            &frame.name,
+                            format!("{} 缺少必填字段 {name}（{}）", frame.name, field.title),
+                        )
+                        .with_measured(json!({ "field": name, "type": null }))
+                        .with_expected(json!({ "field": name, "type": field.ty.name() }));
                     findings.push(f);
                 }
                 // A column with no value at all has no type to disagree with.
                 Some(actual) if !fits(field.ty, actual) && !all_null(&frame.df, name) => {
-                    let f = cx.frame_finding(
-                        &frame.name,
-                        format!(
-                            "{} 字段 {name} 的类型为 {}，应为 {}",
-                            frame.name,
-                            type_name(actual),
-                            field.ty.name()
-                        ),
-                    ).with_measured(json!({ "field": name, "type": type_name(actual) })).with_expected(json!({ "field": name, "type": field.ty.name() }));
+                    let f = cx
+                        .frame_finding(
+                            &frame.name,
+                            format!(
+                                "{} 字段 {name} 的类型为 {}，应为 {}",
+                                frame.name,
+                                type_name(actual),
+                                field.ty.name()
+                            ),
+                        )
+                        .with_measured(json!({ "field": name, "type": type_name(actual) }))
+                        .with_expected(json!({ "field": name, "type": field.ty.name() }));
                     findings.push(f);
                 }
                 _ => {}
@@ -103,25 +109,34 @@ impl SchemaCheck {
         }
         for cell in &frame.bad_cells {
             let ty = def.fields.get(&cell.field).map_or("?", |f| f.ty.name());
-            let f = cx.finding(
-                frame,
-                &[cell.row],
-                format!("{} 字段 {} 的值 `{}` 不是 {ty}", frame.name, cell.field, cell.raw),
-            ).with_measured(json!({ cell.field.as_str(): cell.raw })).with_expected(json!({ "type": ty }));
+            let f = cx
+                .finding(
+                    frame,
+                    &[cell.row],
+                    format!(
+                        "{} 字段 {} 的值 `{}` 不是 {ty}",
+                        frame.name, cell.field, cell.raw
+                    ),
+                )
+                .with_measured(json!({ cell.field.as_str(): cell.raw }))
+                .with_expected(json!({ "type": ty }));
             findings.push(f);
         }
         Ok(findings)
     }
 }
 
-impl Check for SchemaCheck {
+impl Check for Schema {
     fn frame(&self) -> &Name {
         &self.layer
     }
 
     fn describe(&self) -> String {
         match self.scope {
-            Scope::Layer => format!("{} is delivered if the schema requires it", self.layer.value),
+            Scope::Layer => format!(
+                "{} is delivered if the schema requires it",
+                self.layer.value
+            ),
             Scope::Fields => format!(
                 "{} has the fields the schema requires, of their declared types",
                 self.layer.value
@@ -171,27 +186,39 @@ impl Check for SchemaCheck {
             Scope::Fields => self.check_fields(cx, def),
             Scope::Layer => {
                 cx.checked(1, Unit::Frames);
-                let what = if def.geometry.is_some() { "图层" } else { "表" };
+                let what = if def.geometry.is_some() {
+                    "图层"
+                } else {
+                    "表"
+                };
                 Ok(match cx.dataset.frame(name) {
-                    None if def.required => vec![cx.frame_finding(
-                        name,
-                        format!("缺少{what} {name}（{}）", def.title),
-                    )],
+                    None if def.required => {
+                        vec![cx.frame_finding(name, format!("缺少{what} {name}（{}）", def.title))]
+                    }
                     // An empty required layer is delivered in name only: as incomplete as a
                     // missing one.
-                    Some(frame) if def.required && !def.may_be_empty && frame.is_empty() => vec![cx.frame_finding(
-                        name,
-                        format!(
-                            "{what} {name}（{}）为空：{} 没有任何{}",
-                            def.title,
-                            frame.path.display(),
-                            if def.geometry.is_some() { "要素" } else { "记录" }
-                        ),
-                    )],
+                    Some(frame) if def.required && !def.may_be_empty && frame.is_empty() => {
+                        vec![cx.frame_finding(
+                            name,
+                            format!(
+                                "{what} {name}（{}）为空：{} 没有任何{}",
+                                def.title,
+                                frame.path.display(),
+                                if def.geometry.is_some() {
+                                    "要素"
+                                } else {
+                                    "记录"
+                                }
+                            ),
+                        )]
+                    }
                     Some(frame) if def.geometry.is_some() && frame.geometry.is_none() => {
                         vec![cx.frame_finding(
                             name,
-                            format!("{name} 应为空间图层，但交付的是无几何的表 {}", frame.path.display()),
+                            format!(
+                                "{name} 应为空间图层，但交付的是无几何的表 {}",
+                                frame.path.display()
+                            ),
                         )]
                     }
                     _ => vec![],

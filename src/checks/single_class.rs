@@ -47,9 +47,9 @@ use serde_json::{json, Map, Value};
 
 use super::sums::floats;
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::package::Frame;
-use crate::finding::{Finding, Related};
 use crate::diag::{Name, Problem};
+use crate::finding::{Finding, Related};
+use crate::package::Frame;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,7 +172,12 @@ impl Check for SingleClass {
         let declared: Vec<Option<Vec<Option<f64>>>> = self
             .classes
             .iter()
-            .map(|c| c.area.as_ref().map(|a| floats(&parent.df, &a.value)).transpose())
+            .map(|c| {
+                c.area
+                    .as_ref()
+                    .map(|a| floats(&parent.df, &a.value))
+                    .transpose()
+            })
             .collect::<Result<_, _>>()?;
 
         let selected = cx.rows(parent)?;
@@ -218,7 +223,10 @@ impl Check for SingleClass {
         cx.skipped(
             empty,
             unit,
-            format!("{} 的 {} 为空（由非空规则检查）", child.name, self.field.value),
+            format!(
+                "{} 的 {} 为空（由非空规则检查）",
+                child.name, self.field.value
+            ),
         );
         cx.skipped(
             uncoded,
@@ -235,7 +243,9 @@ impl Check for SingleClass {
                 continue;
             };
             let classes = &held[&key];
-            let present: Vec<usize> = (0..classes.len()).filter(|&i| classes[i].present()).collect();
+            let present: Vec<usize> = (0..classes.len())
+                .filter(|&i| classes[i].present())
+                .collect();
             if present.len() < 2 {
                 continue;
             }
@@ -257,14 +267,21 @@ impl SingleClass {
         classes: &[Held],
         present: &[usize],
     ) -> Finding {
-        let names: Vec<&str> = present.iter().map(|&i| self.classes[i].name.value.as_str()).collect();
+        let names: Vec<&str> = present
+            .iter()
+            .map(|&i| self.classes[i].name.value.as_str())
+            .collect();
         let mut parts = Vec::new();
         let mut measured = Map::new();
         let mut related = Vec::new();
         for &i in present {
             let (class, held) = (&self.classes[i], &classes[i]);
             // By key, so that the finding does not depend on the order of the file.
-            let mut ids: Vec<_> = held.children.iter().map(|&r| cx.feature_id(child, r)).collect();
+            let mut ids: Vec<_> = held
+                .children
+                .iter()
+                .map(|&r| cx.feature_id(child, r))
+                .collect();
             ids.sort_by(|a, b| (&a.key, a.fid).cmp(&(&b.key, b.fid)));
             let keys: Vec<String> = ids
                 .iter()
@@ -272,7 +289,12 @@ impl SingleClass {
                 .collect();
             let mut part = format!("{} {} {} 个", class.name.value, child.name, keys.len());
             if !keys.is_empty() {
-                let mut listed = keys.iter().take(LISTED).cloned().collect::<Vec<_>>().join("、");
+                let mut listed = keys
+                    .iter()
+                    .take(LISTED)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("、");
                 if keys.len() > LISTED {
                     listed.push_str(&format!(" 等 {} 个", keys.len()));
                 }

@@ -46,16 +46,18 @@ use serde::Deserialize;
 
 use super::balance::{self, Blank, Column, Equation, Table};
 use super::{Check, Context, LintContext, NotRun, Read};
-use crate::package::Frame;
-use crate::finding::{Finding, Unit};
 use crate::diag::{Name, Problem};
+use crate::finding::{Finding, Unit};
+use crate::package::Frame;
 
 fn default_total_names() -> Vec<String> {
     ["合计", "总计", "HJ", "ZJ"].map(String::from).to_vec()
 }
 
 fn default_share_names() -> Vec<String> {
-    ["占比", "比例", "比重", "ZB", "BL"].map(String::from).to_vec()
+    ["占比", "比例", "比重", "ZB", "BL"]
+        .map(String::from)
+        .to_vec()
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,20 +132,24 @@ impl StatisticsTables {
         let is_share = |c: usize| named(&columns[c].name, &self.share_names);
         let is_total = |c: usize| !is_share(c) && named(&columns[c].name, &self.total_names);
         let additive: Vec<usize> = numeric.iter().copied().filter(|&c| !is_share(c)).collect();
-        let total = additive.iter().copied().find(|&c| is_total(c)).and_then(|t| {
-            let before: Vec<usize> = additive.iter().copied().filter(|&c| c < t).collect();
-            let parts = if before.is_empty() {
-                numeric
-                    .iter()
-                    .copied()
-                    .filter(|&c| c > t)
-                    .take_while(|&c| !is_share(c) && !is_total(c))
-                    .collect()
-            } else {
-                before
-            };
-            (!parts.is_empty()).then_some((t, parts))
-        });
+        let total = additive
+            .iter()
+            .copied()
+            .find(|&c| is_total(c))
+            .and_then(|t| {
+                let before: Vec<usize> = additive.iter().copied().filter(|&c| c < t).collect();
+                let parts = if before.is_empty() {
+                    numeric
+                        .iter()
+                        .copied()
+                        .filter(|&c| c > t)
+                        .take_while(|&c| !is_share(c) && !is_total(c))
+                        .collect()
+                } else {
+                    before
+                };
+                (!parts.is_empty()).then_some((t, parts))
+            });
         let shares = numeric
             .iter()
             .copied()
@@ -226,16 +232,19 @@ impl StatisticsTables {
             columns,
         };
         let layout = self.layout(&table);
-        table.rows = table.columns.get(layout.names).map_or(table.rows.clone(), |c| {
-            c.cells
-                .iter()
-                .map(|cell| match cell {
-                    balance::Cell::Value(v) => Some(v.to_string()),
-                    balance::Cell::Text(t) => Some(t.clone()),
-                    balance::Cell::Blank => None,
-                })
-                .collect()
-        });
+        table.rows = table
+            .columns
+            .get(layout.names)
+            .map_or(table.rows.clone(), |c| {
+                c.cells
+                    .iter()
+                    .map(|cell| match cell {
+                        balance::Cell::Value(v) => Some(v.to_string()),
+                        balance::Cell::Text(t) => Some(t.clone()),
+                        balance::Cell::Blank => None,
+                    })
+                    .collect()
+            });
         let equations = self.equations(&table, &layout);
         if equations.is_empty() {
             cx.skipped(

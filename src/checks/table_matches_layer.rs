@@ -46,14 +46,14 @@ use polars::prelude::Expr;
 use serde::Deserialize;
 
 use super::area_matches::{compare, describe};
-use super::condition;
 use super::balance::{Blank, Cell, Column};
+use super::condition;
 use super::sums::{field_or_computed, group_sums, summand};
 use super::table_totals::{default_total_row, total_row_problem};
 use super::units::{AreaUnit, Tolerance};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::finding::{Finding, Unit};
 use crate::diag::{Name, Problem};
+use crate::finding::{Finding, Unit};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,7 +104,10 @@ impl Check for TableMatchesLayer {
     }
 
     fn reads(&self) -> Vec<Read<'_>> {
-        let mut reads = vec![Read::field(&self.layer, &self.key), Read::frame(&self.source)];
+        let mut reads = vec![
+            Read::field(&self.layer, &self.key),
+            Read::frame(&self.source),
+        ];
         reads.extend(self.field.iter().map(|f| Read::field(&self.source, f)));
         reads
     }
@@ -151,24 +154,45 @@ impl Check for TableMatchesLayer {
             condition::compile(&text.value).map_err(NotRun)
         };
         let key_expr = compile(&self.source_key)?;
-        let (df, rows, value) = summand(cx, source, self.field.as_ref(), (0..source.len()).collect())?;
-        let source_factor = if self.computed { 1.0 } else { self.source_unit.square_metres() };
-        let keys: Vec<Option<String>> = (0..table.len()).map(|r| text_at(&table.df, &self.key.value, r)).collect();
+        let (df, rows, value) =
+            summand(cx, source, self.field.as_ref(), (0..source.len()).collect())?;
+        let source_factor = if self.computed {
+            1.0
+        } else {
+            self.source_unit.square_metres()
+        };
+        let keys: Vec<Option<String>> = (0..table.len())
+            .map(|r| text_at(&table.df, &self.key.value, r))
+            .collect();
         let data_rows: Vec<usize> = (0..table.len())
             .filter(|&r| keys[r].as_deref() != Some(self.total_row.value.as_str()))
             .collect();
-        let table_keys: BTreeSet<&str> = data_rows.iter().filter_map(|&r| keys[r].as_deref()).collect();
+        let table_keys: BTreeSet<&str> = data_rows
+            .iter()
+            .filter_map(|&r| keys[r].as_deref())
+            .collect();
         let mut findings = Vec::new();
         let mut missing: BTreeSet<String> = BTreeSet::new();
         let (mut skipped, mut zeroed) = (Vec::new(), 0);
         for (column, filter) in &self.columns {
             let mask = condition::evaluate(&compile(filter)?, &df).map_err(NotRun)?;
-            let selected: Vec<usize> = rows.iter().copied().filter(|&r| mask[r] == Some(true)).collect();
+            let selected: Vec<usize> = rows
+                .iter()
+                .copied()
+                .filter(|&r| mask[r] == Some(true))
+                .collect();
             let sums = group_sums(&df, key_expr.clone(), value.clone(), &selected)?;
-            missing.extend(sums.keys().filter(|k| !table_keys.contains(k.as_str())).cloned());
+            missing.extend(
+                sums.keys()
+                    .filter(|k| !table_keys.contains(k.as_str()))
+                    .cloned(),
+            );
             let declared = Column::read(table, column)?;
             let allowed = Tolerance {
-                m2: self.tolerance.unwrap_or(10f64.powi(-(declared.decimals as i32))) * self.unit.square_metres(),
+                m2: self
+                    .tolerance
+                    .unwrap_or(10f64.powi(-(declared.decimals as i32)))
+                    * self.unit.square_metres(),
                 per_term: 0.0,
                 relative: 0.0,
             }
@@ -200,7 +224,12 @@ impl Check for TableMatchesLayer {
                 };
                 let what = format!("{key} 行 {column}");
                 let summed = format!("{} 汇总（{n} 个）", source.name);
-                let f = cx.finding(table, &[row], describe(&what, &summed, &m, self.unit, &allowed))
+                let f = cx
+                    .finding(
+                        table,
+                        &[row],
+                        describe(&what, &summed, &m, self.unit, &allowed),
+                    )
                     .with_expected(m["computed"].clone())
                     .with_measured(m);
                 findings.push(f);
@@ -218,10 +247,17 @@ impl Check for TableMatchesLayer {
         }
         if !missing.is_empty() {
             let list: Vec<String> = missing.into_iter().collect();
-            let f = cx.frame_finding(
-                &table.name,
-                format!("{} 缺少 {} 中存在的行：{}", table.name, source.name, list.join("、")),
-            ).with_measured(serde_json::json!({ "missing_rows": list }));
+            let f = cx
+                .frame_finding(
+                    &table.name,
+                    format!(
+                        "{} 缺少 {} 中存在的行：{}",
+                        table.name,
+                        source.name,
+                        list.join("、")
+                    ),
+                )
+                .with_measured(serde_json::json!({ "missing_rows": list }));
             findings.push(f);
         }
         Ok(findings)

@@ -61,8 +61,8 @@ use serde_saphyr::Location;
 
 use super::balance::{self, Blank, Column, Equation, Table};
 use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
-use crate::finding::Finding;
 use crate::diag::{suggest, Name, Problem};
+use crate::finding::Finding;
 use crate::schema::FrameDef;
 
 #[derive(Debug, Deserialize)]
@@ -169,8 +169,10 @@ impl TableTotals {
         let data_rows: Vec<usize> = (0..table.rows.len())
             .filter(|r| *r != total_row && !subtotal_rows.contains(r))
             .collect();
-        let mut column_sums: Vec<(usize, Vec<usize>)> =
-            vec![(column(&self.total), self.columns.iter().map(column).collect())];
+        let mut column_sums: Vec<(usize, Vec<usize>)> = vec![(
+            column(&self.total),
+            self.columns.iter().map(column).collect(),
+        )];
         column_sums.extend(
             self.subtotals
                 .iter()
@@ -255,7 +257,11 @@ impl Check for TableTotals {
 
     fn reads(&self) -> Vec<Read<'_>> {
         let mut reads = vec![Read::field(&self.layer, &self.key)];
-        reads.extend(self.column_names().into_iter().map(|c| Read::field(&self.layer, c)));
+        reads.extend(
+            self.column_names()
+                .into_iter()
+                .map(|c| Read::field(&self.layer, c)),
+        );
         reads
     }
 
@@ -267,8 +273,9 @@ impl Check for TableTotals {
         let Some(def) = cx.schema.frame(&self.layer.value) else {
             return vec![]; // reported with the reads
         };
-        let mut problems: Vec<Problem> =
-            total_row_problem(def, &self.layer, &self.total_row).into_iter().collect();
+        let mut problems: Vec<Problem> = total_row_problem(def, &self.layer, &self.total_row)
+            .into_iter()
+            .collect();
         let codes = def
             .fields
             .get(&self.key.value)
@@ -286,10 +293,12 @@ impl Check for TableTotals {
                         ),
                     )
                     .label("no such row");
-                    problems.push(match suggest(&name.value, list.codes.keys().map(String::as_str)) {
-                        Some(s) => p.help(s),
-                        None => p,
-                    });
+                    problems.push(
+                        match suggest(&name.value, list.codes.keys().map(String::as_str)) {
+                            Some(s) => p.help(s),
+                            None => p,
+                        },
+                    );
                 }
             }
         }
@@ -298,8 +307,9 @@ impl Check for TableTotals {
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
-        let keys: Vec<Option<String>> =
-            (0..frame.len()).map(|r| text_at(&frame.df, &self.key.value, r)).collect();
+        let keys: Vec<Option<String>> = (0..frame.len())
+            .map(|r| text_at(&frame.df, &self.key.value, r))
+            .collect();
         let position = |name: &Name| keys.iter().position(|k| k.as_deref() == Some(&name.value));
         let absent: Vec<&str> = self
             .row_names()
@@ -328,6 +338,12 @@ impl Check for TableTotals {
         };
         let row_of = |name: &Name| position(name).expect("checked above");
         let equations = self.equations(&table, row_of);
-        Ok(balance::check(cx, &table, &equations, self.blank, self.tolerance))
+        Ok(balance::check(
+            cx,
+            &table,
+            &equations,
+            self.blank,
+            self.tolerance,
+        ))
     }
 }

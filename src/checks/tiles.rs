@@ -34,11 +34,13 @@ use geo::{Geometry, MultiPolygon};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::spatial::{area_m2, feature_pairs, m2, overlap_findings, planar_threshold, too_complex, Polys};
+use super::spatial::{
+    area_m2, feature_pairs, m2, overlap_findings, planar_threshold, too_complex, Polys,
+};
 use super::{phrase, text_at, Check, Context, NotRun, Read};
-use crate::geom::topology::{tiles, TooComplex};
-use crate::finding::{Finding, Related, Unit};
 use crate::diag::Name;
+use crate::finding::{Finding, Related, Unit};
+use crate::geom::topology::{tiles, TooComplex};
 
 fn default_min_area() -> f64 {
     0.01
@@ -71,7 +73,10 @@ impl Check for Tiles {
     }
 
     fn reads(&self) -> Vec<Read<'_>> {
-        vec![Read::field(&self.layer, &self.key), Read::field(&self.parent, &self.parent_key)]
+        vec![
+            Read::field(&self.layer, &self.key),
+            Read::field(&self.parent, &self.parent_key),
+        ]
     }
 
     fn measures(&self) -> Vec<&Name> {
@@ -82,7 +87,10 @@ impl Check for Tiles {
         let (parts, _) = cx.layer(&self.layer.value)?;
         let (parents, _) = cx.layer(&self.parent.value)?;
         let selected = cx.rows(parts)?;
-        let usable: BTreeSet<usize> = cx.measurable(parts, selected.clone())?.into_iter().collect();
+        let usable: BTreeSet<usize> = cx
+            .measurable(parts, selected.clone())?
+            .into_iter()
+            .collect();
         let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut unknown: BTreeSet<String> = BTreeSet::new();
         let mut keyless = 0;
@@ -98,7 +106,11 @@ impl Check for Tiles {
                 unknown.insert(key);
             }
         }
-        cx.skipped(keyless, Unit::Features, format!("{} 的 {} 为空", parts.name, self.key.value));
+        cx.skipped(
+            keyless,
+            Unit::Features,
+            format!("{} 的 {} 为空", parts.name, self.key.value),
+        );
         let wholes = cx.measurable(parents, (0..parents.len()).collect())?;
         let mut findings = Vec::new();
         let (mut unmeasurable, mut parent_keyless, mut checked) = (0, 0, 0);
@@ -123,7 +135,11 @@ impl Check for Tiles {
                 gaps_unchecked += 1;
                 Vec::new()
             });
-            let unchecked: BTreeSet<usize> = tiling.unchecked_parts.iter().map(|&p| polys.owner[p]).collect();
+            let unchecked: BTreeSet<usize> = tiling
+                .unchecked_parts
+                .iter()
+                .map(|&p| polys.owner[p])
+                .collect();
             parts_unchecked += unchecked.len();
             for gap in gaps {
                 let geometry = MultiPolygon::new(vec![gap.geometry]);
@@ -131,7 +147,12 @@ impl Check for Tiles {
                 if area <= self.min_area {
                     continue;
                 }
-                let mut f = cx.finding(parents, &[parent], format!("单元内 {} m² 未被 {} 覆盖", m2(area), parts.name))
+                let mut f = cx
+                    .finding(
+                        parents,
+                        &[parent],
+                        format!("单元内 {} m² 未被 {} 覆盖", m2(area), parts.name),
+                    )
                     .with_measured(json!({ "gap_area": m2(area), "unit": "m2" }))
                     .with_expected(json!({ "max_area": self.min_area }));
                 f.geometry = Some(Geometry::MultiPolygon(geometry));
@@ -143,8 +164,16 @@ impl Check for Tiles {
                     continue;
                 }
                 let row = polys.owner[o.part];
-                let mut f = cx.finding(parts, &[row], format!("超出所属 {} {} m²", parents.name, m2(area)))
-                    .with_related(Related { layer: parents.name.clone(), feature_ids: vec![cx.feature_id(parents, parent)] })
+                let mut f = cx
+                    .finding(
+                        parts,
+                        &[row],
+                        format!("超出所属 {} {} m²", parents.name, m2(area)),
+                    )
+                    .with_related(Related {
+                        layer: parents.name.clone(),
+                        feature_ids: vec![cx.feature_id(parents, parent)],
+                    })
                     .with_measured(json!({ "outside_area": m2(area), "unit": "m2" }))
                     .with_expected(json!({ "max_area": self.min_area }));
                 f.geometry = Some(Geometry::MultiPolygon(o.geometry));
@@ -160,11 +189,19 @@ impl Check for Tiles {
         }
         // What was tiled is the parents, not the parts that `rows` counted.
         cx.checked(checked, Unit::Features);
-        cx.skipped(unmeasurable, Unit::Features, format!("{} 含无法量算的 {}", parents.name, parts.name));
+        cx.skipped(
+            unmeasurable,
+            Unit::Features,
+            format!("{} 含无法量算的 {}", parents.name, parts.name),
+        );
         let pair = format!("{} 与所属 {}", parts.name, parents.name);
         cx.skipped(gaps_unchecked, Unit::Features, too_complex(&pair, "缝隙"));
         cx.skipped(parts_unchecked, Unit::Features, too_complex(&pair, "出界"));
-        cx.skipped(parent_keyless, Unit::Features, format!("{} 的 {} 为空", parents.name, self.parent_key.value));
+        cx.skipped(
+            parent_keyless,
+            Unit::Features,
+            format!("{} 的 {} 为空", parents.name, self.parent_key.value),
+        );
         Ok(findings)
     }
 }

@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{phrase, text_at, Check, Context, NotRun, Read};
-use crate::finding::Finding;
 use crate::diag::Name;
+use crate::finding::Finding;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,7 +39,11 @@ impl Check for Unique {
 
     fn describe(&self) -> String {
         let (fields, verb) = phrase::fields(&self.layer, &self.fields);
-        let together = if self.fields.len() > 1 { " together" } else { "" };
+        let together = if self.fields.len() > 1 {
+            " together"
+        } else {
+            ""
+        };
         format!("{fields} {verb} unique{together}")
     }
 
@@ -60,19 +64,29 @@ impl Check for Unique {
                 groups.entry(key).or_default().push(row);
             }
         }
-        let mut repeated: Vec<(Vec<String>, Vec<usize>)> =
-            groups.into_iter().filter(|(_, rows)| rows.len() > 1).collect();
+        let mut repeated: Vec<(Vec<String>, Vec<usize>)> = groups
+            .into_iter()
+            .filter(|(_, rows)| rows.len() > 1)
+            .collect();
         // Report in the order the repetition first occurs in the file.
         repeated.sort_by_key(|(_, rows)| rows[0]);
         Ok(repeated
             .into_iter()
             .map(|(key, rows)| {
                 let names: Vec<&str> = self.fields.iter().map(|f| f.value.as_str()).collect();
-                let f = cx.finding(
-                    frame,
-                    &rows,
-                    format!("{} = {} 出现 {} 次", names.join("+"), key.join("+"), rows.len()),
-                ).with_measured(rows.len().into()).with_expected(1.into());
+                let f = cx
+                    .finding(
+                        frame,
+                        &rows,
+                        format!(
+                            "{} = {} 出现 {} 次",
+                            names.join("+"),
+                            key.join("+"),
+                            rows.len()
+                        ),
+                    )
+                    .with_measured(rows.len().into())
+                    .with_expected(1.into());
                 f
             })
             .collect())

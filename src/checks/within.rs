@@ -23,9 +23,9 @@ use serde_json::json;
 
 use super::spatial::{area_m2, m2, too_complex, Polys};
 use super::{phrase, Check, Context, NotRun, Read};
-use crate::geom::topology::{Region, TooComplex};
-use crate::finding::{Finding, Unit};
 use crate::diag::Name;
+use crate::finding::{Finding, Unit};
+use crate::geom::topology::{Region, TooComplex};
 
 fn default_tolerance() -> f64 {
     0.01
@@ -67,7 +67,10 @@ impl Check for Within {
         let all: Vec<usize> = (0..container.len()).collect();
         let measurable = cx.measurable(container, all.clone())?;
         if measurable.len() < all.len() {
-            return Err(NotRun(format!("{} 有无法量算的要素，范围不可靠", container.name)));
+            return Err(NotRun(format!(
+                "{} 有无法量算的要素，范围不可靠",
+                container.name
+            )));
         }
         let extent = Polys::of(container, &measurable).union_input();
         let extent = Region::new(&extent);
@@ -96,11 +99,14 @@ impl Check for Within {
             if area <= self.tolerance {
                 continue;
             }
-            let mut f = cx.finding(
-                frame,
-                &[row],
-                format!("有 {} m² 位于 {} 之外", m2(area), container.name),
-            ).with_measured(json!({ "outside_area": m2(area), "unit": "m2" })).with_expected(json!({ "max_outside_area": self.tolerance }));
+            let mut f = cx
+                .finding(
+                    frame,
+                    &[row],
+                    format!("有 {} m² 位于 {} 之外", m2(area), container.name),
+                )
+                .with_measured(json!({ "outside_area": m2(area), "unit": "m2" }))
+                .with_expected(json!({ "max_outside_area": self.tolerance }));
             f.geometry = Some(Geometry::MultiPolygon(out));
             findings.push(f);
         }

@@ -27,8 +27,10 @@ pub enum Encoding {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawManifest {
-    xzqdm: Spanned<String>,
-    xzqmc: String,
+    #[serde(rename = "xzqdm")]
+    area_code: Spanned<String>,
+    #[serde(rename = "xzqmc")]
+    area_name: String,
     level: Level,
     crs: Option<Spanned<String>>,
     producer: Option<String>,
@@ -43,8 +45,12 @@ struct RawManifest {
 /// The validated manifest.
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest {
-    pub xzqdm: String,
-    pub xzqmc: String,
+    /// 行政区代码 (`xzqdm`): the GB/T 2260 code of the county (or prefecture) delivering.
+    #[serde(rename = "xzqdm")]
+    pub area_code: String,
+    /// 行政区名称 (`xzqmc`).
+    #[serde(rename = "xzqmc")]
+    pub area_name: String,
     pub level: Level,
     /// The declared CRS as written, e.g. `EPSG:4522`; a package of tables alone needs none
     /// (package format 1.1, section 2), one with layers is refused without it when loaded.
@@ -88,12 +94,12 @@ impl Manifest {
         let invalid = |at: &Spanned<String>, message: String| {
             PackageError::manifest_value(text, file, &at.referenced, message)
         };
-        if !is_digits(&raw.xzqdm.value, 6) {
+        if !is_digits(&raw.area_code.value, 6) {
             return Err(invalid(
-                &raw.xzqdm,
+                &raw.area_code,
                 format!(
                     "xzqdm `{}` is not a 6-digit GB/T 2260 code",
-                    raw.xzqdm.value
+                    raw.area_code.value
                 ),
             ));
         }
@@ -118,8 +124,8 @@ impl Manifest {
             }
         }
         Ok(Manifest {
-            xzqdm: raw.xzqdm.value,
-            xzqmc: raw.xzqmc,
+            area_code: raw.area_code.value,
+            area_name: raw.area_name,
             level: raw.level,
             crs: raw.crs.map(|c| c.value),
             epsg,

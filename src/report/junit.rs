@@ -36,7 +36,7 @@ pub fn render_junit(report: &Report) -> String {
     );
     out.push_str("    <properties>\n");
     for (name, value) in [
-        ("package.xzqdm", report.package.manifest.xzqdm.as_str()),
+        ("package.xzqdm", report.package.manifest.area_code.as_str()),
         (
             "package.crs",
             report.package.manifest.crs.as_deref().unwrap_or(""),

@@ -65,7 +65,7 @@ pub fn summary(report: &Report) -> String {
         s,
         "{} ({})：{}（{}）",
         report.package.name,
-        report.package.manifest.xzqmc,
+        report.package.manifest.area_name,
         report.grading.grade.zh(),
         verdict::verdict_basis(report, Lang::Zh)
     );
@@ -109,7 +109,7 @@ pub fn render_markdown(report: &Report) -> String {
     let _ = writeln!(
         s,
         "# 质量检查报告：{}（{}）\n",
-        p.manifest.xzqmc, p.manifest.xzqdm
+        p.manifest.area_name, p.manifest.area_code
     );
     let _ = writeln!(s, "- 成果包：`{}`", p.path);
     let _ = writeln!(

@@ -96,21 +96,23 @@ impl CrossCheck for DeliveredOnce {
                 })
                 .collect();
             for (&i, units) in &by_package {
-                let f = cx.finding(
-                    &self.layer.value,
-                    units
-                        .iter()
-                        .map(|(fid, code)| FeatureId {
-                            fid: *fid,
-                            key: Some((*code).to_owned()),
-                        })
-                        .collect(),
-                    format!(
-                        "跨县单元“{name}”由 {} 个成果包各自交付：{}",
-                        by_package.len(),
-                        delivered.join("、")
-                    ),
-                ).with_measured(json!({ "delivered_by": delivered }));
+                let f = cx
+                    .finding(
+                        &self.layer.value,
+                        units
+                            .iter()
+                            .map(|(fid, code)| FeatureId {
+                                fid: *fid,
+                                key: Some((*code).to_owned()),
+                            })
+                            .collect(),
+                        format!(
+                            "跨县单元“{name}”由 {} 个成果包各自交付：{}",
+                            by_package.len(),
+                            delivered.join("、")
+                        ),
+                    )
+                    .with_measured(json!({ "delivered_by": delivered }));
                 out[i].push(f);
             }
         }

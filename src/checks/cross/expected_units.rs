@@ -87,7 +87,6 @@ impl CrossCheck for ExpectedUnits {
 
     /// Every unit with a name.
     fn extract(&self, dataset: &Dataset) -> Input {
-
         let ExpectedUnits {
             layer,
             code,
@@ -193,14 +192,17 @@ fn expected_units(
                 continue;
             }
             let got = u.unit_type.as_deref().map_or("空".into(), type_label);
-            let f = cx.finding(
-                &c.layer.value,
-                vec![FeatureId {
-                    fid: u.fid,
-                    key: u.code.clone(),
-                }],
-                format!("登记单元“{}”即{planned}，类型为 {got}", u.name),
-            ).with_measured(json!({ c.unit_type.value.clone(): u.unit_type })).with_expected(expected.clone());
+            let f = cx
+                .finding(
+                    &c.layer.value,
+                    vec![FeatureId {
+                        fid: u.fid,
+                        key: u.code.clone(),
+                    }],
+                    format!("登记单元“{}”即{planned}，类型为 {got}", u.name),
+                )
+                .with_measured(json!({ c.unit_type.value.clone(): u.unit_type }))
+                .with_expected(expected.clone());
             per_package[*i].push(f);
         }
         let due = match (unit.year, cx.plan_year) {
@@ -230,7 +232,9 @@ fn expected_units(
                 .collect();
             message.push_str(&format!("；名称相近的单元：{}", listed.join("、")));
         }
-        let mut f = cx.finding(&c.layer.value, vec![], message).with_expected(expected);
+        let mut f = cx
+            .finding(&c.layer.value, vec![], message)
+            .with_expected(expected);
         if !similar.is_empty() {
             f = f.with_measured(json!({
                 "similar": similar

@@ -221,26 +221,28 @@ fn totals(c: &TotalsMatch, cx: &CrossContext, prefecture: &Table) -> Vec<Finding
             };
             if abs > tolerance {
                 let d = decimals;
-                let f = cx.finding(
-                    &c.table.value,
-                    vec![FeatureId {
-                        fid: *row,
-                        key: Some(key.clone()),
-                    }],
-                    format!(
-                        "{} = {key} 行 {}：各县之和 {}，州级表 {}，相差 {}（容差 {}）",
-                        c.key.value,
-                        column.value,
-                        sum.to_decimal(d),
-                        want.to_decimal(d),
-                        diff.to_decimal(d),
-                        tolerance.to_decimal(d + 1)
-                    ),
-                ).with_measured(json!({
-                    "counties_sum": sum.to_string(),
-                    "declared": want.to_string(),
-                    "tolerance": tolerance.to_string(),
-                }));
+                let f = cx
+                    .finding(
+                        &c.table.value,
+                        vec![FeatureId {
+                            fid: *row,
+                            key: Some(key.clone()),
+                        }],
+                        format!(
+                            "{} = {key} 行 {}：各县之和 {}，州级表 {}，相差 {}（容差 {}）",
+                            c.key.value,
+                            column.value,
+                            sum.to_decimal(d),
+                            want.to_decimal(d),
+                            diff.to_decimal(d),
+                            tolerance.to_decimal(d + 1)
+                        ),
+                    )
+                    .with_measured(json!({
+                        "counties_sum": sum.to_string(),
+                        "declared": want.to_string(),
+                        "tolerance": tolerance.to_string(),
+                    }));
                 out.push(f);
             }
         }

@@ -81,20 +81,22 @@ impl CrossCheck for UniqueAcross {
                     .copied()
                     .filter(|n| *n != packages[i].0)
                     .collect();
-                let f = cx.finding(
-                    &self.layer.value,
-                    fids.iter()
-                        .map(|&fid| FeatureId {
-                            fid,
-                            key: Some(key.to_owned()),
-                        })
-                        .collect(),
-                    format!(
-                        "{} = {key} 也出现在 {} 的成果中",
-                        fields.join("/"),
-                        others.join("、")
-                    ),
-                ).with_measured(json!({ "packages": names }));
+                let f = cx
+                    .finding(
+                        &self.layer.value,
+                        fids.iter()
+                            .map(|&fid| FeatureId {
+                                fid,
+                                key: Some(key.to_owned()),
+                            })
+                            .collect(),
+                        format!(
+                            "{} = {key} 也出现在 {} 的成果中",
+                            fields.join("/"),
+                            others.join("、")
+                        ),
+                    )
+                    .with_measured(json!({ "packages": names }));
                 out[i].push(f);
             }
         }

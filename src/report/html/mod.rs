@@ -176,7 +176,7 @@ pub fn render_html(report: &Report, map: &MapLayers, lang: Lang) -> String {
     });
     let title = format!(
         "{}：{}（{}）",
-        l.title, report.package.manifest.xzqmc, report.package.manifest.xzqdm
+        l.title, report.package.manifest.area_name, report.package.manifest.area_code
     );
     fill(
         TEMPLATE,
@@ -196,8 +196,8 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
         s,
         "<header><h1>{}：{}（{}）</h1>",
         l.title,
-        esc(&p.manifest.xzqmc),
-        esc(&p.manifest.xzqdm)
+        esc(&p.manifest.area_name),
+        esc(&p.manifest.area_code)
     );
     let sha = &report.ruleset.sha256[..12.min(report.ruleset.sha256.len())];
     let _ = writeln!(
@@ -604,7 +604,7 @@ mod tests {
     #[test]
     fn hostile_values_are_escaped_everywhere() {
         let (mut report, mut map) = defective();
-        report.package.manifest.xzqmc = HOSTILE.into();
+        report.package.manifest.area_name = HOSTILE.into();
         report.package.path = HOSTILE.into();
         report.rules[0].title = HOSTILE.into();
         report.rules[0].element = HOSTILE.into();

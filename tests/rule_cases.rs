@@ -33,7 +33,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use geo::{Geometry, Translate};
-use nrqc::checks::text_at;
 use nrqc::engine::run_one;
 use nrqc::finding::{FeatureId, Finding, Status};
 use nrqc::package::{BadCell, Dataset, Frame, GeometryColumn, LayerCrs, RawDefect};
@@ -255,7 +254,7 @@ fn row(frame: &Frame, rules: &RuleSet, at: &At) -> Result<usize, String> {
             let rows: Vec<usize> = (0..frame.len())
                 .filter(|&r| {
                     let parts: Option<Vec<String>> =
-                        fields.iter().map(|f| text_at(&frame.df, f, r)).collect();
+                        fields.iter().map(|f| frame.text(f, r)).collect();
                     parts.is_some_and(|p| p.join("/") == *key)
                 })
                 .collect();

@@ -20,7 +20,6 @@
 use std::path::Path;
 
 use geo::{Geometry, MapCoords};
-use nrqc::checks::text_at;
 use nrqc::engine::run_one;
 use nrqc::finding::RuleRun;
 use nrqc::finding::{Finding, Skipped, Status, Unit};
@@ -78,7 +77,7 @@ fn frame_mut<'a>(dataset: &'a mut Dataset, layer: &str) -> &'a mut Frame {
 fn row_of(dataset: &Dataset, layer: &str, field: &str, key: &str) -> usize {
     let frame = dataset.frame(layer).unwrap();
     (0..frame.len())
-        .find(|&r| text_at(&frame.df, field, r).as_deref() == Some(key))
+        .find(|&r| frame.text(field, r).as_deref() == Some(key))
         .unwrap_or_else(|| panic!("{layer} has no {field} = {key}"))
 }
 
@@ -222,7 +221,7 @@ fn no_overlap_reports_a_lonlat_overlap_of_square_kilometres_in_m2() {
     let units = dataset.frame("ZRZYDJDY").unwrap();
     let compared = (0..units.len())
         .filter(|&row| {
-            let t = text_at(&units.df, "DJDYLX", row);
+            let t = units.text("DJDYLX", row);
             !matches!(t.as_deref(), Some("11" | "12" | "13" | "70"))
         })
         .count();
@@ -284,7 +283,7 @@ fn overlap_link_reports_a_lonlat_overlap_without_its_row_in_m2() {
     );
     let zones = dataset.frame("STBHHX").unwrap();
     let fixture: Vec<String> = (0..zones.len())
-        .filter_map(|r| text_at(&zones.df, "HXBM", r))
+        .filter_map(|r| zones.text("HXBM", r))
         .collect();
     append(
         &mut dataset,
@@ -606,8 +605,8 @@ fn overlap_link_counts_a_row_without_area_as_skipped() {
     let table = dataset.frame("GGGZ").unwrap();
     let row = (0..table.len())
         .find(|&r| {
-            text_at(&table.df, "ZRZYDJDYH", r).as_deref() == Some("6229231200001")
-                && text_at(&table.df, "GGGZFQBSM", r).as_deref() == Some("62292310001")
+            table.text("ZRZYDJDYH", r).as_deref() == Some("6229231200001")
+                && table.text("GGGZFQBSM", r).as_deref() == Some("62292310001")
         })
         .unwrap();
     set(frame_mut(&mut dataset, "GGGZ"), row, "MJ", None);

@@ -41,7 +41,7 @@ use serde_json::json;
 
 use super::sums::floats;
 use super::units::{round, Allowance, AreaUnit, Tolerance};
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::Finding;
 
@@ -171,7 +171,8 @@ impl Check for AreaMatches {
             };
             let computed = facts.areas[row];
             let n = match (&terms, &self.terms) {
-                (Some(counts), Some(t)) => text_at(&frame.df, &t.parent_key.value, row)
+                (Some(counts), Some(t)) => frame
+                    .text(&t.parent_key.value, row)
                     .and_then(|k| counts.get(&k).copied())
                     .unwrap_or(0),
                 _ => 0,
@@ -200,7 +201,7 @@ fn count_terms(cx: &Context, terms: &Terms) -> Result<HashMap<String, usize>, No
     let frame = cx.frame(&terms.layer.value)?;
     let mut counts = HashMap::new();
     for row in 0..frame.len() {
-        if let Some(k) = text_at(&frame.df, &terms.key.value, row) {
+        if let Some(k) = frame.text(&terms.key.value, row) {
             *counts.entry(k).or_insert(0) += 1;
         }
     }

@@ -38,7 +38,7 @@ use serde::Deserialize;
 use super::area_matches::{compare, describe};
 use super::sums::{field_or_computed, floats, group_sums, summand};
 use super::units::{AreaUnit, Tolerance};
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::{Finding, Related};
 
@@ -134,12 +134,12 @@ impl Check for AreaSum {
             selected
                 .iter()
                 .filter(|r| !kept.contains(r))
-                .filter_map(|&r| text_at(&child.df, key, r)),
+                .filter_map(|&r| child.text(key, r)),
         );
         let sums = group_sums(&df, col(key), value, &rows)?;
         let mut children: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for &r in &rows {
-            if let Some(k) = text_at(&child.df, key, r) {
+            if let Some(k) = child.text(key, r) {
                 children.entry(k).or_default().push(r);
             }
         }
@@ -168,7 +168,7 @@ impl Check for AreaSum {
         let mut findings = Vec::new();
         let (mut unmeasurable, mut keyless, mut blank, mut compared) = (0, 0, 0, 0);
         for (row, value) in declared.iter().enumerate() {
-            let Some(k) = text_at(&parent.df, &self.parent_key.value, row) else {
+            let Some(k) = parent.text(&self.parent_key.value, row) else {
                 keyless += 1;
                 continue;
             };

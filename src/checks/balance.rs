@@ -21,7 +21,7 @@ use serde_json::json;
 
 use super::sums::floats;
 use super::units::{column_decimals, round};
-use super::{text_at, Context, NotRun};
+use super::{Context, NotRun};
 use crate::finding::{Finding, Unit};
 use crate::package::{written_decimals, Frame};
 
@@ -73,7 +73,7 @@ impl Column {
             let mut decimals = 0;
             let cells = (0..frame.len())
                 .map(|row| {
-                    let text = text_at(&frame.df, name, row).unwrap_or_default();
+                    let text = frame.text(name, row).unwrap_or_default();
                     let text = text.trim();
                     match text.parse::<f64>() {
                         _ if text.is_empty() => Cell::Blank,

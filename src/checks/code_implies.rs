@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::in_domain::unknown_code_list;
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::Finding;
 
@@ -79,12 +79,13 @@ impl Check for CodeImplies {
         // Rows this rule cannot judge, each reported by another rule: empty values (non-empty
         // rules) and codes outside their code lists (code-list rules).
         let (mut empty_code, mut empty_implied, mut uncoded) = (0, 0, 0);
+        let (mut codes, mut actuals) = (frame.texts(field), frame.texts(implies));
         for row in cx.rows(frame)? {
-            let Some(code) = text_at(&frame.df, field, row) else {
+            let Some(code) = codes[row].take() else {
                 empty_code += 1;
                 continue;
             };
-            let Some(actual) = text_at(&frame.df, implies, row) else {
+            let Some(actual) = actuals[row].take() else {
                 empty_implied += 1;
                 continue;
             };

@@ -39,7 +39,7 @@ use serde_json::Value;
 
 use super::no_overlap_with::rows_where;
 use super::spatial::{area_m2, too_complex, Polys};
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::{Finding, Related};
 use crate::geom::topology::Region;
@@ -126,7 +126,7 @@ impl Check for ContainerKey {
         let (field, key_field) = (&self.field.value, &self.container_field.value);
         let mut findings = Vec::new();
         for row in cx.measurable(frame, cx.rows(frame)?)? {
-            let Some(value) = text_at(&frame.df, field, row) else {
+            let Some(value) = frame.text(field, row) else {
                 continue;
             };
             let feature = Polys::of(frame, &[row]);
@@ -144,7 +144,7 @@ impl Check for ContainerKey {
             holders.sort_unstable();
             let keys: Vec<String> = holders
                 .iter()
-                .filter_map(|&h| text_at(&container.df, key_field, h))
+                .filter_map(|&h| container.text(key_field, h))
                 .collect();
             // The container's key is cut as the value is: a township's 9-digit code opens with
             // its county's 6 (format 1.1 section 3), and that county registers the unit.

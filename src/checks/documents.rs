@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::Finding;
 use crate::package::{Dataset, Unread};
@@ -64,7 +64,7 @@ impl Documents {
             .frame(&self.layer.value)
             .map(|f| {
                 (0..f.len())
-                    .filter_map(|r| text_at(&f.df, &self.key.value, r))
+                    .filter_map(|r| f.text(&self.key.value, r))
                     .collect()
             })
             .unwrap_or_default();
@@ -180,7 +180,7 @@ impl Check for Documents {
         let mut findings = Vec::new();
         let mut keyless = 0;
         for row in cx.rows(frame)? {
-            let Some(key) = text_at(&frame.df, &self.key.value, row) else {
+            let Some(key) = frame.text(&self.key.value, row) else {
                 keyless += 1;
                 continue;
             };

@@ -30,7 +30,7 @@ use polars::prelude::Expr;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{condition, json_at, phrase, Check, Context, LintContext, NotRun, Read};
+use super::{condition, phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::Finding;
 
@@ -87,7 +87,7 @@ impl Check for Expression {
             }
             let measured: Map<String, Value> = named
                 .iter()
-                .map(|c| (c.clone(), json_at(&frame.df, c, row)))
+                .map(|c| (c.clone(), frame.json(c, row)))
                 .collect();
             let f = cx
                 .finding(

@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{suggest, Name, Problem};
 use crate::finding::Finding;
 
@@ -122,8 +122,9 @@ impl Check for InDomain {
         let field = self.field.value.as_str();
         let mut findings = Vec::new();
         let mut empty = 0;
+        let mut values = frame.texts(field);
         for row in cx.rows(frame)? {
-            let Some(value) = text_at(&frame.df, field, row) else {
+            let Some(value) = values[row].take() else {
                 empty += 1;
                 continue;
             };

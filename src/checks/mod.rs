@@ -50,8 +50,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Mutex;
 
-use polars::prelude::{AnyValue, DataFrame};
-
 use crate::diag::{suggest, Name, Problem};
 use crate::finding::{Coverage, FeatureId, Finding, Skipped, Unit};
 use crate::package::{Dataset, Frame, GeometryColumn, Unread};
@@ -528,11 +526,8 @@ impl<'a> Context<'a> {
             .frame(&frame.name)
             .and_then(|d| d.key.as_ref())
             .and_then(|k| {
-                let parts: Option<Vec<String>> = k
-                    .fields()
-                    .iter()
-                    .map(|f| text_at(&frame.df, f, row))
-                    .collect();
+                let parts: Option<Vec<String>> =
+                    k.fields().iter().map(|f| frame.text(f, row)).collect();
                 parts.map(|p| p.join("/"))
             });
         FeatureId { fid: row, key }
@@ -570,49 +565,6 @@ impl<'a> Context<'a> {
             expected: None,
             geometry: None,
         }
-    }
-}
-
-/// A value as text, the way codes and keys are compared: integers without a decimal point,
-/// strings as they are; `None` for null.
-pub fn text_at(df: &DataFrame, field: &str, row: usize) -> Option<String> {
-    let value = df.column(field).ok()?.get(row).ok()?;
-    any_to_text(&value)
-}
-
-pub fn any_to_text(value: &AnyValue) -> Option<String> {
-    match value {
-        AnyValue::Null => None,
-        AnyValue::String(s) => Some((*s).to_owned()),
-        AnyValue::StringOwned(s) => Some(s.to_string()),
-        AnyValue::Float64(f) => Some(f.to_string()),
-        AnyValue::Float32(f) => Some(f.to_string()),
-        other => Some(other.to_string()),
-    }
-}
-
-/// A value as JSON, for `measured` and `expected`.
-pub fn json_at(df: &DataFrame, field: &str, row: usize) -> serde_json::Value {
-    use serde_json::Value;
-    let Ok(value) = df.column(field).and_then(|c| c.get(row)) else {
-        return Value::Null;
-    };
-    match value {
-        AnyValue::Null => Value::Null,
-        AnyValue::Boolean(b) => Value::Bool(b),
-        AnyValue::Float64(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-        AnyValue::Float32(f) => {
-            serde_json::Number::from_f64(f.into()).map_or(Value::Null, Value::Number)
-        }
-        AnyValue::Int64(i) => i.into(),
-        AnyValue::Int32(i) => i.into(),
-        AnyValue::Int16(i) => i.into(),
-        AnyValue::Int8(i) => i.into(),
-        AnyValue::UInt64(i) => i.into(),
-        AnyValue::UInt32(i) => i.into(),
-        AnyValue::UInt16(i) => i.into(),
-        AnyValue::UInt8(i) => i.into(),
-        other => any_to_text(&other).map_or(Value::Null, Value::String),
     }
 }
 

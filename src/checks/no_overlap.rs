@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::spatial::{feature_pairs, overlap_findings, planar_threshold, Polys};
-use super::{phrase, text_at, Check, Context, NotRun, Read};
+use super::{phrase, Check, Context, NotRun, Read};
 use crate::diag::Name;
 use crate::finding::{Finding, Unit};
 use crate::geom::topology::overlaps;
@@ -87,7 +87,7 @@ impl Check for NoOverlap {
             let group = self
                 .group_by
                 .as_ref()
-                .and_then(|g| text_at(&frame.df, &g.value, row));
+                .and_then(|g| frame.text(&g.value, row));
             groups.entry(group).or_default().push(row);
         }
         let mut pairs = BTreeMap::new();

@@ -22,7 +22,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{is_blank, json_at, phrase, text_at, Check, Context, NotRun, Read};
+use super::{is_blank, phrase, Check, Context, NotRun, Read};
 use crate::diag::Name;
 use crate::finding::Finding;
 
@@ -50,19 +50,23 @@ impl Check for NotNull {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
         let mut findings = Vec::new();
+        let columns: Vec<(&str, Vec<Option<String>>)> = self
+            .fields
+            .iter()
+            .map(|f| (f.value.as_str(), frame.texts(&f.value)))
+            .collect();
         for row in cx.rows(frame)? {
-            let empty: Vec<&str> = self
-                .fields
+            let empty: Vec<&str> = columns
                 .iter()
-                .map(|f| f.value.as_str())
-                .filter(|f| is_blank(text_at(&frame.df, f, row).as_deref()))
+                .filter(|(_, values)| is_blank(values[row].as_deref()))
+                .map(|&(name, _)| name)
                 .collect();
             if empty.is_empty() {
                 continue;
             }
             let measured: Map<String, Value> = empty
                 .iter()
-                .map(|&name| (name.to_owned(), json_at(&frame.df, name, row)))
+                .map(|&name| (name.to_owned(), frame.json(name, row)))
                 .collect();
             let f = cx
                 .finding(frame, &[row], format!("{} 为空", empty.join("、")))

@@ -52,7 +52,7 @@ use super::no_overlap_with::rows_where;
 use super::spatial::{area_m2, feature_pairs, m2, planar_threshold, too_complex, Polys};
 use super::sums::floats;
 use super::units::{AreaUnit, Tolerance};
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::{Finding, Related, Unit};
 use crate::geom::topology::overlaps_between;
@@ -93,7 +93,7 @@ fn keyed(
     let unusable = rows
         .into_iter()
         .filter(|r| !usable_set.contains(r))
-        .filter_map(|r| text_at(&frame.df, key, r))
+        .filter_map(|r| frame.text(key, r))
         .collect();
     Ok((usable, unusable))
 }
@@ -185,8 +185,8 @@ impl Check for OverlapLink {
         for ((ra, rb), geometry) in feature_pairs(cx, found, "", &a, Some(&b)) {
             let area = area_m2(cx, &geometry)?;
             let (Some(ka), Some(kb)) = (
-                text_at(&frame.df, &self.key.value, ra),
-                text_at(&other.df, &self.other_key.value, rb),
+                frame.text(&self.key.value, ra),
+                other.text(&self.other_key.value, rb),
             ) else {
                 // Without both keys no row can name the overlap; `not_null` reports the key.
                 keyless_overlaps += usize::from(area > self.min_area);
@@ -196,11 +196,11 @@ impl Check for OverlapLink {
                 overlaps.insert((ka, kb), (ra, rb, geometry, area));
             }
         }
-        let a_keys: BTreeSet<String> = (0..frame.len())
-            .filter_map(|r| text_at(&frame.df, &self.key.value, r))
-            .collect();
-        let b_keys: BTreeSet<String> = (0..other.len())
-            .filter_map(|r| text_at(&other.df, &self.other_key.value, r))
+        let a_keys: BTreeSet<String> = frame.texts(&self.key.value).into_iter().flatten().collect();
+        let b_keys: BTreeSet<String> = other
+            .texts(&self.other_key.value)
+            .into_iter()
+            .flatten()
             .collect();
         let declared = floats(&table.df, &self.table_area.value)?;
         cx.skipped(
@@ -212,8 +212,8 @@ impl Check for OverlapLink {
         let mut keyless_rows = 0;
         for row in rows_where(table, self.table_where.as_ref())? {
             let (Some(ka), Some(kb)) = (
-                text_at(&table.df, &self.table_key.value, row),
-                text_at(&table.df, &self.table_other_key.value, row),
+                table.text(&self.table_key.value, row),
+                table.text(&self.table_other_key.value, row),
             ) else {
                 keyless_rows += 1;
                 continue;

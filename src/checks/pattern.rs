@@ -22,7 +22,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::Finding;
 
@@ -79,8 +79,9 @@ impl Check for Pattern {
         let field = self.field.value.as_str();
         let mut findings = Vec::new();
         let mut empty = 0;
+        let mut values = frame.texts(field);
         for row in cx.rows(frame)? {
-            let Some(value) = text_at(&frame.df, field, row) else {
+            let Some(value) = values[row].take() else {
                 empty += 1;
                 continue;
             };

@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{phrase, text_at, Check, Context, NotRun, Read};
+use super::{phrase, Check, Context, NotRun, Read};
 use crate::diag::Name;
 use crate::finding::Finding;
 
@@ -181,11 +181,11 @@ fn keys(
     pair: Option<&str>,
     separator: Option<&str>,
 ) -> Vec<Key> {
-    let Some(value) = text_at(&frame.df, field, row) else {
+    let Some(value) = frame.text(field, row) else {
         return vec![];
     };
     let paired = match pair {
-        Some(p) => match text_at(&frame.df, p, row) {
+        Some(p) => match frame.text(p, row) {
             Some(v) => Some(v),
             None => return vec![],
         },

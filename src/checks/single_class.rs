@@ -46,7 +46,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::sums::floats;
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::{Finding, Related};
 use crate::package::Frame;
@@ -184,7 +184,7 @@ impl Check for SingleClass {
         let mut held: BTreeMap<String, Vec<Held>> = BTreeMap::new();
         let mut keyless = 0;
         for &row in &selected {
-            let Some(key) = text_at(&parent.df, &self.key.value, row) else {
+            let Some(key) = parent.text(&self.key.value, row) else {
                 keyless += 1;
                 continue;
             };
@@ -199,14 +199,16 @@ impl Check for SingleClass {
         cx.skip_rows(parent, keyless, &format!("{} 为空", self.key.value));
 
         let (mut uncoded, mut empty) = (0, 0);
+        let parent_keys = child.texts(&self.child_key.value);
+        let mut codes = child.texts(&self.field.value);
         for row in 0..child.len() {
-            let Some(parent_key) = text_at(&child.df, &self.child_key.value, row) else {
+            let Some(parent_key) = &parent_keys[row] else {
                 continue;
             };
-            let Some(classes) = held.get_mut(&parent_key) else {
+            let Some(classes) = held.get_mut(parent_key) else {
                 continue;
             };
-            let Some(code) = text_at(&child.df, &self.field.value, row) else {
+            let Some(code) = codes[row].take() else {
                 empty += 1;
                 continue;
             };
@@ -239,7 +241,7 @@ impl Check for SingleClass {
 
         let mut findings = Vec::new();
         for &row in &selected {
-            let Some(key) = text_at(&parent.df, &self.key.value, row) else {
+            let Some(key) = parent.text(&self.key.value, row) else {
                 continue;
             };
             let classes = &held[&key];

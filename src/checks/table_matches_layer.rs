@@ -51,7 +51,7 @@ use super::condition;
 use super::sums::{field_or_computed, group_sums, summand};
 use super::table_totals::{default_total_row, total_row_problem};
 use super::units::{AreaUnit, Tolerance};
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::{Finding, Unit};
 
@@ -161,9 +161,7 @@ impl Check for TableMatchesLayer {
         } else {
             self.source_unit.square_metres()
         };
-        let keys: Vec<Option<String>> = (0..table.len())
-            .map(|r| text_at(&table.df, &self.key.value, r))
-            .collect();
+        let keys = table.texts(&self.key.value);
         let data_rows: Vec<usize> = (0..table.len())
             .filter(|&r| keys[r].as_deref() != Some(self.total_row.value.as_str()))
             .collect();

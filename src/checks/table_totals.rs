@@ -60,7 +60,7 @@ use serde::Deserialize;
 use serde_saphyr::Location;
 
 use super::balance::{self, Blank, Column, Equation, Table};
-use super::{phrase, text_at, Check, Context, LintContext, NotRun, Read};
+use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{suggest, Name, Problem};
 use crate::finding::Finding;
 use crate::schema::FrameDef;
@@ -307,9 +307,7 @@ impl Check for TableTotals {
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
-        let keys: Vec<Option<String>> = (0..frame.len())
-            .map(|r| text_at(&frame.df, &self.key.value, r))
-            .collect();
+        let keys = frame.texts(&self.key.value);
         let position = |name: &Name| keys.iter().position(|k| k.as_deref() == Some(&name.value));
         let absent: Vec<&str> = self
             .row_names()

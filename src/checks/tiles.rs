@@ -37,7 +37,7 @@ use serde_json::json;
 use super::spatial::{
     area_m2, feature_pairs, m2, overlap_findings, planar_threshold, too_complex, Polys,
 };
-use super::{phrase, text_at, Check, Context, NotRun, Read};
+use super::{phrase, Check, Context, NotRun, Read};
 use crate::diag::Name;
 use crate::finding::{Finding, Related, Unit};
 use crate::geom::topology::{tiles, TooComplex};
@@ -95,7 +95,7 @@ impl Check for Tiles {
         let mut unknown: BTreeSet<String> = BTreeSet::new();
         let mut keyless = 0;
         for &row in &selected {
-            let Some(key) = text_at(&parts.df, &self.key.value, row) else {
+            let Some(key) = parts.text(&self.key.value, row) else {
                 // A part naming no parent tiles nothing; `not_null` reports the empty key.
                 keyless += usize::from(usable.contains(&row));
                 continue;
@@ -116,7 +116,7 @@ impl Check for Tiles {
         let (mut unmeasurable, mut parent_keyless, mut checked) = (0, 0, 0);
         let (mut gaps_unchecked, mut parts_unchecked) = (0, 0);
         for parent in wholes {
-            let Some(key) = text_at(&parents.df, &self.parent_key.value, parent) else {
+            let Some(key) = parents.text(&self.parent_key.value, parent) else {
                 parent_keyless += 1;
                 continue;
             };

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{phrase, text_at, Check, Context, NotRun, Read};
+use super::{phrase, Check, Context, NotRun, Read};
 use crate::diag::Name;
 use crate::finding::Finding;
 
@@ -54,12 +54,10 @@ impl Check for Unique {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
         let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
+        let mut columns: Vec<Vec<Option<String>>> =
+            self.fields.iter().map(|f| frame.texts(&f.value)).collect();
         for row in cx.rows(frame)? {
-            let key: Option<Vec<String>> = self
-                .fields
-                .iter()
-                .map(|f| text_at(&frame.df, &f.value, row))
-                .collect();
+            let key: Option<Vec<String>> = columns.iter_mut().map(|c| c[row].take()).collect();
             if let Some(key) = key {
                 groups.entry(key).or_default().push(row);
             }

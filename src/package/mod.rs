@@ -5,6 +5,7 @@
 //! rules; the schema only types CSV columns, which carry no types of their own.
 
 pub mod archive;
+mod cells;
 mod columns;
 pub mod error;
 #[doc(hidden)]

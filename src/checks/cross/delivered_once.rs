@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{above_county, CrossCheck, CrossContext, Input, Judgement};
-use crate::checks::{text_at, Read};
+use crate::checks::Read;
 use crate::diag::Name;
 use crate::finding::FeatureId;
 use crate::package::Dataset;
@@ -49,11 +49,13 @@ impl CrossCheck for DeliveredOnce {
         let Some(frame) = dataset.frame(&self.layer.value) else {
             return Input::Units(vec![]);
         };
-        let units = (0..frame.len())
-            .filter_map(|row| {
-                let c = text_at(&frame.df, &self.code.value, row).filter(|c| above_county(c))?;
-                Some((row, c, text_at(&frame.df, &self.name.value, row)))
-            })
+        let names = frame.texts(&self.name.value);
+        let units = frame
+            .texts(&self.code.value)
+            .into_iter()
+            .zip(names)
+            .enumerate()
+            .filter_map(|(row, (code, name))| Some((row, code.filter(|c| above_county(c))?, name)))
             .collect();
         Input::Units(units)
     }

@@ -28,7 +28,7 @@ use serde_json::json;
 
 use super::unit_list::UnitList;
 use super::{CrossCheck, CrossContext, Delivered, Input, Judgement};
-use crate::checks::{text_at, unknown_code_list, LintContext, Read};
+use crate::checks::{unknown_code_list, LintContext, Read};
 use crate::diag::{suggest, Name, Problem};
 use crate::finding::{FeatureId, Finding, Status};
 use crate::package::Dataset;
@@ -97,15 +97,27 @@ impl CrossCheck for ExpectedUnits {
         let Some(frame) = dataset.frame(&layer.value) else {
             return Input::Named(vec![]);
         };
-        let filled =
-            |field: &str, row| text_at(&frame.df, field, row).filter(|v| !v.trim().is_empty());
+        let filled = |field: &str| {
+            let mut values = frame.texts(field);
+            values.iter_mut().for_each(|v| {
+                if v.as_ref().is_some_and(|v| v.trim().is_empty()) {
+                    *v = None;
+                }
+            });
+            values
+        };
+        let (mut codes, mut names, mut types) = (
+            filled(&code.value),
+            filled(&name.value),
+            filled(&unit_type.value),
+        );
         let units = (0..frame.len())
             .filter_map(|row| {
                 Some(Delivered {
                     fid: row,
-                    code: filled(&code.value, row),
-                    name: filled(&name.value, row)?,
-                    unit_type: filled(&unit_type.value, row).map(|t| t.trim().to_owned()),
+                    name: names[row].take()?,
+                    code: codes[row].take(),
+                    unit_type: types[row].take().map(|t| t.trim().to_owned()),
                 })
             })
             .collect();

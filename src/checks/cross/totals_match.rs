@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{CrossCheck, CrossContext, Input, Judgement, Table};
-use crate::checks::{text_at, Read};
+use crate::checks::Read;
 use crate::diag::Name;
 use crate::finding::{FeatureId, Finding, Status};
 use crate::package::Dataset;
@@ -52,7 +52,7 @@ impl CrossCheck for TotalsMatch {
         Input::Table(dataset.frame(&t.table.value).map(|frame| {
             let mut table = Table::default();
             for row in 0..frame.len() {
-                let Some(key) = text_at(&frame.df, &t.key.value, row) else {
+                let Some(key) = frame.text(&t.key.value, row) else {
                     continue;
                 };
                 let mut values = BTreeMap::new();

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{CrossCheck, CrossContext, Input, Judgement};
-use crate::checks::{text_at, Read};
+use crate::checks::Read;
 use crate::diag::Name;
 use crate::finding::FeatureId;
 use crate::package::Dataset;
@@ -43,12 +43,13 @@ impl CrossCheck for UniqueAcross {
         let Some(frame) = dataset.frame(&self.layer.value) else {
             return Input::Keys(vec![]);
         };
+        let mut columns: Vec<Vec<Option<String>>> =
+            self.fields.iter().map(|f| frame.texts(&f.value)).collect();
         let keys = (0..frame.len())
             .filter_map(|row| {
-                let parts: Option<Vec<String>> = self
-                    .fields
-                    .iter()
-                    .map(|f| text_at(&frame.df, &f.value, row).filter(|v| !v.trim().is_empty()))
+                let parts: Option<Vec<String>> = columns
+                    .iter_mut()
+                    .map(|c| c[row].take().filter(|v| !v.trim().is_empty()))
                     .collect();
                 Some((row, parts?.join("/")))
             })

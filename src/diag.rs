@@ -15,12 +15,18 @@ pub type Name = Spanned<String>;
 #[error("{message}")]
 #[diagnostic(code(nrqc::rules))]
 pub struct RuleDiagnostic {
+    /// The error line, in English, e.g. "no code list `DJDYLXX`".
     pub message: String,
+    /// The whole rule file under its `SourceFile` name, for the snippet.
     #[source_code]
     pub src: NamedSource<Arc<str>>,
+    /// The byte span of the YAML node at fault; `None` when the parser gave no position, and
+    /// then the diagnostic shows no snippet.
     #[label("{label}")]
     pub span: Option<SourceSpan>,
+    /// The text printed at `span`, "here" unless the problem says otherwise.
     pub label: String,
+    /// A hint printed after the snippet, such as "did you mean `DJDYLX`?"; `None` for none.
     #[help]
     pub help: Option<String>,
 }
@@ -28,9 +34,14 @@ pub struct RuleDiagnostic {
 /// A problem found by a check's own validation, placed by the YAML node it concerns.
 #[derive(Debug, Clone)]
 pub struct Problem {
+    /// The position of the YAML node (usually a `Name`'s `referenced`); `Location::UNKNOWN`
+    /// for a problem with no node to point at.
     pub at: Location,
+    /// What is wrong, in English; the diagnostic's error line.
     pub message: String,
+    /// The text shown at the node; "here" unless set with `label`.
     pub label: String,
+    /// A hint on how to fix it, shown after the snippet; `None` for none.
     pub help: Option<String>,
     /// The rule set's source file it is in, when not the file of the rule being checked (a unit
     /// list of `rules/data/` that a rule names).
@@ -38,6 +49,7 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem at `at`, labelled "here", without help, in the file of the rule being checked.
     pub fn new(at: Location, message: impl Into<String>) -> Problem {
         Problem {
             at,
@@ -54,11 +66,13 @@ impl Problem {
         self
     }
 
+    /// Replaces the default label "here" with one that says what is at the span.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
     }
 
+    /// Adds a hint on how to fix it.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -81,10 +95,13 @@ pub fn span_of(at: &Location) -> Option<SourceSpan> {
 pub struct SourceFile {
     /// Shown in diagnostics and reports, e.g. `rules/codes.yaml` or `builtin:codes.yaml`.
     pub name: String,
+    /// The file's whole text, shared with every diagnostic made from it.
     pub text: Arc<str>,
 }
 
 impl SourceFile {
+    /// `p` as a diagnostic on this file; `p.file` is not consulted, so the caller picks the
+    /// file it names.
     pub fn diagnostic(&self, p: Problem) -> RuleDiagnostic {
         RuleDiagnostic {
             message: p.message,
@@ -101,6 +118,8 @@ impl SourceFile {
 #[error("the rule files have {} problem(s)", .problems.len())]
 #[diagnostic(code(nrqc::rules::invalid))]
 pub struct RulesError {
+    /// One report per problem, in the order found: YAML errors from the parser, and
+    /// `RuleDiagnostic`s from the rules' own validation.
     #[related]
     pub problems: Vec<miette::Report>,
 }

@@ -21,23 +21,33 @@ pub struct FeatureId {
 /// The second side of a finding about a pair, e.g. the red-line zone a unit overlaps.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Related {
+    /// The layer or table of that side.
     pub layer: String,
+    /// Its features, as on the finding's own side.
     pub feature_ids: Vec<FeatureId>,
 }
 
+/// One defect: what is wrong, where and how serious; an entry of report.json's `findings`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
+    /// The id of the rule that found it, e.g. `ZR-N001`.
     pub rule_id: String,
+    /// The rule's defect class.
     pub class: DefectClass,
+    /// The rule's quality element (one of `quality::ELEMENTS`).
     pub element: String,
     /// The layer or table the features belong to.
     pub layer: String,
+    /// The features or rows it is about; empty for a finding about the layer or table as a whole.
     pub feature_ids: Vec<FeatureId>,
+    /// The other side of a finding about a pair (the zone a unit overlaps); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<Related>,
     /// In Chinese, for the people who fix the data.
     pub message: String,
+    /// What was found, as machine-readable values (numbers with their units, the offending value).
     pub measured: Option<Value>,
+    /// What the rule asks for, in the same terms as `measured`.
     pub expected: Option<Value>,
     /// Where the defect is, in the package CRS, as a GeoJSON geometry.
     #[serde(serialize_with = "geometry_as_geojson")]
@@ -160,10 +170,13 @@ impl Serialize for Ordinate {
     }
 }
 
+/// A rule's result in a run: report.json's `status`, in snake case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Ran and found nothing.
     Passed,
+    /// Ran and found defects.
     Failed,
     /// The check could not run (a layer or field it needs is missing, its data cannot be
     /// evaluated). A package with such a rule cannot pass.
@@ -209,6 +222,7 @@ impl Unit {
         }
     }
 
+    /// The unit in English, plural: `features`, `pairs`, ....
     pub fn en(self) -> &'static str {
         match self {
             Unit::Features => "features",
@@ -226,8 +240,11 @@ impl Unit {
 /// Things a rule left unchecked for one reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
+    /// How many, in `unit`s.
     pub count: usize,
+    /// What was counted: features, rows, pairs...
     pub unit: Unit,
+    /// Why they could not be checked, in Chinese as the report shows it.
     pub reason: String,
 }
 
@@ -236,8 +253,10 @@ pub struct Skipped {
 pub struct Coverage {
     /// How many things were checked, in `unit`s; `None` when the rule did not run.
     pub checked: Option<usize>,
+    /// What `checked` counts; `None` when nothing was counted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<Unit>,
+    /// What was left unchecked, by reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
 }
@@ -300,12 +319,15 @@ impl FeatureId {
 /// What one rule gave when the engine ran it.
 #[derive(Debug, Clone)]
 pub struct RuleRun {
+    /// Whether the rule passed, failed, did not run or did not apply.
     pub status: Status,
+    /// Why it did not run or did not apply, in Chinese; `None` when it ran.
     pub reason: Option<String>,
     /// What the run should tell beyond its counts.
     pub notes: Vec<String>,
     /// What the check evaluated and skipped; `checked: None` when it did not run.
     pub coverage: Coverage,
+    /// In the order the check produced them.
     pub findings: Vec<Finding>,
 }
 

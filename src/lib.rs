@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! nrqc inspects natural-resource rights-registration survey packages (自然资源统一确权登记成果).
 //!
 //! Data flows one way: [`package`] loads a delivery into a [`package::Dataset`]; [`rules`] parses

@@ -11,13 +11,18 @@ use crate::ratio::Ratio;
 /// Defect class of GB/T 24356-2023: A is the most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum DefectClass {
+    /// A 类 (严重缺陷): the result cannot be used; one makes a unit 不合格.
     A,
+    /// B 类 (重缺陷): weighs 12 in formula (4).
     B,
+    /// C 类 (轻缺陷): weighs 4.
     C,
+    /// D 类 (微缺陷, a flaw): weighs 1.
     D,
 }
 
 impl DefectClass {
+    /// Every class, most severe first.
     pub const ALL: [DefectClass; 4] = [
         DefectClass::A,
         DefectClass::B,
@@ -54,8 +59,11 @@ pub const ELEMENTS: &[&str] = &[
 /// A profile as a report records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Profile {
+    /// Its key in `profiles.yaml`, as `--profile` names it (`county`, `self-check`...).
     pub name: String,
+    /// Its title for people, e.g. 县级验收.
     pub title: String,
+    /// What it is for; empty when the file gives none.
     pub description: String,
     /// Findings of this class or a more severe one fail the package, unless their class is a
     /// warning class.
@@ -65,6 +73,7 @@ pub struct Profile {
     pub warn: Vec<DefectClass>,
     /// Whether `nrqc batch` runs the cross-package rules (`batch.yaml`).
     pub cross_package: bool,
+    /// How the grade is computed under it.
     pub grading: Grading,
 }
 
@@ -76,8 +85,10 @@ pub struct Grading {
     /// otherwise (6.2.4.2).
     #[serde(default = "one")]
     pub t: Ratio,
+    /// What one defect (错漏) is: a finding or a failed rule.
     #[serde(default)]
     pub count: CountMode,
+    /// The weights of elements and sub-elements in the score.
     #[serde(default)]
     pub weights: Weights,
 }
@@ -113,8 +124,10 @@ pub enum CountMode {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Weights {
+    /// Weight of each quality element; empty: all equal.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub elements: BTreeMap<String, Ratio>,
+    /// Weight of each sub-element within its element, by element; an element left out weighs its sub-elements equally.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sub_elements: BTreeMap<String, BTreeMap<String, Ratio>>,
 }
@@ -129,6 +142,8 @@ impl Weights {
         }
     }
 
+    /// The weight of sub-element `sub` of `element`: as configured, or 1 when that element's
+    /// sub-elements are not configured; `None` when they are and leave `sub` out.
     pub fn sub_element(&self, element: &str, sub: &str) -> Option<Ratio> {
         match self.sub_elements.get(element) {
             None => Some(Ratio::ONE),
@@ -143,6 +158,7 @@ impl Profile {
         class.at_least(self.fail_on) && !self.warns(class)
     }
 
+    /// Whether findings of `class` are reported as warnings under this profile.
     pub fn warns(&self, class: DefectClass) -> bool {
         self.warn.contains(&class)
     }

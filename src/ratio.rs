@@ -20,29 +20,40 @@ pub struct Ratio {
 #[error("exact arithmetic overflowed")]
 pub struct Overflow;
 
-fn gcd(mut a: i128, mut b: i128) -> i128 {
+/// The greatest common divisor of `|a|` and `|b|`, computed unsigned: `i128::MIN % -1` and
+/// `i128::MIN.abs()` overflow. [`Overflow`] only when it is 2¹²⁷ (both are 0 or `i128::MIN`).
+fn gcd(a: i128, b: i128) -> Result<i128, Overflow> {
+    let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
     while b != 0 {
         (a, b) = (b, a % b);
     }
-    a.abs()
+    i128::try_from(a).map_err(|_| Overflow)
 }
 
 /// The most decimals a weight or `t` may have, so that sums of products stay far inside `i128`.
 pub const MAX_DECIMALS: usize = 6;
 
 impl Ratio {
+    /// 0, as `0/1`.
     pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
+    /// 1, as `1/1`.
     pub const ONE: Ratio = Ratio { num: 1, den: 1 };
 
+    /// The integer `n`; cannot fail.
     pub fn int(n: i128) -> Ratio {
         Ratio { num: n, den: 1 }
     }
 
+    /// `num / den` reduced to lowest terms with the sign on the numerator; a zero `den` is an
+    /// error (reported as [`Overflow`]), as is a sign flip that `i128` cannot hold.
     pub fn new(num: i128, den: i128) -> Result<Ratio, Overflow> {
         if den == 0 {
             return Err(Overflow);
         }
-        let g = gcd(num, den);
+        if num == 0 {
+            return Ok(Ratio::ZERO);
+        }
+        let g = gcd(num, den)?;
         let (num, den) = (num / g, den / g);
         if den < 0 {
             Ok(Ratio {
@@ -73,16 +84,19 @@ impl Ratio {
         Ratio::new(if neg { -num } else { num }, den).ok()
     }
 
+    /// The numerator in lowest terms; negative for a negative value.
     pub fn numer(self) -> i128 {
         self.num
     }
 
+    /// The denominator in lowest terms, always positive.
     pub fn denom(self) -> i128 {
         self.den
     }
 
+    /// `self + o`; [`Overflow`] when it or an intermediate product does not fit in `i128`.
     pub fn checked_add(self, o: Ratio) -> Result<Ratio, Overflow> {
-        let g = gcd(self.den, o.den);
+        let g = gcd(self.den, o.den)?;
         let (a, b) = (self.den / g, o.den / g);
         let num = self
             .num
@@ -92,6 +106,7 @@ impl Ratio {
         Ratio::new(num, self.den.checked_mul(b).ok_or(Overflow)?)
     }
 
+    /// `self - o`; [`Overflow`] when it or an intermediate product does not fit in `i128`.
     pub fn checked_sub(self, o: Ratio) -> Result<Ratio, Overflow> {
         self.checked_add(Ratio {
             num: o.num.checked_neg().ok_or(Overflow)?,
@@ -99,15 +114,17 @@ impl Ratio {
         })
     }
 
+    /// `self × o`, cross-reduced first; [`Overflow`] when the result does not fit in `i128`.
     pub fn checked_mul(self, o: Ratio) -> Result<Ratio, Overflow> {
         // Cross-reducing first keeps the intermediate products small.
-        let g1 = gcd(self.num, o.den).max(1);
-        let g2 = gcd(o.num, self.den).max(1);
+        let g1 = gcd(self.num, o.den)?.max(1);
+        let g2 = gcd(o.num, self.den)?.max(1);
         let num = (self.num / g1).checked_mul(o.num / g2).ok_or(Overflow)?;
         let den = (self.den / g2).checked_mul(o.den / g1).ok_or(Overflow)?;
         Ratio::new(num, den)
     }
 
+    /// `self ÷ o`; [`Overflow`] also when `o` is zero.
     pub fn checked_div(self, o: Ratio) -> Result<Ratio, Overflow> {
         if o.num == 0 {
             return Err(Overflow);
@@ -232,6 +249,18 @@ impl<'de> Deserialize<'de> for Ratio {
 
 #[cfg(test)]
 mod tests {
+    /// Extreme operands are an overflow or a value, never a panic (`i128::MIN % -1` and
+    /// `i128::MIN.abs()` both overflow).
+    #[test]
+    fn extreme_operands_do_not_panic() {
+        assert_eq!(Ratio::new(0, i128::MIN), Ok(Ratio::ZERO));
+        assert_eq!(Ratio::new(i128::MIN, -1), Err(Overflow));
+        assert_eq!(Ratio::new(i128::MIN, i128::MIN), Err(Overflow));
+        assert_eq!(Ratio::new(i128::MIN, 2).map(|r| r.denom()), Ok(1));
+        let min = Ratio::new(i128::MIN, 1).unwrap();
+        assert_eq!(min.checked_mul(Ratio::new(-1, 1).unwrap()), Err(Overflow));
+    }
+
     use super::*;
 
     fn r(n: i128, d: i128) -> Ratio {

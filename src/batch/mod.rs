@@ -28,19 +28,27 @@ pub const BATCH_SCHEMA: &str = "nrqc-batch/1";
 /// `--sample`: a fixed size, or the size 表1 gives for the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SampleSize {
+    /// `--sample auto`: the size 表1 gives for the number of packages found.
     Auto,
+    /// `--sample N`: N packages, or all of them when fewer were found.
     Fixed(usize),
 }
 
+/// How a sampled batch was drawn: `sampling` of batch.json and the 抽样 line of batch.md, with what
+/// `--sample … --seed …` replays it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sampling {
     /// `auto` (表1) or the size asked for.
     pub requested: String,
+    /// Packages found on the command line, before sampling.
     pub population: usize,
+    /// Packages drawn: at most `population`.
     pub size: usize,
     /// Replays the draw: `--sample … --seed SEED`.
     pub seed: u64,
+    /// The table and the draw, in Chinese (GB/T 24356-2023 表1, SplitMix64 partial Fisher–Yates).
     pub method: &'static str,
+    /// The paths of the packages drawn, in the order they were found.
     pub selected: Vec<String>,
 }
 
@@ -49,19 +57,26 @@ pub struct Sampling {
 pub struct Unit {
     /// The package directory's name, and the directory its reports are written to.
     pub package: String,
+    /// The package's path as found from the command line.
     pub path: String,
+    /// `xzqdm` of its `package.yaml` (the JSON key too); absent when the package could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(rename = "xzqdm")]
     pub area_code: Option<String>,
+    /// `xzqmc` of its `package.yaml` (the JSON key too); absent when the package could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(rename = "xzqmc")]
     pub area_name: Option<String>,
     /// `<package>/report.md`, relative to the summary.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
+    /// Its unit score S as exact text, e.g. `"1076/11"`; absent when the package could not be read
+    /// or nothing was inspected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<Ratio>,
+    /// Its grade, cross-package findings included; 不合格 when the package could not be read.
     pub grade: Grade,
+    /// Its findings, cross-package ones included; 0 when the package could not be read.
     pub findings: usize,
     /// Why the unit is 不合格.
     pub reasons: Vec<String>,
@@ -73,68 +88,106 @@ pub struct Unit {
 /// A cross-package rule's result over the batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct CrossResult {
+    /// The batch rule's id, e.g. `ZR-X001`.
     pub id: String,
+    /// Its `title` in `batch.yaml`, in Chinese.
     pub title: String,
+    /// Its cross-package check kind, e.g. `unique_across`.
     pub kind: &'static str,
+    /// The defect class of its findings, in each package's grade and for the batch's `--fail-on`.
     pub class: DefectClass,
+    /// The quality element it is graded under in each package's report, e.g. `逻辑一致性`.
     pub element: String,
+    /// `failed` when it found anything; else `passed`, or `not_run`/`not_applicable` when it could
+    /// not judge the batch.
     pub status: Status,
+    /// Why it judged nothing, or not everything (then beside `failed`); absent when it judged the
+    /// whole batch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// With the package each is about (none for the prefecture's table).
     pub findings: Vec<CrossFinding>,
 }
 
+/// One finding of a cross-package rule in batch.json: the finding's fields with `package` beside
+/// them.
 #[derive(Debug, Clone, Serialize)]
 pub struct CrossFinding {
+    /// The report directory of the package it is about (as `Unit::package`); absent for a finding
+    /// about the batch as a whole, which makes the batch 不合格 when it reaches `--fail-on`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
+    /// The finding, its fields flattened into this object.
     #[serde(flatten)]
     pub finding: Finding,
 }
 
+/// The batch verdict: `verdict` of batch.json, the 批结论 of batch.md.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     /// `6.4.1` (最终检查批, every unit inspected) or `6.3` (a sample).
     pub clause: &'static str,
+    /// 不合格 when `reasons` is not empty; else, by 6.4.1, from E, G and N, or by 6.3 from
+    /// `mean_score`.
     pub grade: Grade,
     /// E, G, Q and U: units graded 优, 良, 合格, 不合格; N = all of them.
     pub excellent: usize,
+    /// G: units graded 良.
     pub good: usize,
+    /// Q: units graded 合格 (shown; 6.4.1 grades by E and G).
     pub qualified: usize,
+    /// U: units graded 不合格, packages that could not be read included.
     pub unqualified: usize,
+    /// N: every unit of the batch (of the sample when sampled), readable or not.
     pub n: usize,
     /// 6.3: the mean of the unit scores.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_score: Option<Ratio>,
+    /// Why the batch is 不合格, in Chinese; empty otherwise.
     pub reasons: Vec<String>,
 }
 
 /// `batch.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// `nrqc-batch/1` (`BATCH_SCHEMA`).
     pub schema: &'static str,
+    /// The nrqc that ran the batch.
     pub engine: report::Engine,
+    /// RFC 3339 UTC; from `SOURCE_DATE_EPOCH` when that is set.
     pub generated_at: String,
     /// The run id of every package report written beside it.
     pub run_id: String,
+    /// The batch's name, batch.md's heading: the name of the one directory of packages given, or
+    /// `batch`.
     pub name: String,
+    /// The rule set; its `rules` counts the package rules and, when the profile runs them, the
+    /// cross-package rules.
     pub ruleset: report::RulesetInfo,
+    /// The profile every package was inspected and graded under, `--fail-on` applied.
     pub profile: Profile,
+    /// How the sample was drawn (6.3); absent when every package was inspected (6.4.1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sampling: Option<Sampling>,
     /// `--plan-year`: the year plan lists are judged at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_year: Option<i32>,
+    /// One row per package inspected, readable or not, in the order found.
     pub units: Vec<Unit>,
+    /// The cross-package rules' results, by id; empty when the profile does not run them.
     pub cross_package: Vec<CrossResult>,
+    /// The batch verdict.
     pub verdict: Verdict,
 }
 
 /// What to inspect and how.
 pub struct Options<'a> {
+    /// The batch's name (`Summary::name`).
     pub name: String,
+    /// The profile to inspect and grade under: its `cross_package` runs the batch rules, and its
+    /// `fail_on` decides which findings about the batch make it 不合格.
     pub profile: &'a Profile,
+    /// `--sample` and `--seed`: the size and the seed of the draw; `None` inspects every package.
     pub sample: Option<(SampleSize, u64)>,
     /// `--prefecture-table`: files named after their table (`TJ_ZRZYMJ.csv`).
     pub prefecture_tables: &'a [PathBuf],
@@ -145,7 +198,11 @@ pub struct Options<'a> {
 /// A batch's summary and each readable county's report with its map layers (for report.html),
 /// by the name of its report directory (in the summary's order).
 pub struct Batch {
+    /// What batch.json holds and batch.md renders.
     pub summary: Summary,
+    /// For each readable package, in the summary's order: its report directory's name
+    /// (`Unit::package`), its report with the cross-package findings about it added, and its map
+    /// for report.html.
     pub reports: Vec<(String, Report, report::MapLayers)>,
 }
 

@@ -14,6 +14,9 @@ fn cell(s: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
+/// `batch.md`: the verdict with its clause and counts, each county's score and grade linked to its
+/// report.md and report.html, the 不合格 units' reasons, and the cross-package rules with up to
+/// `FINDINGS_PER_RULE` findings each.
 pub fn render_markdown(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# 批量质量检查汇总：{}\n", cell(&s.name));

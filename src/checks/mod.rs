@@ -5,7 +5,7 @@
 /// `deserialize_check` for the rule parser and the documentation.
 macro_rules! kinds {
     ($check:ident; $($kind:ident :: $ty:ident),* $(,)?) => {
-        $(pub mod $kind;)*
+        $(mod $kind;)*
 
         /// The names of the kinds, as written in rule files.
         pub const KINDS: &[&str] = &[$(stringify!($kind)),*];
@@ -15,7 +15,7 @@ macro_rules! kinds {
             KINDS.iter().copied().find(|k| *k == name)
         }
 
-        /// A kind's documentation: the `//!` comment that opens its file, so that the rustdoc
+        /// A kind's documentation: the `//!` comment that opens its file, so that the source
         /// of the kind and `docs/rules.md` say the same.
         pub fn doc(kind: &str) -> Option<String> {
             let source = match kind {
@@ -37,14 +37,14 @@ macro_rules! kinds {
     };
 }
 
-pub mod balance;
-pub mod condition;
+pub(crate) mod balance;
+pub(crate) mod condition;
 pub mod cross;
-pub mod derived;
-pub mod phrase;
-pub mod spatial;
-pub mod sums;
-pub mod units;
+pub(crate) mod derived;
+pub(crate) mod phrase;
+pub(crate) mod spatial;
+pub(crate) mod sums;
+pub(crate) mod units;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -60,15 +60,19 @@ pub(crate) use in_domain::unknown_code_list;
 
 /// What a check reads: a layer or table, and optionally one of its fields.
 pub struct Read<'a> {
+    /// The layer or table, as the rule file names it.
     pub frame: &'a Name,
+    /// One of its fields; `None`: the layer or table as a whole.
     pub field: Option<&'a Name>,
 }
 
 impl<'a> Read<'a> {
+    /// A layer or table as a whole.
     pub fn frame(frame: &'a Name) -> Read<'a> {
         Read { frame, field: None }
     }
 
+    /// One field of a layer or table.
     pub fn field(frame: &'a Name, field: &'a Name) -> Read<'a> {
         Read {
             frame,
@@ -76,6 +80,7 @@ impl<'a> Read<'a> {
         }
     }
 
+    /// Several fields of one layer or table.
     pub fn fields(frame: &'a Name, fields: &'a [Name]) -> Vec<Read<'a>> {
         fields.iter().map(|f| Read::field(frame, f)).collect()
     }
@@ -85,6 +90,8 @@ impl<'a> Read<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotRun(pub String);
 
+/// A check kind of one package: its parameters, what it reads, and its run over the dataset.
+/// A rule names one kind (see `docs/rules.md`).
 pub trait Check: Send + Sync + fmt::Debug {
     /// The layer or table the check reports on; the rule's `where` filters its rows.
     fn frame(&self) -> &Name;
@@ -98,6 +105,8 @@ pub trait Check: Send + Sync + fmt::Debug {
         Vec::new()
     }
 
+    /// Whether the rule's `where` may filter the rows of [`Check::frame`]; a kind that judges a
+    /// layer as a whole (its schema, its CRS) takes none.
     fn accepts_where(&self) -> bool {
         true
     }
@@ -130,6 +139,8 @@ pub trait Check: Send + Sync + fmt::Debug {
         Vec::new()
     }
 
+    /// Runs the check: its findings, or why it could not run. It counts what it evaluated and
+    /// skipped through `cx`.
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun>;
 
     /// What it checks, in plain words built from its parameters, e.g. `ZRZYDJDY.DBXSZT is not
@@ -182,12 +193,16 @@ pub(crate) fn module_doc(source: &str) -> String {
 
 /// What rule validation knows: the schema, the code lists and the unit lists.
 pub struct LintContext<'a> {
+    /// The package schema the names must exist in.
     pub schema: &'a Schema,
+    /// The code lists of the rule set, by name.
     pub codes: &'a BTreeMap<String, CodeList>,
+    /// The unit lists of `data/`, by name.
     pub unit_lists: &'a BTreeMap<String, cross::unit_list::UnitList>,
 }
 
 impl LintContext<'_> {
+    /// The schema's definition of `frame`, or a problem naming the closest layer or table.
     pub fn frame_def(&self, frame: &Name) -> Result<&FrameDef, Problem> {
         self.schema.frame(&frame.value).ok_or_else(|| {
             let p = Problem::new(
@@ -274,9 +289,13 @@ impl LintContext<'_> {
 /// What every check of one run shares: the dataset, its schema and code lists, and the facts
 /// derived from it once.
 pub struct Run<'a> {
+    /// The package as loaded.
     pub dataset: &'a Dataset,
+    /// The rule set's package schema.
     pub schema: &'a Schema,
+    /// The rule set's code lists, by name.
     pub codes: &'a BTreeMap<String, CodeList>,
+    /// Areas and measurability of the layers the rules measure, computed once.
     pub derived: &'a Derived,
     /// The ids of the rules that read each layer or table, by its name.
     pub readers: BTreeMap<String, Vec<String>>,
@@ -285,8 +304,11 @@ pub struct Run<'a> {
 /// What a check knows of the rule it runs for: what its findings carry, and its `where`.
 #[derive(Clone, Copy)]
 pub struct RuleFacts<'a> {
+    /// The rule's id, which its findings carry.
     pub id: &'a str,
+    /// The rule's defect class.
     pub class: DefectClass,
+    /// The rule's quality element.
     pub element: &'a str,
     /// The rule's `where`, compiled.
     pub filter: Option<&'a polars::prelude::Expr>,
@@ -294,12 +316,17 @@ pub struct RuleFacts<'a> {
 
 /// What a running check sees: the run's shared inputs and its own rule.
 pub struct Context<'a> {
+    /// The package as loaded.
     pub dataset: &'a Dataset,
+    /// The rule set's package schema.
     pub schema: &'a Schema,
+    /// The rule set's code lists, by name.
     pub codes: &'a BTreeMap<String, CodeList>,
+    /// Areas and measurability of the measured layers.
     pub derived: &'a Derived,
     /// The ids of the rules that read each layer or table, by its name.
     pub readers: &'a BTreeMap<String, Vec<String>>,
+    /// The rule the check runs for.
     pub rule: RuleFacts<'a>,
     notes: Mutex<Vec<String>>,
     coverage: Mutex<Tally>,
@@ -319,6 +346,7 @@ struct Tally {
 }
 
 impl<'a> Context<'a> {
+    /// A context for one rule of `run`, with nothing counted yet.
     pub fn new(run: &'a Run<'a>, rule: RuleFacts<'a>) -> Self {
         Context {
             dataset: run.dataset,
@@ -475,6 +503,7 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The layer or table `name`; not run when the package lacks it.
     pub fn frame(&self, name: &str) -> Result<&'a Frame, NotRun> {
         self.dataset
             .frame(name)

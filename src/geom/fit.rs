@@ -13,8 +13,9 @@ use super::crs::Crs;
 pub struct Limits {
     /// Degrees beyond the zone's band: a county straddling a zone line is delivered in one zone.
     pub band_margin: f64,
-    /// China's extent in longitude and latitude, degrees.
+    /// China's extent in longitude, degrees east `(west, east)`: 73–136 by default.
     pub lon: (f64, f64),
+    /// China's extent in latitude, degrees north `(south, north)`: 3–54 by default.
     pub lat: (f64, f64),
 }
 
@@ -34,14 +35,33 @@ pub enum Misfit {
     /// x holds northings and y eastings (or latitude and longitude).
     SwappedAxes,
     /// The easting's leading digits name another zone than the CRS's.
-    ZonePrefix { found: i64, expected: u32 },
+    ZonePrefix {
+        /// The easting's whole millions of metres, e.g. 35 for 35 500 000 m.
+        found: i64,
+        /// The zone of the declared CRS, e.g. 34 for EPSG:4522.
+        expected: u32,
+    },
     /// The longitude lies beyond the zone's band by more than the margin.
-    OutsideBand { lon: f64, west: f64, east: f64 },
+    OutsideBand {
+        /// Longitude of the first bounding-box corner beyond band and margin, degrees east.
+        lon: f64,
+        /// The band's western edge, degrees east (without the margin).
+        west: f64,
+        /// The band's eastern edge, degrees east (without the margin).
+        east: f64,
+    },
     /// The position lies outside China.
-    OutsideChina { lon: f64, lat: f64 },
+    OutsideChina {
+        /// Longitude of the first bounding-box corner outside, degrees east.
+        lon: f64,
+        /// Latitude of that corner, degrees north.
+        lat: f64,
+    },
 }
 
 impl Misfit {
+    /// Stable snake_case identifier (`swapped_axes`, `zone_prefix`, …): the `reason` of a
+    /// finding's measured value, and how findings are grouped.
     pub fn code(&self) -> &'static str {
         match self {
             Misfit::SwappedAxes => "swapped_axes",

@@ -60,6 +60,7 @@ pub struct Overlap {
 /// A region that should be covered and is covered by no polygon.
 #[derive(Debug, Clone)]
 pub struct Gap {
+    /// The uncovered region, with the input's coordinates (snapped back from overlay's grid).
     pub geometry: Polygon<f64>,
     /// Planar area, in CRS units.
     pub area: f64,
@@ -80,6 +81,7 @@ pub struct Overhang {
     pub part: usize,
     /// The part's area outside the whole.
     pub geometry: MultiPolygon<f64>,
+    /// Planar area of `geometry`, in CRS units; above the `min_area` given to [`tiles`].
     pub area: f64,
 }
 
@@ -89,16 +91,21 @@ pub struct Overhang {
 pub struct Tiling {
     /// [`TooComplex`] when the union of the parts, or the whole less it, was not attempted.
     pub gaps: Result<Vec<Gap>, TooComplex>,
+    /// Parts reaching outside the whole, in part order.
     pub overhangs: Vec<Overhang>,
     /// Parts whose overhang was not computed ([`TooComplex`]).
     pub unchecked_parts: Vec<usize>,
+    /// Overlaps among the parts, as [`overlaps`] finds them.
     pub overlaps: Pairs,
 }
 
 /// The overlapping pairs found, and how many candidate pairs were too complex to overlay.
 #[derive(Debug, Clone, Default)]
 pub struct Pairs {
+    /// Overlaps larger than the `min_area` asked for, sorted by `(a, b)`.
     pub found: Vec<Overlap>,
+    /// Candidate pairs (their boxes meet) not overlaid, being [`TooComplex`]: whether they
+    /// overlap is unknown.
     pub too_complex: usize,
 }
 
@@ -356,6 +363,8 @@ pub struct Region<'a> {
 }
 
 impl<'a> Region<'a> {
+    /// Indexes the polygons of `region` (a box tree and their edges); the region is borrowed,
+    /// not copied.
     pub fn new(region: &'a MultiPolygon<f64>) -> Region<'a> {
         let polys = &region.0[..];
         let boxes = RTree::bulk_load(

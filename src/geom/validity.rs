@@ -93,6 +93,7 @@ impl Reason {
 /// One way in which a geometry breaks the validity rules.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Invalidity {
+    /// The rule broken, as JTS's error code would name it.
     pub reason: Reason,
     /// Where JTS would point: the bad coordinate, the intersection or touch point, or the first
     /// vertex of the misplaced ring or line. Every finding made here has one.

@@ -6,34 +6,56 @@ use std::path::PathBuf;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
+/// Why a package could not be opened or loaded at all, and so was not inspected.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum PackageError {
+    /// The directory (given, or extracted from a zip) has no `package.yaml`.
     #[error("{path}: no package.yaml here; a package is a directory with a package.yaml manifest")]
     #[diagnostic(code(nrqc::package::no_manifest))]
-    NoManifest { path: PathBuf },
+    NoManifest {
+        /// The package directory as given; for a zip, the directory it was extracted to.
+        path: PathBuf,
+    },
 
     /// The package argument is neither a directory nor a regular file.
     #[error("{}: {what}; a package is a directory holding package.yaml, or a .zip file", path.display())]
     #[diagnostic(code(nrqc::package::not_a_package))]
-    NotAPackage { path: PathBuf, what: String },
+    NotAPackage {
+        /// The path as given to `archive::open`.
+        path: PathBuf,
+        /// What it is instead, e.g. `is a FIFO (named pipe)`, or `cannot be read: …`.
+        what: String,
+    },
 
+    /// `package.yaml` is not YAML, or not of the manifest's shape (an unknown or missing key,
+    /// a value of the wrong kind).
     #[error("package.yaml is not a valid manifest")]
     #[diagnostic(code(nrqc::package::manifest))]
     Manifest {
+        /// The YAML parser's diagnostic, pointing into the manifest.
         #[diagnostic_source]
         report: miette::Report,
     },
 
+    /// A manifest value nrqc refuses: an `xzqdm` that is not 6 digits, a `crs` not of the form
+    /// `EPSG:<code>`, a `survey_date` not `YYYY-MM-DD`, a key written twice, or YAML beyond
+    /// the parser's limits.
     #[error("{message}")]
     #[diagnostic(code(nrqc::package::manifest_value))]
     ManifestValue {
+        /// The whole message, starting with the file and, where known, the line.
         message: String,
+        /// The manifest's text, named as the file.
         #[source_code]
         src: NamedSource<String>,
+        /// The offending value; `None` when the parser gave no position.
         #[label("here")]
         span: Option<SourceSpan>,
     },
 
+    /// The package cannot be loaded as a whole: an unreadable manifest or folder, a mapping
+    /// `package.yaml` refuses, a layer delivered twice, layers without a `crs`. A layer or table
+    /// that fails to decode is not this but an entry of `Dataset::failed`.
     #[error(transparent)]
     #[diagnostic(code(nrqc::package::read))]
     Read(#[from] ReadError),
@@ -42,8 +64,12 @@ pub enum PackageError {
     #[error("{}: {}{message}", zip.display(), entry.as_deref().map(|e| format!("entry `{e}`: ")).unwrap_or_default())]
     #[diagnostic(code(nrqc::package::archive))]
     Archive {
+        /// The zip file as given.
         zip: PathBuf,
+        /// `None` when the fault is the zip's as a whole (unreadable, too many entries, no
+        /// `package.yaml`).
         entry: Option<String>,
+        /// What is wrong, in English.
         message: String,
     },
 }
@@ -68,14 +94,19 @@ impl PackageError {
 pub struct ReadError {
     /// Path relative to the package root.
     pub path: PathBuf,
+    /// The layer or table the file was read as, e.g. `ZRZK`; `None` before that is known.
     pub frame: Option<String>,
     /// 0-based feature index (row index for tables).
     pub feature: Option<usize>,
+    /// The attribute field (column) at fault, e.g. `MJ`.
     pub field: Option<String>,
+    /// What is wrong, in English; `Display` prefixes the path, frame, feature and field.
     pub message: String,
 }
 
 impl ReadError {
+    /// An error about the file at `path` (relative to the package root), not yet placed in a
+    /// frame, feature or field.
     pub fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> ReadError {
         ReadError {
             path: path.into(),
@@ -86,16 +117,19 @@ impl ReadError {
         }
     }
 
+    /// Names the layer or table being read.
     pub fn frame(mut self, frame: &str) -> Self {
         self.frame = Some(frame.to_owned());
         self
     }
 
+    /// Places it at the 0-based feature (or table row) `feature`.
     pub fn feature(mut self, feature: usize) -> Self {
         self.feature = Some(feature);
         self
     }
 
+    /// Places it at the attribute field `field`.
     pub fn field(mut self, field: &str) -> Self {
         self.field = Some(field.to_owned());
         self

@@ -7,19 +7,27 @@ use serde_saphyr::Spanned;
 
 use super::error::PackageError;
 
+/// The administrative level of the delivering area (`level` in `package.yaml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// `county`: a county (县级) delivery such as `622923_永靖县`, the usual case.
     County,
+    /// `prefecture`: a prefecture (州/市级) delivery.
     Prefecture,
+    /// `province`: a province (省级) delivery.
     Province,
 }
 
 /// Text encoding of shapefile attributes and CSV tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Encoding {
+    /// Written `UTF-8`, `utf-8`, `UTF8` or `utf8`; what CSV tables are read as when the
+    /// manifest names no encoding.
     #[serde(rename = "UTF-8", alias = "utf-8", alias = "UTF8", alias = "utf8")]
     Utf8,
+    /// Written `GBK`, `gbk`, `GB18030` or `gb18030`, as Chinese Windows tools save text;
+    /// decoded by encoding_rs's GBK decoder, which also reads GB18030.
     #[serde(rename = "GBK", alias = "gbk", alias = "GB18030", alias = "gb18030")]
     Gbk,
 }
@@ -51,6 +59,7 @@ pub struct Manifest {
     /// 行政区名称 (`xzqmc`).
     #[serde(rename = "xzqmc")]
     pub area_name: String,
+    /// `level`; copied into the JSON report, no check reads it.
     pub level: Level,
     /// The declared CRS as written, e.g. `EPSG:4522`; a package of tables alone needs none
     /// (package format 1.1, section 2), one with layers is refused without it when loaded.
@@ -59,14 +68,22 @@ pub struct Manifest {
     /// The EPSG code of [`Manifest::crs`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epsg: Option<u32>,
+    /// `producer`, the body that made the package, e.g. `永靖县自然资源局`; copied into the
+    /// JSON report, no check reads it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub producer: Option<String>,
+    /// `survey_date` as written, checked to be `YYYY-MM-DD`; copied into the JSON report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub survey_date: Option<String>,
+    /// `encoding`: the declared text encoding of CSV tables (which are read in it, UTF-8 when
+    /// `None`) and of shapefile attributes without a `.cpg` (where the bytes have the last word).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<Encoding>,
+    /// `layers`: layer name to its file, relative to the package root, for layers not at
+    /// `vector/<LAYER>.<ext>`; `file.gpkg#name` picks a layer inside a GeoPackage.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub layers: BTreeMap<String, String>,
+    /// `tables`: table name to its file, relative to the package root, as for `layers`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tables: BTreeMap<String, String>,
 }

@@ -38,12 +38,17 @@ use crate::schema::Schema;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawDefect {
     /// The ring's last coordinate differs from its first (0 = exterior).
-    RingNotClosed { ring: usize },
+    RingNotClosed {
+        /// The ring within its polygon: 0 for the exterior, `i + 1` for hole `i`.
+        ring: usize,
+    },
 }
 
 /// The CRS a layer file declares about itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LayerCrs {
+    /// The EPSG code the file gives, else the one its WKT is recognised as (a GeoJSON `CRS84`
+    /// counts as 4326); `None` when it names no CRS, or one nrqc does not recognise.
     pub epsg: Option<u32>,
     /// The definition as written (a WKT or a URN), when the file has one.
     pub text: Option<String>,
@@ -59,31 +64,43 @@ impl GeometryColumn {
     }
 }
 
+/// The geometries of a layer, one per feature in FID order, as decoded from its file.
 #[derive(Debug, Clone)]
 pub struct GeometryColumn {
     /// One per feature; `None` for a feature without geometry.
     pub geoms: Vec<Option<Geometry<f64>>>,
     /// Decode-time defects by feature index, in feature order.
     pub defects: Vec<(usize, RawDefect)>,
+    /// What the file says of its CRS (FlatGeobuf header, `.prj`, GeoJSON `crs` member,
+    /// GeoPackage `srs_id`); the `crs` check compares it with the manifest's `crs`.
     pub crs: LayerCrs,
 }
 
 /// A table value that does not parse as its schema type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadCell {
+    /// 0-based data row, i.e. the FID (the header row is not counted).
     pub row: usize,
+    /// The column, named as in the header.
     pub field: String,
+    /// The value as written, trimmed; its cell in the DataFrame is null.
     pub raw: String,
 }
 
 /// A layer (with geometry) or a table (without).
 #[derive(Debug, Clone)]
 pub struct Frame {
+    /// The layer or table name, e.g. `ZRZK`: its key in `package.yaml`'s `layers` or `tables`,
+    /// else its file's stem, or its table's name in a GeoPackage found in `vector/`.
     pub name: String,
     /// Relative to the package root.
     pub path: PathBuf,
+    /// The attributes, one row per feature in FID order; no geometry column.
     pub df: DataFrame,
+    /// The geometries; `None` for a table.
     pub geometry: Option<GeometryColumn>,
+    /// CSV values that do not parse as their schema type, for the `schema` check; empty for
+    /// layers and GeoPackage tables, whose files type their own columns.
     pub bad_cells: Vec<BadCell>,
     /// For table columns of numbers, the most decimals a value was written with; a statistics
     /// table's rounding, which its floats no longer show.
@@ -91,23 +108,30 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// The number of features (rows).
     pub fn len(&self) -> usize {
         self.df.height()
     }
 
+    /// Whether it holds no feature (a table with only its header row, say).
     pub fn is_empty(&self) -> bool {
         self.df.height() == 0
     }
 
+    /// Whether it has the column `name`, spelt exactly (case matters).
     pub fn has_field(&self, name: &str) -> bool {
         self.df.schema().contains(name)
     }
 }
 
+/// A file read, as the report lists it so a delivery can be matched to its inspection.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileDigest {
+    /// Relative to the package root, with `/` separators, e.g. `vector/ZRZK.fgb`.
     pub path: String,
+    /// The file's size in bytes.
     pub bytes: u64,
+    /// SHA-256 of the file's bytes, 64 lower-case hex digits.
     pub sha256: String,
 }
 
@@ -115,24 +139,35 @@ pub struct FileDigest {
 /// file's bytes contradicted and that was overridden.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InputNote {
+    /// The file it concerns, relative to the package root, with `/` separators.
     pub path: String,
+    /// The note, in English, e.g. "3 record(s) marked deleted were read as ordinary features".
     pub message: String,
 }
 
 /// A file in the package that nrqc did not read, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unread {
+    /// Relative to the package root, with `/` separators.
     pub path: String,
+    /// Why, in English, as a phrase following the path, e.g. "not a CSV table".
     pub reason: String,
 }
 
+/// A loaded package: its manifest and every layer and table it delivers, decoded, plus what
+/// the report must say about its files. What the checks run on.
 #[derive(Debug, Clone)]
 pub struct Dataset {
+    /// The package directory as passed to `load` (not canonicalised); for a zip, the directory
+    /// it was extracted to, named after the zip.
     pub root: PathBuf,
+    /// `package.yaml`, validated.
     pub manifest: Manifest,
+    /// The layers and tables read, by name; also those the schema does not know.
     pub frames: BTreeMap<String, Frame>,
     /// Every file read, sorted by path.
     pub files: Vec<FileDigest>,
+    /// Files of `vector/`, `tables/` and `docs/` that were not read, in discovery order.
     pub unread: Vec<Unread>,
     /// How files were read, where the report must say it (sorted by path).
     pub notes: Vec<InputNote>,
@@ -146,11 +181,14 @@ pub struct Dataset {
 /// Delivered layers or tables (several for one GeoPackage) that could not be read.
 #[derive(Debug, Clone)]
 pub struct Unloaded {
+    /// The names of the layers and tables lost, e.g. `["ZRZK"]`.
     pub frames: Vec<String>,
+    /// Why the file could not be read.
     pub error: ReadError,
 }
 
 impl Dataset {
+    /// A layer or table by name; `None` when it was not delivered or could not be read.
     pub fn frame(&self, name: &str) -> Option<&Frame> {
         self.frames.get(name)
     }
@@ -161,6 +199,8 @@ impl Dataset {
     }
 }
 
+/// The name of the package at `root`: a zip's file stem, else the directory's name (after
+/// resolving `.` and symlinks), else `package`.
 pub fn package_name(root: &Path) -> String {
     if archive::is_zip(root) {
         // `622923_永靖县.zip` is the package `622923_永靖县`.

@@ -29,7 +29,9 @@ pub const MAX_GEOPACKAGE_BYTES: u64 = 2 << 30;
 /// How large a file of the package may be, and what kind of file that limit is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
+    /// The largest size allowed, in bytes.
     pub bytes: u64,
+    /// The kind of file, as the refusal names it, e.g. `a CSV table`.
     pub what: &'static str,
 }
 

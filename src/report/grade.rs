@@ -41,6 +41,9 @@ pub enum Grade {
 }
 
 impl Grade {
+    /// The grade in Chinese (`优`, `良`, `合格`, `不合格`), as report.md, batch.md, junit.xml's `grade`
+    /// property and the stdout summary show it; report.json has `excellent`, `good`, `qualified` or
+    /// `unqualified`.
     pub fn zh(self) -> &'static str {
         match self {
             Grade::Excellent => "优",
@@ -68,9 +71,13 @@ impl Grade {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub struct Defects {
+    /// A defects (JSON key `A`): 42 each, not divided by t, and the unit is 不合格.
     pub a: usize,
+    /// B defects (JSON key `B`): 12 each, divided by t.
     pub b: usize,
+    /// C defects (JSON key `C`): 4 each, divided by t.
     pub c: usize,
+    /// D defects (JSON key `D`): 1 each, divided by t.
     pub d: usize,
 }
 
@@ -84,6 +91,7 @@ impl Defects {
         }
     }
 
+    /// The count of `class`.
     pub fn get(&self, class: DefectClass) -> usize {
         match class {
             DefectClass::A => self.a,
@@ -94,8 +102,12 @@ impl Defects {
     }
 }
 
+/// One sub-element's rules, defects and score S₁ (formula (4)): an entry of
+/// `grading.elements[].sub_elements` in report.json. Every `Ratio` here is exact text, e.g.
+/// `"1076/11"`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubElementScore {
+    /// The sub-element's name as the rules give it, e.g. `遗漏`.
     pub sub_element: String,
     /// As configured (1 when the profile does not weigh this level).
     pub weight: Ratio,
@@ -108,6 +120,8 @@ pub struct SubElementScore {
     /// Rules that did not run or were not applicable: they inspected nothing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules_not_inspected: Vec<String>,
+    /// Defects of its failed rules by class, one per finding or one per failed rule as
+    /// `Grading::count` says.
     pub defects: Defects,
     /// 42·A + (12·B + 4·C + 1·D)/t.
     pub deduction: Ratio,
@@ -135,9 +149,14 @@ impl SubElementScore {
     }
 }
 
+/// One quality element's weight and score S₂ with its sub-elements: an entry of `grading.elements`
+/// in report.json.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ElementScore {
+    /// The element's name in GB/T 24356-2023, e.g. `完整性`.
     pub element: String,
+    /// As configured in the profile's `grading.weights` (1 when the profile does not weigh
+    /// elements).
     pub weight: Ratio,
     /// Pⱼ, renormalised over the inspected elements; absent when the element was not inspected.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -145,20 +164,27 @@ pub struct ElementScore {
     /// S₂ = Σ S₁ᵢ·pᵢ; absent when none of its sub-elements was inspected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<Ratio>,
+    /// Its sub-elements that have rules, by name; empty when no rule is graded under the element.
     pub sub_elements: Vec<SubElementScore>,
 }
 
 /// The whole computation of a unit's grade.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Grading {
+    /// Formula (4) as text (`FORMULA`), printed above the computation in report.md and report.html.
     pub formula: &'static str,
+    /// The divisor t of formula (4), from the profile's `grading.t`: 1 unless the client agrees
+    /// otherwise (6.2.4.2).
     pub t: Ratio,
+    /// What one defect is: a finding (`findings`) or a failed rule (`rules`), from the profile's
+    /// `grading.count`.
     pub count: CountMode,
     /// Every element of the standard, inspected or not, in the standard's order.
     pub elements: Vec<ElementScore>,
     /// S = Σ S₂ⱼ·Pⱼ; absent when nothing was inspected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<Ratio>,
+    /// The unit's grade: by `score` (表3) when `reasons` is empty, else 不合格.
     pub grade: Grade,
     /// Why the unit is 不合格, in Chinese; empty otherwise.
     pub reasons: Vec<String>,

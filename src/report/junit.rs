@@ -19,6 +19,8 @@ use crate::finding::{Finding, Status};
 /// Findings listed in one failure's text; JSON and the error layer keep them all.
 pub const LISTED_PER_RULE: usize = 50;
 
+/// `junit.xml`: one testsuite for the package, one testcase per rule, the verdict and the gate as
+/// suite properties (see the module's documentation).
 pub fn render_junit(report: &Report) -> String {
     let c = &report.counts;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");

@@ -41,7 +41,9 @@ const PRIORITY: &[&str] = &["XZQ", "ZRZYDJDY", "STBHHX", "YJJBNT", "KCZY", "CKQ"
 pub enum Part {
     /// A closed ring (outer rings and holes alike; they are filled even-odd).
     Ring(Vec<Coord<f64>>),
+    /// An open line, simplified like a ring but never dropped.
     Line(Vec<Coord<f64>>),
+    /// A single point, drawn as a marker; a multipoint is one `Point` per point.
     Point(Coord<f64>),
 }
 
@@ -54,18 +56,26 @@ pub enum Omitted {
     TooManyVertices,
 }
 
+/// One layer of the map, as report.html draws it or says why it does not; a table without geometry
+/// has none.
 #[derive(Debug, Clone)]
 pub struct MapLayer {
+    /// The layer's name, e.g. `ZRZK`.
     pub name: String,
+    /// Its features that have a geometry, drawn or not; report.html quotes it when the layer is
+    /// omitted.
     pub features: usize,
     /// The layer's features simplified, those outside the map's extent left out.
     pub shapes: Vec<Vec<Part>>,
     /// Features lying wholly outside the map's extent (usually coordinates in the wrong zone or
     /// with swapped axes), not drawn.
     pub outside: usize,
+    /// Why none of its features is drawn; `None` when they are (but those `outside`).
     pub omitted: Option<Omitted>,
 }
 
+/// What report.html's map draws of one package, kept once its dataset is dropped; the default, with
+/// no `extent`, is an empty map (no layer has a finite geometry).
 #[derive(Debug, Clone, Default)]
 pub struct MapLayers {
     /// What the map shows: the county (XZQ) and its units, or every layer when those are missing.
@@ -215,6 +225,7 @@ fn extent_of(layers: &[(&str, &[Option<Geometry<f64>>])]) -> Option<Rect<f64>> {
     ))
 }
 
+/// Whether two rectangles overlap or touch (edges count).
 pub fn intersects(a: &Rect<f64>, b: &Rect<f64>) -> bool {
     a.min().x <= b.max().x
         && b.min().x <= a.max().x

@@ -103,6 +103,9 @@ pub fn summary(report: &Report) -> String {
     s
 }
 
+/// `report.md`: the package, rule set and profile, the verdict beside the `--fail-on` gate, what
+/// was not read or not inspected, the grading computation, the rule table, and up to
+/// `FINDINGS_PER_RULE` findings of each failed rule.
 pub fn render_markdown(report: &Report) -> String {
     let mut s = String::new();
     let p = &report.package;

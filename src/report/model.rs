@@ -40,15 +40,26 @@ pub fn clip(s: &str) -> Cow<'_, str> {
     ))
 }
 
+/// One rule's result: an entry of `rules` in report.json, a row of the rule tables of report.md and
+/// report.html, a testcase of junit.xml.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleResult {
+    /// The rule's stable id, e.g. `ZR-N001`; its findings carry it as `rule_id`.
     pub id: String,
+    /// The rule's `title` from its rule file, in Chinese, e.g. `登记单元图层缺失`.
     pub title: String,
+    /// The check kind that ran it, e.g. `not_null` (docs/rules.md lists the kinds).
     pub kind: String,
+    /// The defect class (GB/T 24356-2023, `"A"`…`"D"`) of each of its findings.
     pub class: DefectClass,
+    /// The quality element it is graded under, e.g. `完整性`; junit.xml's testcase `classname`.
     pub element: String,
+    /// The sub-element within `element` whose score S₁ its defects lower, e.g. `遗漏`.
     pub sub_element: String,
+    /// `passed`, `failed`, `not_run` or `not_applicable`; a rule that checked nothing is never
+    /// `passed`.
     pub status: Status,
+    /// Why it did not run or does not apply, in Chinese; absent when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// What the run should tell beyond its counts.
@@ -56,24 +67,38 @@ pub struct RuleResult {
     pub notes: Vec<String>,
     /// What the rule evaluated and what it skipped, with the reasons.
     pub coverage: Coverage,
+    /// How many findings it made (`Report::findings` holds them, under this rule's id).
     pub findings: usize,
 }
 
+/// The program that wrote a report: `engine` of report.json and batch.json.
 #[derive(Debug, Clone, Serialize)]
 pub struct Engine {
+    /// The crate's name, `nrqc`.
     pub name: String,
+    /// The crate's version, e.g. `0.1.0`.
     pub version: String,
 }
 
+/// The package inspected, what it delivered and what could not be read: `package` of report.json.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackageInfo {
+    /// The package's name: its directory's name, or a zip's file name without `.zip`, e.g.
+    /// `622923_永靖县`.
     pub name: String,
+    /// The package's path as given on the command line, with `/` as separator.
     pub path: String,
+    /// The validated `package.yaml` (`xzqdm`, `xzqmc`, `level`, `crs`, …), serialised with its wire
+    /// names.
     pub manifest: Manifest,
     /// The CRS each layer file declares about itself.
     pub layer_crs: BTreeMap<String, LayerCrs>,
+    /// Features (of a layer) or rows (of a table) per layer or table, by name.
     pub feature_counts: BTreeMap<String, usize>,
+    /// Every file read: its path relative to the package, its size in bytes and its SHA-256.
     pub files: Vec<FileDigest>,
+    /// Files of the package that were not read, and files of `docs/` that no rule matched to a
+    /// feature, each with the reason.
     pub unread: Vec<Unread>,
     /// Delivered layers and tables that could not be read: the package was not inspected fully,
     /// and `nrqc check` exits 2 after writing the report.
@@ -92,8 +117,12 @@ pub struct PackageInfo {
 /// one that other rules read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Uninspected {
+    /// The layer's or table's name, e.g. `ZRZK`.
     pub layer: String,
+    /// Its file, relative to the package root, with `/` as separator.
     pub path: String,
+    /// The fields no rule read, as the file names them; empty (and absent from report.json) when no
+    /// rule read the layer or table at all.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
 }
@@ -101,26 +130,43 @@ pub struct Uninspected {
 /// A delivered file that could not be read, with the layers or tables it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unreadable {
+    /// The file, relative to the package root, with `/` as separator.
     pub path: String,
+    /// The layers or tables the file holds (several for a GeoPackage), none of them inspected.
     pub frames: Vec<String>,
     /// The reader's error, naming the file, layer, feature and field where known.
     pub error: String,
 }
 
+/// The rule set a report was made with: `ruleset` of report.json and batch.json.
 #[derive(Debug, Clone, Serialize)]
 pub struct RulesetInfo {
+    /// `builtin`, or the rule directories given joined with `+`.
     pub id: String,
+    /// SHA-256 in hex over every rule-set file's name and text; report.md and batch.md show its
+    /// first 12 digits.
     pub sha256: String,
+    /// How many rules the set holds; in batch.json, the package rules and, when the profile runs
+    /// them, the cross-package rules.
     pub rules: usize,
 }
 
+/// Rules by status and findings by class: `counts` of report.json.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
+    /// Findings per defect class (`{"A": n, …}`); `build` lists every class, with 0 when it has
+    /// none.
     pub by_class: BTreeMap<DefectClass, usize>,
+    /// Rules whose status is `passed`.
     pub rules_passed: usize,
+    /// Rules whose status is `failed`, warning classes included; junit.xml's `failures`.
     pub rules_failed: usize,
+    /// Rules whose status is `not_run`: one makes `outcome` `fail` and the grade 不合格; junit.xml's
+    /// `errors`.
     pub rules_not_run: usize,
+    /// Rules whose status is `not_applicable`; junit.xml's `skipped`.
     pub rules_not_applicable: usize,
+    /// Findings of every class, warnings included: the length of `Report::findings`.
     pub findings: usize,
 }
 
@@ -146,6 +192,7 @@ impl Finding {
 }
 
 impl Counts {
+    /// Counts one rule's result: its `status`, and its `findings` under its `class`.
     pub fn add(&mut self, status: Status, class: DefectClass, findings: usize) {
         match status {
             Status::Passed => self.rules_passed += 1,
@@ -158,31 +205,47 @@ impl Counts {
     }
 }
 
+/// The `--fail-on` gate of a report (`outcome` of report.json), not its verdict, which is
+/// `grading.grade`; a failed run writes `"error"` instead (`FailedRun`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// `pass`: every rule ran and no finding outside the warning classes reaches `profile.fail_on`.
     Pass,
+    /// `fail`: a finding outside the warning classes reaches `profile.fail_on`, or a rule did not
+    /// run.
     Fail,
 }
 
+/// The result of inspecting one package: what report.json holds and every other report renders.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// `nrqc-report/1` (`REPORT_SCHEMA`).
     pub schema: String,
+    /// The nrqc that wrote the report.
     pub engine: Engine,
     /// RFC 3339 UTC; from `SOURCE_DATE_EPOCH` when set, for reproducible reports.
     pub generated_at: String,
     /// The same in every report one run writes (report.json, report.md, report.html,
     /// junit.xml; batch.json and each package's reports in a batch).
     pub run_id: String,
+    /// The package inspected, its files, and what was not read or not inspected.
     pub package: PackageInfo,
+    /// The rule set the package was inspected with.
     pub ruleset: RulesetInfo,
     /// The profile inspected under: its failing threshold and warning classes decide `outcome`.
     pub profile: Profile,
+    /// The `--fail-on` gate, set by `judge`; it decides `nrqc check`'s exit code, not the grade.
     pub outcome: Outcome,
     /// The GB/T 24356-2023 grade and every term of its computation.
     pub grading: Grading,
+    /// Rules by status and findings by class.
     pub counts: Counts,
+    /// One entry per rule, in the rule set's order (by id); a batch appends its cross-package
+    /// rules.
     pub rules: Vec<RuleResult>,
+    /// Every finding, in rule order, then in the order the check met them; report.md, report.html
+    /// and junit.xml list only the first of each rule.
     pub findings: Vec<Finding>,
 }
 
@@ -191,10 +254,15 @@ pub struct Report {
 /// this run's.
 #[derive(Debug, Clone, Serialize)]
 pub struct FailedRun {
+    /// The schema of the report it replaces: `nrqc-report/1` or `nrqc-batch/1`.
     pub schema: &'static str,
+    /// The nrqc that ran.
     pub engine: Engine,
+    /// RFC 3339 UTC; from `SOURCE_DATE_EPOCH` when that is set.
     pub generated_at: String,
+    /// 16 hex digits, as in `Report::run_id`.
     pub run_id: String,
+    /// The package (or batch) the run was asked to inspect.
     pub package: FailedPackage,
     /// Always `error`.
     pub outcome: &'static str,
@@ -202,9 +270,13 @@ pub struct FailedRun {
     pub error: String,
 }
 
+/// What a failed run was asked to inspect: `package` of its report.json or batch.json.
 #[derive(Debug, Clone, Serialize)]
 pub struct FailedPackage {
+    /// The package's name, as in `PackageInfo::name`, or the batch's name.
     pub name: String,
+    /// The package's path as given on the command line (`/` as separator), or the batch's arguments
+    /// joined with spaces.
     pub path: String,
 }
 

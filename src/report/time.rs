@@ -30,6 +30,8 @@ pub fn run_id() -> &'static str {
     })
 }
 
+/// The time reports are stamped with, RFC 3339 UTC to the second (`2025-11-28T00:00:00Z`): now, or
+/// `SOURCE_DATE_EPOCH` when that is set.
 pub fn now_rfc3339() -> String {
     let secs = source_date_epoch().unwrap_or_else(|| {
         SystemTime::now()

@@ -74,13 +74,23 @@ pub fn path_component(name: &str) -> String {
 /// Why the output folder cannot take the reports.
 #[derive(Debug, thiserror::Error)]
 pub enum OutError {
+    /// `--out` names an existing file, not a folder (the path as given).
     #[error("--out {0} is a file, not a folder")]
     IsFile(PathBuf),
+    /// `--out` is a package folder or lies inside one: the reports would change the delivery.
     #[error("--out {out} is inside the package {package}: the reports would change the delivery they inspect (and the next run would read them as delivered files); choose a folder outside it")]
-    InsidePackage { out: PathBuf, package: PathBuf },
+    InsidePackage {
+        /// The `--out` folder as given.
+        out: PathBuf,
+        /// The package folder it lies in, as given or found on the command line.
+        package: PathBuf,
+    },
+    /// Creating, writing, moving or removing something in the output folder failed.
     #[error("cannot write to {path}: {error}")]
     Io {
+        /// Where, as the user sees it: the final name in `--out`, never the staging folder's.
         path: PathBuf,
+        /// The operating system's error.
         error: std::io::Error,
     },
 }

@@ -29,14 +29,20 @@ use crate::schema::{CodeList, Schema};
 /// a batch ([`BatchRule`]).
 #[derive(Debug)]
 pub struct Rule<C: ?Sized = dyn Check> {
+    /// Stable and unique across the set, e.g. `ZR-N001`; findings and reports name the rule by it.
     pub id: String,
+    /// What it is about, in Chinese, as reports show it.
     pub title: String,
+    /// The defect class of its findings.
     pub class: DefectClass,
+    /// The quality element it is graded under (one of `quality::ELEMENTS`).
     pub element: String,
     /// The sub-element (子元素) the rule is graded under: its `sub_element` key, or its rule
     /// file's entry in `sub_elements.yaml`, or its rule file's name.
     pub sub_element: String,
+    /// The standard or document section the rule enforces (依据).
     pub basis: Option<String>,
+    /// Why a finding matters, for the people who fix the data.
     pub why: Option<String>,
     /// The message of a finding the rule gives, as its fire case in `tests/rule_cases` produces
     /// it; documentation that a test keeps true.
@@ -45,23 +51,30 @@ pub struct Rule<C: ?Sized = dyn Check> {
     pub filter: Option<Name>,
     /// The rule's `where`, compiled.
     pub filter_expr: Option<polars::prelude::Expr>,
+    /// The name of its check kind, as written in the rule file.
     pub kind: &'static str,
+    /// The check, with its parameters.
     pub check: Box<C>,
     /// Index into [`RuleSet::sources`].
     pub source: usize,
+    /// Where its `id` is written in its file, for diagnostics.
     pub at: Location,
 }
 
 /// A rule across the packages of a batch (`batch.yaml`).
 pub type BatchRule = Rule<dyn CrossCheck>;
 
+/// A validated rule set: the schema, code lists, unit lists, rules and profiles that an
+/// inspection runs under.
 #[derive(Debug)]
 pub struct RuleSet {
     /// `builtin`, or the directories it was read from.
     pub id: String,
     /// sha256 over every source file's name and text.
     pub hash: String,
+    /// The package schema (`schema.yaml`): layers, tables, fields and their types.
     pub schema: Schema,
+    /// Code lists of `codes/`, by name.
     pub codes: BTreeMap<String, CodeList>,
     /// Sorted by id.
     pub rules: Vec<Rule>,
@@ -71,7 +84,9 @@ pub struct RuleSet {
     pub unit_lists: BTreeMap<String, UnitList>,
     /// By name; never empty (a set without `profiles.yaml` has an implicit `default`).
     pub profiles: BTreeMap<String, Profile>,
+    /// The profile that runs when none is asked for: `profiles.yaml`'s `default`.
     pub default_profile: String,
+    /// Every file of the set with its text, in load order, for diagnostics and the hash.
     pub sources: Vec<SourceFile>,
 }
 
@@ -82,7 +97,10 @@ mod builtin {
 /// Where rule files come from: the embedded built-in set, replaced or extended by directories.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSources {
+    /// Whether the embedded built-in set comes first.
     pub builtin: bool,
+    /// Directories read after it, in order; a later file replaces an earlier one of the same
+    /// path.
     pub dirs: Vec<std::path::PathBuf>,
 }
 
@@ -118,9 +136,16 @@ impl RuleSources {
 /// Failure to assemble a rule set: unreadable files, or diagnostics.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LoadError {
+    /// A file or directory that could not be read: its path and the system's message.
     #[error("{path}: {message}")]
     #[diagnostic(code(nrqc::rules::io))]
-    Io { path: String, message: String },
+    Io {
+        /// The file or directory, as given or found.
+        path: String,
+        /// The system's message.
+        message: String,
+    },
+    /// Files that were read but are not a valid rule set; each problem points at its line.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Invalid(#[from] RulesError),
@@ -163,6 +188,8 @@ impl RuleSet {
         })
     }
 
+    /// Reads, parses and validates the files of `sources`; every problem of every file is
+    /// reported at once.
     pub fn load(sources: &RuleSources) -> Result<RuleSet, LoadError> {
         // (relative path, display name, text)
         let mut files: Vec<(String, String, String)> = Vec::new();
@@ -204,10 +231,12 @@ impl RuleSet {
         })
     }
 
+    /// The rule of one package with id `id`.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }
 
+    /// The file `rule` is written in.
     pub fn source(&self, rule: &Rule) -> &SourceFile {
         &self.sources[rule.source]
     }

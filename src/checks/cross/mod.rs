@@ -22,6 +22,8 @@ use crate::ratio::Ratio;
 use crate::schema::CodeList;
 use unit_list::UnitList;
 
+/// A cross-package check kind: what it takes from each package and its judgement over all of
+/// them. A batch rule names one kind.
 pub trait CrossCheck: Send + Sync + fmt::Debug {
     /// Everything it reads; the linter checks these names against the schema.
     fn reads(&self) -> Vec<Read<'_>>;
@@ -52,10 +54,13 @@ kinds! {
 
 /// What a cross-package check sees when it judges the batch.
 pub struct CrossContext<'a> {
+    /// The batch rule being judged; `filter` is always `None`.
     pub rule: RuleFacts<'a>,
     /// The name and input of each readable package, in batch order.
     pub packages: &'a [(&'a str, &'a Input)],
+    /// The rule set's code lists, by name.
     pub codes: &'a BTreeMap<String, CodeList>,
+    /// The rule set's unit lists, by name.
     pub unit_lists: &'a BTreeMap<String, UnitList>,
     /// Whether the batch is a sample of the packages delivered.
     pub sampled: bool,
@@ -116,9 +121,13 @@ pub enum Input {
 /// A delivered unit, as `expected_units` compares it with a list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivered {
+    /// 0-based FID of the unit in its layer.
     pub fid: usize,
+    /// Its unit code (ZRZYDJDYH); `None` when empty.
     pub code: Option<String>,
+    /// Its name as delivered, not normalised.
     pub name: String,
+    /// Its type code (DJDYLX), trimmed; `None` when empty.
     pub unit_type: Option<String>,
 }
 
@@ -126,7 +135,9 @@ pub struct Delivered {
 /// value was written with.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
+    /// By row key: the row's 0-based index in the file, and its values by column.
     pub rows: BTreeMap<String, (usize, BTreeMap<String, Ratio>)>,
+    /// The most decimals any value was written with.
     pub decimals: u32,
 }
 

@@ -24,31 +24,39 @@ use serde::Deserialize;
 
 use crate::diag::Name;
 
+/// A list of the units a plan registers (`unit_list:` in `rules/data/`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnitList {
+    /// Its name, by which `expected_units` names it.
     pub unit_list: String,
+    /// Its title for people; empty when not given.
     #[serde(default)]
     pub title: String,
     /// The document the list is taken from.
     pub source: String,
     /// The area code whose county packages together deliver every unit of the list.
     pub area: Name,
+    /// Words removed from names before they are compared (the province's name, level words).
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// The units, in the order of the source.
     pub units: Vec<ExpectedUnit>,
     /// Index of the file in the rule set's sources (set when assembled).
     #[serde(skip)]
     pub source_file: usize,
 }
 
+/// A unit a plan registers.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedUnit {
+    /// Its name as the source writes it.
     pub name: String,
     /// Other spellings of the same unit in the source.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Its type, a code of the rule's `type_codes` list (DJDYLX).
     #[serde(rename = "type")]
     pub unit_type: Name,
     /// The year the plan registers it in.

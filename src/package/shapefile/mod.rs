@@ -49,17 +49,25 @@ use crate::geom::wkt::epsg_of_wkt;
 /// One file of a shapefile layer: its path in the package (for errors) and its bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Part<'a> {
+    /// Relative to the package root, e.g. `vector/ZRZK.dbf`; named in errors and notes.
     pub path: &'a Path,
+    /// The whole file.
     pub bytes: &'a [u8],
 }
 
 /// The files of one shapefile layer, already in memory.
 #[derive(Debug, Clone, Copy)]
 pub struct ShapefileParts<'a> {
+    /// The shapes.
     pub shp: Part<'a>,
+    /// The index: each record's offset and length in the `.shp`, and so the feature count.
     pub shx: Part<'a>,
+    /// The attributes, one record per shape.
     pub dbf: Part<'a>,
+    /// The CRS as WKT; `None` when absent, and then the layer declares no CRS.
     pub prj: Option<Part<'a>>,
+    /// The code page label of the `.dbf` (e.g. `GBK`, `UTF-8`, `936`); `None` when absent, and
+    /// then the manifest's `encoding`, if any, is the declared one.
     pub cpg: Option<Part<'a>>,
 }
 

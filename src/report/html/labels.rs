@@ -3,8 +3,10 @@
 /// The language of the page's labels; values from the data stay as they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
+    /// Chinese, the default (`--lang zh`).
     #[default]
     Zh,
+    /// English (`--lang en`).
     En,
 }
 

@@ -127,7 +127,8 @@ pub struct Weights {
     /// Weight of each quality element; empty: all equal.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub elements: BTreeMap<String, Ratio>,
-    /// Weight of each sub-element within its element, by element; an element left out weighs its sub-elements equally.
+    /// Weight of each sub-element within its element, by element; an element left out weighs its
+    /// sub-elements equally.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sub_elements: BTreeMap<String, BTreeMap<String, Ratio>>,
 }

@@ -106,7 +106,8 @@ pub trait Check: Send + Sync + fmt::Debug {
     }
 
     /// Whether the rule's `where` may filter the rows of [`Check::frame`]; a kind that judges a
-    /// layer as a whole (its schema, its CRS) takes none.
+    /// layer or table as a whole (its schema, its readability, a statistics table's totals)
+    /// takes none, and the parser refuses one.
     fn accepts_where(&self) -> bool {
         true
     }

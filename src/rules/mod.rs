@@ -84,7 +84,8 @@ pub struct RuleSet {
     pub unit_lists: BTreeMap<String, UnitList>,
     /// By name; never empty (a set without `profiles.yaml` has an implicit `default`).
     pub profiles: BTreeMap<String, Profile>,
-    /// The profile that runs when none is asked for: `profiles.yaml`'s `default`.
+    /// The profile that runs when none is asked for: `profiles.yaml`'s `default`, or the implicit
+    /// `default` of a set without that file.
     pub default_profile: String,
     /// Every file of the set with its text, in load order, for diagnostics and the hash.
     pub sources: Vec<SourceFile>,
@@ -99,8 +100,9 @@ mod builtin {
 pub struct RuleSources {
     /// Whether the embedded built-in set comes first.
     pub builtin: bool,
-    /// Directories read after it, in order; a later file replaces an earlier one of the same
-    /// path.
+    /// Directories read after it, in order. Their rule files add rules (an id given twice is an
+    /// error); a later `schema.yaml` extends the schema layer by layer, and a later profile, code
+    /// list or unit list replaces the earlier one of the same name.
     pub dirs: Vec<std::path::PathBuf>,
 }
 

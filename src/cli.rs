@@ -477,8 +477,13 @@ fn check(
         return error(e);
     }
     if !quiet {
+        let html = if formats.contains(&Format::Html) {
+            format!("\n网页报告：{}", out.join("report.html").display())
+        } else {
+            String::new()
+        };
         print_out(&format!(
-            "{}报告：{}\n",
+            "{}报告：{}{html}\n",
             report::summary(&report),
             out.display()
         ));

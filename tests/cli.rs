@@ -144,7 +144,59 @@ fn garbage_flatgeobuf_is_an_error() {
 #[test]
 fn missing_manifest_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    check_fails_reading(dir.path(), "no package.yaml here");
+    let err = check_fails_reading(dir.path(), "no package.yaml here");
+    assert!(!err.contains("nrqc batch"), "{err}");
+}
+
+/// A path that is not there is named as such, not as a folder without package.yaml.
+#[test]
+fn a_path_that_does_not_exist_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = check_fails_reading(
+        &dir.path().join("622923_永靖县"),
+        "622923_永靖县: does not exist",
+    );
+    assert!(!err.contains("package.yaml here"), "{err}");
+}
+
+/// `check` pointed at a folder of packages says how many it holds and suggests `batch`.
+#[test]
+fn a_folder_of_packages_suggests_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["622923_永靖县", "622901_临夏市"] {
+        std::fs::create_dir(dir.path().join(name)).unwrap();
+        std::fs::write(dir.path().join(name).join("package.yaml"), "").unwrap();
+    }
+    std::fs::write(dir.path().join("622921_临夏县.zip"), b"PK").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"").unwrap();
+    let err = check_fails_reading(dir.path(), "no package.yaml here");
+    let flat = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "this folder holds 3 packages (622901_临夏市, 622921_临夏县.zip, 622923_永靖县)"
+        ),
+        "{err}"
+    );
+    assert!(
+        flat.contains(&format!("`nrqc batch {}`", dir.path().display())),
+        "{err}"
+    );
+}
+
+/// The terminal names report.html when it was written, so that it can be opened.
+#[test]
+fn the_terminal_names_report_html() {
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("r");
+    let args = ["check", CLEAN, "--out", report.to_str().unwrap()];
+    let o = nrqc(&[&args[..], &["--format", "html"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let line = format!("网页报告：{}", report.join("report.html").display());
+    assert!(text.contains(&line), "{text}");
+    assert!(report.join("report.html").is_file());
+    let o = nrqc(&[&args[..], &["--format", "json"]].concat());
+    assert!(!stdout(&o).contains("网页报告"), "{}", stdout(&o));
 }
 
 #[test]

@@ -80,7 +80,9 @@ pub fn open(path: &Path) -> Result<Opened, PackageError> {
                 tree::kind_of(m.file_type())
             )))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(not_a_package("does not exist".into()))
+        }
         Err(e) => return Err(not_a_package(format!("cannot be read: {e}"))),
     }
     if !is_zip(path) {

@@ -15,6 +15,9 @@ pub enum PackageError {
     NoManifest {
         /// The package directory as given; for a zip, the directory it was extracted to.
         path: PathBuf,
+        /// What to do instead, when the directory holds packages of its own.
+        #[help]
+        help: Option<String>,
     },
 
     /// The package argument is neither a directory nor a regular file.

@@ -258,6 +258,32 @@ pub fn load(root: &Path, schema: &Schema) -> Result<Dataset, PackageError> {
     load_observed(root, schema, &())
 }
 
+/// The advice for a directory without `package.yaml` that holds packages (directories with a
+/// `package.yaml`, or `.zip` files): they are inspected together by `nrqc batch`.
+fn folder_of_packages(dir: &Path) -> Option<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| archive::is_zip(p) || p.join("package.yaml").is_file())
+        .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    names.sort();
+    let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+    let more = if names.len() > 3 { "…" } else { "" };
+    Some(format!(
+        "this folder holds {} packages ({}{more}): inspect them together with `nrqc batch {}`, \
+         or one of them with `nrqc check {}/<package>`",
+        names.len(),
+        shown.join(", "),
+        dir.display(),
+        dir.display()
+    ))
+}
+
 /// [`load`], telling `observer` of each layer and table read ([`Stage::Layers`]).
 pub fn load_observed(
     root: &Path,
@@ -267,6 +293,7 @@ pub fn load_observed(
     if root.join("package.yaml").symlink_metadata().is_err() {
         return Err(PackageError::NoManifest {
             path: root.to_owned(),
+            help: folder_of_packages(root),
         });
     }
     let given = root;

@@ -89,6 +89,22 @@ fn fail_on_a_lets_b_findings_pass_but_not_a() {
     assert_eq!(o.status.code(), Some(1));
 }
 
+/// `--rules DIR` without `+` replaces the built-in schema too; the diagnostic says that `+DIR`
+/// adds, and the same directory with `+` loads.
+#[test]
+fn rules_dir_without_plus_says_that_plus_adds() {
+    let o = nrqc(&["rules", "check", "--rules", "tests/rules/doc_extra"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        err.contains("the rule set has no schema.yaml, so it declares no layer"),
+        "{err}"
+    );
+    assert!(err.contains("`--rules +DIR` adds DIR to them"), "{err}");
+    let o = nrqc(&["rules", "check", "--rules", "+tests/rules/doc_extra"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 #[test]
 fn misspelt_field_gets_a_diagnostic_with_line_and_column() {
     let o = nrqc(&["rules", "check", "--rules", "+tests/rules/misspelt_field"]);

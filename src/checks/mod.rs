@@ -211,6 +211,13 @@ impl LintContext<'_> {
                 format!("the package schema has no layer or table `{}`", frame.value),
             )
             .label("unknown layer");
+            // A rule set without schema.yaml is most often `--rules DIR` meant as `+DIR`.
+            if self.schema.frame_names().next().is_none() {
+                return p.help(
+                    "the rule set has no schema.yaml, so it declares no layer: `--rules DIR` \
+                     replaces the built-in rules and schema, `--rules +DIR` adds DIR to them",
+                );
+            }
             match suggest(&frame.value, self.schema.frame_names()) {
                 Some(s) => p.help(s),
                 None => p,

@@ -142,18 +142,13 @@ fn run_rule(rule: &Rule, run: &Run, rules: &RuleSet) -> RuleRun {
 
 /// What the checks of `selected` share: the derived facts of the layers they measure, and who
 /// reads what among all the rules of `rules`.
-fn prepare<'a>(
-    dataset: &'a Dataset,
-    rules: &'a RuleSet,
-    selected: &[Rule],
-    derived: &'a mut Option<Derived>,
-) -> Run<'a> {
+fn prepare<'a>(dataset: &'a Dataset, rules: &'a RuleSet, selected: &[Rule]) -> Run<'a> {
     let measured: BTreeSet<&str> = selected
         .iter()
         .flat_map(|r| r.check.measures())
         .map(|n| n.value.as_str())
         .collect();
-    let derived = derived.insert(Derived::compute(dataset, &measured, &rules.schema));
+    let derived = Derived::compute(dataset, &measured, &rules.schema);
     let mut readers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for rule in &rules.rules {
         for read in rule.check.reads() {
@@ -182,8 +177,7 @@ pub fn run(dataset: &Dataset, rules: &RuleSet) -> Vec<RuleRun> {
 pub fn run_observed(dataset: &Dataset, rules: &RuleSet, observer: &dyn Observer) -> Vec<RuleRun> {
     // Started before measuring, which can take as long as the rules on a large package.
     observer.start(Stage::Rules, rules.rules.len());
-    let mut derived = None;
-    let run = prepare(dataset, rules, &rules.rules, &mut derived);
+    let run = prepare(dataset, rules, &rules.rules);
     rules
         .rules
         .par_iter()
@@ -198,7 +192,6 @@ pub fn run_observed(dataset: &Dataset, rules: &RuleSet, observer: &dyn Observer)
 /// Runs one rule of `rules` as [`run`] runs it among the others, measuring only what it needs:
 /// for looking at a rule on its own, as its test cases do.
 pub fn run_one(dataset: &Dataset, rules: &RuleSet, rule: &Rule) -> RuleRun {
-    let mut derived = None;
-    let run = prepare(dataset, rules, std::slice::from_ref(rule), &mut derived);
+    let run = prepare(dataset, rules, std::slice::from_ref(rule));
     run_rule(rule, &run, rules)
 }

@@ -69,6 +69,16 @@ pub fn evaluate(expr: &Expr, df: &DataFrame) -> Result<Vec<Option<bool>>, String
     Ok((0..values.len()).map(|i| values.get(i)).collect())
 }
 
+/// The rows of `df` where `expr` holds; unknown (null) counts as not holding, as in SQL.
+pub fn rows_holding(expr: &Expr, df: &DataFrame) -> Result<Vec<usize>, String> {
+    Ok(evaluate(expr, df)?
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| **m == Some(true))
+        .map(|(i, _)| i)
+        .collect())
+}
+
 /// The frame's columns that a condition's text names, in frame order: what a finding reports as
 /// measured values.
 pub fn named_columns(text: &str, df: &DataFrame) -> Vec<String> {

@@ -304,7 +304,7 @@ pub struct Run<'a> {
     /// The rule set's code lists, by name.
     pub codes: &'a BTreeMap<String, CodeList>,
     /// Areas and measurability of the layers the rules measure, computed once.
-    pub derived: &'a Derived,
+    pub derived: Derived,
     /// The ids of the rules that read each layer or table, by its name.
     pub readers: BTreeMap<String, Vec<String>>,
 }
@@ -360,7 +360,7 @@ impl<'a> Context<'a> {
             dataset: run.dataset,
             schema: run.schema,
             codes: run.codes,
-            derived: run.derived,
+            derived: &run.derived,
             readers: &run.readers,
             rule,
             notes: Mutex::new(Vec::new()),
@@ -542,17 +542,8 @@ impl<'a> Context<'a> {
     fn select(&self, frame: &Frame) -> Result<Vec<usize>, NotRun> {
         match self.rule.filter {
             None => Ok((0..frame.len()).collect()),
-            Some(expr) => {
-                let mask = condition::evaluate(expr, &frame.df).map_err(|e| {
-                    NotRun(format!("`where` 条件无法在 {} 上求值：{e}", frame.name))
-                })?;
-                Ok(mask
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, m)| **m == Some(true))
-                    .map(|(i, _)| i)
-                    .collect())
-            }
+            Some(expr) => condition::rows_holding(expr, &frame.df)
+                .map_err(|e| NotRun(format!("`where` 条件无法在 {} 上求值：{e}", frame.name))),
         }
     }
 

@@ -54,13 +54,7 @@ pub(crate) fn rows_where(
         return Ok((0..frame.len()).collect());
     };
     let expr = condition::compile(&text.value).map_err(NotRun)?;
-    let mask = condition::evaluate(&expr, &frame.df).map_err(NotRun)?;
-    Ok(mask
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| **m == Some(true))
-        .map(|(i, _)| i)
-        .collect())
+    condition::rows_holding(&expr, &frame.df).map_err(NotRun)
 }
 
 impl Check for NoOverlapWith {

@@ -22,6 +22,8 @@
 //! ## Finding
 //! `DLBM 0301（乔木林地）应属 ZYLX SL，实为 CY`, measured `"CY"`, expected `"SL"`.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -81,11 +83,11 @@ impl Check for CodeImplies {
         let (mut empty_code, mut empty_implied, mut uncoded) = (0, 0, 0);
         let (mut codes, mut actuals) = (frame.texts(field), frame.texts(implies));
         for row in cx.rows(frame)? {
-            let Some(code) = codes[row].take() else {
+            let Some(code) = codes[row].take().map(Cow::into_owned) else {
                 empty_code += 1;
                 continue;
             };
-            let Some(actual) = actuals[row].take() else {
+            let Some(actual) = actuals[row].take().map(Cow::into_owned) else {
                 empty_implied += 1;
                 continue;
             };

@@ -23,6 +23,7 @@
 //! ## Finding
 //! `DJDYLX 的值 99 不在代码表 DJDYLX（登记单元类型）中`, measured `"99"`.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
@@ -124,7 +125,7 @@ impl Check for InDomain {
         let mut empty = 0;
         let mut values = frame.texts(field);
         for row in cx.rows(frame)? {
-            let Some(value) = values[row].take() else {
+            let Some(value) = values[row].take().map(Cow::into_owned) else {
                 empty += 1;
                 continue;
             };

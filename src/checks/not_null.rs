@@ -19,6 +19,8 @@
 //! ## Finding
 //! One per feature: `DJDYMC 为空`, measured `{"DJDYMC": ""}`.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -50,7 +52,7 @@ impl Check for NotNull {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
         let mut findings = Vec::new();
-        let columns: Vec<(&str, Vec<Option<String>>)> = self
+        let columns: Vec<(&str, Vec<Option<Cow<str>>>)> = self
             .fields
             .iter()
             .map(|f| (f.value.as_str(), frame.texts(&f.value)))

@@ -41,6 +41,7 @@
 //! - on the row: `MJ 申报 35000.00 m²，重叠面积 35200.12 m²，相差 …`;
 //! - on the row: `GGGZ 记录的 ZRZYDJDY 与 STBHHX 并不重叠`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use geo::Geometry;
@@ -196,11 +197,17 @@ impl Check for OverlapLink {
                 overlaps.insert((ka, kb), (ra, rb, geometry, area));
             }
         }
-        let a_keys: BTreeSet<String> = frame.texts(&self.key.value).into_iter().flatten().collect();
+        let a_keys: BTreeSet<String> = frame
+            .texts(&self.key.value)
+            .into_iter()
+            .flatten()
+            .map(Cow::into_owned)
+            .collect();
         let b_keys: BTreeSet<String> = other
             .texts(&self.other_key.value)
             .into_iter()
             .flatten()
+            .map(Cow::into_owned)
             .collect();
         let declared = floats(&table.df, &self.table_area.value)?;
         cx.skipped(

@@ -16,6 +16,7 @@
 //! ## Finding
 //! `ZRZYDJDYH 的值 622923300001 不符合格式 ^\d{6}...$`, measured `"622923300001"`.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -81,7 +82,7 @@ impl Check for Pattern {
         let mut empty = 0;
         let mut values = frame.texts(field);
         for row in cx.rows(frame)? {
-            let Some(value) = values[row].take() else {
+            let Some(value) = values[row].take().map(Cow::into_owned) else {
                 empty += 1;
                 continue;
             };

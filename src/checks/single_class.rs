@@ -40,6 +40,7 @@
 //! 90000.00 m²；集体 ZRZK 1 个（BSM 2），MJ 合计 30000.00 m²，JTMJ 30000.00 m²`; measured per
 //! class: the children's keys, their summed area and the declared area.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -205,10 +206,10 @@ impl Check for SingleClass {
             let Some(parent_key) = &parent_keys[row] else {
                 continue;
             };
-            let Some(classes) = held.get_mut(parent_key) else {
+            let Some(classes) = held.get_mut(parent_key.as_ref()) else {
                 continue;
             };
-            let Some(code) = codes[row].take() else {
+            let Some(code) = codes[row].take().map(Cow::into_owned) else {
                 empty += 1;
                 continue;
             };

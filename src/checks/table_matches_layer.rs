@@ -216,7 +216,7 @@ impl Check for TableMatchesLayer {
                     }
                 };
                 cx.checked(1, Unit::Equations);
-                let (sum, n) = sums.get(key).copied().unwrap_or((0.0, 0));
+                let (sum, n) = sums.get(key.as_ref()).copied().unwrap_or((0.0, 0));
                 let Some(m) = compare(value, sum * source_factor, self.unit, &allowed) else {
                     continue;
                 };

@@ -331,7 +331,10 @@ impl Check for TableTotals {
             .collect::<Result<Vec<_>, _>>()?;
         let table = Table {
             frame,
-            rows: keys.clone(),
+            rows: keys
+                .iter()
+                .map(|k| k.as_deref().map(str::to_owned))
+                .collect(),
             columns,
         };
         let row_of = |name: &Name| position(name).expect("checked above");

@@ -17,6 +17,7 @@
 //! One per repeated key, naming every feature that carries it:
 //! `ZRZYDJDYH = 6229231200001 出现 2 次`, measured `2`, expected `1`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -54,10 +55,13 @@ impl Check for Unique {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
         let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
-        let mut columns: Vec<Vec<Option<String>>> =
+        let mut columns: Vec<Vec<Option<Cow<str>>>> =
             self.fields.iter().map(|f| frame.texts(&f.value)).collect();
         for row in cx.rows(frame)? {
-            let key: Option<Vec<String>> = columns.iter_mut().map(|c| c[row].take()).collect();
+            let key: Option<Vec<String>> = columns
+                .iter_mut()
+                .map(|c| c[row].take().map(Cow::into_owned))
+                .collect();
             if let Some(key) = key {
                 groups.entry(key).or_default().push(row);
             }

@@ -1,7 +1,9 @@
 //! Reading attribute values out of a [`Frame`] as checks compare and report them: as text (codes
 //! and keys) or as JSON (`measured`). Polars' dynamic cell values stay in this file.
 
-use polars::prelude::{AnyValue, Column, DataType};
+use std::borrow::Cow;
+
+use polars::prelude::AnyValue;
 use serde_json::Value;
 
 use super::Frame;
@@ -10,24 +12,32 @@ impl Frame {
     /// The values of `field`, column-wise, as text the way codes and keys are compared:
     /// integers without a decimal point, strings as they are; `None` for null, and for every
     /// row when the frame has no such field.
-    pub fn texts(&self, field: &str) -> Vec<Option<String>> {
+    pub fn texts(&self, field: &str) -> Vec<Option<Cow<'_, str>>> {
         let Ok(column) = self.df.column(field) else {
             return vec![None; self.len()];
         };
-        match column.dtype() {
-            DataType::String => match column.str() {
-                Ok(ca) => ca.iter().map(|v| v.map(str::to_owned)).collect(),
-                Err(_) => cell_by_cell(column),
-            },
-            DataType::Float64 => match column.f64() {
-                Ok(ca) => ca.iter().map(|v| v.map(|f| f.to_string())).collect(),
-                Err(_) => cell_by_cell(column),
-            },
-            DataType::Int64 => match column.i64() {
-                Ok(ca) => ca.iter().map(|v| v.map(|i| i.to_string())).collect(),
-                Err(_) => cell_by_cell(column),
-            },
-            _ => cell_by_cell(column),
+        // Strings are borrowed, not copied: a layer of a million features costs a pointer per
+        // cell, not a string.
+        if let Ok(ca) = column.str() {
+            ca.iter().map(|v| v.map(Cow::Borrowed)).collect()
+        } else if let Ok(ca) = column.f64() {
+            ca.iter()
+                .map(|v| v.map(|f| Cow::Owned(f.to_string())))
+                .collect()
+        } else if let Ok(ca) = column.i64() {
+            ca.iter()
+                .map(|v| v.map(|i| Cow::Owned(i.to_string())))
+                .collect()
+        } else {
+            (0..column.len())
+                .map(|row| {
+                    column
+                        .get(row)
+                        .ok()
+                        .and_then(|v| as_text(&v))
+                        .map(Cow::Owned)
+                })
+                .collect()
         }
     }
 
@@ -64,13 +74,6 @@ impl Frame {
             other => as_text(&other).map_or(Value::Null, Value::String),
         }
     }
-}
-
-/// A column of another type (dates, smaller integers, booleans) read one cell at a time.
-fn cell_by_cell(column: &Column) -> Vec<Option<String>> {
-    (0..column.len())
-        .map(|row| column.get(row).ok().and_then(|v| as_text(&v)))
-        .collect()
 }
 
 fn as_text(value: &AnyValue) -> Option<String> {
@@ -116,10 +119,16 @@ mod tests {
         );
         for field in ["s", "f", "i", "i32", "b"] {
             let one_by_one: Vec<Option<String>> = (0..3).map(|r| f.text(field, r)).collect();
-            assert_eq!(f.texts(field), one_by_one, "{field}");
+            let texts: Vec<Option<String>> = f
+                .texts(field)
+                .into_iter()
+                .map(|v| v.map(Cow::into_owned))
+                .collect();
+            assert_eq!(texts, one_by_one, "{field}");
         }
         assert_eq!(f.texts("f"), [Some("1".into()), Some("2.5".into()), None]);
         assert_eq!(f.texts("i"), [Some("5".into()), None, Some("-7".into())]);
+        assert!(matches!(f.texts("s")[0], Some(Cow::Borrowed("6229"))));
         assert_eq!(f.texts("absent"), [None, None, None]);
         assert_eq!(f.text("s", 9), None);
         assert_eq!(f.json("f", 1), serde_json::json!(2.5));

@@ -8,6 +8,7 @@
 //!   delivered_once: { layer: ZRZYDJDY, code: ZRZYDJDYH, name: DJDYMC }
 //! ```
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
@@ -55,7 +56,10 @@ impl CrossCheck for DeliveredOnce {
             .into_iter()
             .zip(names)
             .enumerate()
-            .filter_map(|(row, (code, name))| Some((row, code.filter(|c| above_county(c))?, name)))
+            .filter_map(|(row, (code, name))| {
+                let code = code.filter(|c| above_county(c))?.into_owned();
+                Some((row, code, name.map(Cow::into_owned)))
+            })
             .collect();
         Input::Units(units)
     }

@@ -21,6 +21,7 @@
 //!     area_codes: XZQDM
 //! ```
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
@@ -115,9 +116,12 @@ impl CrossCheck for ExpectedUnits {
             .filter_map(|row| {
                 Some(Delivered {
                     fid: row,
-                    name: names[row].take()?,
-                    code: codes[row].take(),
-                    unit_type: types[row].take().map(|t| t.trim().to_owned()),
+                    name: names[row].take().map(Cow::into_owned)?,
+                    code: codes[row].take().map(Cow::into_owned),
+                    unit_type: types[row]
+                        .take()
+                        .map(Cow::into_owned)
+                        .map(|t| t.trim().to_owned()),
                 })
             })
             .collect();

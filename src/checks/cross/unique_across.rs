@@ -7,6 +7,7 @@
 //!
 //! Each package with a feature of the key gets a finding naming the other packages that have it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -43,13 +44,18 @@ impl CrossCheck for UniqueAcross {
         let Some(frame) = dataset.frame(&self.layer.value) else {
             return Input::Keys(vec![]);
         };
-        let mut columns: Vec<Vec<Option<String>>> =
+        let mut columns: Vec<Vec<Option<Cow<str>>>> =
             self.fields.iter().map(|f| frame.texts(&f.value)).collect();
         let keys = (0..frame.len())
             .filter_map(|row| {
                 let parts: Option<Vec<String>> = columns
                     .iter_mut()
-                    .map(|c| c[row].take().filter(|v| !v.trim().is_empty()))
+                    .map(|c| {
+                        c[row]
+                            .take()
+                            .map(Cow::into_owned)
+                            .filter(|v| !v.trim().is_empty())
+                    })
                     .collect();
                 Some((row, parts?.join("/")))
             })

@@ -16,6 +16,7 @@ use nrqc::report;
 use nrqc::rules::{RuleSet, RuleSources};
 
 mod progress;
+mod review;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -67,6 +68,33 @@ enum Command {
         /// Reports to write, comma-separated or repeated.
         #[arg(long, value_enum, value_delimiter = ',', default_values = ["json", "md", "html"])]
         format: Vec<Format>,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
+    /// Compare two reports of a package (复检): findings fixed, new, still open and excepted, by
+    /// fingerprint, and the grade before and after. Exit 1 when the later has a new finding or
+    /// a worse grade.
+    Diff {
+        /// The earlier report: a report.json, a folder holding one, or a package to check.
+        old: PathBuf,
+        /// The later report, likewise.
+        new: PathBuf,
+        #[command(flatten)]
+        rules: RulesArg,
+        /// Profile for a side given as a package [default: the rule set's default].
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Exceptions applied to a side given as a package [default: its exceptions.yaml].
+        #[arg(long, value_name = "FILE")]
+        exceptions: Option<PathBuf>,
+        /// Write diff.md, diff.html and diff.json into DIR (the summary is always printed).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Work with exceptions files (例外).
+    Exceptions {
+        #[command(subcommand)]
+        command: ExceptionsCommand,
     },
     /// Inspect every county package of a prefecture in parallel, run the cross-package rules,
     /// and write batch.json and batch.md with each county's reports beside them.
@@ -112,6 +140,50 @@ enum Command {
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+}
+
+/// `check`'s review of earlier work: exceptions and a baseline.
+#[derive(Args, Debug, Clone)]
+struct ReviewArgs {
+    /// Accepted exceptions (例外), by finding fingerprint [default: the package's
+    /// exceptions.yaml, when it has one].
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
+    /// An earlier report.json of the package: mark each finding new or persisting and list the
+    /// earlier findings that are gone.
+    #[arg(long, value_name = "REPORT")]
+    baseline: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum ExceptionsCommand {
+    /// Append entries for chosen findings of a report to an exceptions file (created if
+    /// missing), so that nobody types a fingerprint.
+    Add {
+        /// The exceptions file to write, e.g. the package's exceptions.yaml.
+        file: PathBuf,
+        /// The report.json whose findings are excepted (or a folder holding it).
+        #[arg(long, value_name = "REPORT")]
+        report: PathBuf,
+        /// Findings of rules with this id or id prefix (`ZR-M0`). Repeatable.
+        #[arg(long = "rule", value_name = "ID")]
+        rules: Vec<String>,
+        /// Findings with this fingerprint or fingerprint prefix. Repeatable.
+        #[arg(long = "fingerprint", value_name = "FP")]
+        fingerprints: Vec<String>,
+        /// Why the findings are not defects.
+        #[arg(long)]
+        reason: String,
+        /// Who accepts them.
+        #[arg(long)]
+        by: String,
+        /// The day they are accepted, YYYY-MM-DD [default: today].
+        #[arg(long)]
+        date: Option<String>,
+        /// The last day they apply, YYYY-MM-DD.
+        #[arg(long)]
+        expires: Option<String>,
     },
 }
 
@@ -327,6 +399,7 @@ pub(crate) fn main() -> ExitCode {
             quiet,
             lang,
             format,
+            review,
         } => check(
             &package,
             &rules,
@@ -334,6 +407,7 @@ pub(crate) fn main() -> ExitCode {
                 profile,
                 fail_on: fail_on.map(Into::into),
             },
+            &review,
             Outputs {
                 dir: out,
                 formats: format,
@@ -341,6 +415,49 @@ pub(crate) fn main() -> ExitCode {
             },
             jobs,
             quiet,
+        ),
+        Command::Diff {
+            old,
+            new,
+            rules,
+            profile,
+            exceptions,
+            out,
+        } => review::diff(
+            [&old, &new],
+            &rules,
+            &ReviewArgs {
+                exceptions,
+                baseline: None,
+            },
+            profile,
+            out.as_deref(),
+        ),
+        Command::Exceptions {
+            command:
+                ExceptionsCommand::Add {
+                    file,
+                    report,
+                    rules,
+                    fingerprints,
+                    reason,
+                    by,
+                    date,
+                    expires,
+                },
+        } => review::add_exceptions(
+            &file,
+            &report,
+            &review::Chosen {
+                rules,
+                fingerprints,
+            },
+            review::Entry {
+                reason,
+                by,
+                date,
+                expires,
+            },
         ),
         Command::Batch {
             packages,
@@ -404,8 +521,12 @@ pub(crate) fn main() -> ExitCode {
                             } else {
                                 ""
                             };
+                            let exceptions = match p.exceptions {
+                                nrqc::quality::ExceptionPolicy::Waive => "waive",
+                                nrqc::quality::ExceptionPolicy::Count => "count",
+                            };
                             format!(
-                                "{}{default}\tfail-on {}\twarn [{}]\t{}\t{}\n",
+                                "{}{default}\tfail-on {}\twarn [{}]\texceptions {exceptions}\t{}\t{}\n",
                                 p.name,
                                 p.fail_on,
                                 warn.join(", "),
@@ -447,6 +568,7 @@ fn check(
     package: &Path,
     rules: &RulesArg,
     judging: Judging,
+    review: &ReviewArgs,
     outputs: Outputs,
     jobs: Option<usize>,
     quiet: bool,
@@ -462,7 +584,7 @@ fn check(
         return error(e);
     }
     let formats: std::collections::BTreeSet<Format> = outputs.formats.iter().copied().collect();
-    let (report, map) = match inspect(package, rules, judging, jobs, quiet) {
+    let (report, map) = match inspect(package, rules, judging, review, jobs, quiet) {
         Ok(inspected) => inspected,
         Err((printed, message)) => {
             print_err(&printed);
@@ -520,9 +642,17 @@ fn inspect(
     package: &Path,
     rules: &RulesArg,
     judging: Judging,
+    review: &ReviewArgs,
     jobs: Option<usize>,
     quiet: bool,
 ) -> Result<(report::Report, report::MapLayers), RunError> {
+    // Read before the package is: a baseline that is not a report stops the run early.
+    let baseline = review
+        .baseline
+        .as_deref()
+        .map(review::read_report)
+        .transpose()
+        .map_err(run_error)?;
     let diagnostic = |d: &dyn Diagnostic| (render_diagnostic(d), d.to_string());
     let pool = worker_pool(jobs).map_err(run_error)?;
     let rules = RuleSet::load(&RuleSources::from_args(&rules.rules)).map_err(|e| diagnostic(&e))?;
@@ -536,12 +666,23 @@ fn inspect(
     let bar = progress::Bar::for_stderr(quiet);
     let observer: &dyn nrqc::progress::Observer = bar.as_ref().map_or(&(), |b| b);
     let inspected = pool.install(|| {
-        nrqc::Inspection::run(package, &rules, observer).map(|i| i.report_and_map(&profile))
+        nrqc::Inspection::run(package, &rules, observer).map(|i| {
+            // The package's own file is found while a zip's extraction still exists.
+            let exceptions = review::exceptions_file(review, package, &i.dataset().root);
+            (exceptions, i.report_and_map(&profile))
+        })
     });
     if let Some(bar) = &bar {
         bar.clear();
     }
-    inspected.map_err(|e| diagnostic(&e))
+    let (exceptions, (mut report, map)) = inspected.map_err(|e| diagnostic(&e))?;
+    if let Some(exceptions) = exceptions.transpose()? {
+        report.apply_exceptions(&exceptions);
+    }
+    if let Some((snapshot, file)) = baseline {
+        report.apply_baseline(&snapshot, &file);
+    }
+    Ok((report, map))
 }
 
 /// Renders the reports of `formats` into a staging folder in `out` and moves them into place

@@ -161,3 +161,55 @@ pub fn yaml_options() -> serde_saphyr::Options {
     options.alias_limits.max_alias_expansions_per_anchor = 1_000;
     options
 }
+
+/// Whether `s` is a calendar date written `YYYY-MM-DD` (2021-02-29 is not; 2024-02-29 is).
+pub fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !s.is_ascii() {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        s[r.clone()]
+            .bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s[r].parse::<u32>().ok())
+            .flatten()
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn calendar_dates_only() {
+        for ok in ["2026-12-05", "2024-02-29", "2000-02-29", "2021-01-31"] {
+            assert!(super::is_date(ok), "{ok}");
+        }
+        for bad in [
+            "2021-02-29",
+            "1900-02-29",
+            "2021-02-31",
+            "2021-04-31",
+            "2021-13-01",
+            "2021-00-10",
+            "2021-01-00",
+            "2021-1-01",
+            "20210101",
+            "２０２１-01-01",
+            "+021-01-01",
+        ] {
+            assert!(!super::is_date(bad), "{bad}");
+        }
+    }
+}

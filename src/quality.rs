@@ -73,8 +73,23 @@ pub struct Profile {
     pub warn: Vec<DefectClass>,
     /// Whether `nrqc batch` runs the cross-package rules (`batch.yaml`).
     pub cross_package: bool,
+    /// Whether findings covered by an accepted exception (例外) still count.
+    pub exceptions: ExceptionPolicy,
     /// How the grade is computed under it.
     pub grading: Grading,
+}
+
+/// What an accepted exception (例外) does to the finding it covers (`exceptions:` of a profile).
+/// Either way the finding stays listed, marked 例外 with its reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionPolicy {
+    /// The finding counts toward neither the verdict nor the grade (county and prefecture
+    /// acceptance).
+    #[default]
+    Waive,
+    /// The finding counts as if there were no exception (a strict acceptance).
+    Count,
 }
 
 /// How GB/T 24356-2023 grading counts and weighs defects (`grading:` of a profile).

@@ -409,12 +409,16 @@ fn profiles_are_listed_and_an_unknown_one_is_an_error() {
         .lines()
         .map(|l| l.split('\t').next().unwrap().to_owned())
         .collect();
-    assert_eq!(names, ["county (default)", "prefecture", "self-check"]);
+    assert_eq!(
+        names,
+        ["county (default)", "prefecture", "self-check", "strict"]
+    );
+    assert!(stdout(&o).contains("strict\tfail-on B\twarn []\texceptions count\t严格验收"));
     let o = nrqc(&["check", CLEAN, "--profile", "provincial"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
-            "no profile `provincial` in rule set builtin; profiles: county, prefecture, self-check"
+            "no profile `provincial` in rule set builtin; profiles: county, prefecture, self-check, strict"
         ),
         "{}",
         stderr(&o)

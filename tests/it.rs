@@ -20,6 +20,7 @@ mod layers;
 mod malformed;
 mod no_silent_pass;
 mod real_data;
+mod review;
 mod rule_cases;
 mod rules_doc;
 mod shapefile;

@@ -376,6 +376,11 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             plan_year: opts.plan_year,
             prefecture_tables: opts.prefecture_tables,
         })?;
+        let mut judgement = judgement;
+        crate::finding::fingerprint::assign(&mut judgement.about_batch);
+        for findings in judgement.per_package.iter_mut().flatten() {
+            crate::finding::fingerprint::assign(findings);
+        }
         let (status, reason) = judgement
             .not_judged
             .map_or((Status::Passed, None), |(s, r)| (s, Some(r)));
@@ -412,6 +417,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     class: rule.class,
                     element: rule.element.clone(),
                     sub_element: rule.sub_element.clone(),
+                    basis: rule.basis.clone(),
                     status: if findings.is_empty() {
                         Status::Passed
                     } else {
@@ -426,6 +432,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                         skipped: vec![],
                     },
                     findings: findings.len(),
+                    excepted: 0,
                 },
                 findings,
             ));

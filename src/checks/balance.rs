@@ -416,7 +416,11 @@ fn findings(cx: &Context, table: &Table, evaluated: &[Evaluated]) -> Vec<Finding
             "equations": labels,
         });
         let first = p.equations.iter().copied().min().unwrap_or(0);
-        out.push((first, finding(cx, table, p.pos.0, message, measured)));
+        let column = &table.columns[p.pos.1].name;
+        out.push((
+            first,
+            finding(cx, table, p.pos.0, message, measured).with_subject(column),
+        ));
     }
     let explained: BTreeSet<usize> = pinned
         .iter()
@@ -442,9 +446,11 @@ fn findings(cx: &Context, table: &Table, evaluated: &[Evaluated]) -> Vec<Finding
             "difference": difference,
             "tolerance": allowed,
         });
+        // The equation, not only the column: a cell is checked against its row and its column.
+        let subject = &e.equation.label;
         out.push((
             i,
-            finding(cx, table, e.equation.target.0, message, measured),
+            finding(cx, table, e.equation.target.0, message, measured).with_subject(subject),
         ));
     }
     out.sort_by_key(|(i, _)| *i);

@@ -219,6 +219,7 @@ impl Check for Crs {
                     format!("{} 的坐标系 EPSG:{effective} {what}", frame.name),
                 )
                 .with_measured(json!({ "reason": reason, "epsg": effective }))
+                .with_subject(reason)
                 .with_expected(json!({ "accept": self.accepted_text() }));
             findings.push(f);
         }
@@ -235,6 +236,7 @@ impl Check for Crs {
                     ),
                 )
                 .with_measured(json!({ "reason": "unrecognised", "text": text }))
+                .with_subject("unrecognised")
                 .with_expected(json!({ "epsg": manifest }));
             findings.push(f);
         }
@@ -248,6 +250,7 @@ impl Check for Crs {
                 ),
                 )
                 .with_measured(json!({ "reason": "declared_mismatch", "epsg": declared }))
+                .with_subject("declared_mismatch")
                 .with_expected(json!({ "epsg": manifest }));
             findings.push(f);
         }
@@ -308,7 +311,8 @@ impl Check for Crs {
             let mut f = cx
                 .finding(frame, &rows, Self::message(&m, rows.len(), &crs))
                 .with_measured(measured)
-                .with_expected(json!({ "epsg": manifest }));
+                .with_expected(json!({ "epsg": manifest }))
+                .with_subject(m.code());
             let geoms: Vec<&Geometry<f64>> = rows
                 .iter()
                 .filter_map(|&r| column.geoms.get(r)?.as_ref())

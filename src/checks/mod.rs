@@ -563,36 +563,31 @@ impl<'a> Context<'a> {
 
     /// A finding of this rule about `rows` of `frame`.
     pub fn finding(&self, frame: &Frame, rows: &[usize], message: String) -> Finding {
-        Finding {
-            rule_id: self.rule.id.to_owned(),
-            class: self.rule.class,
-            element: self.rule.element.to_owned(),
-            layer: frame.name.clone(),
-            feature_ids: rows.iter().map(|&r| self.feature_id(frame, r)).collect(),
-            related: None,
+        let ids = rows.iter().map(|&r| self.feature_id(frame, r)).collect();
+        let geometry = rows
+            .first()
+            .and_then(|&r| frame.geometry.as_ref()?.geoms.get(r)?.clone());
+        Finding::new(
+            self.rule.id,
+            self.rule.class,
+            self.rule.element,
+            &frame.name,
+            ids,
             message,
-            measured: None,
-            expected: None,
-            geometry: rows
-                .first()
-                .and_then(|&r| frame.geometry.as_ref()?.geoms.get(r)?.clone()),
-        }
+        )
+        .with_geometry(geometry)
     }
 
     /// A finding about the layer or table as a whole.
     pub fn frame_finding(&self, layer: &str, message: String) -> Finding {
-        Finding {
-            rule_id: self.rule.id.to_owned(),
-            class: self.rule.class,
-            element: self.rule.element.to_owned(),
-            layer: layer.to_owned(),
-            feature_ids: vec![],
-            related: None,
+        Finding::new(
+            self.rule.id,
+            self.rule.class,
+            self.rule.element,
+            layer,
+            vec![],
             message,
-            measured: None,
-            expected: None,
-            geometry: None,
-        }
+        )
     }
 }
 

@@ -133,7 +133,7 @@ impl Manifest {
             })
             .transpose()?;
         if let Some(date) = &raw.survey_date {
-            if !is_iso_date(&date.value) {
+            if !crate::diag::is_date(&date.value) {
                 return Err(invalid(
                     date,
                     format!("survey_date `{}` is not a date YYYY-MM-DD", date.value),
@@ -218,15 +218,6 @@ pub fn parse_epsg(s: &str) -> Option<u32> {
         return None;
     }
     code.parse().ok()
-}
-
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
-    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ fn deduction(class: DefectClass) -> i128 {
 }
 
 /// The grade of a unit (表3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     /// 优: S ≥ 90.
@@ -208,8 +208,8 @@ pub fn grade(results: &[RuleResult], profile: &Profile) -> Grading {
 
     let a: Vec<String> = results
         .iter()
-        .filter(|r| r.class == DefectClass::A && r.status == Status::Failed)
-        .map(|r| format!("{}（{} 处）", r.id, r.findings))
+        .filter(|r| r.class == DefectClass::A && r.defects(profile) > 0)
+        .map(|r| format!("{}（{} 处）", r.id, r.defects(profile)))
         .collect();
     if !a.is_empty() {
         reasons.push(format!("存在 A 类错漏：{}", a.join("、")));
@@ -335,8 +335,8 @@ fn score_sub_element(
             Status::Failed => {
                 rules_run.push(r.id.clone());
                 let n = match settings.count {
-                    CountMode::Findings => r.findings,
-                    CountMode::Rules => 1,
+                    CountMode::Findings => r.defects(profile),
+                    CountMode::Rules => usize::from(r.defects(profile) > 0),
                 };
                 defects.add(r.class, n);
             }
@@ -442,11 +442,13 @@ mod tests {
             class,
             element: element.into(),
             sub_element: sub.into(),
+            basis: None,
             status,
             reason: None,
             notes: vec![],
             coverage: Default::default(),
             findings,
+            excepted: 0,
         }
     }
 
@@ -458,6 +460,7 @@ mod tests {
             fail_on: DefectClass::B,
             warn: vec![],
             cross_package: false,
+            exceptions: Default::default(),
             grading,
         }
     }

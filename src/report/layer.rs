@@ -209,17 +209,17 @@ mod tests {
         ];
         let findings: Vec<Finding> = geometries
             .into_iter()
-            .map(|g| Finding {
-                rule_id: "T-1".into(),
-                class: DefectClass::B,
-                element: "e".into(),
-                layer: "L".into(),
-                feature_ids: vec![FeatureId { fid: 1, key: None }],
-                related: None,
-                message: "m".into(),
-                measured: None,
-                expected: Some(serde_json::json!({"a": 1})),
-                geometry: Some(g),
+            .map(|g| {
+                Finding::new(
+                    "T-1",
+                    DefectClass::B,
+                    "e",
+                    "L",
+                    vec![FeatureId { fid: 1, key: None }],
+                    "m".into(),
+                )
+                .with_expected(serde_json::json!({"a": 1}))
+                .with_geometry(Some(g))
             })
             .collect();
         let bytes = fgb(

@@ -6,8 +6,8 @@ use super::grade::{Grade, Grading};
 use super::html::Lang;
 use super::model::{clip, FailedRun, Report, RuleResult};
 use super::verdict;
-use crate::finding::Status;
-use crate::quality::{CountMode, DefectClass};
+use crate::finding::{Finding, Since, Status};
+use crate::quality::{CountMode, DefectClass, ExceptionPolicy};
 use crate::ratio::Ratio;
 
 /// Findings listed per failed rule in Markdown; JSON keeps all.
@@ -26,17 +26,104 @@ fn status_zh(report: &Report, r: &RuleResult) -> &'static str {
 
 /// The status, and next to it what the rule left unchecked: `通过（3 个要素未检查：几何无效）`.
 fn status_with_skips(report: &Report, r: &RuleResult) -> String {
-    let word = status_zh(report, r);
+    let word = match r.excepted {
+        0 => status_zh(report, r).to_owned(),
+        n => format!("{}（其中 {n} 处为例外）", status_zh(report, r)),
+    };
     match r.coverage.skipped_zh() {
         Some(skipped) if matches!(r.status, Status::Passed | Status::Failed) => {
             format!("{word}（{skipped}）")
         }
-        _ => word.to_owned(),
+        _ => word,
     }
 }
 
+/// What the review of earlier work did to the report, one line each: the exceptions applied
+/// (and those that covered nothing) and the baseline compared with.
+pub fn review_lines(report: &Report, lang: Lang) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(x) = &report.exceptions {
+        let zh = lang == Lang::Zh;
+        let policy = match (x.policy, zh) {
+            (ExceptionPolicy::Waive, true) => "不计入退出码与评定",
+            (ExceptionPolicy::Count, true) => "按检查方案仍计入退出码与评定",
+            (ExceptionPolicy::Waive, false) => "left out of the exit code and the grade",
+            (ExceptionPolicy::Count, false) => "still counted, as the profile says",
+        };
+        let mut line = if zh {
+            format!(
+                "例外：{} 共 {} 条，{} 条适用（{policy}）",
+                x.file, x.entries, x.applied
+            )
+        } else {
+            format!(
+                "Exceptions: {} has {} entries, {} applied ({policy})",
+                x.file, x.entries, x.applied
+            )
+        };
+        if x.out_of_scope > 0 {
+            let _ = match zh {
+                true => write!(line, "，{} 条属于其他成果包", x.out_of_scope),
+                false => write!(line, ", {} for other packages", x.out_of_scope),
+            };
+        }
+        if !x.stale.is_empty() {
+            let _ = match zh {
+                true => write!(line, "，{} 条失效：", x.stale.len()),
+                false => write!(line, ", {} stale: ", x.stale.len()),
+            };
+            let stale: Vec<String> = x
+                .stale
+                .iter()
+                .map(|e| match zh {
+                    true => format!("第 {} 行 {}（{}）", e.line, e.fingerprint, e.why),
+                    false => format!("line {} {} ({})", e.line, e.fingerprint, e.why),
+                })
+                .collect();
+            line.push_str(&stale.join(if zh { "；" } else { "; " }));
+        }
+        lines.push(line);
+    }
+    if let Some(b) = &report.baseline {
+        lines.push(match lang {
+            Lang::Zh => format!(
+                "对比基线：{}（评定 {}）：新增 {} 处，仍存在 {} 处，已改正 {} 处",
+                b.file,
+                b.grade.zh(),
+                b.new,
+                b.persisting,
+                b.fixed.len()
+            ),
+            Lang::En => format!(
+                "Baseline {} (grade {}): {} new, {} persisting, {} fixed",
+                b.file,
+                b.grade.zh(),
+                b.new,
+                b.persisting,
+                b.fixed.len()
+            ),
+        });
+    }
+    lines
+}
+
+/// A finding's marks for the tables: 例外 with its reason, and new or persisting against the
+/// baseline.
+pub(crate) fn marks(f: &Finding) -> String {
+    let mut marks = Vec::new();
+    if let Some(w) = &f.exception {
+        marks.push(format!("例外：{}（{}，{}）", w.reason, w.by, w.date));
+    }
+    match f.baseline {
+        Some(Since::New) => marks.push("新增".to_owned()),
+        Some(Since::Persisting) => marks.push("仍存在".to_owned()),
+        None => {}
+    }
+    marks.join("；")
+}
+
 /// Markdown table cells cannot hold `|` or line breaks; a long text is clipped.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     clip(s).replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
@@ -80,6 +167,9 @@ pub fn summary(report: &Report) -> String {
         c.rules_not_applicable
     );
     let _ = writeln!(s, "问题 {} 处：{}", c.findings, class_counts(report));
+    for line in review_lines(report, Lang::Zh) {
+        let _ = writeln!(s, "{line}");
+    }
     // Rules that need attention, and passes that left something unchecked.
     for r in report.rules.iter().filter(|r| {
         !matches!(r.status, Status::Passed | Status::NotApplicable)
@@ -151,10 +241,14 @@ pub fn render_markdown(report: &Report) -> String {
     let _ = writeln!(s, "- {}", verdict::gate(report, Lang::Zh));
     let _ = writeln!(
         s,
-        "- 问题 {} 处：{}\n",
+        "- 问题 {} 处：{}",
         report.counts.findings,
         class_counts(report)
     );
+    for line in review_lines(report, Lang::Zh) {
+        let _ = writeln!(s, "- {}", cell(&line));
+    }
+    s.push('\n');
     if !p.unreadable.is_empty() {
         let _ = writeln!(
             s,
@@ -225,17 +319,22 @@ pub fn render_markdown(report: &Report) -> String {
     }
     for r in report.rules.iter().filter(|r| r.status == Status::Failed) {
         let _ = writeln!(s, "\n## {} {}\n", r.id, cell(&r.title));
-        let _ = writeln!(s, "| 图层 | 要素 | 说明 | 实测 | 应为 |");
-        let _ = writeln!(s, "|---|---|---|---|---|");
+        if let Some(basis) = &r.basis {
+            let _ = writeln!(s, "依据：{}\n", cell(basis));
+        }
+        let _ = writeln!(s, "| 图层 | 要素 | 说明 | 实测 | 应为 | 指纹 | 备注 |");
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
         for f in report.findings_of(&r.id).take(FINDINGS_PER_RULE) {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} |",
-                f.layer,
+                "| {} | {} | {} | {} | {} | `{}` | {} |",
+                cell(&f.layer),
                 cell(&f.places()),
                 cell(&f.message),
                 cell(&value(&f.measured)),
-                cell(&value(&f.expected))
+                cell(&value(&f.expected)),
+                f.fingerprint,
+                cell(&marks(f))
             );
         }
         if r.findings > FINDINGS_PER_RULE {
@@ -243,6 +342,25 @@ pub fn render_markdown(report: &Report) -> String {
                 s,
                 "\n仅列出前 {FINDINGS_PER_RULE} 处，另有 {} 处见 report.json。",
                 r.findings - FINDINGS_PER_RULE
+            );
+        }
+    }
+    if let Some(b) = report.baseline.as_ref().filter(|b| !b.fixed.is_empty()) {
+        let _ = writeln!(s, "\n## 已改正（对比基线 {}）\n", cell(&b.file));
+        let _ = writeln!(
+            s,
+            "| 规则 | 图层 | 要素 | 说明 | 指纹 |\n|---|---|---|---|---|"
+        );
+        for f in &b.fixed {
+            let keys: Vec<String> = f.feature_ids.iter().map(|id| id.label()).collect();
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | `{}` |",
+                f.rule_id,
+                cell(&f.layer),
+                cell(&keys.join("; ")),
+                cell(&f.message),
+                f.fingerprint
             );
         }
     }

@@ -1,6 +1,7 @@
 //! One report model, several renderers (JSON, Markdown, HTML, JUnit XML, the error layer),
 //! written atomically.
 
+pub mod diff;
 pub mod doc;
 pub mod grade;
 pub mod html;
@@ -9,6 +10,7 @@ mod layer;
 pub mod map;
 mod markdown;
 mod model;
+pub mod review;
 mod time;
 pub mod verdict;
 mod write;
@@ -56,14 +58,17 @@ pub fn build(
             class: rule.class,
             element: rule.element.clone(),
             sub_element: rule.sub_element.clone(),
+            basis: rule.basis.clone(),
             status: outcome.status,
             reason: outcome.reason,
             notes: outcome.notes,
             coverage: outcome.coverage,
             findings: outcome.findings.len(),
+            excepted: 0,
         });
         findings.extend(outcome.findings);
     }
+    crate::finding::fingerprint::assign(&mut findings);
     let uninspected = uninspected(dataset, rules, &results);
     let layer_crs: BTreeMap<String, _> = dataset
         .frames
@@ -116,6 +121,8 @@ pub fn build(
         counts,
         rules: results,
         findings,
+        exceptions: None,
+        baseline: None,
     };
     report.judge();
     report

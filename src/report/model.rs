@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::grade::Grading;
 use crate::finding::{Coverage, FeatureId, Finding, Status};
 use crate::package::{FileDigest, InputNote, LayerCrs, Manifest, Unread};
-use crate::quality::{DefectClass, Profile};
+use crate::quality::{DefectClass, ExceptionPolicy, Profile};
 
 /// The version of `report.json`'s schema (docs/report-schema.md). Bump on any incompatible change.
 pub const REPORT_SCHEMA: &str = "nrqc-report/1";
@@ -56,6 +56,10 @@ pub struct RuleResult {
     pub element: String,
     /// The sub-element within `element` whose score S₁ its defects lower, e.g. `遗漏`.
     pub sub_element: String,
+    /// What the rule rests on (依据): the standard, plan section or format clause, as its rule
+    /// file gives it; absent when it gives none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
     /// `passed`, `failed`, `not_run` or `not_applicable`; a rule that checked nothing is never
     /// `passed`.
     pub status: Status,
@@ -69,6 +73,25 @@ pub struct RuleResult {
     pub coverage: Coverage,
     /// How many findings it made (`Report::findings` holds them, under this rule's id).
     pub findings: usize,
+    /// How many of them an accepted exception covers (marked 例外); under a profile that waives
+    /// exceptions they count toward neither the exit code nor the grade.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub excepted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl RuleResult {
+    /// The defects (错漏) it counts toward the grade under `profile`: its findings, less those
+    /// an exception waives.
+    pub fn defects(&self, profile: &Profile) -> usize {
+        match profile.exceptions {
+            ExceptionPolicy::Waive => self.findings - self.excepted,
+            ExceptionPolicy::Count => self.findings,
+        }
+    }
 }
 
 /// The program that wrote a report: `engine` of report.json and batch.json.
@@ -168,6 +191,9 @@ pub struct Counts {
     pub rules_not_applicable: usize,
     /// Findings of every class, warnings included: the length of `Report::findings`.
     pub findings: usize,
+    /// Findings an accepted exception covers, whether or not the profile counts them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub excepted: usize,
 }
 
 impl Finding {
@@ -247,6 +273,12 @@ pub struct Report {
     /// Every finding, in rule order, then in the order the check met them; report.md, report.html
     /// and junit.xml list only the first of each rule.
     pub findings: Vec<Finding>,
+    /// The exceptions file applied, and its entries that covered no finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exceptions: Option<super::review::ExceptionsApplied>,
+    /// The earlier report compared with (`--baseline`), and its findings this run no longer has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<super::review::BaselineApplied>,
 }
 
 /// `report.json` of a run that could not inspect the package (exit 2), or `batch.json` of a
@@ -310,7 +342,10 @@ impl Report {
     /// Sets `outcome` and `grading` from the rule results and findings under the report's
     /// profile.
     pub fn judge(&mut self) {
-        let failing = self.findings.iter().any(|f| self.profile.fails(f.class));
+        let failing = self
+            .findings
+            .iter()
+            .any(|f| f.counts() && self.profile.fails(f.class));
         self.outcome = if failing || self.counts.rules_not_run > 0 {
             Outcome::Fail
         } else {
@@ -321,7 +356,8 @@ impl Report {
 
     /// Adds a rule run after the inspection, a batch's cross-package rule, with its findings
     /// about this package, and judges the report again.
-    pub fn add_rule(&mut self, result: RuleResult, findings: Vec<Finding>) {
+    pub fn add_rule(&mut self, result: RuleResult, mut findings: Vec<Finding>) {
+        crate::finding::fingerprint::assign(&mut findings);
         self.counts.add(result.status, result.class, findings.len());
         self.rules.push(result);
         self.findings.extend(findings);

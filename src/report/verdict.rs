@@ -26,7 +26,7 @@ pub fn gate_findings(report: &Report) -> usize {
     report
         .findings
         .iter()
-        .filter(|f| report.profile.fails(f.class))
+        .filter(|f| f.counts() && report.profile.fails(f.class))
         .count()
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diag::{Name, Spanned};
-use crate::quality::{DefectClass, Grading, Profile};
+use crate::quality::{DefectClass, ExceptionPolicy, Grading, Profile};
 
 /// `profiles.yaml`: the profiles and which one runs when none is asked for.
 #[derive(Debug, Deserialize)]
@@ -29,6 +29,8 @@ pub(super) struct ProfileDef {
     #[serde(default)]
     pub cross_package: bool,
     #[serde(default)]
+    pub exceptions: ExceptionPolicy,
+    #[serde(default)]
     pub grading: Option<Spanned<Grading>>,
 }
 
@@ -45,6 +47,7 @@ impl Profile {
             fail_on: def.fail_on,
             warn: def.warn,
             cross_package: def.cross_package,
+            exceptions: def.exceptions,
             grading: def.grading.map(|g| g.value).unwrap_or_default(),
         }
     }
@@ -58,6 +61,7 @@ impl Profile {
             fail_on: default_fail_on(),
             warn: vec![],
             cross_package: false,
+            exceptions: ExceptionPolicy::default(),
             grading: Grading::default(),
         }
     }

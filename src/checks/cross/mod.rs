@@ -77,18 +77,14 @@ pub struct CrossContext<'a> {
 impl CrossContext<'_> {
     /// A finding of this rule about features `ids` of `layer`.
     pub fn finding(&self, layer: &str, ids: Vec<FeatureId>, message: String) -> Finding {
-        Finding {
-            rule_id: self.rule.id.to_owned(),
-            class: self.rule.class,
-            element: self.rule.element.to_owned(),
-            layer: layer.to_owned(),
-            feature_ids: ids,
-            related: None,
+        Finding::new(
+            self.rule.id,
+            self.rule.class,
+            self.rule.element,
+            layer,
+            ids,
             message,
-            measured: None,
-            expected: None,
-            geometry: None,
-        }
+        )
     }
 }
 

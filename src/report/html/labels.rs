@@ -72,6 +72,8 @@ pub(super) struct Labels {
     /// `{n}` is replaced.
     pub(super) findings_not_drawn: &'static str,
     pub(super) located: &'static str,
+    /// Before a rule's basis (依据).
+    pub(super) basis: &'static str,
     pub(super) click_hint: &'static str,
     pub(super) grading: &'static str,
     pub(super) sub_element: &'static str,
@@ -135,6 +137,7 @@ pub(super) const ZH: Labels = Labels {
     layer_outside: "{layer} 有 {n} 个要素在图幅外（坐标可能有误），未绘制。",
     findings_not_drawn: "{n} 处问题没有几何或在图幅外，未绘制。",
     located: "以要素几何示位",
+    basis: "依据",
     click_hint: "点击表格中的问题，在地图上显示；点击地图上的图形，定位到表格。",
     grading: "质量评分（GB/T 24356-2023）",
     sub_element: "子元素",
@@ -198,6 +201,7 @@ pub(super) const EN: Labels = Labels {
     layer_outside: "{layer}: {n} features outside the map (wrong coordinates?), not drawn.",
     findings_not_drawn: "{n} findings have no geometry or lie outside the map; not drawn.",
     located: "located by its features",
+    basis: "Basis",
     click_hint: "Click a finding to show it on the map; click a shape to find its row.",
     grading: "Quality score (GB/T 24356-2023)",
     sub_element: "Sub-element",

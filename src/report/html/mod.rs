@@ -251,6 +251,14 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
         );
     }
     let _ = writeln!(s, "</div></section>");
+    let review = super::markdown::review_lines(report, l.lang);
+    if !review.is_empty() {
+        let _ = writeln!(s, "<ul class=\"review\">");
+        for line in review {
+            let _ = writeln!(s, "<li>{}</li>", esc(&line));
+        }
+        let _ = writeln!(s, "</ul>");
+    }
     if !p.unread.is_empty() {
         let _ = writeln!(s, "<p>{}：</p><ul>", l.unread);
         for u in &p.unread {
@@ -529,6 +537,9 @@ fn findings(s: &mut String, report: &Report, drawing: &Drawing, l: &Labels) {
             of_rule.len(),
             l.findings
         );
+        if let Some(basis) = &r.basis {
+            let _ = writeln!(s, "<p class=\"basis\">{}：{}</p>", l.basis, esc(basis));
+        }
         let _ = writeln!(
             s,
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
@@ -544,10 +555,16 @@ fn findings(s: &mut String, report: &Report, drawing: &Drawing, l: &Labels) {
                 }
                 Some(Drawn::Own) => String::new(),
             };
+            let marks = super::markdown::marks(f);
+            let marks = if marks.is_empty() {
+                String::new()
+            } else {
+                format!("<br><span class=\"mark\">{}</span>", esc(&marks))
+            };
             let _ = writeln!(
                 s,
                 "<tr class=\"finding\" id=\"f{i}\" data-i=\"{i}\"><td>{}</td><td>{}{where_}</td>\
-                 <td>{}</td><td class=\"v\">{}</td><td class=\"v\">{}</td></tr>",
+                 <td>{}{marks}</td><td class=\"v\">{}</td><td class=\"v\">{}</td></tr>",
                 esc(&f.layer),
                 esc(&clip(&f.places())),
                 esc(&clip(&f.message)),

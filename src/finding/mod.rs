@@ -2,6 +2,9 @@
 //! serious, with what each rule evaluated and skipped. The engine's result for one rule
 //! ([`RuleRun`]) gathers them; reports render them.
 
+pub mod exception;
+pub mod fingerprint;
+
 use geo::{Geometry, LineString};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -9,7 +12,7 @@ use serde_json::Value;
 use crate::quality::DefectClass;
 
 /// One feature (or table row) a finding is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct FeatureId {
     /// 0-based feature index in the layer file (row index in a table).
     pub fid: usize,
@@ -19,7 +22,7 @@ pub struct FeatureId {
 }
 
 /// The second side of a finding about a pair, e.g. the red-line zone a unit overlaps.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Related {
     /// The layer or table of that side.
     pub layer: String,
@@ -52,6 +55,43 @@ pub struct Finding {
     /// Where the defect is, in the package CRS, as a GeoJSON geometry.
     #[serde(serialize_with = "geometry_as_geojson")]
     pub geometry: Option<Geometry<f64>>,
+    /// What of its features the finding is about, when one rule can find several things wrong
+    /// with the same features: a table's column, a declared CRS against a coordinate range.
+    /// Part of the fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The finding's identity across runs and re-deliveries ([`Fingerprint`]): 16 hex digits,
+    /// with `-2`, `-3`… for findings of one rule that share everything it hashes.
+    pub fingerprint: String,
+    /// The accepted exception (例外) that covers this finding, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Waiver>,
+    /// Against `--baseline`: whether the finding was already in the earlier report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Since>,
+}
+
+/// An exception's mark on the finding it covers: why it is not a defect, who said so and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Waiver {
+    /// Why the finding is not a defect, as the exceptions file gives it.
+    pub reason: String,
+    /// Who accepted it.
+    pub by: String,
+    /// When, `YYYY-MM-DD`.
+    pub date: String,
+    /// Whether it counts toward the verdict and grade under the report's profile.
+    pub counted: bool,
+}
+
+/// A finding against the report of an earlier run (`nrqc check --baseline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Since {
+    /// Not in the earlier report: new in this delivery.
+    New,
+    /// Also in the earlier report, by fingerprint: still open.
+    Persisting,
 }
 
 fn geometry_as_geojson<S: Serializer>(g: &Option<Geometry<f64>>, s: S) -> Result<S::Ok, S::Error> {
@@ -171,7 +211,7 @@ impl Serialize for Ordinate {
 }
 
 /// A rule's result in a run: report.json's `status`, in snake case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Ran and found nothing.
@@ -287,6 +327,52 @@ impl Coverage {
 }
 
 impl Finding {
+    /// A finding of `rule_id` about `feature_ids` of `layer`, with nothing measured or expected,
+    /// no geometry and no fingerprint yet.
+    pub fn new(
+        rule_id: &str,
+        class: DefectClass,
+        element: &str,
+        layer: &str,
+        feature_ids: Vec<FeatureId>,
+        message: String,
+    ) -> Finding {
+        Finding {
+            rule_id: rule_id.to_owned(),
+            class,
+            element: element.to_owned(),
+            layer: layer.to_owned(),
+            feature_ids,
+            related: None,
+            message,
+            measured: None,
+            expected: None,
+            geometry: None,
+            subject: None,
+            fingerprint: String::new(),
+            exception: None,
+            baseline: None,
+        }
+    }
+
+    /// With what of its features it is about (see `subject`).
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// With the geometry that shows where the defect is.
+    pub fn with_geometry(mut self, geometry: Option<Geometry<f64>>) -> Self {
+        self.geometry = geometry;
+        self
+    }
+
+    /// Whether it counts toward the verdict and the grade: not when an exception covers it and
+    /// the profile waives excepted findings.
+    pub fn counts(&self) -> bool {
+        self.exception.as_ref().is_none_or(|w| w.counted)
+    }
+
     /// With what was measured (report.json's `measured`).
     pub fn with_measured(mut self, measured: Value) -> Self {
         self.measured = Some(measured);

@@ -147,6 +147,27 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// A field as findings name it: `登记单元类型（DJDYLX）`, or the bare code when the schema
+    /// gives no title.
+    pub fn field_label(&self, frame: &str, field: &str) -> String {
+        match self
+            .frame(frame)
+            .and_then(|f| f.fields.get(field))
+            .filter(|f| !f.title.is_empty())
+        {
+            Some(f) => format!("{}（{field}）", f.title),
+            None => field.to_owned(),
+        }
+    }
+
+    /// A layer or table as findings name it: `自然资源登记单元（ZRZYDJDY）`, or the bare name.
+    pub fn frame_label(&self, frame: &str) -> String {
+        match self.frame(frame).filter(|f| !f.title.is_empty()) {
+            Some(f) => format!("{}（{frame}）", f.title),
+            None => frame.to_owned(),
+        }
+    }
+
     /// A layer or a table by name.
     pub fn frame(&self, name: &str) -> Option<&FrameDef> {
         self.layers.get(name).or_else(|| self.tables.get(name))

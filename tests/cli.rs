@@ -124,6 +124,15 @@ fn bad_where_and_unknown_kind_are_both_reported() {
     insta::assert_snapshot!("bad_where_diagnostic", stderr(&o));
 }
 
+/// A condition's message is linted like the condition: a misspelt field inside `{…}`, a `{`
+/// left open, and no message at all are each a diagnostic at the rule's line.
+#[test]
+fn expression_messages_are_linted() {
+    let o = nrqc(&["rules", "check", "--rules", "+tests/rules/bad_message"]);
+    assert_eq!(o.status.code(), Some(2));
+    insta::assert_snapshot!("bad_message_diagnostic", stderr(&o));
+}
+
 #[test]
 fn builtin_rules_lint_clean_and_list() {
     let o = nrqc(&["rules", "check"]);

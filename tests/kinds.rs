@@ -704,7 +704,7 @@ fn reference_splits_lists_and_matches_pairs() {
     let report = run(pkg.path(), &set);
     assert_eq!(
         messages(&report),
-        ["XKZH 的值 C1 在 L 中没有 KCBH = K2 的行"]
+        ["XKZH 为 C1，但 L 中没有 KCBH 为 K2 且 XKZH 为 C1 的记录"]
     );
     assert_eq!(report.findings[0].feature_ids[0].fid, 1);
 }

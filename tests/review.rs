@@ -389,3 +389,134 @@ fn inspect_except_fix_reinspect_and_diff() {
     let out = nrqc(&["diff", second.to_str().unwrap(), second.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// An exceptions file is checked like a rule file, and its entries that cover nothing are
+/// listed, each with why: expired, gone, of another rule, or a second entry for one finding.
+#[test]
+fn exceptions_are_checked_listed_when_stale_and_found_in_the_package() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("first");
+    nrqc(&[
+        "check",
+        DEFECTIVE,
+        "--format",
+        "json",
+        "--out",
+        first.to_str().unwrap(),
+    ]);
+    let r1 = json(&first.join("report.json"));
+    let (d001, n001) = (
+        fingerprint_of(&r1, "ZR-D001"),
+        fingerprint_of(&r1, "ZR-N001"),
+    );
+
+    // No reason: a diagnostic at the entry's line, and nothing is written.
+    let bad = tmp.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        format!("exceptions:\n  - fingerprint: {d001}\n    by: 张三\n    date: 2025-11-20\n"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = nrqc(&[
+        "check",
+        DEFECTIVE,
+        "--exceptions",
+        bad.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("this exception has no `reason`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.yaml:2:"), "{stderr}");
+
+    // The SOURCE_DATE_EPOCH of the tests is 2025-11-28.
+    let entries = [
+        (d001.as_str(), "ZR-D001", "", ""),           // applies
+        (d001.as_str(), "ZR-D001", "", ""),           // the same finding again
+        (n001.as_str(), "ZR-N001", "2025-11-27", ""), // expired the day before
+        (n001.as_str(), "ZR-N002", "", ""),           // names another rule
+        ("0123456789abcdef", "ZR-M001", "", ""),      // no such finding
+        (n001.as_str(), "ZR-N001", "", "622901"),     // for another county
+    ];
+    let mut text = String::from("exceptions:\n");
+    for (fp, rule, expires, scope) in entries {
+        text.push_str(&format!(
+            "  - fingerprint: {fp}\n    rule: {rule}\n    reason: 已核实\n    by: 张三\n    date: 2025-11-20\n"
+        ));
+        if !expires.is_empty() {
+            text.push_str(&format!("    expires: {expires}\n"));
+        }
+        if !scope.is_empty() {
+            text.push_str(&format!("    scope: \"{scope}\"\n"));
+        }
+    }
+    // Found at the package's root, in a copy (inputs are never written).
+    let package = tmp.path().join("622923_永靖县_defective");
+    copy_dir(Path::new(DEFECTIVE), &package);
+    std::fs::write(package.join("exceptions.yaml"), &text).unwrap();
+    let o = nrqc(&[
+        "check",
+        package.to_str().unwrap(),
+        "--format",
+        "json,md",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = json(&out.join("report.json"));
+    let x = &r["exceptions"];
+    assert!(x["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("622923_永靖县_defective/exceptions.yaml"));
+    assert_eq!(
+        (x["entries"].as_i64(), x["applied"].as_i64()),
+        (Some(6), Some(1))
+    );
+    assert_eq!(x["out_of_scope"], 1);
+    let stale: Vec<(i64, &str)> = x["stale"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["line"].as_i64().unwrap(), s["why"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        stale,
+        [
+            (7, "与第 2 行的例外指向同一问题"),
+            (12, "已于 2025-11-27 到期"),
+            (18, "此指纹的问题属于规则 ZR-N001，例外写的是 ZR-N002"),
+            (23, "本次检查没有此指纹的问题：已改正，或问题所涉要素已变"),
+        ]
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("例外：已核实（张三，2025-11-20）"), "{md}");
+    assert!(md.contains("4 条失效：第 7 行"), "{md}");
+    // The same file inside a zip of the package is found too.
+    let zipped = zip_copy(package.to_str().unwrap(), &tmp.path().join("zip"));
+    let zout = tmp.path().join("zout");
+    nrqc(&[
+        "check",
+        zipped.to_str().unwrap(),
+        "--format",
+        "json",
+        "--out",
+        zout.to_str().unwrap(),
+    ]);
+    let z = json(&zout.join("report.json"));
+    assert_eq!(z["exceptions"]["applied"], 1);
+    assert!(z["exceptions"]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with(".zip/exceptions.yaml"));
+}

@@ -79,6 +79,42 @@ pub fn rows_holding(expr: &Expr, df: &DataFrame) -> Result<Vec<usize>, String> {
         .collect())
 }
 
+/// The values of a SQL value expression over `df`, one per row, as a message shows them: numbers
+/// with `decimals` when given (and a sign with `signed`), anything else as its text; `None` for
+/// null.
+pub fn shown(
+    expr: &Expr,
+    df: &DataFrame,
+    decimals: Option<usize>,
+    signed: bool,
+) -> Result<Vec<Option<String>>, String> {
+    let out = df
+        .clone()
+        .lazy()
+        .select([expr.clone().alias("__nrqc_value")])
+        .collect()
+        .map_err(short)?;
+    let column = out.column("__nrqc_value").map_err(|e| e.to_string())?;
+    let numeric = column.dtype().is_primitive_numeric();
+    if numeric && (decimals.is_some() || signed) {
+        let values = column.cast(&DataType::Float64).map_err(short)?;
+        let values = values.f64().map_err(short)?;
+        return Ok(values
+            .iter()
+            .map(|v| {
+                v.map(|v| match (decimals, signed) {
+                    (Some(d), true) => format!("{v:+.d$}"),
+                    (Some(d), false) => format!("{v:.d$}"),
+                    (None, _) => format!("{v:+}"),
+                })
+            })
+            .collect());
+    }
+    let text = column.cast(&DataType::String).map_err(short)?;
+    let text = text.str().map_err(short)?;
+    Ok(text.iter().map(|v| v.map(str::to_owned)).collect())
+}
+
 /// The frame's columns that a condition's text names, in frame order: what a finding reports as
 /// measured values.
 pub fn named_columns(text: &str, df: &DataFrame) -> Vec<String> {

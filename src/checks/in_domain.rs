@@ -21,7 +21,7 @@
 //! ```
 //!
 //! ## Finding
-//! `DJDYLX 的值 99 不在代码表 DJDYLX（登记单元类型）中`, measured `"99"`.
+//! `登记单元类型（DJDYLX）为 99，不在代码表“登记单元类型”（DJDYLX）中`, measured `"99"`.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -114,13 +114,14 @@ impl Check for InDomain {
                     .ok_or_else(|| NotRun(format!("没有代码表 {}", name.value)))?;
                 (
                     list.codes.keys().map(String::as_str).collect(),
-                    format!("代码表 {}（{}）", list.code_list, list.title),
+                    format!("代码表“{}”（{}）", list.title, list.code_list),
                 )
             }
             (None, Some(codes)) => (codes.iter().map(String::as_str).collect(), "允许值".into()),
             (None, None) => return Err(NotRun("规则未指定代码表".into())),
         };
         let field = self.field.value.as_str();
+        let label = phrase::spaced(&cx.schema.field_label(&frame.name, field));
         let mut findings = Vec::new();
         let mut empty = 0;
         let mut values = frame.texts(field);
@@ -137,8 +138,8 @@ impl Check for InDomain {
                 continue;
             }
             let what = match self.prefix {
-                Some(n) => format!("{field} 的值 {value} 前 {n} 位 {compared} 不在{list_name}中"),
-                None => format!("{field} 的值 {value} 不在{list_name}中"),
+                Some(n) => format!("{label}为 {value}，前 {n} 位 {compared} 不在{list_name}中"),
+                None => format!("{label}为 {value}，不在{list_name}中"),
             };
             let f = cx
                 .finding(frame, &[row], what)

@@ -264,25 +264,48 @@ impl LintContext<'_> {
     }
 
     /// A SQL condition compiles and names only fields of `frame`.
+    /// A SQL value expression `text` (written in `at`, a message's `{…}`) that must evaluate on
+    /// `frame`'s fields.
+    pub(crate) fn check_value(&self, frame: &Name, at: &Name, text: &str) -> Vec<Problem> {
+        self.check_sql(frame, at, text, &format!("value `{text}`"), |e, df| {
+            condition::shown(e, df, None, false).map(drop)
+        })
+    }
+
+    /// A rule's SQL condition, which must evaluate to true/false on `frame`'s fields.
     pub(crate) fn check_condition(&self, frame: &Name, condition: &Name) -> Vec<Problem> {
-        let expr = match condition::compile(&condition.value) {
+        self.check_sql(frame, condition, &condition.value, "condition", |e, df| {
+            condition::evaluate(e, df).map(drop)
+        })
+    }
+
+    /// SQL `text` that must parse and `evaluate` on an empty frame of `frame`'s schema: a
+    /// misspelt field or a type mismatch is found before any package is read.
+    fn check_sql(
+        &self,
+        frame: &Name,
+        at: &Name,
+        text: &str,
+        noun: &str,
+        evaluate: impl Fn(&polars::prelude::Expr, &polars::prelude::DataFrame) -> Result<(), String>,
+    ) -> Vec<Problem> {
+        let expr = match condition::compile(text) {
             Ok(e) => e,
             Err(e) => {
-                return vec![Problem::new(
-                    condition.referenced,
-                    format!("invalid SQL condition: {e}"),
-                )
-                .label("cannot be parsed")]
+                return vec![
+                    Problem::new(at.referenced, format!("invalid SQL {noun}: {e}"))
+                        .label("cannot be parsed"),
+                ]
             }
         };
         let Some(def) = self.schema.frame(&frame.value) else {
             return vec![]; // reported by check_reads
         };
-        match condition::evaluate(&expr, &condition::empty_frame(def)) {
-            Ok(_) => vec![],
+        match evaluate(&expr, &condition::empty_frame(def)) {
+            Ok(()) => vec![],
             Err(e) => vec![Problem::new(
-                condition.referenced,
-                format!("the condition does not fit layer `{}`: {e}", frame.value),
+                at.referenced,
+                format!("the {noun} does not fit layer `{}`: {e}", frame.value),
             )
             .label("invalid here")
             .help(format!(

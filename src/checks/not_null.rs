@@ -70,8 +70,16 @@ impl Check for NotNull {
                 .iter()
                 .map(|&name| (name.to_owned(), frame.json(name, row)))
                 .collect();
+            let labels: Vec<String> = empty
+                .iter()
+                .map(|f| cx.schema.field_label(&frame.name, f))
+                .collect();
             let f = cx
-                .finding(frame, &[row], format!("{} 为空", empty.join("、")))
+                .finding(
+                    frame,
+                    &[row],
+                    format!("{}为空", phrase::spaced(&labels.join("、"))),
+                )
                 .with_measured(Value::Object(measured))
                 .with_expected(Value::String("非空".into()));
             findings.push(f);

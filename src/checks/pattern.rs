@@ -3,6 +3,8 @@
 //! ## Parameters
 //! - `layer`, `field`: what is checked. Null values are left to `not_null`.
 //! - `regex`: the pattern, e.g. `^\d{6}(1[1-3]|2[1-3]|[3-7]0)\d{5}$` for unit codes.
+//! - `means`: what the pattern asks for, in words, for the finding: a regular expression is not
+//!   a message for the people who fix the data.
 //!
 //! ## Example
 //! ```yaml
@@ -10,11 +12,16 @@
 //!   title: 登记单元号格式错误
 //!   class: B
 //!   element: 逻辑一致性
-//!   pattern: { layer: ZRZYDJDY, field: ZRZYDJDYH, regex: '^\d{6}(1[1-3]|2[1-3]|[3-7]0)\d{5}$' }
+//!   pattern:
+//!     layer: ZRZYDJDY
+//!     field: ZRZYDJDYH
+//!     regex: '^\d{6}(1[1-3]|2[1-3]|[3-7]0)\d{5}$'
+//!     means: 13 位：6 位县级行政区代码 + 2 位登记单元类型（11–13、21–23、30–70）+ 5 位顺序号
 //! ```
 //!
 //! ## Finding
-//! `ZRZYDJDYH 的值 622923300001 不符合格式 ^\d{6}...$`, measured `"622923300001"`.
+//! `登记单元号（ZRZYDJDYH）为 622923300001，应为 13 位：…`, measured `"622923300001"`, expected
+//! the regular expression.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -33,6 +40,7 @@ pub struct Pattern {
     pub layer: Name,
     pub field: Name,
     pub regex: Name,
+    pub means: Name,
     #[serde(skip)]
     compiled: OnceLock<Result<Regex, String>>,
 }
@@ -93,7 +101,11 @@ impl Check for Pattern {
                 .finding(
                     frame,
                     &[row],
-                    format!("{field} 的值 {value} 不符合格式 {}", self.regex.value),
+                    format!(
+                        "{}为 {value}，应为 {}",
+                        phrase::spaced(&cx.schema.field_label(&frame.name, field)),
+                        self.means.value
+                    ),
                 )
                 .with_measured(Value::String(value))
                 .with_expected(Value::String(self.regex.value.clone()));

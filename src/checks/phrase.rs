@@ -103,6 +103,27 @@ pub fn tolerance(t: &Tolerance, terms: Option<&str>) -> String {
     }
 }
 
+/// `s` followed by Chinese text: with a space after a trailing code (`DJDYLX 为`), none after a
+/// closing full-width parenthesis (`登记单元类型（DJDYLX）为`).
+pub fn spaced(s: &str) -> String {
+    if s.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        format!("{s} ")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// `s` inside Chinese text: spaced on each side where it begins or ends with a code
+/// (`没有 KCBH 为`), not beside full-width punctuation (`没有矿产编号（KCBH）为`).
+pub fn word(s: &str) -> String {
+    let lead = if s.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        " "
+    } else {
+        ""
+    };
+    format!("{lead}{}", spaced(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +192,16 @@ mod tests {
         assert_eq!(t(0.0, 0.0, 1e-8), "±1e-8 of the area");
         assert_eq!(t(0.1, 0.0, 1e-8), "±(0.1 m² + 1e-8 of the area)");
         assert_eq!(t(0.005, 0.005, 0.0), "±(0.005 m² + 0.005 m² per ZRZK term)");
+    }
+
+    #[test]
+    fn codes_are_spaced_from_chinese_and_titles_are_not() {
+        assert_eq!(super::spaced("DJDYLX"), "DJDYLX ");
+        assert_eq!(
+            super::spaced("登记单元类型（DJDYLX）"),
+            "登记单元类型（DJDYLX）"
+        );
+        assert_eq!(super::word("KCBH"), " KCBH ");
+        assert_eq!(super::word("矿产编号（KCBH）"), "矿产编号（KCBH）");
     }
 }

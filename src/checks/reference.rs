@@ -114,15 +114,16 @@ impl Check for Reference {
                             continue;
                         }
                         let (pair, value) = key;
+                        let label = phrase::spaced(&cx.schema.field_label(&from.name, field));
+                        let target = phrase::word(&cx.schema.frame_label(&to.name));
+                        let in_target =
+                            phrase::word(&cx.schema.field_label(&to.name, target_field));
                         let message = match (pair, &self.paired) {
                             (Some(pv), Some(p)) => format!(
-                                "{field} 的值 {value} 在 {} 中没有 {} = {pv} 的行",
-                                to.name, p.target_field.value
+                                "{label}为 {value}，但{target}中没有{}为 {pv} 且{in_target}为 {value} 的记录",
+                                phrase::word(&cx.schema.field_label(&to.name, &p.target_field.value))
                             ),
-                            _ => format!(
-                                "{field} 的值 {value} 在 {}.{target_field} 中不存在",
-                                to.name
-                            ),
+                            _ => format!("{label}为 {value}，但{target}的{in_target}中没有这个值"),
                         };
                         let f = cx
                             .finding(from, &[row], message)
@@ -153,7 +154,12 @@ impl Check for Reference {
                             .finding(
                                 to,
                                 &[row],
-                                format!("{} {} 没有 {} 要素引用", to.name, key.1, from.name),
+                                format!(
+                                    "{}{} 没有被任何{}引用",
+                                    phrase::spaced(&cx.schema.frame_label(&to.name)),
+                                    key.1,
+                                    phrase::word(&cx.schema.frame_label(&from.name))
+                                ),
                             )
                             .with_measured(0.into())
                             .with_expected(Value::String(format!("≥ 1 {}", from.name)));

@@ -75,15 +75,19 @@ impl Check for Unique {
         Ok(repeated
             .into_iter()
             .map(|(key, rows)| {
-                let names: Vec<&str> = self.fields.iter().map(|f| f.value.as_str()).collect();
+                let names: Vec<String> = self
+                    .fields
+                    .iter()
+                    .map(|f| cx.schema.field_label(&frame.name, &f.value))
+                    .collect();
                 let f = cx
                     .finding(
                         frame,
                         &rows,
                         format!(
-                            "{} = {} 出现 {} 次",
-                            names.join("+"),
-                            key.join("+"),
+                            "{}为 {} 的记录有 {} 条，应唯一",
+                            phrase::spaced(&names.join(" + ")),
+                            key.join(" + "),
                             rows.len()
                         ),
                     )

@@ -127,10 +127,6 @@ pub(crate) fn cell(s: &str) -> String {
     clip(s).replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-fn value(v: &Option<serde_json::Value>) -> String {
-    v.as_ref().map_or_else(|| "—".into(), |v| v.to_string())
-}
-
 fn class_counts(report: &Report) -> String {
     DefectClass::ALL
         .iter()
@@ -322,17 +318,17 @@ pub fn render_markdown(report: &Report) -> String {
         if let Some(basis) = &r.basis {
             let _ = writeln!(s, "依据：{}\n", cell(basis));
         }
-        let _ = writeln!(s, "| 图层 | 要素 | 说明 | 实测 | 应为 | 指纹 | 备注 |");
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        // What was measured and expected is in the message, in words; report.json keeps the
+        // values.
+        let _ = writeln!(s, "| 图层 | 要素 | 说明 | 指纹 | 备注 |");
+        let _ = writeln!(s, "|---|---|---|---|---|");
         for f in report.findings_of(&r.id).take(FINDINGS_PER_RULE) {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | `{}` | {} |",
+                "| {} | {} | {} | `{}` | {} |",
                 cell(&f.layer),
                 cell(&f.places()),
                 cell(&f.message),
-                cell(&value(&f.measured)),
-                cell(&value(&f.expected)),
                 f.fingerprint,
                 cell(&marks(f))
             );

@@ -460,8 +460,9 @@ fn human_reports_are_bounded_by_rule_not_by_finding() {
             findings
         );
         let sizes = sizes(&out);
+        // About 390 bytes a finding: its message, values, keys and fingerprint.
         assert!(
-            sizes["report.json"] < 350 * findings,
+            sizes["report.json"] < 420 * findings,
             "{rows} rows: {sizes:?}"
         );
         for (name, bound) in HUMAN_BOUNDS {
@@ -495,11 +496,15 @@ fn long_values_are_clipped_in_human_reports() {
     }
     // report.json keeps each value whole, in the message and as the measured value.
     assert!(sizes["report.json"] > 2 * 20 * LONG as u64, "{sizes:?}");
-    // Each of the 20 listed findings shows its message and its measured value clipped, the
-    // start and end kept: no run of the value longer than the 200 characters shown.
-    for name in ["report.md", "report.html", "junit.xml"] {
+    // Each of the 20 listed findings shows its message clipped (junit.xml its measured value
+    // too; report.md and report.html leave the values to the message), the start and end kept:
+    // no run of the value longer than the 200 characters shown.
+    for (name, clipped) in [("report.md", 20), ("report.html", 20), ("junit.xml", 40)] {
         let text = std::fs::read_to_string(out.join(name)).unwrap();
-        assert!(text.matches("全文见 report.json）").count() >= 40, "{name}");
+        assert!(
+            text.matches("全文见 report.json）").count() >= clipped,
+            "{name}"
+        );
         let longest = text.split(|c| c != 'X').map(str::len).max().unwrap();
         assert!(longest < 200, "{name}: {longest} X in a row");
     }

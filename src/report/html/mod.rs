@@ -106,23 +106,6 @@ fn status_of(report: &Report, r: &RuleResult) -> (&'static str, fn(&Labels) -> &
     }
 }
 
-/// A measured or expected value for people: strings bare, objects as `key: value` pairs.
-fn value(v: &Option<Value>) -> String {
-    match v {
-        None | Some(Value::Null) => "—".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => format!("{k}: {s}"),
-                v => format!("{k}: {v}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        Some(v) => v.to_string(),
-    }
-}
-
 fn class_index(c: DefectClass) -> usize {
     DefectClass::ALL.iter().position(|x| *x == c).unwrap_or(0)
 }
@@ -542,9 +525,8 @@ fn findings(s: &mut String, report: &Report, drawing: &Drawing, l: &Labels) {
         }
         let _ = writeln!(
             s,
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
-             </tr></thead><tbody>",
-            l.layer, l.features, l.message, l.measured, l.expected
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            l.layer, l.features, l.message
         );
         for (i, f) in of_rule.iter().take(FINDINGS_PER_RULE) {
             let where_ = match drawing.state.get(i) {
@@ -564,12 +546,10 @@ fn findings(s: &mut String, report: &Report, drawing: &Drawing, l: &Labels) {
             let _ = writeln!(
                 s,
                 "<tr class=\"finding\" id=\"f{i}\" data-i=\"{i}\"><td>{}</td><td>{}{where_}</td>\
-                 <td>{}{marks}</td><td class=\"v\">{}</td><td class=\"v\">{}</td></tr>",
+                 <td>{}{marks}</td></tr>",
                 esc(&f.layer),
                 esc(&clip(&f.places())),
                 esc(&clip(&f.message)),
-                esc(&clip(&value(&f.measured))),
-                esc(&clip(&value(&f.expected)))
             );
         }
         let _ = writeln!(s, "</tbody></table>");

@@ -26,3 +26,4 @@ mod shapefile;
 mod statistics;
 mod topology;
 mod units;
+mod xlsx;

@@ -8,5 +8,5 @@ rm -rf reports/examples
 # The test uses the same timestamp, package path and formats; exit 1 means "package fails",
 # which it does.
 SOURCE_DATE_EPOCH=1764288000 cargo run --quiet -- check fixtures/622923_永靖县_defective \
-  --format json,md,html,junit,layer --out reports/examples --quiet || [ $? -eq 1 ]
+  --format json,md,html,junit,layer,xlsx --out reports/examples --quiet || [ $? -eq 1 ]
 ls reports/examples

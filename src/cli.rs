@@ -228,6 +228,8 @@ enum Format {
     Junit,
     /// errors.fgb and errors.geojson: the findings' geometry, for a GIS.
     Layer,
+    /// report.xlsx: the 质检记录表, every finding and rule, and the grading, as a workbook.
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -776,6 +778,10 @@ fn render(
                     .into_bytes(),
             ),
         ],
+        Format::Xlsx => vec![(
+            "report.xlsx",
+            report::render_xlsx(report).map_err(|e| ("report.xlsx", std::io::Error::other(e)))?,
+        )],
     })
 }
 

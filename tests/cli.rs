@@ -363,7 +363,8 @@ fn the_grade_is_the_verdict_and_fail_on_the_exit_code() {
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(
         html.contains(&format!(
-            "<span class=\"badge fail\" id=\"verdict\">不合格</span><span class=\"why\">\
+            "<span class=\"badge fail\" id=\"verdict\">不合格</span>\
+             <span class=\"score fail\" id=\"score\"><small>得分 S</small>86.80</span><span class=\"why\">\
              GB/T 24356-2023 评定，S = 86.80<br><span id=\"gate\">{gate}</span></span>"
         )),
         "{html}"

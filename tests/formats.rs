@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use common::DEFECTIVE;
 
-const ALL_FORMATS: &str = "json,md,html,junit,layer";
+const ALL_FORMATS: &str = "json,md,html,junit,layer,xlsx";
 const EXAMPLES: &str = "reports/examples";
 
 /// Every format of the defective package, written once for all the tests here.

@@ -104,3 +104,121 @@ fn chromium_shows_as_many_findings_as_report_json() {
         .and_then(|rest| Some(rest[rest.find('>')? + 1..rest.find('<')?].to_owned()));
     assert_eq!(shown, Some(expected.to_string()));
 }
+
+/// Prints `page` to `pdf` as Chromium's print-to-PDF does, without the browser's own header and
+/// footer (the page's `@page` rules give the page numbers).
+fn print_to_pdf(browser: &Path, page: &Path, pdf: &Path) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.canonicalize().unwrap().display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", browser.display()));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{} did not finish printing within 120 s", browser.display());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "chromium exited with {status}");
+}
+
+/// Runs a poppler tool (Debian's `poppler-utils`, which scripts/test installs).
+fn poppler(program: &str, args: &[&str]) -> String {
+    let o = match Command::new(program).args(args).output() {
+        Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "{program} is not installed; install Debian's poppler-utils \
+             (apt-get install poppler-utils), as scripts/test does"
+        ),
+        Err(e) => panic!("cannot run {program}: {e}"),
+    };
+    assert!(
+        o.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn report_html_prints_on_numbered_a4_pages() {
+    let Some(browser) = chromium() else {
+        if std::env::var(OPT_OUT).is_ok_and(|v| v == "1") {
+            eprintln!("skipped: no chromium, and {OPT_OUT}=1");
+            return;
+        }
+        panic!(
+            "headless Chromium is needed to print report.html: install it (`apt-get install -y \
+             chromium`), point CHROMIUM at it, or set {OPT_OUT}=1 to skip this test"
+        );
+    };
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_nrqc"))
+        .args(["check", DEFECTIVE, "--quiet", "--format", "html", "--out"])
+        .arg(out.path())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    let pdf = out.path().join("report.pdf");
+    print_to_pdf(&browser, &out.path().join("report.html"), &pdf);
+    let pdf = pdf.to_str().unwrap();
+
+    let info = poppler("pdfinfo", &[pdf]);
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("pdfinfo gives no {name}\n{info}"))
+            .to_owned()
+    };
+    assert!(field("Page size:").ends_with("(A4)"), "{info}");
+    let pages: usize = field("Pages:").parse().unwrap();
+    // The grading, rules and findings, then the map on a page of its own, then the sign-off.
+    assert!(pages >= 3, "{pages} pages");
+    // The @page margin box numbers every page: `n / pages` at its foot.
+    for n in [1, pages] {
+        let text = poppler(
+            "pdftotext",
+            &[
+                "-layout",
+                "-f",
+                &n.to_string(),
+                "-l",
+                &n.to_string(),
+                pdf,
+                "-",
+            ],
+        );
+        assert!(
+            text.contains(&format!("{n} / {pages}")),
+            "page {n} has no page number:\n{text}"
+        );
+    }
+    // The sign-off block ends the printout; the map is alone on the page before it.
+    let last = poppler(
+        "pdftotext",
+        &["-f", &pages.to_string(), "-l", &pages.to_string(), pdf, "-"],
+    );
+    assert!(
+        last.contains("检查人") && last.contains("检查意见"),
+        "{last}"
+    );
+    let map_page = (pages - 1).to_string();
+    let map = poppler("pdftotext", &["-f", &map_page, "-l", &map_page, pdf, "-"]);
+    assert!(map.contains("地图") && !map.contains("ZR-"), "{map}");
+}

@@ -27,3 +27,4 @@ mod shapefile;
 mod statistics;
 mod topology;
 mod units;
+mod xlsx;

@@ -1,5 +1,5 @@
-//! One report model, several renderers (JSON, Markdown, HTML, JUnit XML, the error layer),
-//! written atomically.
+//! One report model, several renderers (JSON, Markdown, HTML, JUnit XML, the error layer, the
+//! xlsx 质检记录表), written atomically.
 
 pub mod diff;
 pub mod doc;
@@ -14,6 +14,7 @@ pub mod review;
 mod time;
 pub mod verdict;
 mod write;
+mod xlsx;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,6 +30,7 @@ pub use markdown::{
 pub use model::*;
 pub use time::{now_rfc3339, run_id};
 pub use write::{check_out, path_component, write_atomic, OutError, Staged, REPORT_FILES};
+pub use xlsx::{render_xlsx, SHEETS as XLSX_SHEETS};
 
 use crate::finding::{RuleRun, Status};
 use crate::package::{Dataset, Unread};

@@ -33,10 +33,11 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 
 /// Every file name nrqc writes into a package's output folder: a run removes those it did not
 /// write, so that no report of an earlier run stays beside its own.
-pub const REPORT_FILES: [&str; 6] = [
+pub const REPORT_FILES: [&str; 7] = [
     "report.json",
     "report.md",
     "report.html",
+    "report.xlsx",
     "junit.xml",
     "errors.fgb",
     "errors.geojson",

@@ -81,6 +81,15 @@ pub(super) struct Labels {
     pub(super) not_inspected: &'static str,
     pub(super) unit_score: &'static str,
     pub(super) grades: [&'static str; 4],
+    /// Beside the grade at the top: what the big number is.
+    pub(super) score: &'static str,
+    /// The sign-off block at the end, filled in on screen or by hand on paper.
+    pub(super) sign_off: &'static str,
+    pub(super) sign_off_hint: &'static str,
+    pub(super) inspector: &'static str,
+    pub(super) reviewer: &'static str,
+    pub(super) date: &'static str,
+    pub(super) opinion: &'static str,
 }
 
 pub(super) const ZH: Labels = Labels {
@@ -143,6 +152,13 @@ pub(super) const ZH: Labels = Labels {
     not_inspected: "未检查",
     unit_score: "单位成果",
     grades: ["优", "良", "合格", "不合格"],
+    score: "得分 S",
+    sign_off: "检查签署",
+    sign_off_hint: "可在此填写后打印，或打印后手写签署。",
+    inspector: "检查人",
+    reviewer: "审核人",
+    date: "日期",
+    opinion: "检查意见",
 };
 
 pub(super) const EN: Labels = Labels {
@@ -210,6 +226,13 @@ pub(super) const EN: Labels = Labels {
         "qualified (合格)",
         "unqualified (不合格)",
     ],
+    score: "Score S",
+    sign_off: "Sign-off",
+    sign_off_hint: "Fill in here before printing, or sign by hand on the printout.",
+    inspector: "Inspector",
+    reviewer: "Reviewer",
+    date: "Date",
+    opinion: "Remarks",
 };
 
 impl Lang {

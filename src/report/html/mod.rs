@@ -1,7 +1,9 @@
 //! `report.html`: one self-contained page (no external CSS, scripts or fonts) with the verdict,
 //! the element and rule tables, the findings of each rule and a map of the package with the
 //! findings drawn on it. The page's text, style and script are `report.html` beside this file;
-//! this fills it in: the layout here, the words in `labels`, the map in `svg`.
+//! this fills it in: the layout here, the words in `labels`, the map in `svg`. The page ends with
+//! a sign-off block to fill in on screen or sign on paper; the template's print style lays it out
+//! on numbered A4 pages with the map on a page of its own.
 //!
 //! Every value from the data goes through [`esc`] (text and attributes) or [`json_for_script`]
 //! (the JSON block the script reads), so a layer name, field value or message cannot inject
@@ -127,6 +129,7 @@ pub fn render_html(report: &Report, map: &MapLayers, lang: Lang) -> String {
     let _ = writeln!(body, "</section>");
     drawing.render(&mut body, report, map, l);
     let _ = writeln!(body, "</div></main>");
+    sign_off(&mut body, report, l);
     let _ = writeln!(
         body,
         "<footer>{} {} · {} · {} · run {}</footer>",
@@ -212,11 +215,19 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
     } else {
         "pass"
     };
+    // The score is as large as the grade it decides: on paper the two are read together.
+    let score = report
+        .grading
+        .score
+        .map_or_else(|| "—".into(), |v| v.to_decimal(2));
     let _ = writeln!(
         s,
         "<section class=\"verdict\"><span class=\"badge {badge}\" id=\"verdict\">{}</span>\
+         <span class=\"score {badge}\" id=\"score\"><small>{}</small>{}</span>\
          <span class=\"why\">{}<br><span id=\"gate\">{}</span></span><div class=\"classes\">",
         grade_word(report.grading.grade, l),
+        l.score,
+        esc(&score),
         esc(&verdict::verdict_basis(report, l.lang)),
         esc(&verdict::gate(report, l.lang))
     );
@@ -295,6 +306,45 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
         let _ = writeln!(s, "</ul>");
     }
     let _ = writeln!(s, "</header>");
+}
+
+/// Where the inspector and the reviewer sign: fields to fill in on screen, printed as lines to
+/// sign on (the page's print style).
+fn sign_off(s: &mut String, report: &Report, l: &Labels) {
+    let p = &report.package;
+    let score = report
+        .grading
+        .score
+        .map_or_else(|| "—".into(), |v| v.to_decimal(2));
+    // The page it prints on names what is signed for, in case it is filed apart from the rest.
+    let _ = writeln!(
+        s,
+        "<section class=\"signoff\"><h2>{}</h2><p class=\"hint\">{}</p>\
+         <p class=\"signed-for\">{}（{}） · <code>{}</code> · {} · S = {} · run {}</p><div class=\"sign-fields\">",
+        l.sign_off,
+        l.sign_off_hint,
+        esc(&p.manifest.area_name),
+        esc(&p.manifest.area_code),
+        esc(&p.name),
+        grade_word(report.grading.grade, l),
+        esc(&score),
+        esc(&report.run_id)
+    );
+    for (id, label) in [
+        ("sign-inspector", l.inspector),
+        ("sign-reviewer", l.reviewer),
+        ("sign-date", l.date),
+    ] {
+        let _ = writeln!(
+            s,
+            "<label for=\"{id}\">{label}<input type=\"text\" id=\"{id}\" autocomplete=\"off\"></label>"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "</div><label for=\"sign-opinion\" class=\"opinion\">{}<textarea id=\"sign-opinion\" rows=\"5\"></textarea></label></section>",
+        l.opinion
+    );
 }
 
 fn grade_word(g: Grade, l: &Labels) -> &'static str {
@@ -464,8 +514,8 @@ fn rules(s: &mut String, report: &Report, l: &Labels) {
             esc(&r.id)
         };
         let row = format!(
-            "<tr><td>{id}</td><td>{}</td><td><span class=\"tag c{}\">{}</span></td><td>{}</td>\
-             <td class=\"st-{key}\">{}{reason}</td><td>{}</td>{}</tr>\n",
+            "<tr><td class=\"id\">{id}</td><td>{}</td><td><span class=\"tag c{}\">{}</span></td><td class=\"k\">{}</td>\
+             <td class=\"st-{key}\">{}{reason}</td><td class=\"k\">{}</td>{}</tr>\n",
             esc(&r.title),
             r.class,
             r.class,
@@ -493,7 +543,7 @@ fn rules(s: &mut String, report: &Report, l: &Labels) {
 }
 
 fn findings(s: &mut String, report: &Report, drawing: &Drawing, l: &Labels) {
-    let _ = writeln!(s, "<p class=\"off\">{}</p>", l.click_hint);
+    let _ = writeln!(s, "<p class=\"off hint\">{}</p>", l.click_hint);
     if report.findings.is_empty() {
         let _ = writeln!(s, "<p>{}</p>", l.no_findings);
     }

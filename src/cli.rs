@@ -31,9 +31,28 @@ struct Cli {
 
 #[derive(Args, Debug, Clone)]
 struct RulesArg {
-    /// Rule directory: `DIR` replaces the built-in rules, `+DIR` adds to them. Repeatable.
+    /// Rule directory: `DIR` replaces the built-in rules, `+DIR` adds to them (a rule there with
+    /// the id of a built-in rule replaces it). Repeatable.
     #[arg(long = "rules", value_name = "[+]DIR")]
     rules: Vec<String>,
+    /// Run only the rules with these ids or id prefixes (`ZR-M`, `ZR-T105`); comma-separated or
+    /// repeated. The report lists the rules left out.
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Leave out the rules with these ids or id prefixes; comma-separated or repeated.
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    ignore: Vec<String>,
+}
+
+impl RulesArg {
+    /// The rule set the arguments name, with `--select` and `--ignore` applied; an error as it
+    /// is printed and as report.json records it.
+    fn load(&self) -> Result<RuleSet, RunError> {
+        let mut set = RuleSet::load(&RuleSources::from_args(&self.rules))
+            .map_err(|e| (render_diagnostic(&e), e.to_string()))?;
+        set.select(&self.select, &self.ignore).map_err(run_error)?;
+        Ok(set)
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -204,6 +223,12 @@ enum RulesCommand {
         #[command(flatten)]
         rules: RulesArg,
     },
+    /// Write the built-in rule files into DIR, as a starting point for a rule set of your own
+    /// (`--rules DIR`) or for rules that replace built-in ones (`--rules +DIR`).
+    Export {
+        /// The directory to write; created if missing. Existing files are not overwritten.
+        dir: PathBuf,
+    },
     /// Write the rules' documentation (Markdown): every rule and what it checks, the check kinds,
     /// the code lists.
     Doc {
@@ -342,7 +367,10 @@ fn print_out(text: &str) -> ExitCode {
 }
 
 fn load_rules(arg: &RulesArg) -> Result<RuleSet, ExitCode> {
-    RuleSet::load(&RuleSources::from_args(&arg.rules)).map_err(|e| fail(&e))
+    arg.load().map_err(|(printed, _)| {
+        print_err(&printed);
+        ExitCode::from(2)
+    })
 }
 
 /// Prints a panic as Rust's default hook does, escaped for the terminal: its message may quote
@@ -541,6 +569,7 @@ pub(crate) fn main() -> ExitCode {
                 }
                 Err(code) => code,
             },
+            RulesCommand::Export { dir } => export_rules(&dir),
             RulesCommand::Doc { rules, out } => match load_rules(&rules) {
                 Ok(set) => {
                     let text = nrqc::report::doc::render(&set);
@@ -553,6 +582,35 @@ pub(crate) fn main() -> ExitCode {
             },
         },
     }
+}
+
+/// `nrqc rules export DIR`: the built-in files, each written atomically; a file already there is
+/// an error before anything is written, so that nobody's edited rules are overwritten.
+fn export_rules(dir: &Path) -> ExitCode {
+    let files = RuleSet::builtin_files();
+    if let Some((rel, _)) = files.iter().find(|(rel, _)| dir.join(rel).exists()) {
+        return error(format!(
+            "{} exists; export into an empty or new directory",
+            dir.join(rel).display()
+        ));
+    }
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            if let Err(e) = std::fs::create_dir_all(parent) {
+                return error(format!("cannot create {}: {e}", parent.display()));
+            }
+        }
+        if let Err(code) = write_file(&path, text) {
+            return code;
+        }
+    }
+    print_out(&format!(
+        "{} 个规则文件已写入 {}：用 --rules {} 替换内置规则，或把要改的规则（同号）放进另一目录用 --rules +DIR 替换\n",
+        files.len(),
+        dir.display(),
+        dir.display()
+    ))
 }
 
 fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), ExitCode> {
@@ -657,7 +715,7 @@ fn inspect(
         .map_err(run_error)?;
     let diagnostic = |d: &dyn Diagnostic| (render_diagnostic(d), d.to_string());
     let pool = worker_pool(jobs).map_err(run_error)?;
-    let rules = RuleSet::load(&RuleSources::from_args(&rules.rules)).map_err(|e| diagnostic(&e))?;
+    let rules = rules.load()?;
     let mut profile = rules
         .profile(judging.profile.as_deref())
         .map_err(run_error)?

@@ -25,6 +25,7 @@ mod rule_cases;
 mod rules_doc;
 mod shapefile;
 mod statistics;
+mod tailoring;
 mod topology;
 mod units;
 mod xlsx;

@@ -505,11 +505,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             generated_at: report::now_rfc3339(),
             run_id: report::run_id().to_owned(),
             name: opts.name.clone(),
-            ruleset: report::RulesetInfo {
-                id: rules.id.clone(),
-                sha256: rules.hash.clone(),
-                rules: rules.rules.len() + cross_rules.len(),
-            },
+            ruleset: report::RulesetInfo::of(rules, rules.rules.len() + cross_rules.len()),
             profile: opts.profile.clone(),
             sampling,
             plan_year: opts.plan_year,

@@ -38,10 +38,32 @@ fn status_with_skips(report: &Report, r: &RuleResult) -> String {
     }
 }
 
-/// What the review of earlier work did to the report, one line each: the exceptions applied
-/// (and those that covered nothing) and the baseline compared with.
+/// What the run changed of the usual inspection and what review of earlier work did, one line
+/// each: rules left out or replaced, the exceptions applied (and those that covered nothing),
+/// the baseline compared with.
 pub fn review_lines(report: &Report, lang: Lang) -> Vec<String> {
     let mut lines = Vec::new();
+    let set = &report.ruleset;
+    if !set.left_out.is_empty() {
+        lines.push(match lang {
+            Lang::Zh => format!(
+                "按 --select/--ignore 未运行的规则 {} 条（其检查内容本次未检查）：{}",
+                set.left_out.len(),
+                set.left_out.join("、")
+            ),
+            Lang::En => format!(
+                "{} rules left out by --select/--ignore (what they check was not checked): {}",
+                set.left_out.len(),
+                set.left_out.join(", ")
+            ),
+        });
+    }
+    for r in &set.replaced {
+        lines.push(match lang {
+            Lang::Zh => format!("规则 {} 来自 {}，替换了 {} 中的同号规则", r.id, r.by, r.was),
+            Lang::En => format!("rule {} from {} replaces the one in {}", r.id, r.by, r.was),
+        });
+    }
     if let Some(x) = &report.exceptions {
         let zh = lang == Lang::Zh;
         let policy = match (x.policy, zh) {

@@ -51,8 +51,14 @@ pub fn build(
     }
     let mut results = Vec::new();
     let mut findings = Vec::new();
-    for (rule, outcome) in rules.rules.iter().zip(outcomes) {
+    for (rule, mut outcome) in rules.rules.iter().zip(outcomes) {
         counts.add(outcome.status, rule.class, outcome.findings.len());
+        if let Some(r) = rules.replaced.iter().find(|r| r.id == rule.id) {
+            outcome.notes.push(format!(
+                "本规则来自 {}，替换了 {} 中的同号规则",
+                r.by, r.was
+            ));
+        }
         results.push(RuleResult {
             id: rule.id.clone(),
             title: rule.title.clone(),
@@ -111,11 +117,7 @@ pub fn build(
                 .collect(),
             notes: dataset.notes.clone(),
         },
-        ruleset: RulesetInfo {
-            id: rules.id.clone(),
-            sha256: rules.hash.clone(),
-            rules: rules.rules.len(),
-        },
+        ruleset: RulesetInfo::of(rules, rules.rules.len()),
         profile: profile.clone(),
         // Both are set by `judge` from the results.
         outcome: Outcome::Fail,

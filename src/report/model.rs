@@ -172,6 +172,25 @@ pub struct RulesetInfo {
     /// How many rules the set holds; in batch.json, the package rules and, when the profile runs
     /// them, the cross-package rules.
     pub rules: usize,
+    /// Rules a later `--rules +DIR` replaced with a rule of the same id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replaced: Vec<crate::rules::Replaced>,
+    /// Rules `--select` and `--ignore` left out: they did not run, and the report says so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
+}
+
+impl RulesetInfo {
+    /// What a report says of `rules`, counting `run` rules (a batch adds its cross rules).
+    pub fn of(rules: &crate::rules::RuleSet, run: usize) -> RulesetInfo {
+        RulesetInfo {
+            id: rules.id.clone(),
+            sha256: rules.hash.clone(),
+            rules: run,
+            replaced: rules.replaced.clone(),
+            left_out: rules.left_out.clone(),
+        }
+    }
 }
 
 /// Rules by status and findings by class: `counts` of report.json.

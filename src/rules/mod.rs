@@ -89,6 +89,21 @@ pub struct RuleSet {
     pub default_profile: String,
     /// Every file of the set with its text, in load order, for diagnostics and the hash.
     pub sources: Vec<SourceFile>,
+    /// Rules that a later `--rules +DIR` replaced by giving a rule the same id.
+    pub replaced: Vec<Replaced>,
+    /// Rules `select` left out (`--select`, `--ignore`), by id.
+    pub left_out: Vec<String>,
+}
+
+/// A rule replaced by a rule of the same id from a later rule directory.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Replaced {
+    /// The rule's id.
+    pub id: String,
+    /// The file of the rule that runs.
+    pub by: String,
+    /// The file of the rule it replaced, e.g. `builtin:area_logic.yaml`.
+    pub was: String,
 }
 
 mod builtin {
@@ -193,17 +208,20 @@ impl RuleSet {
     /// Reads, parses and validates the files of `sources`; every problem of every file is
     /// reported at once.
     pub fn load(sources: &RuleSources) -> Result<RuleSet, LoadError> {
-        // (relative path, display name, text)
+        // (relative path, display name, text), and which source each came from.
         let mut files: Vec<(String, String, String)> = Vec::new();
+        let mut origins = Vec::new();
         if sources.builtin {
             for (rel, text) in builtin::FILES {
                 files.push((rel.to_string(), format!("builtin:{rel}"), text.to_string()));
+                origins.push(0);
             }
         }
-        for dir in &sources.dirs {
+        for (n, dir) in sources.dirs.iter().enumerate() {
             for (rel, text) in read_dir_files(dir)? {
                 let name = dir.join(&rel).display().to_string();
                 files.push((rel, name, text));
+                origins.push(n + 1);
             }
         }
         let mut hasher = Sha256::new();
@@ -218,7 +236,13 @@ impl RuleSet {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        Ok(parse::assemble(sources.id(), hash, files)?)
+        Ok(parse::assemble(sources.id(), hash, files, origins)?)
+    }
+
+    /// The files of the built-in set, by path relative to the rules root, with their text: what
+    /// `nrqc rules export` writes out as a starting point.
+    pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
+        builtin::FILES
     }
 
     /// The named profile, or the default one.
@@ -236,6 +260,48 @@ impl RuleSet {
     /// The rule of one package with id `id`.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Keeps the rules `select` names (ids or id prefixes; all when empty) and `ignore` does not,
+    /// recording the others in `left_out`. A pattern that names no rule is an error: a misspelt
+    /// id must not quietly select nothing or ignore nothing.
+    pub fn select(&mut self, select: &[String], ignore: &[String]) -> Result<(), String> {
+        let ids: Vec<&str> = self
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(self.batch_rules.iter().map(|r| r.id.as_str()))
+            .collect();
+        for (option, patterns) in [("--select", select), ("--ignore", ignore)] {
+            for p in patterns {
+                if !ids.iter().any(|id| id.starts_with(p.as_str())) {
+                    let hint = crate::diag::suggest(p, ids.iter().copied())
+                        .map_or(String::new(), |s| format!("; {s}"));
+                    return Err(format!(
+                        "{option} {p}: no rule id is or starts with `{p}`{hint}"
+                    ));
+                }
+            }
+        }
+        let keep = |id: &str| {
+            (select.is_empty() || select.iter().any(|p| id.starts_with(p.as_str())))
+                && !ignore.iter().any(|p| id.starts_with(p.as_str()))
+        };
+        let mut left_out = Vec::new();
+        self.rules.retain(|r| {
+            keep(&r.id) || {
+                left_out.push(r.id.clone());
+                false
+            }
+        });
+        self.batch_rules.retain(|r| {
+            keep(&r.id) || {
+                left_out.push(r.id.clone());
+                false
+            }
+        });
+        self.left_out = left_out;
+        Ok(())
     }
 
     /// The file `rule` is written in.
@@ -267,5 +333,6 @@ pub fn fuzz_rule_file(data: &[u8]) {
         .map(|(r, t)| (r.to_string(), r.to_string(), t.to_string()))
         .collect();
     files.push((rel.into(), rel.into(), text.into()));
-    let _ = parse::assemble("fuzz".into(), String::new(), files);
+    let origins = vec![0; files.len()];
+    let _ = parse::assemble("fuzz".into(), String::new(), files, origins);
 }

@@ -25,7 +25,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::profile::ProfilesFile;
-use super::{BatchRule, Rule, RuleSet};
+use super::{BatchRule, Replaced, Rule, RuleSet};
 use crate::checks::cross::unit_list::UnitList;
 use crate::checks::cross::{self, CrossCheck};
 use crate::checks::{self, condition, Check, LintContext, Read};
@@ -288,6 +288,9 @@ struct SchemaFile {
 /// Collects problems across files so one run shows all of them.
 struct Collector {
     sources: Vec<SourceFile>,
+    /// For each source file, which of the rule set's sources it came from: 0 for the first (the
+    /// built-in set, or the first directory), then one more per `--rules` directory.
+    origins: Vec<usize>,
     problems: Vec<miette::Report>,
 }
 
@@ -313,6 +316,7 @@ pub(super) fn assemble(
     id: String,
     hash: String,
     files: Vec<(String, String, String)>,
+    origins: Vec<usize>,
 ) -> Result<RuleSet, RulesError> {
     let mut c = Collector {
         sources: files
@@ -322,8 +326,10 @@ pub(super) fn assemble(
                 text: Arc::from(text.as_str()),
             })
             .collect(),
+        origins,
         problems: vec![],
     };
+    let mut replaced = Vec::new();
     let mut schema = Schema::default();
     let mut codes: BTreeMap<String, CodeList> = BTreeMap::new();
     let mut raw_rules: Vec<(usize, RawRule<Single>)> = Vec::new();
@@ -391,9 +397,22 @@ pub(super) fn assemble(
     };
     // Ids are unique across the rules of one package and those of a batch.
     let mut seen = BTreeMap::new();
-    let rules: Vec<Rule> = validate(&mut c, &lint, &mut seen, raw_rules, &file_sub_element);
-    let batch_rules: Vec<BatchRule> =
-        validate(&mut c, &lint, &mut seen, raw_batch, &file_sub_element);
+    let rules: Vec<Rule> = validate(
+        &mut c,
+        &lint,
+        &mut seen,
+        &mut replaced,
+        raw_rules,
+        &file_sub_element,
+    );
+    let batch_rules: Vec<BatchRule> = validate(
+        &mut c,
+        &lint,
+        &mut seen,
+        &mut replaced,
+        raw_batch,
+        &file_sub_element,
+    );
     for (source, name, at) in gradings {
         for p in check_grading(&profiles[&name], &rules, at) {
             c.problem(source, p);
@@ -437,19 +456,24 @@ pub(super) fn assemble(
         profiles,
         default_profile,
         sources: c.sources,
+        replaced,
+        left_out: vec![],
     })
 }
 
 /// The rules of one family, sorted by id: ids unique (in `seen`, shared by the families) and one
 /// word, known elements, names the schema declares, the kind's own validation and its `where`.
+/// A rule of a later `--rules +DIR` with the id of an earlier rule of the same family replaces
+/// it, so that one threshold changes without copying the set; `replaced` records it.
 fn validate<K: Kinds>(
     c: &mut Collector,
     lint: &LintContext,
     seen: &mut BTreeMap<String, (usize, Location)>,
+    replaced: &mut Vec<Replaced>,
     raw_rules: Vec<(usize, RawRule<K>)>,
     file_sub_element: &impl Fn(usize) -> String,
 ) -> Vec<Rule<K::Check>> {
-    let mut rules = Vec::new();
+    let mut rules: Vec<Rule<K::Check>> = Vec::new();
     for (source, r) in raw_rules {
         let mut problems = r.problems;
         if r.id.value.trim().is_empty() || r.id.value.contains(char::is_whitespace) {
@@ -458,7 +482,19 @@ fn validate<K: Kinds>(
                 "a rule id is one word, e.g. ZR-A001",
             ));
         }
-        if let Some((first_source, _)) = seen.get(&r.id.value) {
+        let earlier = seen.get(&r.id.value).copied();
+        let replacing = earlier.filter(|&(first, _)| {
+            c.origins[first] < c.origins[source] && rules.iter().any(|e| e.id == r.id.value)
+        });
+        if let Some((first_source, _)) = replacing {
+            rules.retain(|e| e.id != r.id.value);
+            replaced.push(Replaced {
+                id: r.id.value.clone(),
+                by: c.sources[source].name.clone(),
+                was: c.sources[first_source].name.clone(),
+            });
+            seen.insert(r.id.value.clone(), (source, r.id.referenced));
+        } else if let Some((first_source, _)) = earlier {
             problems.push(
                 Problem::new(
                     r.id.referenced,
@@ -467,7 +503,7 @@ fn validate<K: Kinds>(
                 .label("second definition")
                 .help(format!(
                     "ids are stable and unique; the first definition is in {}",
-                    c.sources[*first_source].name
+                    c.sources[first_source].name
                 )),
             );
         } else {

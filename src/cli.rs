@@ -110,6 +110,23 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Write a package.yaml for a folder of layers and tables (vector/, tables/): the layers and
+    /// tables found, the CRS their files declare, the text encoding, for the producer to review.
+    Init {
+        /// The package folder; it must not have a package.yaml yet.
+        dir: PathBuf,
+        /// The area code (6 digits) [default: from a folder named like `622923_永靖县`].
+        #[arg(long, value_name = "CODE", requires = "xzqmc")]
+        xzqdm: Option<String>,
+        /// The area name [default: from the folder name].
+        #[arg(long, value_name = "NAME", requires = "xzqdm")]
+        xzqmc: Option<String>,
+        /// The delivering area's level.
+        #[arg(long, value_enum, default_value = "county")]
+        level: LevelArg,
+        #[command(flatten)]
+        rules: RulesArg,
+    },
     /// Work with exceptions files (例外).
     Exceptions {
         #[command(subcommand)]
@@ -267,6 +284,14 @@ enum ClassArg {
     C,
     #[value(name = "D")]
     D,
+}
+
+/// `package.yaml`'s `level`, as `nrqc init --level` spells it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LevelArg {
+    County,
+    Prefecture,
+    Province,
 }
 
 /// `report::Lang` as `--lang` spells it: the library knows nothing of the command line.
@@ -463,6 +488,13 @@ pub(crate) fn main() -> ExitCode {
             profile,
             out.as_deref(),
         ),
+        Command::Init {
+            dir,
+            xzqdm,
+            xzqmc,
+            level,
+            rules,
+        } => init(&dir, xzqdm.zip(xzqmc), level, &rules),
         Command::Exceptions {
             command:
                 ExceptionsCommand::Add {
@@ -582,6 +614,48 @@ pub(crate) fn main() -> ExitCode {
             },
         },
     }
+}
+
+/// `nrqc init DIR`: writes the proposed package.yaml and says what it found.
+fn init(dir: &Path, area: Option<(String, String)>, level: LevelArg, rules: &RulesArg) -> ExitCode {
+    use nrqc::package::init::{propose, Area};
+    use nrqc::package::manifest::Level;
+    let area = match area {
+        Some((code, name)) => Area { code, name },
+        None => match Area::from_folder(dir) {
+            Some(a) => a,
+            None => {
+                return error(format!(
+                    "cannot tell the area from the folder name {}: give --xzqdm CODE --xzqmc NAME",
+                    dir.display()
+                ))
+            }
+        },
+    };
+    let rules = match load_rules(rules) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let level = match level {
+        LevelArg::County => Level::County,
+        LevelArg::Prefecture => Level::Prefecture,
+        LevelArg::Province => Level::Province,
+    };
+    let proposal = match propose(dir, &rules.schema, &area, level) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let path = dir.join("package.yaml");
+    if let Err(code) = write_file(&path, &proposal.text) {
+        return code;
+    }
+    print_out(&format!(
+        "已写入 {}：{} 个图层、{} 个表；请逐行核对（文件中的注释说明了各项的来源），再运行 nrqc check {}\n",
+        path.display(),
+        proposal.layers.len(),
+        proposal.tables.len(),
+        dir.display()
+    ))
 }
 
 /// `nrqc rules export DIR`: the built-in files, each written atomically; a file already there is

@@ -54,7 +54,10 @@ fn select_and_ignore_run_only_the_chosen_rules_and_list_the_others() {
     let left_out = r["ruleset"]["left_out"].as_array().unwrap();
     // The cross-package rules, which only `nrqc batch` runs, are left out too.
     let set = crate::common::builtin();
-    assert_eq!(left_out.len() + ids.len(), set.rules.len() + set.batch_rules.len());
+    assert_eq!(
+        left_out.len() + ids.len(),
+        set.rules.len() + set.batch_rules.len()
+    );
     assert!(left_out.iter().any(|id| id == "ZR-M010"));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
@@ -204,4 +207,61 @@ fn a_rerun_into_one_out_leaves_no_file_of_the_earlier_run() {
         .collect();
     names.sort();
     assert_eq!(names, ["notes.txt", "report.json"]);
+}
+
+/// `nrqc init` on copies of the defective fixture without their package.yaml (FlatGeobuf and
+/// GeoJSON; a GeoPackage; shapefiles in GBK without .cpg): the proposal names the CRS the files
+/// declare, detects the tables' GBK, and checking with it finds what checking with the original finds.
+#[test]
+fn init_proposes_a_manifest_that_inspects_like_the_original() {
+    let original: Vec<(String, String)> = fingerprints(&crate::common::inspect(DEFECTIVE, 2));
+    // Every copy's CSV tables are GBK, as the original's package.yaml says.
+    for copy in ["", "_gpkg", "_shp_nocpg"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("622923_永靖县");
+        crate::common::copy_dir(Path::new(&format!("{DEFECTIVE}{copy}")), &dir);
+        std::fs::remove_file(dir.join("package.yaml")).unwrap();
+        let o = nrqc(&["init", dir.to_str().unwrap()]);
+        assert!(
+            o.status.success(),
+            "{copy}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let text = std::fs::read_to_string(dir.join("package.yaml")).unwrap();
+        assert!(
+            text.contains("xzqdm: \"622923\"\nxzqmc: 永靖县\nlevel: county\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("crs: EPSG:4522   # 由 6 个图层文件声明"),
+            "{copy}: {text}"
+        );
+        assert!(
+            text.contains("# 注意：STBHHX 声明的是 EPSG:4523"),
+            "{copy}: {text}"
+        );
+        assert!(text.contains("encoding: GBK   #"), "{copy}: {text}");
+        assert!(text.contains("#   ZRZK: vector/"), "{text}");
+        let report = crate::common::inspect(dir.to_str().unwrap(), 2);
+        assert_eq!(fingerprints(&report), original, "{copy}");
+        // A second init refuses to overwrite.
+        let o = nrqc(&["init", dir.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("already has a package.yaml"));
+    }
+    // A folder not named after its area needs the area given.
+    let tmp = tempfile::tempdir().unwrap();
+    let o = nrqc(&["init", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("give --xzqdm CODE --xzqmc NAME"));
+}
+
+fn fingerprints(report: &nrqc::report::Report) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule_id.clone(), f.fingerprint.clone()))
+        .collect();
+    v.sort();
+    v
 }

@@ -10,6 +10,7 @@ mod columns;
 pub mod error;
 #[doc(hidden)]
 pub mod gpkg;
+pub mod init;
 pub mod manifest;
 pub(crate) mod scratch;
 pub mod shapefile;

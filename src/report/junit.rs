@@ -130,7 +130,17 @@ fn testcase(out: &mut String, report: &Report, rule: &RuleResult) {
             } else {
                 "（按检查方案为警告，不影响退出码）"
             };
-            let message = format!("{} 处 {} 类错漏{warning}", rule.findings, rule.class);
+            let excepted = match rule.excepted {
+                0 => String::new(),
+                n if rule.defects(&report.profile) < rule.findings => {
+                    format!("（其中 {n} 处为例外，不计入）")
+                }
+                n => format!("（其中 {n} 处为例外，按检查方案仍计入）"),
+            };
+            let message = format!(
+                "{} 处 {} 类错漏{excepted}{warning}",
+                rule.findings, rule.class
+            );
             let _ = write!(
                 out,
                 ">\n      <failure type=\"{}\" message=\"{}\">",
@@ -171,6 +181,10 @@ fn finding_line(f: &Finding) -> String {
     if let Some(v) = &f.expected {
         let _ = write!(line, "；应为 {}", clip(&v.to_string()));
     }
+    if let Some(w) = &f.exception {
+        let _ = write!(line, "；例外：{}", clip(&w.reason));
+    }
+    let _ = write!(line, "；指纹 {}", f.fingerprint);
     line
 }
 

@@ -39,7 +39,10 @@ for ((n = 1; n <= pages; n++)); do
 done
 rm -rf docs/print
 mkdir -p docs/print
-for n in 1 2 ${findings:-3} $((pages - 1)) "$pages"; do
-  pdftoppm -r 70 -png -f "$n" -l "$n" -singlefile "$tmp/report.pdf" "docs/print/page-$(printf %02d "$n")"
+# Named by what they show, not by page number, which moves whenever the report grows.
+shots=("1 verdict" "2 rules" "${findings:-3} findings" "$((pages - 1)) map" "$pages signoff")
+for shot in "${shots[@]}"; do
+  read -r n name <<< "$shot"
+  pdftoppm -r 70 -png -f "$n" -l "$n" -singlefile "$tmp/report.pdf" "docs/print/$name"
 done
 ls -l docs/print

@@ -60,7 +60,7 @@ pub struct Finding {
     /// Part of the fingerprint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// The finding's identity across runs and re-deliveries ([`Fingerprint`]): 16 hex digits,
+    /// The finding's identity across runs and re-deliveries ([`fingerprint`]): 16 hex digits,
     /// with `-2`, `-3`… for findings of one rule that share everything it hashes.
     pub fingerprint: String,
     /// The accepted exception (例外) that covers this finding, when one does.

@@ -57,8 +57,7 @@ impl RulesArg {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Inspect a package and write its reports (by default report.json, report.md and
-    /// report.html).
+    /// Inspect a package and write its reports (`--format`).
     Check {
         /// The package directory (the one holding package.yaml), or a .zip holding one.
         package: PathBuf,
@@ -133,7 +132,8 @@ enum Command {
         command: ExceptionsCommand,
     },
     /// Inspect every county package of a prefecture in parallel, run the cross-package rules,
-    /// and write batch.json and batch.md with each county's reports beside them.
+    /// and write batch.json, batch.md and batch-junit.xml with each county's reports beside
+    /// them (report.json, report.md, report.html, junit.xml, errors.fgb, errors.geojson).
     Batch {
         /// Package directories, or directories whose subdirectories are packages.
         #[arg(required = true)]
@@ -143,12 +143,11 @@ enum Command {
         /// Output directory [default: reports/<directory name>, or reports/batch for several].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Inspection profile; its cross_package setting runs the batch rules [default:
-        /// prefecture].
+        /// Inspection profile; its cross_package setting runs the batch rules.
         #[arg(long, value_name = "NAME", default_value = "prefecture")]
         profile: String,
-        /// Findings about the batch as a whole (ZR-X003, ZR-X004) of this class or a more severe
-        /// one make it 不合格 [default: the profile's].
+        /// Findings about the batch as a whole (ZR-X003, ZR-X004, ZR-X005) of this class or a more
+        /// severe one make it 不合格 [default: the profile's].
         #[arg(long, value_enum, ignore_case = true)]
         fail_on: Option<ClassArg>,
         /// Inspect a sample: N packages, or `auto` for the size of GB/T 24356-2023 表1.
@@ -829,18 +828,34 @@ fn write_reports(
     lang: report::Lang,
 ) -> Result<(), String> {
     let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
-    for &format in formats {
-        let files = render(format, report, map, lang)
-            .map_err(|(name, e)| format!("cannot write {}: {e}", out.join(name).display()))?;
-        for (name, contents) in files {
-            staged
-                .write(Path::new(name), &contents)
-                .map_err(|e| e.to_string())?;
-        }
-    }
+    stage_reports(&staged, out, Path::new(""), formats, report, map, lang)?;
     staged
         .publish(&report::REPORT_FILES)
         .map_err(|e| e.to_string())
+}
+
+/// Renders one package's reports of `formats` into the folder `dir` of `staged` (whose output
+/// folder is `out`): `check`'s reports, and each county's in a batch.
+fn stage_reports(
+    staged: &report::Staged,
+    out: &Path,
+    dir: &Path,
+    formats: &std::collections::BTreeSet<Format>,
+    report: &report::Report,
+    map: &report::MapLayers,
+    lang: report::Lang,
+) -> Result<(), String> {
+    for &format in formats {
+        let files = render(format, report, map, lang).map_err(|(name, e)| {
+            format!("cannot write {}: {e}", out.join(dir).join(name).display())
+        })?;
+        for (name, contents) in files {
+            staged
+                .write(&dir.join(name), &contents)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }
 
 /// The reports of a run that could not inspect the package: report.json (always, for the
@@ -1006,31 +1021,13 @@ fn batch(
     }
     let summary = &result.summary;
     if !quiet {
-        let mut text = String::new();
-        for u in &summary.units {
-            let score = u.score.map_or_else(|| "—".into(), |s| s.to_decimal(2));
-            text.push_str(&format!("{}\t{}\t{}\n", u.package, score, u.grade.zh()));
+        print_out(&batch_summary(summary, &out));
+    }
+    // The reports are written, but these packages were not inspected, or not fully.
+    for u in &summary.units {
+        if let Some(e) = &u.error {
+            print_err(&format!("error: {}: {e}\n", u.path));
         }
-        for r in summary
-            .cross_package
-            .iter()
-            .filter(|r| !r.findings.is_empty())
-        {
-            text.push_str(&format!(
-                "{} [{}] {}：{} 处\n",
-                r.id,
-                r.class,
-                r.title,
-                r.findings.len()
-            ));
-        }
-        text.push_str(&format!(
-            "批结论（{}）：{}\n报告：{}\n",
-            summary.verdict.clause,
-            summary.verdict.grade.zh(),
-            out.display()
-        ));
-        print_out(&text);
     }
     if summary.units.iter().any(|u| u.error.is_some()) {
         ExitCode::from(2)
@@ -1041,47 +1038,141 @@ fn batch(
     }
 }
 
-/// Stages batch.json, batch.md and each package's reports (`<package>/report.*`, the names
-/// made safe and unique by the batch), and moves them into `out` together.
+/// The reports each county of a batch gets: those batch.md links, and those a pipeline reads
+/// (junit.xml) or opens in a GIS (the error layers).
+const BATCH_FORMATS: [Format; 5] = [
+    Format::Json,
+    Format::Md,
+    Format::Html,
+    Format::Junit,
+    Format::Layer,
+];
+
+/// Stages batch.json, batch.md, batch-junit.xml and each package's reports (`<package>/`, the
+/// names made safe and unique by the batch), and moves them into `out` together.
 fn write_batch(result: &nrqc::batch::Batch, out: &Path) -> Result<(), String> {
     let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
-    let write = |rel: PathBuf, text: String| {
-        staged
-            .write(&rel, text.as_bytes())
-            .map_err(|e| e.to_string())
-    };
+    let formats = BATCH_FORMATS.into_iter().collect();
     for (dir, report, map) in &result.reports {
-        write(
-            Path::new(dir).join("report.json"),
-            report::render_json(report),
-        )?;
-        write(
-            Path::new(dir).join("report.md"),
-            report::render_markdown(report),
-        )?;
-        write(
-            Path::new(dir).join("report.html"),
-            report::render_html(report, map, report::Lang::default()),
+        stage_reports(
+            &staged,
+            out,
+            Path::new(dir),
+            &formats,
+            report,
+            map,
+            report::Lang::default(),
         )?;
     }
-    write(
-        "batch.json".into(),
-        nrqc::batch::render_json(&result.summary),
-    )?;
-    write(
-        "batch.md".into(),
-        nrqc::batch::render_markdown(&result.summary),
-    )?;
+    let summary = &result.summary;
+    for (name, text) in [
+        ("batch.json", nrqc::batch::render_json(summary)),
+        ("batch.md", nrqc::batch::render_markdown(summary)),
+        ("batch-junit.xml", nrqc::batch::render_junit(result)),
+    ] {
+        staged
+            .write(Path::new(name), text.as_bytes())
+            .map_err(|e| e.to_string())?;
+    }
     // In each folder, what nrqc writes and this run did not is an earlier run's: removed.
-    let owned: Vec<&str> = ["batch.json", "batch.md"]
+    let owned: Vec<&str> = nrqc::batch::BATCH_FILES
         .into_iter()
         .chain(report::REPORT_FILES)
         .collect();
     staged.publish(&owned).map_err(|e| e.to_string())
 }
 
-/// batch.json of a batch that could not run; batch.md is removed. The packages' folders are
-/// left: batch.json no longer links them.
+/// What `nrqc batch` prints: a table of the counties (县, 代码, 评定, 得分, 问题数, 报告, the
+/// columns padded to the widest cell), the cross-package rules that found something, and the
+/// batch verdict with its reasons.
+fn batch_summary(summary: &nrqc::batch::Summary, out: &Path) -> String {
+    let mut rows = vec![["县", "代码", "评定", "得分", "问题数", "报告"].map(String::from)];
+    for u in &summary.units {
+        let report = match &u.error {
+            // Inspected in part: its reports say what could not be read.
+            Some(_) if u.report.is_some() => {
+                format!("{}（部分无法读取）", out.join(&u.package).display())
+            }
+            Some(_) => format!("无法读取：{}", u.path),
+            None => out.join(&u.package).display().to_string(),
+        };
+        rows.push([
+            u.area_name.clone().unwrap_or_else(|| "—".into()),
+            u.area_code.clone().unwrap_or_else(|| "—".into()),
+            u.grade.zh().to_owned(),
+            u.score.map_or_else(|| "—".into(), |s| s.to_decimal(2)),
+            u.findings.to_string(),
+            report,
+        ]);
+    }
+    let mut widths = [0; 6];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(display_width(cell));
+        }
+    }
+    let mut text = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (cell, w) in row.iter().zip(widths) {
+            line.push_str(cell);
+            line.push_str(&" ".repeat(w - display_width(cell) + 2));
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    for r in summary
+        .cross_package
+        .iter()
+        .filter(|r| !r.findings.is_empty())
+    {
+        text.push_str(&format!(
+            "{} [{}] {}：{} 处\n",
+            r.id,
+            r.class,
+            r.title,
+            r.findings.len()
+        ));
+    }
+    let v = &summary.verdict;
+    let reasons = if v.reasons.is_empty() {
+        String::new()
+    } else {
+        format!("（{}）", v.reasons.join("；"))
+    };
+    text.push_str(&format!(
+        "批结论（{}）：{}{reasons}\n报告：{}\n",
+        v.clause,
+        v.grade.zh(),
+        out.display()
+    ));
+    text
+}
+
+/// The columns `s` takes on a terminal: East Asian wide characters (Han, kana, Hangul,
+/// full-width forms) take two, as terminals draw them.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115f
+            | 0x2e80..=0x303e
+            | 0x3041..=0x33ff
+            | 0x3400..=0x4dbf
+            | 0x4e00..=0x9fff
+            | 0xa000..=0xa4cf
+            | 0xac00..=0xd7a3
+            | 0xf900..=0xfaff
+            | 0xfe30..=0xfe4f
+            | 0xff00..=0xff60
+            | 0xffe0..=0xffe6
+            | 0x20000..=0x3fffd => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// batch.json of a batch that could not run; batch.md and batch-junit.xml are removed. The
+/// packages' folders are left: batch.json no longer links them.
 fn write_failed_batch(failed: &report::FailedRun, out: &Path) -> Result<(), String> {
     let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
     staged
@@ -1091,6 +1182,6 @@ fn write_failed_batch(failed: &report::FailedRun, out: &Path) -> Result<(), Stri
         )
         .map_err(|e| e.to_string())?;
     staged
-        .publish(&["batch.json", "batch.md"])
+        .publish(&nrqc::batch::BATCH_FILES)
         .map_err(|e| e.to_string())
 }

@@ -127,35 +127,217 @@ fn defective_counties_are_unqualified_with_their_computation() {
     assert!(md.contains("不合格原因"), "{md}");
 }
 
+/// The same county twice (a copy of 和政县 in another folder, beside the eight counties): one
+/// finding about the delivery naming both paths, and none from the rules that compare counties.
 #[test]
-fn two_copies_of_a_package_have_duplicate_unit_codes_across_counties() {
-    let (_dir, copy) = copy_package("fixtures/622925_和政县");
+fn a_county_delivered_twice_is_one_finding_about_the_delivery() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("v2/622925_和政县");
+    copy_dir(Path::new("fixtures/622925_和政县"), &copy);
+    let out = tempfile::tempdir().unwrap();
+    let mut packages = clean();
+    packages.push(copy.to_str().unwrap().to_owned());
+    let (o, summary) = batch(&packages, &DELIVERED_PLAN, out.path());
+    assert_eq!(o.status.code(), Some(1));
+    for id in ["ZR-X001", "ZR-X002", "ZR-X004"] {
+        let r = cross(&summary, id);
+        assert_eq!(r["status"], "passed", "{r}");
+    }
+    let x005 = cross(&summary, "ZR-X005");
+    assert_eq!(x005["status"], "failed");
+    assert_eq!(x005["class"], "B");
+    let findings = x005["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let f = &findings[0];
+    assert!(f["package"].is_null(), "about the batch: {f}");
+    assert_eq!(
+        f["message"],
+        format!(
+            "622925 和政县交付了 2 次：fixtures/622925_和政县、{}",
+            copy.display()
+        )
+    );
+    assert_eq!(f["measured"]["xzqdm"], "622925");
+    assert_eq!(
+        f["measured"]["reports"],
+        serde_json::json!(["fixtures_622925_和政县", "v2_622925_和政县"])
+    );
+    // The copies are named by their paths; the other counties by their folders.
+    let names: Vec<String> = grades(&summary).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(names[5], "fixtures_622925_和政县");
+    assert_eq!(names[8], "v2_622925_和政县");
+    assert_eq!(names[0], "622901_临夏市");
+    for dir in ["fixtures_622925_和政县", "v2_622925_和政县"] {
+        let county: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.path().join(dir).join("report.json")).unwrap(),
+        )
+        .unwrap();
+        // Each copy is graded as the package it is; the delivery is the batch's defect.
+        assert_eq!(county["grading"]["grade"], "excellent", "{dir}");
+    }
+    // Every county is graded; the batch is 不合格 for the second delivery alone.
+    assert!(grades(&summary).iter().all(|(_, g)| g == "excellent"));
+    assert_eq!(
+        summary["verdict"]["reasons"],
+        serde_json::json!(["跨县检查未通过：ZR-X005 同一县重复交付（1 处）"])
+    );
+    // The prefecture's table is not judged against a sum holding a county twice.
+    let table = prefecture_table(dir.path(), None);
+    let mut args = vec!["--prefecture-table", table.to_str().unwrap()];
+    args.extend(DELIVERED_PLAN);
+    let (_, summary) = batch(&packages, &args, out.path());
+    let x003 = cross(&summary, "ZR-X003");
+    assert_eq!(x003["status"], "not_run");
+    assert_eq!(x003["reason"], "622925 交付了 2 次，各县之和无法确定");
+}
+
+/// One folder named twice is not a second delivery: refused before anything is inspected.
+#[test]
+fn a_package_given_twice_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let o = nrqc(&[
+        "batch",
+        "--out",
+        out.path().to_str().unwrap(),
+        "fixtures/622923_永靖县",
+        "fixtures/../fixtures/622923_永靖县",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "error: fixtures/622923_永靖县 and fixtures/../fixtures/622923_永靖县 are the same \
+         package: give it once\n"
+    );
+    assert!(!out.path().join("batch.json").exists());
+}
+
+/// stdout: a header, one line per county with its grade and score, the cross-package rules
+/// that found something, the batch verdict; every county's folder holds junit.xml and the
+/// error layers, and batch-junit.xml a suite per county and one of the cross-package rules.
+#[test]
+fn the_terminal_lists_each_county_and_every_folder_has_junit_and_layers() {
     let out = tempfile::tempdir().unwrap();
     let packages = vec![
-        "fixtures/622925_和政县".to_owned(),
-        copy.to_str().unwrap().to_owned(),
+        "fixtures/622901_临夏市".to_owned(),
+        "fixtures/622923_永靖县_defective".to_owned(),
     ];
     let (o, summary) = batch(&packages, &[], out.path());
     assert_eq!(o.status.code(), Some(1));
-    let x001 = &summary["cross_package"][0];
-    assert_eq!(x001["id"], "ZR-X001");
-    assert_eq!(x001["status"], "failed");
-    let units = builtin_units("fixtures/622925_和政县");
-    // Every unit, in each of the two packages.
-    assert_eq!(x001["findings"].as_array().unwrap().len(), 2 * units);
-    // Equal codes are X001's alone: X002 reports a unit delivered twice under different codes.
-    assert_eq!(summary["cross_package"][1]["status"], "passed");
-    // The copy's reports go to their own directory.
-    assert!(out.path().join("622925_和政县-2/report.md").is_file());
-    let county: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.path().join("622925_和政县/report.json")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(county["grading"]["grade"], "unqualified");
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let cells = |line: &str| -> Vec<String> {
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        cells(lines[0]),
+        ["县", "代码", "评定", "得分", "问题数", "报告"],
+        "{stdout}"
+    );
+    let report = |dir: &str| out.path().join(dir).display().to_string();
+    assert_eq!(
+        cells(lines[1]),
+        [
+            "临夏市",
+            "622901",
+            "优",
+            "100.00",
+            "0",
+            &report("622901_临夏市")
+        ],
+        "{stdout}"
+    );
+    let defective = &summary["units"][1];
+    let score = defective["score"].as_str().unwrap();
+    let (n, d) = score.split_once('/').unwrap_or((score, "1"));
+    let score = format!(
+        "{:.2}",
+        n.parse::<f64>().unwrap() / d.parse::<f64>().unwrap()
+    );
+    assert_eq!(
+        cells(lines[2]),
+        [
+            "永靖县",
+            "622923",
+            "不合格",
+            &score,
+            &defective["findings"].to_string(),
+            &report("622923_永靖县_defective")
+        ],
+        "{stdout}"
+    );
+    // The columns line up: the report path starts at one column on every line, the Chinese
+    // characters before it two columns wide.
+    let column = |line: &str| line.find(&*out.path().display().to_string()).unwrap();
+    let widths: Vec<usize> = lines[1..3]
+        .iter()
+        .map(|l| {
+            l[..column(l)]
+                .chars()
+                .map(|c| if c.is_ascii() { 1 } else { 2 })
+                .sum()
+        })
+        .collect();
+    assert_eq!(widths[0], widths[1], "{stdout}");
+    assert_eq!(
+        lines.last().unwrap(),
+        &format!("报告：{}", out.path().display())
+    );
+    assert!(
+        lines[lines.len() - 2].starts_with("批结论（6.4.1）：不合格（1 个单位成果不合格"),
+        "{stdout}"
+    );
+    // --quiet prints nothing.
+    let o = nrqc(&[
+        "batch",
+        "--quiet",
+        "--out",
+        out.path().to_str().unwrap(),
+        &packages[0],
+        &packages[1],
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty() && o.stderr.is_empty());
+
+    for dir in ["622901_临夏市", "622923_永靖县_defective"] {
+        let dir = out.path().join(dir);
+        let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+        assert!(junit.contains("<testsuite name="), "{junit}");
+        let layer: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("errors.geojson")).unwrap())
+                .unwrap();
+        assert_eq!(layer["type"], "FeatureCollection");
+        assert!(dir.join("errors.fgb").is_file());
+    }
+    let junit = std::fs::read_to_string(out.path().join("batch-junit.xml")).unwrap();
+    let suites: Vec<&str> = junit
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("<testsuite name=\""))
+        .map(|l| &l[..l.find('"').unwrap()])
+        .collect();
+    assert_eq!(
+        suites,
+        ["622901_临夏市", "622923_永靖县_defective", "跨县检查"]
+    );
+    assert!(junit.contains("<testcase classname=\"完整性\" name=\"ZR-X005 同一县重复交付\""));
 }
 
-fn builtin_units(path: &str) -> usize {
-    inspect(path, 2).package.feature_counts["ZRZYDJDY"]
+/// No option says its default twice (in its text and from clap), in `batch` or in `check`.
+#[test]
+fn help_texts_give_each_default_once() {
+    for command in ["batch", "check"] {
+        let o = nrqc(&[command, "--help"]);
+        assert_eq!(o.status.code(), Some(0));
+        let help = String::from_utf8(o.stdout).unwrap();
+        assert!(help.contains("[default:"), "{help}");
+        for line in help.lines() {
+            assert!(line.matches("[default:").count() <= 1, "{command}: {line}");
+        }
+        assert!(!help.contains("by default"), "{command}: {help}");
+    }
 }
 
 /// The eight clean counties' statistics tables summed, as the prefecture's table.

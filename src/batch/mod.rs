@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use render::render_markdown;
+pub use render::{render_junit, render_markdown};
 
-use crate::checks::cross::{CrossContext, Input};
+use crate::checks::cross::{CrossContext, Input, Package};
 use crate::checks::RuleFacts;
 use crate::finding::{Finding, Status};
 use crate::quality::{DefectClass, Profile};
@@ -24,6 +24,10 @@ use crate::rules::RuleSet;
 
 /// The version of `batch.json`'s schema.
 pub const BATCH_SCHEMA: &str = "nrqc-batch/1";
+
+/// Every file name a batch writes beside the counties' folders: a run removes those it did not
+/// write, so that no summary of an earlier run stays beside its own.
+pub const BATCH_FILES: [&str; 3] = ["batch.json", "batch.md", "batch-junit.xml"];
 
 /// `--sample`: a fixed size, or the size 表1 gives for the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +59,8 @@ pub struct Sampling {
 /// One county's row of the summary.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unit {
-    /// The package directory's name, and the directory its reports are written to.
+    /// The folder its reports are written to: the package directory's name, or, for packages
+    /// of the same name, the end of its path (`v2_622923_永靖县`).
     pub package: String,
     /// The package's path as found from the command line.
     pub path: String,
@@ -209,7 +214,8 @@ pub struct Batch {
 /// Packages from the command line: a directory holding `package.yaml` or a `.zip` file is a
 /// package; any other directory contributes its subdirectories that hold one and its `.zip`
 /// files, sorted. A `.zip` that is not a regular file (a FIFO) is kept, so that opening it
-/// refuses it in its own report rather than leaving it out unsaid.
+/// refuses it in its own report rather than leaving it out unsaid. A package found twice is an
+/// error.
 pub fn discover(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let is_package =
         |p: &Path| p.join("package.yaml").is_file() || crate::package::archive::is_zip(p);
@@ -233,24 +239,81 @@ pub fn discover(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         found.sort();
         out.extend(found);
     }
+    // One folder found twice (named twice, or named and inside a folder named) is one delivery
+    // inspected twice, not a county delivered twice: refused rather than reported.
+    let mut seen: std::collections::BTreeMap<PathBuf, &Path> = std::collections::BTreeMap::new();
+    for p in &out {
+        let canonical = p.canonicalize().unwrap_or_else(|_| p.clone());
+        if let Some(earlier) = seen.insert(canonical, p) {
+            return Err(format!(
+                "{} and {} are the same package: give it once",
+                earlier.display(),
+                p.display()
+            ));
+        }
+    }
     Ok(out)
 }
 
-/// Names for the packages' report directories: their directory names, made safe path
-/// components and unique (`-2`, `-3`, … in the order given).
-fn unique_names(paths: &[PathBuf]) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for p in paths {
-        let base = report::path_component(&crate::package::package_name(p));
-        let mut name = base.clone();
-        let mut n = 1;
-        while names.contains(&name) {
-            n += 1;
-            name = format!("{base}-{n}");
+/// Names for the packages' report folders, as safe path components. A package is named by its
+/// folder (a zip by its name without `.zip`). Packages that share that name (a county delivered
+/// again from another folder) are named by as many of the last components of their canonical
+/// paths as tell them apart, joined with `_` (`fixtures_622925_和政县` beside
+/// `v2_622925_和政县`), a zip keeping its `.zip` there (`X` and `X.zip` side by side): a copy is
+/// named by where it came from, and the same packages get the same names whatever order they are
+/// given in. Paths that no name tells apart (names that differ only in characters a folder name
+/// cannot hold) are an error.
+fn unique_names(paths: &[PathBuf]) -> Result<Vec<String>, String> {
+    // The components of each canonical path, last first.
+    let parts: Vec<Vec<String>> = paths
+        .iter()
+        .map(|p| {
+            let full = p.canonicalize().unwrap_or_else(|_| p.clone());
+            full.components()
+                .rev()
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let name = |i: usize, depth: usize| match depth {
+        1 => report::path_component(&crate::package::package_name(&paths[i])),
+        _ => {
+            let mut last: Vec<&str> = parts[i][..depth].iter().map(String::as_str).collect();
+            last.reverse();
+            report::path_component(&last.join("_"))
         }
-        names.push(name);
+    };
+    let mut depth = vec![1; paths.len()];
+    loop {
+        let names: Vec<String> = (0..paths.len()).map(|i| name(i, depth[i])).collect();
+        let clashing: Vec<usize> = (0..names.len())
+            .filter(|&i| names.iter().filter(|n| **n == names[i]).count() > 1)
+            .collect();
+        let Some(&first) = clashing.first() else {
+            return Ok(names);
+        };
+        let mut deeper = false;
+        for &i in &clashing {
+            if depth[i] < parts[i].len() {
+                depth[i] += 1;
+                deeper = true;
+            }
+        }
+        if !deeper {
+            let same: Vec<String> = clashing
+                .iter()
+                .filter(|&&i| names[i] == names[first])
+                .map(|&i| paths[i].display().to_string())
+                .collect();
+            return Err(format!(
+                "{}: no report folder name tells these packages apart",
+                same.join(", ")
+            ));
+        }
     }
-    names
 }
 
 /// Why a package of the batch has no report.
@@ -319,7 +382,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             (chosen, Some(sampling))
         }
     };
-    let names = unique_names(&packages);
+    let names = unique_names(&packages)?;
     let cross_rules: Vec<_> = if opts.profile.cross_package {
         rules.batch_rules.iter().collect()
     } else {
@@ -346,19 +409,28 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
     let mut cross_results = Vec::new();
     let mut per_package_findings: Vec<Vec<(RuleResult, Vec<Finding>)>> =
         vec![Vec::new(); packages.len()];
-    let readable: Vec<(usize, &Vec<Input>)> = inspected
+    let readable: Vec<(usize, &Report, &Vec<Input>)> = inspected
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| Some((i, &r.as_ref().ok()?.1)))
+        .filter_map(|(i, r)| {
+            let (report, inputs, _) = r.as_ref().ok()?;
+            Some((i, report, inputs))
+        })
         .collect();
     let delivered_areas: BTreeSet<&str> = inspected
         .iter()
         .filter_map(|r| Some(r.as_ref().ok()?.0.package.manifest.area_code.as_str()))
         .collect();
     for (k, rule) in cross_rules.iter().enumerate() {
-        let inputs: Vec<(&str, &Input)> = readable
+        let inputs: Vec<Package> = readable
             .iter()
-            .map(|(i, inputs)| (names[*i].as_str(), &inputs[k]))
+            .map(|(i, report, inputs)| Package {
+                name: &names[*i],
+                path: &report.package.path,
+                area_code: &report.package.manifest.area_code,
+                area_name: &report.package.manifest.area_name,
+                input: &inputs[k],
+            })
             .collect();
         let judgement = rule.check.judge(&CrossContext {
             rule: RuleFacts {
@@ -402,7 +474,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 .collect(),
         };
         let about_packages = judgement.per_package;
-        for ((i, _), findings) in readable.iter().zip(about_packages.unwrap_or_default()) {
+        for ((i, _, _), findings) in readable.iter().zip(about_packages.unwrap_or_default()) {
             result
                 .findings
                 .extend(findings.iter().map(|f| CrossFinding {

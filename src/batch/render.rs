@@ -1,10 +1,12 @@
-//! `batch.md`: the prefecture summary in Chinese, each county linked to its full report.
+//! `batch.md`: the prefecture summary in Chinese, each county linked to its full report; and
+//! `batch-junit.xml`, the batch for CI servers.
 
 use std::fmt::Write;
 
-use super::Summary;
+use super::{Batch, Summary};
 use crate::finding::{FeatureId, Status};
 use crate::report::grade::Grade;
+use crate::report::junit::{self, Case, Suite, LISTED_PER_RULE};
 use crate::report::FINDINGS_PER_RULE;
 
 /// Markdown table cells cannot hold `|` or line breaks; a long text is clipped.
@@ -181,5 +183,118 @@ pub fn render_markdown(s: &Summary) -> String {
             }
         }
     }
+    out
+}
+
+/// `batch-junit.xml`: each county's testsuite as its junit.xml has it (named by its report
+/// folder, which tells copies apart), a package that could not be read as a suite of one
+/// error, and a last suite of the cross-package rules, a finding about a package listed with
+/// its name, with the batch verdict as properties.
+pub fn render_junit(batch: &Batch) -> String {
+    let s = &batch.summary;
+    let mut out = String::from(junit::HEADER);
+    for (id, unit) in s.units.iter().enumerate() {
+        match batch
+            .reports
+            .iter()
+            .find(|(name, ..)| *name == unit.package)
+        {
+            Some((_, report, _)) => junit::testsuite(&mut out, report, &unit.package, id),
+            None => {
+                junit::suite_open(
+                    &mut out,
+                    &Suite {
+                        name: &unit.package,
+                        id,
+                        timestamp: &s.generated_at,
+                        tests: 1,
+                        failures: 0,
+                        errors: 1,
+                        skipped: 0,
+                    },
+                );
+                junit::properties(
+                    &mut out,
+                    &[("path", &unit.path), ("grade", unit.grade.zh())],
+                );
+                junit::testcase(
+                    &mut out,
+                    &Case {
+                        element: "成果包",
+                        id: &unit.package,
+                        title: "无法读取",
+                        class: crate::quality::DefectClass::A,
+                        status: Status::NotRun,
+                        reason: unit.error.as_deref(),
+                        findings: 0,
+                        listed: vec![],
+                        fails: true,
+                        all_in: "batch.json",
+                    },
+                );
+                junit::suite_close(&mut out, "");
+            }
+        }
+    }
+    let count = |status| {
+        s.cross_package
+            .iter()
+            .filter(|r| r.status == status)
+            .count()
+    };
+    junit::suite_open(
+        &mut out,
+        &Suite {
+            name: "跨县检查",
+            id: s.units.len(),
+            timestamp: &s.generated_at,
+            tests: s.cross_package.len(),
+            failures: count(Status::Failed),
+            errors: count(Status::NotRun),
+            skipped: count(Status::NotApplicable),
+        },
+    );
+    let v = &s.verdict;
+    junit::properties(
+        &mut out,
+        &[
+            ("batch", &s.name),
+            ("ruleset", &s.ruleset.id),
+            ("ruleset.sha256", &s.ruleset.sha256),
+            ("profile", &s.profile.name),
+            // The batch verdict (GB/T 24356-2023 6.4.1 or 6.3), by which the exit code goes.
+            ("clause", v.clause),
+            ("grade", v.grade.zh()),
+            ("reasons", &v.reasons.join("；")),
+            ("run_id", &s.run_id),
+        ],
+    );
+    for r in &s.cross_package {
+        junit::testcase(
+            &mut out,
+            &Case {
+                element: &r.element,
+                id: &r.id,
+                title: &r.title,
+                class: r.class,
+                status: r.status,
+                reason: r.reason.as_deref(),
+                findings: r.findings.len(),
+                listed: r
+                    .findings
+                    .iter()
+                    .take(LISTED_PER_RULE)
+                    .map(|f| {
+                        let about = f.package.as_deref().unwrap_or("州级");
+                        format!("{about}：{}", junit::finding_line(&f.finding))
+                    })
+                    .collect(),
+                fails: s.profile.fails(r.class),
+                all_in: "batch.json",
+            },
+        );
+    }
+    junit::suite_close(&mut out, "");
+    out.push_str(junit::FOOTER);
     out
 }

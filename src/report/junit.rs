@@ -12,9 +12,10 @@
 
 use std::fmt::Write;
 
-use super::{clip, Report, RuleResult};
+use super::{clip, Report};
 
 use crate::finding::{Finding, Status};
+use crate::quality::DefectClass;
 
 /// Findings listed in one failure's text; JSON and the error layer keep them all.
 pub const LISTED_PER_RULE: usize = 50;
@@ -22,55 +23,81 @@ pub const LISTED_PER_RULE: usize = 50;
 /// `junit.xml`: one testsuite for the package, one testcase per rule, the verdict and the gate as
 /// suite properties (see the module's documentation).
 pub fn render_junit(report: &Report) -> String {
+    let mut out = String::from(HEADER);
+    testsuite(&mut out, report, &report.package.name, 0);
+    out.push_str(FOOTER);
+    out
+}
+
+/// What opens a JUnit file, up to its first testsuite.
+pub(crate) const HEADER: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n";
+/// What closes it.
+pub(crate) const FOOTER: &str = "</testsuites>\n";
+
+/// One package's testsuite, named `name` and numbered `id` in its file.
+pub(crate) fn testsuite(out: &mut String, report: &Report, name: &str, id: usize) {
     let c = &report.counts;
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     // nrqc does not time rules (they run interleaved on a thread pool), and a hostname would make
     // the file differ from machine to machine: the schema's placeholders stand in for both.
-    let _ = writeln!(
+    suite_open(
         out,
-        "  <testsuite name=\"{}\" package=\"nrqc\" id=\"0\" timestamp=\"{}\" hostname=\"localhost\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
-        attr(&report.package.name),
-        attr(report.generated_at.trim_end_matches('Z')),
-        report.rules.len(),
-        c.rules_failed,
-        c.rules_not_run,
-        c.rules_not_applicable,
+        &Suite {
+            name,
+            id,
+            timestamp: &report.generated_at,
+            tests: report.rules.len(),
+            failures: c.rules_failed,
+            errors: c.rules_not_run,
+            skipped: c.rules_not_applicable,
+        },
     );
-    out.push_str("    <properties>\n");
-    for (name, value) in [
-        ("package.xzqdm", report.package.manifest.area_code.as_str()),
-        (
-            "package.crs",
-            report.package.manifest.crs.as_deref().unwrap_or(""),
-        ),
-        ("ruleset", &report.ruleset.id),
-        ("ruleset.sha256", &report.ruleset.sha256),
-        ("profile", &report.profile.name),
-        // The verdict (the GB/T 24356-2023 grade) and the gate --fail-on sets the exit code by.
-        ("grade", report.grading.grade.zh()),
-        (
-            "score",
-            &report
-                .grading
-                .score
-                .map_or_else(String::new, |s| s.to_decimal(2)),
-        ),
-        ("fail_on", &report.profile.fail_on.to_string()),
-        ("exit_code", &super::verdict::exit_code(report).to_string()),
-        ("outcome", outcome(report)),
-        ("findings", &c.findings.to_string()),
-        ("run_id", &report.run_id),
-    ] {
-        let _ = writeln!(
-            out,
-            "      <property name=\"{}\" value=\"{}\"/>",
-            attr(name),
-            attr(value)
-        );
-    }
-    out.push_str("    </properties>\n");
+    properties(
+        out,
+        &[
+            ("package.xzqdm", report.package.manifest.area_code.as_str()),
+            (
+                "package.crs",
+                report.package.manifest.crs.as_deref().unwrap_or(""),
+            ),
+            ("ruleset", &report.ruleset.id),
+            ("ruleset.sha256", &report.ruleset.sha256),
+            ("profile", &report.profile.name),
+            // The verdict (the GB/T 24356-2023 grade) and the gate --fail-on sets the exit code by.
+            ("grade", report.grading.grade.zh()),
+            (
+                "score",
+                &report
+                    .grading
+                    .score
+                    .map_or_else(String::new, |s| s.to_decimal(2)),
+            ),
+            ("fail_on", &report.profile.fail_on.to_string()),
+            ("exit_code", &super::verdict::exit_code(report).to_string()),
+            ("outcome", outcome(report)),
+            ("findings", &c.findings.to_string()),
+            ("run_id", &report.run_id),
+        ],
+    );
     for rule in &report.rules {
-        testcase(&mut out, report, rule);
+        testcase(
+            out,
+            &Case {
+                element: &rule.element,
+                id: &rule.id,
+                title: &rule.title,
+                class: rule.class,
+                status: rule.status,
+                reason: rule.reason.as_deref(),
+                findings: rule.findings,
+                listed: report
+                    .findings_of(&rule.id)
+                    .take(LISTED_PER_RULE)
+                    .map(finding_line)
+                    .collect(),
+                fails: report.profile.fails(rule.class),
+                all_in: "report.json",
+            },
+        );
     }
     // The Ant schema allows no output per testcase: what the rules skipped, which a green
     // testcase must not hide, is the suite's output, one line a rule.
@@ -80,17 +107,64 @@ pub fn render_junit(report: &Report) -> String {
         .filter(|r| !r.coverage.skipped.is_empty())
         .filter_map(|r| Some(format!("{} {}", r.id, r.coverage.summary_zh()?)))
         .collect();
-    if skips.is_empty() {
-        out.push_str("    <system-out/>\n");
-    } else {
+    suite_close(out, &skips.join("\n"));
+}
+
+/// A testsuite's attributes.
+pub(crate) struct Suite<'a> {
+    /// What it tests: a package, or a batch's cross-package rules.
+    pub name: &'a str,
+    /// Its number in the file.
+    pub id: usize,
+    /// RFC 3339 UTC; written without the zone, as the Ant schema wants.
+    pub timestamp: &'a str,
+    /// Its testcases.
+    pub tests: usize,
+    /// Its failed testcases.
+    pub failures: usize,
+    /// Its testcases in error (rules not run).
+    pub errors: usize,
+    /// Its skipped testcases (rules not applicable).
+    pub skipped: usize,
+}
+
+/// Opens a testsuite.
+pub(crate) fn suite_open(out: &mut String, s: &Suite) {
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" package=\"nrqc\" id=\"{}\" timestamp=\"{}\" hostname=\"localhost\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
+        attr(s.name),
+        s.id,
+        attr(s.timestamp.trim_end_matches('Z')),
+        s.tests,
+        s.failures,
+        s.errors,
+        s.skipped,
+    );
+}
+
+/// A testsuite's properties.
+pub(crate) fn properties(out: &mut String, properties: &[(&str, &str)]) {
+    out.push_str("    <properties>\n");
+    for (name, value) in properties {
         let _ = writeln!(
             out,
-            "    <system-out>{}</system-out>",
-            text(&skips.join("\n"))
+            "      <property name=\"{}\" value=\"{}\"/>",
+            attr(name),
+            attr(value)
         );
     }
-    out.push_str("    <system-err/>\n  </testsuite>\n</testsuites>\n");
-    out
+    out.push_str("    </properties>\n");
+}
+
+/// Closes a testsuite with its output (none when empty).
+pub(crate) fn suite_close(out: &mut String, system_out: &str) {
+    if system_out.is_empty() {
+        out.push_str("    <system-out/>\n");
+    } else {
+        let _ = writeln!(out, "    <system-out>{}</system-out>", text(system_out));
+    }
+    out.push_str("    <system-err/>\n  </testsuite>\n");
 }
 
 fn outcome(report: &Report) -> &'static str {
@@ -100,14 +174,39 @@ fn outcome(report: &Report) -> &'static str {
     }
 }
 
-fn testcase(out: &mut String, report: &Report, rule: &RuleResult) {
+/// A rule as a testcase: a package's rule, or a batch's cross-package rule.
+pub(crate) struct Case<'a> {
+    /// Its quality element: the testcase's class name.
+    pub element: &'a str,
+    /// Its id.
+    pub id: &'a str,
+    /// Its title.
+    pub title: &'a str,
+    /// The class of its findings.
+    pub class: DefectClass,
+    /// Its status.
+    pub status: Status,
+    /// Why it did not run or does not apply.
+    pub reason: Option<&'a str>,
+    /// How many findings it has.
+    pub findings: usize,
+    /// Its first findings (at most [`LISTED_PER_RULE`]), one line each.
+    pub listed: Vec<String>,
+    /// Whether its findings reach the profile's `--fail-on`, rather than warn.
+    pub fails: bool,
+    /// The report that lists every finding.
+    pub all_in: &'a str,
+}
+
+/// One testcase.
+pub(crate) fn testcase(out: &mut String, rule: &Case) {
     let _ = write!(
         out,
         "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
-        attr(&rule.element),
+        attr(rule.element),
         attr(&format!("{} {}", rule.id, rule.title))
     );
-    let reason = rule.reason.as_deref().unwrap_or_default();
+    let reason = rule.reason.unwrap_or_default();
     match rule.status {
         Status::Passed => out.push_str("/>\n"),
         Status::NotRun => {
@@ -125,7 +224,7 @@ fn testcase(out: &mut String, report: &Report, rule: &RuleResult) {
             );
         }
         Status::Failed => {
-            let warning = if report.profile.fails(rule.class) {
+            let warning = if rule.fails {
                 ""
             } else {
                 "（按检查方案为警告，不影响退出码）"
@@ -147,20 +246,21 @@ fn testcase(out: &mut String, report: &Report, rule: &RuleResult) {
                 rule.class,
                 attr(&message)
             );
-            for f in report.findings_of(&rule.id).take(LISTED_PER_RULE) {
-                out.push_str(&text(&finding_line(f)));
+            for line in &rule.listed {
+                out.push_str(&text(line));
                 out.push('\n');
             }
             if rule.findings > LISTED_PER_RULE {
                 let left = rule.findings - LISTED_PER_RULE;
-                let _ = writeln!(out, "另有 {left} 处未列出，见 report.json。");
+                let _ = writeln!(out, "另有 {left} 处未列出，见 {}。", rule.all_in);
             }
             out.push_str("</failure>\n    </testcase>\n");
         }
     }
 }
 
-fn finding_line(f: &Finding) -> String {
+/// A finding in a failure's text.
+pub(crate) fn finding_line(f: &Finding) -> String {
     let ids: Vec<String> = f
         .feature_ids
         .iter()

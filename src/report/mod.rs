@@ -5,7 +5,7 @@ pub mod diff;
 pub mod doc;
 pub mod grade;
 pub mod html;
-mod junit;
+pub(crate) mod junit;
 mod layer;
 pub mod map;
 mod markdown;

@@ -46,7 +46,7 @@ pub const REPORT_FILES: [&str; 7] = [
 /// A package's name as one path component of the output: never `.`, `..`, empty, hidden, or
 /// holding a separator or a control character (a zip named `...zip` is the package `..`, which
 /// must not become `reports/..`). Those characters become `_`; a name of dots alone is
-/// `package`; the length is held to 200 bytes, leaving room for a `-2` suffix.
+/// `package`; the length is held to 200 bytes, under the 255 a file name may have.
 pub fn path_component(name: &str) -> String {
     let mut s: String = name
         .chars()

@@ -155,8 +155,8 @@ fn batch_over_dot_named_zips_writes_only_inside_out() {
         "--out".as_ref(),
         out.as_os_str(),
     ]);
-    // Four copies of one county: its unit codes are in every package (ZR-X001), so the batch
-    // is 不合格.
+    // Four copies of one county: one county delivered four times (ZR-X005), so the batch is
+    // 不合格.
     assert_eq!(m.output.status.code(), Some(1), "{}", stderr(&m));
     let after = tree(work.path());
     let new: Vec<&PathBuf> = after.keys().filter(|p| !before.contains_key(*p)).collect();
@@ -165,22 +165,31 @@ fn batch_over_dot_named_zips_writes_only_inside_out() {
         "written outside --out: {new:?}"
     );
     let out = work.path().join("deep/out");
-    // `...zip` is the package `..`, `..zip` the package `.`.
+    // `...zip` is the package `..`, `..zip` the package `.`: both `package`, so each is named
+    // by its folder and file.
     assert_eq!(
         names(&out),
         [
             "_hidden",
             "a_[2J",
+            "batch-junit.xml",
             "batch.json",
             "batch.md",
-            "package",
-            "package-2"
+            "packages_...zip",
+            "packages_..zip"
         ]
     );
-    for dir in ["_hidden", "a_[2J", "package", "package-2"] {
+    for dir in ["_hidden", "a_[2J", "packages_...zip", "packages_..zip"] {
         assert_eq!(
             names(&out.join(dir)),
-            ["report.html", "report.json", "report.md"]
+            [
+                "errors.fgb",
+                "errors.geojson",
+                "junit.xml",
+                "report.html",
+                "report.json",
+                "report.md"
+            ]
         );
     }
     let batch = json(&out.join("batch.json"));
@@ -193,8 +202,8 @@ fn batch_over_dot_named_zips_writes_only_inside_out() {
     assert_eq!(
         reports,
         [
-            "package/report.md",
-            "package-2/report.md",
+            "packages_...zip/report.md",
+            "packages_..zip/report.md",
             "_hidden/report.md",
             "a_[2J/report.md"
         ]

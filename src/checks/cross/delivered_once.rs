@@ -1,7 +1,8 @@
 //! `delivered_once: { layer, code, name }`: a unit whose code carries the prefecture's or
 //! province's prefix (a unit that crosses counties) is delivered by one package only: the same
 //! name under such a prefix in two packages is one unit delivered twice. Equal codes are left to
-//! `unique_across`, so that one defect is reported once.
+//! `unique_across`, and two packages of one county to `one_package_per_area`, so that one
+//! defect is reported once.
 //!
 //! ```yaml
 //! - id: ZR-X002
@@ -70,8 +71,8 @@ impl CrossCheck for DeliveredOnce {
         // name → package index → (fid, code)
         type Deliveries<'a> = BTreeMap<&'a str, BTreeMap<usize, Vec<(usize, &'a str)>>>;
         let mut seen: Deliveries = BTreeMap::new();
-        for (i, (_, input)) in packages.iter().enumerate() {
-            if let Input::Units(units) = input {
+        for (i, p) in packages.iter().enumerate() {
+            if let Input::Units(units) = p.input {
                 for (fid, code, name) in units {
                     if let Some(name) = name.as_deref().filter(|n| !n.trim().is_empty()) {
                         seen.entry(name)
@@ -89,8 +90,10 @@ impl CrossCheck for DeliveredOnce {
                 .flatten()
                 .map(|(_, code)| *code)
                 .collect();
-            // One code in several packages is `unique_across`'s finding.
-            if by_package.len() < 2 || codes.len() < 2 {
+            let areas: BTreeSet<&str> = by_package.keys().map(|&i| packages[i].area_code).collect();
+            // One code in several packages is `unique_across`'s finding; one county's copies
+            // are not two counties (`CrossContext::same_area`).
+            if areas.len() < 2 || codes.len() < 2 {
                 continue;
             }
             let delivered: Vec<String> = by_package
@@ -98,7 +101,7 @@ impl CrossCheck for DeliveredOnce {
                 .flat_map(|(&i, units)| {
                     units
                         .iter()
-                        .map(move |(_, code)| format!("{}（{code}）", packages[i].0))
+                        .map(move |(_, code)| format!("{}（{code}）", packages[i].name))
                 })
                 .collect();
             for (&i, units) in &by_package {
@@ -150,7 +153,18 @@ mod tests {
         let a = Input::Units(vec![(4, "6229001100001".into(), name.clone())]);
         let b = Input::Units(vec![(7, "6229001100002".into(), name)]);
         let other = Input::Units(vec![(1, "6229001100003".into(), Some("莲花山".into()))]);
-        let packages = [("和政县", &a), ("临夏县", &b), ("康乐县", &other)];
+        let package = |name, area_code, input| super::super::Package {
+            name,
+            path: name,
+            area_code,
+            area_name: name,
+            input,
+        };
+        let packages = [
+            package("和政县", "622925", &a),
+            package("临夏县", "622921", &b),
+            package("康乐县", "622922", &other),
+        ];
         let judged = rule
             .check
             .judge(&CrossContext {

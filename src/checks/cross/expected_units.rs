@@ -172,7 +172,7 @@ fn expected_units(
     let delivered: Vec<(usize, &Delivered, String)> = packages
         .iter()
         .enumerate()
-        .flat_map(|(i, (_, input))| match input {
+        .flat_map(|(i, p)| match p.input {
             Input::Named(units) => units
                 .iter()
                 .map(|u| (i, u, list.normalise(&u.name)))
@@ -244,7 +244,7 @@ fn expected_units(
         if !similar.is_empty() {
             let listed: Vec<String> = similar
                 .iter()
-                .map(|(i, u)| format!("{}（{}）", u.name, packages[*i].0))
+                .map(|(i, u)| format!("{}（{}）", u.name, packages[*i].name))
                 .collect();
             message.push_str(&format!("；名称相近的单元：{}", listed.join("、")));
         }
@@ -256,7 +256,7 @@ fn expected_units(
                 "similar": similar
                     .iter()
                     .map(|(i, u)| json!({
-                        "package": packages[*i].0,
+                        "package": packages[*i].name,
                         "fid": u.fid,
                         "code": u.code,
                         "name": u.name,

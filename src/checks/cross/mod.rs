@@ -50,14 +50,30 @@ kinds! {
     delivered_once::DeliveredOnce,
     totals_match::TotalsMatch,
     expected_units::ExpectedUnits,
+    one_package_per_area::OnePackagePerArea,
+}
+
+/// A readable package of the batch, as a cross-package check sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Package<'a> {
+    /// Its report folder in the batch's output, which findings name it by.
+    pub name: &'a str,
+    /// Its path as found from the command line.
+    pub path: &'a str,
+    /// `xzqdm` of its `package.yaml`: the county it delivers.
+    pub area_code: &'a str,
+    /// `xzqmc` of its `package.yaml`.
+    pub area_name: &'a str,
+    /// What the rule took from it.
+    pub input: &'a Input,
 }
 
 /// What a cross-package check sees when it judges the batch.
 pub struct CrossContext<'a> {
     /// The batch rule being judged; `filter` is always `None`.
     pub rule: RuleFacts<'a>,
-    /// The name and input of each readable package, in batch order.
-    pub packages: &'a [(&'a str, &'a Input)],
+    /// Each readable package, in batch order.
+    pub packages: &'a [Package<'a>],
     /// The rule set's code lists, by name.
     pub codes: &'a BTreeMap<String, CodeList>,
     /// The rule set's unit lists, by name.
@@ -75,6 +91,25 @@ pub struct CrossContext<'a> {
 }
 
 impl CrossContext<'_> {
+    /// Whether packages `i` and `j` (indices into [`CrossContext::packages`]) deliver the same
+    /// county: one county delivered twice, which `one_package_per_area` reports once, as a
+    /// delivery. The kinds that compare packages do not compare such copies with each other:
+    /// a copy holds every unit code and name of the first, so comparing them would report each
+    /// unit of the county as a clash with itself and bury the one defect, the second delivery.
+    pub fn same_area(&self, i: usize, j: usize) -> bool {
+        self.packages[i].area_code == self.packages[j].area_code
+    }
+
+    /// The counties delivered more than once: each area code with the indices of its packages,
+    /// in batch order.
+    pub fn redelivered(&self) -> Vec<(&str, Vec<usize>)> {
+        let mut by_area: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, p) in self.packages.iter().enumerate() {
+            by_area.entry(p.area_code).or_default().push(i);
+        }
+        by_area.into_iter().filter(|(_, i)| i.len() > 1).collect()
+    }
+
     /// A finding of this rule about features `ids` of `layer`.
     pub fn finding(&self, layer: &str, ids: Vec<FeatureId>, message: String) -> Finding {
         Finding::new(
@@ -112,6 +147,9 @@ pub enum Input {
     Table(Option<Table>),
     /// `expected_units`: every unit with a name.
     Named(Vec<Delivered>),
+    /// `one_package_per_area`: nothing from the layers; it judges the packages' manifests, which
+    /// [`Package`] carries.
+    Manifest,
 }
 
 /// A delivered unit, as `expected_units` compares it with a list.

@@ -96,6 +96,22 @@ impl CrossCheck for TotalsMatch {
                 ..Judgement::default()
             });
         };
+        // A county delivered twice would be summed twice, and the copies may differ: which
+        // delivery counts is for the batch to settle (one_package_per_area reports it).
+        let twice: Vec<String> = cx
+            .redelivered()
+            .iter()
+            .map(|(code, copies)| format!("{code} 交付了 {} 次", copies.len()))
+            .collect();
+        if !twice.is_empty() {
+            return Ok(Judgement {
+                not_judged: Some((
+                    Status::NotRun,
+                    format!("{}，各县之和无法确定", twice.join("、")),
+                )),
+                ..Judgement::default()
+            });
+        }
         let table = read_prefecture_table(path, self)?;
         Ok(Judgement {
             about_batch: totals(self, cx, &table),
@@ -171,7 +187,7 @@ fn totals(c: &TotalsMatch, cx: &CrossContext, prefecture: &Table) -> Vec<Finding
     let counties = cx.packages;
     let tables: Vec<&Table> = counties
         .iter()
-        .filter_map(|(_, i)| match i {
+        .filter_map(|p| match p.input {
             Input::Table(t) => t.as_ref(),
             _ => None,
         })

@@ -6,6 +6,8 @@
 //! ```
 //!
 //! Each package with a feature of the key gets a finding naming the other packages that have it.
+//! Packages of the same county (`xzqdm`) are not compared with each other: a county delivered
+//! twice is `one_package_per_area`'s one finding, not a clash of each of its units.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -33,7 +35,8 @@ impl CrossCheck for UniqueAcross {
 
     fn describe(&self) -> String {
         format!(
-            "the key {} of `{}` occurs in at most one package of the batch",
+            "the key {} of `{}` occurs in the packages of at most one county (`xzqdm`) of the \
+             batch",
             super::listed(&self.fields),
             self.layer.value
         )
@@ -68,8 +71,8 @@ impl CrossCheck for UniqueAcross {
         let mut out = vec![Vec::new(); packages.len()];
         // key → package index → fids
         let mut seen: BTreeMap<&str, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
-        for (i, (_, input)) in packages.iter().enumerate() {
-            if let Input::Keys(keys) = input {
+        for (i, p) in packages.iter().enumerate() {
+            if let Input::Keys(keys) = p.input {
                 for (fid, key) in keys {
                     seen.entry(key)
                         .or_default()
@@ -81,13 +84,17 @@ impl CrossCheck for UniqueAcross {
         }
         let fields: Vec<&str> = self.fields.iter().map(|f| f.value.as_str()).collect();
         for (key, by_package) in seen.into_iter().filter(|(_, p)| p.len() > 1) {
-            let names: Vec<&str> = by_package.keys().map(|&i| packages[i].0).collect();
+            let names: Vec<&str> = by_package.keys().map(|&i| packages[i].name).collect();
             for (&i, fids) in &by_package {
-                let others: Vec<&str> = names
-                    .iter()
-                    .copied()
-                    .filter(|n| *n != packages[i].0)
+                // A copy of the same county is not another county (`CrossContext::same_area`).
+                let others: Vec<&str> = by_package
+                    .keys()
+                    .filter(|&&j| !cx.same_area(i, j))
+                    .map(|&j| packages[j].name)
                     .collect();
+                if others.is_empty() {
+                    continue;
+                }
                 let f = cx
                     .finding(
                         &self.layer.value,

@@ -520,3 +520,43 @@ fn exceptions_are_checked_listed_when_stale_and_found_in_the_package() {
         .unwrap()
         .ends_with(".zip/exceptions.yaml"));
 }
+
+/// A county's exceptions.yaml holds in `nrqc batch` as in `nrqc check`.
+#[test]
+fn a_packages_exceptions_hold_in_a_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("first");
+    nrqc(&[
+        "check",
+        DEFECTIVE,
+        "--format",
+        "json",
+        "--out",
+        first.to_str().unwrap(),
+    ]);
+    let d001 = fingerprint_of(&json(&first.join("report.json")), "ZR-D001");
+    let package = tmp.path().join("delivered").join("622923_永靖县_defective");
+    copy_dir(Path::new(DEFECTIVE), &package);
+    std::fs::write(
+        package.join("exceptions.yaml"),
+        format!("exceptions:\n  - fingerprint: {d001}\n    reason: 已核实\n    by: 张三\n    date: 2025-11-20\n"),
+    )
+    .unwrap();
+    let out = tmp.path().join("batch");
+    let o = nrqc(&[
+        "batch",
+        tmp.path().join("delivered").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = json(&out.join("622923_永靖县_defective").join("report.json"));
+    assert_eq!(r["exceptions"]["applied"], 1);
+    assert_eq!(r["counts"]["excepted"], 1);
+}

@@ -15,6 +15,7 @@ pub use render::{render_junit, render_markdown};
 
 use crate::checks::cross::{CrossContext, Input, Package};
 use crate::checks::RuleFacts;
+use crate::finding::exception::Exceptions;
 use crate::finding::{Finding, Status};
 use crate::quality::{DefectClass, Profile};
 use crate::ratio::Ratio;
@@ -323,12 +324,15 @@ pub enum Failure {
     Package(crate::package::PackageError),
     /// nrqc panicked on it (a bug it has not met yet), with the panic's message.
     Internal(String),
+    /// Its `exceptions.yaml` is not a valid exceptions file: the diagnostic, with its line.
+    Exceptions(String),
 }
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Package(e) => e.fmt(f),
+            Failure::Exceptions(d) => f.write_str(d),
             Failure::Internal(what) => write!(
                 f,
                 "nrqc failed on this package (internal error: {what}); please report it with the package"
@@ -339,22 +343,24 @@ impl std::fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+impl From<crate::package::PackageError> for Failure {
+    fn from(e: crate::package::PackageError) -> Failure {
+        Failure::Package(e)
+    }
+}
+
 /// Runs one package's inspection so that a panic in it (a bug nrqc has not met yet) costs that
 /// package's report only: it becomes the package's [`Failure::Internal`], and the other packages
 /// are reported. A zip package's extraction is removed as the panic unwinds.
-fn isolated<T>(
-    inspect: impl FnOnce() -> Result<T, crate::package::PackageError>,
-) -> Result<T, Failure> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(inspect))
-        .map(|r| r.map_err(Failure::Package))
-        .unwrap_or_else(|payload| {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".into());
-            Err(Failure::Internal(what))
-        })
+fn isolated<T>(inspect: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(inspect)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into());
+        Err(Failure::Internal(what))
+    })
 }
 
 /// Inspects the packages on the current rayon pool and runs the cross-package rules.
@@ -400,7 +406,14 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     .iter()
                     .map(|r| r.check.extract(inspection.dataset()))
                     .collect();
-                let (report, map) = inspection.report_and_map(opts.profile);
+                // A county's accepted exceptions hold at the prefecture as at home.
+                let exceptions = Exceptions::in_package(&inspection.dataset().root, path)
+                    .transpose()
+                    .map_err(|d| Failure::Exceptions(format!("{d:?}")))?;
+                let (mut report, map) = inspection.report_and_map(opts.profile);
+                if let Some(x) = &exceptions {
+                    report.apply_exceptions(x);
+                }
                 Ok((report, inputs, map))
             })
         })

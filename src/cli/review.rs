@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use nrqc::finding::exception::{Exceptions, CONVENTIONAL};
+use nrqc::finding::exception::Exceptions;
 use nrqc::report::diff::{render_diff_html, render_diff_markdown, Diff};
 use nrqc::report::review::Snapshot;
 
@@ -36,31 +36,14 @@ pub(super) fn exceptions_file(
     package: &Path,
     root: &Path,
 ) -> Option<Result<Exceptions, RunError>> {
-    let (path, shown) = match &review.exceptions {
-        Some(p) => (p.clone(), p.to_string_lossy().replace('\\', "/")),
-        None => {
-            let p = root.join(CONVENTIONAL);
-            if !p.is_file() {
-                return None;
-            }
-            // Named by the package as given, not by a zip's temporary extraction.
-            let shown = package
-                .join(CONVENTIONAL)
-                .to_string_lossy()
-                .replace('\\', "/");
-            (p, shown)
-        }
-    };
-    Some(
-        std::fs::read_to_string(&path)
-            .map_err(|e| super::run_error(format!("cannot read exceptions file {shown}: {e}")))
-            .and_then(|text| {
-                Exceptions::parse(&text, &shown).map_err(|d| {
-                    let d: &dyn miette::Diagnostic = d.as_ref();
-                    (render_diagnostic(d), d.to_string())
-                })
-            }),
-    )
+    let read = match &review.exceptions {
+        Some(p) => Some(Exceptions::read(p, &p.to_string_lossy().replace('\\', "/"))),
+        None => Exceptions::in_package(root, package),
+    }?;
+    Some(read.map_err(|d| {
+        let d: &dyn miette::Diagnostic = d.as_ref();
+        (render_diagnostic(d), d.to_string())
+    }))
 }
 
 /// One side of `nrqc diff`: a report.json (or a folder holding one), or a package, which is

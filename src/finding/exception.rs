@@ -17,6 +17,7 @@
 //! Given with `nrqc check --exceptions FILE`, or found as `exceptions.yaml` at the package's
 //! root. A missing reason, who or date, or a date that is not one, is a diagnostic at its line.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -93,6 +94,27 @@ enum Scope {
 }
 
 impl Exceptions {
+    /// The package's own exceptions file, `exceptions.yaml` at its root (`root`, a zip's
+    /// extraction included), shown as under `package` (the path given); `None` when it has none.
+    pub fn in_package(root: &Path, package: &Path) -> Option<Result<Exceptions, miette::Report>> {
+        let path = root.join(CONVENTIONAL);
+        if !path.is_file() {
+            return None;
+        }
+        let shown = package
+            .join(CONVENTIONAL)
+            .to_string_lossy()
+            .replace('\\', "/");
+        Some(Exceptions::read(&path, &shown))
+    }
+
+    /// Reads and parses the exceptions file at `path`, shown as `shown`.
+    pub fn read(path: &Path, shown: &str) -> Result<Exceptions, miette::Report> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| miette::miette!("cannot read exceptions file {shown}: {e}"))?;
+        Exceptions::parse(&text, shown)
+    }
+
     /// Parses `text`, the exceptions file shown as `source`; every problem is a miette diagnostic
     /// pointing at its line.
     pub fn parse(text: &str, source: &str) -> Result<Exceptions, miette::Report> {

@@ -7,17 +7,11 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{copy_dir, inspect, nrqc, COUNTIES, DEFECTIVE, MISSING_LAYERS};
+use crate::common::{copy_dir, inspect, json, nrqc, COUNTIES, DEFECTIVE, MISSING_LAYERS};
 
-/// (rule, fingerprint) of every finding, sorted.
+/// (rule, fingerprint) of every finding of the package at `path`, sorted.
 fn fingerprints(path: &str, threads: usize) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = inspect(path, threads)
-        .findings
-        .iter()
-        .map(|f| (f.rule_id.clone(), f.fingerprint.clone()))
-        .collect();
-    v.sort();
-    v
+    crate::common::fingerprints(&inspect(path, threads))
 }
 
 fn ogr2ogr_available() -> bool {
@@ -104,10 +98,6 @@ fn fingerprints_are_the_same_in_every_format_and_thread_count() {
         );
     }
     assert!(compared > 300, "only {compared} fingerprints compared");
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// The fingerprint of the one finding of `rule` in report `r`.

@@ -5,11 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{nrqc, CLEAN, DEFECTIVE};
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use crate::common::{fingerprints, json, nrqc, CLEAN, DEFECTIVE};
 
 fn rule_ids(report: &Value) -> Vec<String> {
     report["rules"]
@@ -254,14 +250,4 @@ fn init_proposes_a_manifest_that_inspects_like_the_original() {
     let o = nrqc(&["init", tmp.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("give --xzqdm CODE --xzqmc NAME"));
-}
-
-fn fingerprints(report: &nrqc::report::Report) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = report
-        .findings
-        .iter()
-        .map(|f| (f.rule_id.clone(), f.fingerprint.clone()))
-        .collect();
-    v.sort();
-    v
 }

@@ -189,24 +189,7 @@ fn score(s: &Side) -> String {
 }
 
 fn places(f: &Seen) -> String {
-    let mut parts: Vec<String> = f
-        .feature_ids
-        .iter()
-        .map(|id| id.key.clone().unwrap_or_else(|| format!("FID {}", id.fid)))
-        .collect();
-    if let Some(r) = &f.related {
-        let keys: Vec<String> = r
-            .feature_ids
-            .iter()
-            .map(|id| id.key.clone().unwrap_or_else(|| format!("FID {}", id.fid)))
-            .collect();
-        parts.push(format!("↔ {} {}", r.layer, keys.join(", ")));
-    }
-    if parts.is_empty() {
-        "—".into()
-    } else {
-        parts.join("; ")
-    }
+    super::model::places(&f.feature_ids, f.related.as_ref())
 }
 
 /// The sections of findings, in the order people act on them.

@@ -370,13 +370,12 @@ pub fn render_markdown(report: &Report) -> String {
             "| 规则 | 图层 | 要素 | 说明 | 指纹 |\n|---|---|---|---|---|"
         );
         for f in &b.fixed {
-            let keys: Vec<String> = f.feature_ids.iter().map(|id| id.label()).collect();
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | `{}` |",
                 f.rule_id,
                 cell(&f.layer),
-                cell(&keys.join("; ")),
+                cell(&super::model::places(&f.feature_ids, f.related.as_ref())),
                 cell(&f.message),
                 f.fingerprint
             );

@@ -219,20 +219,25 @@ impl Finding {
     /// The features a finding is about, and those of its other side after `↔`, as one line for
     /// the Markdown and HTML tables; `—` for none.
     pub fn places(&self) -> String {
-        let mut parts: Vec<String> = self.feature_ids.iter().map(FeatureId::label).collect();
-        if let Some(r) = &self.related {
-            let related: Vec<String> = r
-                .feature_ids
-                .iter()
-                .map(|id| id.key.clone().unwrap_or_else(|| format!("FID {}", id.fid)))
-                .collect();
-            parts.push(format!("↔ {} {}", r.layer, related.join(", ")));
-        }
-        if parts.is_empty() {
-            "—".into()
-        } else {
-            parts.join("; ")
-        }
+        places(&self.feature_ids, self.related.as_ref())
+    }
+}
+
+/// [`Finding::places`] of features `ids` and the other side `related`.
+pub fn places(ids: &[FeatureId], related: Option<&crate::finding::Related>) -> String {
+    let mut parts: Vec<String> = ids.iter().map(FeatureId::label).collect();
+    if let Some(r) = related {
+        let related: Vec<String> = r
+            .feature_ids
+            .iter()
+            .map(|id| id.key.clone().unwrap_or_else(|| format!("FID {}", id.fid)))
+            .collect();
+        parts.push(format!("↔ {} {}", r.layer, related.join(", ")));
+    }
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join("; ")
     }
 }
 

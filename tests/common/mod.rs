@@ -411,3 +411,20 @@ pub fn flat(stderr: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// A report.json (or any JSON file) read.
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// (rule, fingerprint) of every finding of `report`, sorted: what must not change between
+/// copies of one package.
+pub fn fingerprints(report: &Report) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule_id.clone(), f.fingerprint.clone()))
+        .collect();
+    v.sort();
+    v
+}

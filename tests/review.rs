@@ -550,3 +550,44 @@ fn a_packages_exceptions_hold_in_a_batch() {
     assert_eq!(r["exceptions"]["applied"], 1);
     assert_eq!(r["counts"]["excepted"], 1);
 }
+
+/// The report of a run that could not inspect its package has nothing to compare: `diff` and
+/// `exceptions add` say so, and exit 2.
+#[test]
+fn a_failed_runs_report_is_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let failed = tmp.path().join("failed");
+    let missing = tmp.path().join("no_such_package");
+    let o = nrqc(&[
+        "check",
+        missing.to_str().unwrap(),
+        "--out",
+        failed.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    for args in [
+        vec!["diff", failed.to_str().unwrap(), failed.to_str().unwrap()],
+        vec![
+            "exceptions",
+            "add",
+            "x.yaml",
+            "--report",
+            failed.to_str().unwrap(),
+            "--rule",
+            "ZR",
+            "--reason",
+            "r",
+            "--by",
+            "b",
+        ],
+    ] {
+        let o = nrqc(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr.contains("is the report of a run that could not inspect the package"),
+            "{stderr}"
+        );
+    }
+    assert!(!Path::new("x.yaml").exists());
+}

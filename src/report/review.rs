@@ -138,7 +138,16 @@ pub struct SnapshotRule {
 impl Snapshot {
     /// Reads a report.json (`file` names it in errors).
     pub fn parse(text: &str, file: &str) -> Result<Snapshot, String> {
-        let snapshot: Snapshot = serde_json::from_str(text)
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("{file} is not an nrqc report.json: {e}"))?;
+        if value["outcome"] == "error" {
+            return Err(format!(
+                "{file} is the report of a run that could not inspect the package ({}); \
+                 there are no findings to compare",
+                value["error"].as_str().unwrap_or("no reason given")
+            ));
+        }
+        let snapshot: Snapshot = serde_json::from_value(value)
             .map_err(|e| format!("{file} is not an nrqc report.json: {e}"))?;
         if let Some(f) = snapshot.findings.iter().find(|f| f.fingerprint.is_empty()) {
             return Err(format!(

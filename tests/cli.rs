@@ -124,6 +124,20 @@ fn bad_where_and_unknown_kind_are_both_reported() {
     insta::assert_snapshot!("bad_where_diagnostic", stderr(&o));
 }
 
+/// A misspelt rule key is named with what it was meant to be, not only as the field it left
+/// missing.
+#[test]
+fn a_misspelt_rule_key_is_named() {
+    let o = nrqc(&["rules", "check", "--rules", "+tests/rules/misspelt_key"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("unknown key `titel`: did you mean `title`?"),
+        "{err}"
+    );
+    assert!(err.contains("tests/rules/misspelt_key/a.yaml:3:"), "{err}");
+}
+
 /// A condition's message is linted like the condition: a misspelt field inside `{…}`, a `{`
 /// left open, and no message at all are each a diagnostic at the rule's line.
 #[test]

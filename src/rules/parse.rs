@@ -179,6 +179,7 @@ impl<'de, K: Kinds> Visitor<'de> for RuleVisitor<K> {
         let mut filter = None;
         let mut check: Option<(&'static str, Box<K::Check>)> = None;
         let mut problems = Vec::new();
+        let mut unknown: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<Name>()? {
             match key.value.as_str() {
                 "id" => id = Some(map.next_value()?),
@@ -211,6 +212,7 @@ impl<'de, K: Kinds> Visitor<'de> for RuleVisitor<K> {
                             .label("unknown key")
                             .help(help),
                         );
+                        unknown.push(other.to_owned());
                         map.next_value::<de::IgnoredAny>()?;
                         continue;
                     };
@@ -224,7 +226,17 @@ impl<'de, K: Kinds> Visitor<'de> for RuleVisitor<K> {
                 }
             }
         }
-        let id: Name = id.ok_or_else(|| de::Error::missing_field("id"))?;
+        // A required field missing beside an unknown key like it was misspelt: name the key, or
+        // the unknown-key problem (which needs the whole rule to be reported) would be lost.
+        let missing = |field: &'static str| -> A::Error {
+            match unknown.iter().find(|k| suggest(k, [field]).is_some()) {
+                Some(k) => de::Error::custom(format!(
+                    "unknown key `{k}`: did you mean `{field}`? (the rule has no `{field}`)"
+                )),
+                None => de::Error::missing_field(field),
+            }
+        };
+        let id: Name = id.ok_or_else(|| missing("id"))?;
         if check.is_none() && problems.is_empty() {
             return Err(de::Error::custom(format!(
                 "{} {} names no check kind; add one of: {}",
@@ -235,9 +247,9 @@ impl<'de, K: Kinds> Visitor<'de> for RuleVisitor<K> {
         }
         Ok(RawRule {
             id,
-            title: title.ok_or_else(|| de::Error::missing_field("title"))?,
-            class: class.ok_or_else(|| de::Error::missing_field("class"))?,
-            element: element.ok_or_else(|| de::Error::missing_field("element"))?,
+            title: title.ok_or_else(|| missing("title"))?,
+            class: class.ok_or_else(|| missing("class"))?,
+            element: element.ok_or_else(|| missing("element"))?,
             sub_element,
             basis,
             why,

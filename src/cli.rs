@@ -800,8 +800,7 @@ fn inspect(
     let observer: &dyn nrqc::progress::Observer = bar.as_ref().map_or(&(), |b| b);
     let inspected = pool.install(|| {
         nrqc::Inspection::run(package, &rules, observer).map(|i| {
-            // The package's own file is found while a zip's extraction still exists.
-            let exceptions = review::exceptions_file(review, package, &i.dataset().root);
+            let exceptions = review::exceptions_file(review, package, i.dataset());
             (exceptions, i.report_and_map(&profile))
         })
     });

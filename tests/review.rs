@@ -7,7 +7,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{copy_dir, inspect, json, nrqc, COUNTIES, DEFECTIVE, MISSING_LAYERS};
+use crate::common::{
+    copy_dir, inspect, json, nrqc, nrqc_exits, COUNTIES, DEFECTIVE, MISSING_LAYERS,
+};
 
 /// (rule, fingerprint) of every finding of the package at `path`, sorted.
 fn fingerprints(path: &str, threads: usize) -> Vec<(String, String)> {
@@ -143,19 +145,16 @@ fn counts(v: &Value) -> BTreeMap<String, i64> {
 fn inspect_except_fix_reinspect_and_diff() {
     let tmp = tempfile::tempdir().unwrap();
     let first = tmp.path().join("first");
-    let out = nrqc(&[
-        "check",
-        DEFECTIVE,
-        "--format",
-        "json",
-        "--out",
-        first.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    nrqc_exits(
+        1,
+        &[
+            "check",
+            DEFECTIVE,
+            "--format",
+            "json",
+            "--out",
+            first.to_str().unwrap(),
+        ],
     );
     let r1 = json(&first.join("report.json"));
     assert_eq!(r1["counts"]["findings"], 48);
@@ -221,23 +220,20 @@ fn inspect_except_fix_reinspect_and_diff() {
     );
 
     let second = tmp.path().join("second");
-    let out = nrqc(&[
-        "check",
-        fixed.to_str().unwrap(),
-        "--format",
-        "json",
-        "--exceptions",
-        exceptions.to_str().unwrap(),
-        "--baseline",
-        first.join("report.json").to_str().unwrap(),
-        "--out",
-        second.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    nrqc_exits(
+        1,
+        &[
+            "check",
+            fixed.to_str().unwrap(),
+            "--format",
+            "json",
+            "--exceptions",
+            exceptions.to_str().unwrap(),
+            "--baseline",
+            first.join("report.json").to_str().unwrap(),
+            "--out",
+            second.to_str().unwrap(),
+        ],
     );
     let r2 = json(&second.join("report.json"));
     let applied = &r2["exceptions"];
@@ -449,19 +445,16 @@ fn exceptions_are_checked_listed_when_stale_and_found_in_the_package() {
     let package = tmp.path().join("622923_永靖县_defective");
     copy_dir(Path::new(DEFECTIVE), &package);
     std::fs::write(package.join("exceptions.yaml"), &text).unwrap();
-    let o = nrqc(&[
-        "check",
-        package.to_str().unwrap(),
-        "--format",
-        "json,md",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    nrqc_exits(
+        1,
+        &[
+            "check",
+            package.to_str().unwrap(),
+            "--format",
+            "json,md",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
     let r = json(&out.join("report.json"));
     let x = &r["exceptions"];
@@ -489,6 +482,14 @@ fn exceptions_are_checked_listed_when_stale_and_found_in_the_package() {
             (23, "本次检查没有此指纹的问题：已改正，或问题所涉要素已变"),
         ]
     );
+    // Read and hashed as a file of the package.
+    let files: Vec<&str> = r["package"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"exceptions.yaml"), "{files:?}");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("例外：已核实（张三，2025-11-20）"), "{md}");
     assert!(md.contains("4 条失效：第 7 行"), "{md}");
@@ -533,18 +534,15 @@ fn a_packages_exceptions_hold_in_a_batch() {
     )
     .unwrap();
     let out = tmp.path().join("batch");
-    let o = nrqc(&[
-        "batch",
-        tmp.path().join("delivered").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    nrqc_exits(
+        1,
+        &[
+            "batch",
+            tmp.path().join("delivered").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
     );
     let r = json(&out.join("622923_永靖县_defective").join("report.json"));
     assert_eq!(r["exceptions"]["applied"], 1);
@@ -590,4 +588,26 @@ fn a_failed_runs_report_is_refused_by_name() {
         );
     }
     assert!(!Path::new("x.yaml").exists());
+}
+
+/// The package's exceptions.yaml is read as its other files are: a symlink out of the package
+/// is refused, naming the file, not followed.
+#[test]
+fn an_exceptions_file_linking_out_of_the_package_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let package = tmp.path().join("622923_永靖县_defective");
+    copy_dir(Path::new(DEFECTIVE), &package);
+    let outside = tmp.path().join("elsewhere.yaml");
+    std::fs::write(&outside, "exceptions:\n").unwrap();
+    std::os::unix::fs::symlink(&outside, package.join("exceptions.yaml")).unwrap();
+    let out = tmp.path().join("out");
+    let o = nrqc(&[
+        "check",
+        package.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("exceptions.yaml"), "{stderr}");
 }

@@ -70,24 +70,21 @@ fn xlsx_holds_what_report_json_holds() {
         "2025-11-21",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = common::nrqc(&[
-        "check",
-        DEFECTIVE,
-        "--format",
-        "json",
-        "--format",
-        "xlsx",
-        "--exceptions",
-        exceptions.to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    common::nrqc_exits(
+        1,
+        &[
+            "check",
+            DEFECTIVE,
+            "--format",
+            "json",
+            "--format",
+            "xlsx",
+            "--exceptions",
+            exceptions.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+            "--quiet",
+        ],
     );
     let xlsx = out.path().join("report.xlsx");
     let json = out.path().join("report.json");

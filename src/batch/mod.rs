@@ -407,9 +407,10 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     .map(|r| r.check.extract(inspection.dataset()))
                     .collect();
                 // A county's accepted exceptions hold at the prefecture as at home.
-                let exceptions = Exceptions::in_package(&inspection.dataset().root, path)
-                    .transpose()
-                    .map_err(|d| Failure::Exceptions(format!("{d:?}")))?;
+                let exceptions =
+                    Exceptions::delivered(inspection.dataset().exceptions.as_deref(), path)
+                        .transpose()
+                        .map_err(|d| Failure::Exceptions(format!("{d:?}")))?;
                 let (mut report, map) = inspection.report_and_map(opts.profile);
                 if let Some(x) = &exceptions {
                     report.apply_exceptions(x);
@@ -590,7 +591,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             generated_at: report::now_rfc3339(),
             run_id: report::run_id().to_owned(),
             name: opts.name.clone(),
-            ruleset: report::RulesetInfo::of(rules, rules.rules.len() + cross_rules.len()),
+            ruleset: report::RulesetInfo::of(rules, opts.profile.cross_package),
             profile: opts.profile.clone(),
             sampling,
             plan_year: opts.plan_year,

@@ -34,11 +34,11 @@ pub(super) fn read_report(path: &Path) -> Result<(Snapshot, String), String> {
 pub(super) fn exceptions_file(
     review: &ReviewArgs,
     package: &Path,
-    root: &Path,
+    dataset: &nrqc::package::Dataset,
 ) -> Option<Result<Exceptions, RunError>> {
     let read = match &review.exceptions {
         Some(p) => Some(Exceptions::read(p, &p.to_string_lossy().replace('\\', "/"))),
-        None => Exceptions::in_package(root, package),
+        None => Exceptions::delivered(dataset.exceptions.as_deref(), package),
     }?;
     Some(read.map_err(|d| {
         let d: &dyn miette::Diagnostic = d.as_ref();

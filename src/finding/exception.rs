@@ -94,18 +94,18 @@ enum Scope {
 }
 
 impl Exceptions {
-    /// The package's own exceptions file, `exceptions.yaml` at its root (`root`, a zip's
-    /// extraction included), shown as under `package` (the path given); `None` when it has none.
-    pub fn in_package(root: &Path, package: &Path) -> Option<Result<Exceptions, miette::Report>> {
-        let path = root.join(CONVENTIONAL);
-        if !path.is_file() {
-            return None;
-        }
+    /// The package's own exceptions file: `text`, the `exceptions.yaml` its dataset read (see
+    /// `package::Dataset::exceptions`), shown under `package`, the path given; `None` when the
+    /// package has none.
+    pub fn delivered(
+        text: Option<&str>,
+        package: &Path,
+    ) -> Option<Result<Exceptions, miette::Report>> {
         let shown = package
             .join(CONVENTIONAL)
             .to_string_lossy()
             .replace('\\', "/");
-        Some(Exceptions::read(&path, &shown))
+        Some(Exceptions::parse(text?, &shown))
     }
 
     /// Reads and parses the exceptions file at `path`, shown as `shown`.

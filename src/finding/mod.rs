@@ -211,7 +211,7 @@ impl Serialize for Ordinate {
 }
 
 /// A rule's result in a run: report.json's `status`, in snake case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Ran and found nothing.

@@ -27,6 +27,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::finding::exception::CONVENTIONAL;
+
 pub use error::{PackageError, ReadError};
 pub use manifest::{Encoding, Manifest};
 pub use scratch::remove_on_signals;
@@ -164,6 +166,9 @@ pub struct Dataset {
     pub root: PathBuf,
     /// `package.yaml`, validated.
     pub manifest: Manifest,
+    /// The text of the package's own exceptions file (`exceptions.yaml` at its root), when it
+    /// delivers one; parsed by the caller, which also may be given another.
+    pub exceptions: Option<String>,
     /// The layers and tables read, by name; also those the schema does not know.
     pub frames: BTreeMap<String, Frame>,
     /// Every file read, sorted by path.
@@ -353,6 +358,18 @@ pub fn load_observed(
         })
         .collect();
     let mut files = vec![digest("package.yaml", &manifest_bytes)];
+    // Read like every other file of the package (inside it, no FIFO, bounded) and hashed with
+    // them: the exceptions a delivery brings are part of what was inspected.
+    let exceptions = match root.join(CONVENTIONAL).symlink_metadata() {
+        Err(_) => None,
+        Ok(_) => {
+            let bytes = tree::read(root, Path::new(CONVENTIONAL))?;
+            files.push(digest(CONVENTIONAL, &bytes));
+            Some(String::from_utf8(bytes).map_err(|_| {
+                ReadError::new(CONVENTIONAL, "the exceptions file must be UTF-8 text")
+            })?)
+        }
+    };
     let mut frames = BTreeMap::new();
     let mut notes = Vec::new();
     let mut failed = Vec::new();
@@ -379,6 +396,7 @@ pub fn load_observed(
     Ok(Dataset {
         root: given.to_owned(),
         manifest,
+        exceptions,
         frames,
         files,
         unread,

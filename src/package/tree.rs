@@ -18,6 +18,8 @@ use super::error::ReadError;
 /// The most bytes of `package.yaml`: metadata and a mapping of some dozens of layers and tables
 /// take a few kilobytes.
 pub const MAX_MANIFEST_BYTES: u64 = 256 << 10;
+/// The largest `exceptions.yaml`: about 60,000 accepted findings at a few lines each.
+pub const MAX_EXCEPTIONS_BYTES: u64 = 16 << 20;
 /// The most bytes of a CSV table.
 pub const MAX_TABLE_BYTES: u64 = 256 << 20;
 /// The most bytes of a layer file (FlatGeobuf, GeoJSON, or one file of a shapefile): four times
@@ -59,6 +61,15 @@ pub fn limit_of(name: &Path) -> Option<Limit> {
         return Some(Limit {
             bytes: MAX_MANIFEST_BYTES,
             what: "package.yaml",
+        });
+    }
+    if name
+        .file_name()
+        .is_some_and(|n| n == crate::finding::exception::CONVENTIONAL)
+    {
+        return Some(Limit {
+            bytes: MAX_EXCEPTIONS_BYTES,
+            what: crate::finding::exception::CONVENTIONAL,
         });
     }
     let ext = name.extension()?.to_str()?.to_ascii_lowercase();

@@ -113,18 +113,19 @@ impl Diff {
                 new_findings.push(f.clone());
             }
         }
-        let titles: BTreeMap<&str, (&str, DefectClass)> = old
+        let titles: BTreeMap<&str, &str> = old
             .rules
             .iter()
             .chain(&new.rules)
-            .map(|r| (r.id.as_str(), (r.title.as_str(), r.class)))
+            .map(|r| (r.id.as_str(), r.title.as_str()))
             .collect();
         let mut total = Tally::default();
         let mut by_class: BTreeMap<DefectClass, Tally> = DefectClass::ALL
             .iter()
             .map(|&c| (c, Tally::default()))
             .collect();
-        let mut per_rule: BTreeMap<String, Tally> = BTreeMap::new();
+        // A rule's class is its findings' class.
+        let mut per_rule: BTreeMap<String, (DefectClass, Tally)> = BTreeMap::new();
         let groups: [(&[Seen], Counter); 4] = [
             (&fixed, |t| &mut t.fixed),
             (&new_findings, |t| &mut t.new),
@@ -135,16 +136,16 @@ impl Diff {
             for f in findings {
                 *field(&mut total) += 1;
                 *field(by_class.entry(f.class).or_default()) += 1;
-                *field(per_rule.entry(f.rule_id.clone()).or_default()) += 1;
+                let (_, tally) = per_rule
+                    .entry(f.rule_id.clone())
+                    .or_insert((f.class, Tally::default()));
+                *field(tally) += 1;
             }
         }
         let rules = per_rule
             .into_iter()
-            .map(|(id, tally)| {
-                let (title, class) = titles
-                    .get(id.as_str())
-                    .copied()
-                    .unwrap_or(("", DefectClass::D));
+            .map(|(id, (class, tally))| {
+                let title = titles.get(id.as_str()).copied().unwrap_or_default();
                 RuleTally {
                     title: title.to_owned(),
                     class,

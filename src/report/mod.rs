@@ -117,7 +117,7 @@ pub fn build(
                 .collect(),
             notes: dataset.notes.clone(),
         },
-        ruleset: RulesetInfo::of(rules, rules.rules.len()),
+        ruleset: RulesetInfo::of(rules, false),
         profile: profile.clone(),
         // Both are set by `judge` from the results.
         outcome: Outcome::Fail,

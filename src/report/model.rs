@@ -181,14 +181,21 @@ pub struct RulesetInfo {
 }
 
 impl RulesetInfo {
-    /// What a report says of `rules`, counting `run` rules (a batch adds its cross rules).
-    pub fn of(rules: &crate::rules::RuleSet, run: usize) -> RulesetInfo {
+    /// What a report says of `rules`: with their cross-package rules when `cross` (a batch whose
+    /// profile runs them), else the rules of one package only.
+    pub fn of(rules: &crate::rules::RuleSet, cross: bool) -> RulesetInfo {
+        let mut left_out = rules.left_out.clone();
+        let mut run = rules.rules.len();
+        if cross {
+            left_out.extend(rules.left_out_cross.iter().cloned());
+            run += rules.batch_rules.len();
+        }
         RulesetInfo {
             id: rules.id.clone(),
             sha256: rules.hash.clone(),
             rules: run,
             replaced: rules.replaced.clone(),
-            left_out: rules.left_out.clone(),
+            left_out,
         }
     }
 }
@@ -379,9 +386,9 @@ impl Report {
     }
 
     /// Adds a rule run after the inspection, a batch's cross-package rule, with its findings
-    /// about this package, and judges the report again.
-    pub fn add_rule(&mut self, result: RuleResult, mut findings: Vec<Finding>) {
-        crate::finding::fingerprint::assign(&mut findings);
+    /// about this package (fingerprinted by the caller, whose batch.json lists them too), and
+    /// judges the report again.
+    pub fn add_rule(&mut self, result: RuleResult, findings: Vec<Finding>) {
         self.counts.add(result.status, result.class, findings.len());
         self.rules.push(result);
         self.findings.extend(findings);

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::grade::Grade;
 use super::model::Report;
 use crate::finding::exception::Exceptions;
-use crate::finding::{FeatureId, Related, Since, Status, Waiver};
+use crate::finding::{FeatureId, Related, Since, Waiver};
 use crate::quality::{DefectClass, ExceptionPolicy};
 use crate::ratio::Ratio;
 
@@ -122,17 +122,13 @@ pub struct SnapshotGrading {
     pub grade: Grade,
 }
 
-/// One entry of `rules` of a report.json read back.
+/// One entry of `rules` of a report.json read back: what the comparison names a rule by.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SnapshotRule {
     /// The rule's id.
     pub id: String,
     /// Its title.
     pub title: String,
-    /// Its class.
-    pub class: DefectClass,
-    /// Its status.
-    pub status: Status,
 }
 
 impl Snapshot {

@@ -91,8 +91,10 @@ pub struct RuleSet {
     pub sources: Vec<SourceFile>,
     /// Rules that a later `--rules +DIR` replaced by giving a rule the same id.
     pub replaced: Vec<Replaced>,
-    /// Rules `select` left out (`--select`, `--ignore`), by id.
+    /// Rules of one package `select` left out (`--select`, `--ignore`), by id.
     pub left_out: Vec<String>,
+    /// Cross-package rules `select` left out, by id: only a batch reports them.
+    pub left_out_cross: Vec<String>,
 }
 
 /// A rule replaced by a rule of the same id from a later rule directory.
@@ -287,7 +289,7 @@ impl RuleSet {
             (select.is_empty() || select.iter().any(|p| id.starts_with(p.as_str())))
                 && !ignore.iter().any(|p| id.starts_with(p.as_str()))
         };
-        let mut left_out = Vec::new();
+        let (mut left_out, mut left_out_cross) = (Vec::new(), Vec::new());
         self.rules.retain(|r| {
             keep(&r.id) || {
                 left_out.push(r.id.clone());
@@ -296,11 +298,12 @@ impl RuleSet {
         });
         self.batch_rules.retain(|r| {
             keep(&r.id) || {
-                left_out.push(r.id.clone());
+                left_out_cross.push(r.id.clone());
                 false
             }
         });
         self.left_out = left_out;
+        self.left_out_cross = left_out_cross;
         Ok(())
     }
 

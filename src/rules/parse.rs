@@ -470,6 +470,7 @@ pub(super) fn assemble(
         sources: c.sources,
         replaced,
         left_out: vec![],
+        left_out_cross: vec![],
     })
 }
 

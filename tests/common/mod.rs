@@ -212,6 +212,18 @@ pub fn nrqc(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// [`nrqc`], asserting its exit code; stderr is shown when the code differs.
+pub fn nrqc_exits(code: i32, args: &[&str]) -> std::process::Output {
+    let o = nrqc(args);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "nrqc {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
 /// The reason codes of nrqc's `geometry_valid` that a GEOS `is_valid_reason` text (with or
 /// without its `[x y]` location) can stand for. GEOS names the first defect it meets, nrqc every
 /// one; GEOS says "Self-intersection" where JTS's suite also names a ring touching itself, and

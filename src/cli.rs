@@ -25,6 +25,16 @@ mod review;
     about = "Inspect natural-resource registration survey packages (自然资源统一确权登记成果质量检查)"
 )]
 struct Cli {
+    /// Language of what nrqc prints and of report.html's labels; values from the package stay
+    /// as they are. report.json keeps its messages in English.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "NRQC_LANG",
+        default_value = "zh"
+    )]
+    lang: LangArg,
     #[command(subcommand)]
     command: Command,
 }
@@ -80,9 +90,6 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short = 'q')]
         quiet: bool,
-        /// Language of report.html's labels (data values stay as they are).
-        #[arg(long, value_enum, default_value = "zh")]
-        lang: LangArg,
         /// Reports to write, comma-separated or repeated.
         #[arg(long, value_enum, value_delimiter = ',', default_values = ["json", "md", "html"])]
         format: Vec<Format>,
@@ -320,8 +327,34 @@ impl From<ClassArg> for DefectClass {
     }
 }
 
-/// Renders a diagnostic as nrqc prints it, without colour so it can be snapshot-tested.
+/// The language of `--lang`, once the command line is parsed.
+static LANG: std::sync::OnceLock<report::Lang> = std::sync::OnceLock::new();
+
+fn lang() -> report::Lang {
+    LANG.get().copied().unwrap_or_default()
+}
+
+/// `message` in the reader's language, as a line of stderr starting `error: `.
+fn error_line(message: &str) -> String {
+    let lang = lang();
+    format!("{}{}\n", lang.error_prefix(), nrqc::i18n::tr(lang, message))
+}
+
+/// `message` in the reader's language, as a line of stderr starting `warning: `.
+fn warning_line(message: &str) -> String {
+    let lang = lang();
+    format!(
+        "{}{}\n",
+        lang.warning_prefix(),
+        nrqc::i18n::tr(lang, message)
+    )
+}
+
+/// Renders a diagnostic as nrqc prints it, in the reader's language, without colour so it can
+/// be snapshot-tested.
 fn render_diagnostic(d: &dyn Diagnostic) -> String {
+    let d = nrqc::i18n::Localized::new(d, lang());
+    let d = &d;
     let mut out = String::new();
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(100)
@@ -366,7 +399,7 @@ fn print_err(text: &str) {
 
 /// `error: <message>` on stderr, and exit code 2.
 fn error(message: impl std::fmt::Display) -> ExitCode {
-    print_err(&format!("error: {message}\n"));
+    print_err(&error_line(&message.to_string()));
     ExitCode::from(2)
 }
 
@@ -438,9 +471,11 @@ pub(crate) fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    // Set once, before anything is printed in it.
+    let _ = LANG.set(cli.lang.into());
     // An interrupted run still removes a zip package's extraction.
     if let Err(e) = nrqc::package::remove_on_signals() {
-        print_err(&format!("warning: cannot handle SIGINT and SIGTERM ({e}); an interrupted run may leave its temporary folder behind\n"));
+        print_err(&warning_line(&format!("cannot handle SIGINT and SIGTERM ({e}); an interrupted run may leave its temporary folder behind")));
     }
     match cli.command {
         Command::Check {
@@ -451,7 +486,6 @@ pub(crate) fn main() -> ExitCode {
             fail_on,
             jobs,
             quiet,
-            lang,
             format,
             review,
         } => check(
@@ -465,7 +499,7 @@ pub(crate) fn main() -> ExitCode {
             Outputs {
                 dir: out,
                 formats: format,
-                lang: lang.into(),
+                lang: lang(),
             },
             jobs,
             quiet,
@@ -551,7 +585,10 @@ pub(crate) fn main() -> ExitCode {
         ),
         Command::Rules { command } => match command {
             RulesCommand::Check { rules } => match load_rules(&rules) {
-                Ok(set) => print_out(&format!("{} rules OK ({})\n", set.rules.len(), set.id)),
+                Ok(set) => print_out(&match lang() {
+                    report::Lang::Zh => format!("{} 条规则无误（{}）\n", set.rules.len(), set.id),
+                    report::Lang::En => format!("{} rules OK ({})\n", set.rules.len(), set.id),
+                }),
                 Err(code) => code,
             },
             RulesCommand::List { rules } => match load_rules(&rules) {
@@ -648,13 +685,12 @@ fn init(dir: &Path, area: Option<(String, String)>, level: LevelArg, rules: &Rul
     if let Err(code) = write_file(&path, &proposal.text) {
         return code;
     }
-    print_out(&format!(
-        "已写入 {}：{} 个图层、{} 个表；请逐行核对（文件中的注释说明了各项的来源），再运行 nrqc check {}\n",
-        path.display(),
-        proposal.layers.len(),
-        proposal.tables.len(),
-        dir.display()
-    ))
+    let (path, dir) = (path.display(), dir.display());
+    let (layers, tables) = (proposal.layers.len(), proposal.tables.len());
+    print_out(&match lang() {
+        report::Lang::Zh => format!("已写入 {path}：{layers} 个图层、{tables} 个表；请逐行核对（文件中的注释说明了各项的来源），再运行 nrqc check {dir}\n"),
+        report::Lang::En => format!("wrote {path}: {layers} layers, {tables} tables; review it line by line (its comments say where each value comes from), then run nrqc check {dir}\n"),
+    })
 }
 
 /// `nrqc rules export DIR`: the built-in files, each written atomically; a file already there is
@@ -678,12 +714,11 @@ fn export_rules(dir: &Path) -> ExitCode {
             return code;
         }
     }
-    print_out(&format!(
-        "{} 个规则文件已写入 {}：用 --rules {} 替换内置规则，或把要改的规则（同号）放进另一目录用 --rules +DIR 替换\n",
-        files.len(),
-        dir.display(),
-        dir.display()
-    ))
+    let (n, dir) = (files.len(), dir.display());
+    print_out(&match lang() {
+        report::Lang::Zh => format!("{n} 个规则文件已写入 {dir}：用 --rules {dir} 替换内置规则，或把要改的规则（同号）放进另一目录用 --rules +DIR 替换\n"),
+        report::Lang::En => format!("{n} rule files written to {dir}: --rules {dir} replaces the built-in rules with them; or put the rules to change (same ids) in another folder and add it with --rules +DIR\n"),
+    })
 }
 
 fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), ExitCode> {
@@ -723,7 +758,7 @@ fn check(
             print_err(&printed);
             // No older verdict stays in --out to be read as this run's.
             if let Err(e) = write_failed(package, &out, &formats, message) {
-                print_err(&format!("error: {e}\n"));
+                print_err(&error_line(&e.to_string()));
             }
             return ExitCode::from(2);
         }
@@ -732,20 +767,25 @@ fn check(
         return error(e);
     }
     if !quiet {
+        let lang = lang();
+        let (reports, page) = match lang {
+            report::Lang::Zh => ("报告：", "网页报告："),
+            report::Lang::En => ("reports: ", "report page: "),
+        };
         let html = if formats.contains(&Format::Html) {
-            format!("\n网页报告：{}", out.join("report.html").display())
+            format!("\n{page}{}", out.join("report.html").display())
         } else {
             String::new()
         };
         print_out(&format!(
-            "{}报告：{}{html}\n",
-            report::summary(&report),
+            "{}{reports}{}{html}\n",
+            report::summary(&report, lang),
             out.display()
         ));
     }
     // The report is written, but the package was not inspected fully.
     for u in &report.package.unreadable {
-        print_err(&format!("error: {}\n", u.error));
+        print_err(&error_line(&u.error));
     }
     ExitCode::from(report::verdict::exit_code(&report))
 }
@@ -754,7 +794,7 @@ fn check(
 type RunError = (String, String);
 
 fn run_error(message: String) -> RunError {
-    (format!("error: {message}\n"), message)
+    (error_line(&message), message)
 }
 
 /// The worker threads of `check` and `batch`. A worker that waits inside one rule steals other
@@ -1004,13 +1044,13 @@ fn batch(
     let result = match pool.install(|| batch::run(&packages, &rules, &options)) {
         Ok(r) => r,
         Err(message) => {
-            print_err(&format!("error: {message}\n"));
+            print_err(&error_line(&message));
             // No earlier batch verdict stays in --out to be read as this run's.
             let paths: Vec<String> = args.iter().map(|p| p.display().to_string()).collect();
             let failed =
                 report::FailedRun::new(batch::BATCH_SCHEMA, name, paths.join(" "), message);
             if let Err(e) = write_failed_batch(&failed, &out) {
-                print_err(&format!("error: {e}\n"));
+                print_err(&error_line(&e.to_string()));
             }
             return ExitCode::from(2);
         }
@@ -1025,7 +1065,7 @@ fn batch(
     // The reports are written, but these packages were not inspected, or not fully.
     for u in &summary.units {
         if let Some(e) = &u.error {
-            print_err(&format!("error: {}: {e}\n", u.path));
+            print_err(&error_line(&format!("{}: {e}", u.path)));
         }
     }
     if summary.units.iter().any(|u| u.error.is_some()) {
@@ -1085,20 +1125,30 @@ fn write_batch(result: &nrqc::batch::Batch, out: &Path) -> Result<(), String> {
 /// columns padded to the widest cell), the cross-package rules that found something, and the
 /// batch verdict with its reasons.
 fn batch_summary(summary: &nrqc::batch::Summary, out: &Path) -> String {
-    let mut rows = vec![["县", "代码", "评定", "得分", "问题数", "报告"].map(String::from)];
+    let zh = lang() == report::Lang::Zh;
+    let head = if zh {
+        ["县", "代码", "评定", "得分", "问题数", "报告"]
+    } else {
+        ["county", "code", "grade", "score", "findings", "reports"]
+    };
+    let mut rows = vec![head.map(String::from)];
     for u in &summary.units {
-        let report = match &u.error {
+        let report = match (&u.error, zh) {
             // Inspected in part: its reports say what could not be read.
-            Some(_) if u.report.is_some() => {
+            (Some(_), true) if u.report.is_some() => {
                 format!("{}（部分无法读取）", out.join(&u.package).display())
             }
-            Some(_) => format!("无法读取：{}", u.path),
-            None => out.join(&u.package).display().to_string(),
+            (Some(_), false) if u.report.is_some() => {
+                format!("{} (partly unreadable)", out.join(&u.package).display())
+            }
+            (Some(_), true) => format!("无法读取：{}", u.path),
+            (Some(_), false) => format!("unreadable: {}", u.path),
+            (None, _) => out.join(&u.package).display().to_string(),
         };
         rows.push([
             u.area_name.clone().unwrap_or_else(|| "—".into()),
             u.area_code.clone().unwrap_or_else(|| "—".into()),
-            u.grade.zh().to_owned(),
+            if zh { u.grade.zh() } else { u.grade.en() }.to_owned(),
             u.score.map_or_else(|| "—".into(), |s| s.to_decimal(2)),
             u.findings.to_string(),
             report,
@@ -1125,26 +1175,34 @@ fn batch_summary(summary: &nrqc::batch::Summary, out: &Path) -> String {
         .iter()
         .filter(|r| !r.findings.is_empty())
     {
-        text.push_str(&format!(
-            "{} [{}] {}：{} 处\n",
-            r.id,
-            r.class,
-            r.title,
-            r.findings.len()
-        ));
+        let n = r.findings.len();
+        let found = if zh {
+            format!("：{n} 处")
+        } else {
+            format!(": {n} findings")
+        };
+        text.push_str(&format!("{} [{}] {}{found}\n", r.id, r.class, r.title));
     }
     let v = &summary.verdict;
-    let reasons = if v.reasons.is_empty() {
-        String::new()
-    } else {
-        format!("（{}）", v.reasons.join("；"))
+    let reasons = match (v.reasons.is_empty(), zh) {
+        (true, _) => String::new(),
+        (false, true) => format!("（{}）", v.reasons.join("；")),
+        (false, false) => format!(" ({})", v.reasons.join("; ")),
     };
-    text.push_str(&format!(
-        "批结论（{}）：{}{reasons}\n报告：{}\n",
-        v.clause,
-        v.grade.zh(),
-        out.display()
-    ));
+    let out = out.display();
+    text.push_str(&if zh {
+        format!(
+            "批结论（{}）：{}{reasons}\n报告：{out}\n",
+            v.clause,
+            v.grade.zh()
+        )
+    } else {
+        format!(
+            "batch verdict ({}): {}{reasons}\nreports: {out}\n",
+            v.clause,
+            v.grade.en()
+        )
+    });
     text
 }
 

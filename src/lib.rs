@@ -21,7 +21,7 @@
 //!                            └─ package   layers and tables into a Dataset
 //!                                └─ finding   findings and per-rule results
 //!                                    └─ quality   defect classes, elements, profiles
-//!                                        └─ diag · geom · schema · ratio · progress
+//!                                        └─ diag · geom · schema · ratio · progress · i18n
 //! ```
 //!
 //! `tests/layers.rs` fails on an import that breaks this. The report sits above the engine
@@ -36,6 +36,7 @@ pub mod finding;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod geom;
+pub mod i18n;
 pub mod inspection;
 pub mod package;
 pub mod progress;

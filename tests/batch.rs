@@ -221,7 +221,7 @@ fn the_terminal_lists_each_county_and_every_folder_has_junit_and_layers() {
         "fixtures/622901_临夏市".to_owned(),
         "fixtures/622923_永靖县_defective".to_owned(),
     ];
-    let (o, summary) = batch(&packages, &[], out.path());
+    let (o, summary) = batch(&packages, &["--lang", "zh"], out.path());
     assert_eq!(o.status.code(), Some(1));
     let stdout = String::from_utf8(o.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();

@@ -36,7 +36,14 @@ fn stdout(o: &Output) -> String {
 #[test]
 fn defective_package_exits_1_and_writes_its_reports() {
     let out = tempfile::tempdir().unwrap();
-    let o = nrqc(&["check", DEFECTIVE, "--out", out.path().to_str().unwrap()]);
+    let o = nrqc(&[
+        "check",
+        DEFECTIVE,
+        "--lang",
+        "zh",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("：不合格（GB/T 24356-2023 评定，S = "),
@@ -227,7 +234,14 @@ fn a_folder_of_packages_suggests_batch() {
 fn the_terminal_names_report_html() {
     let out = tempfile::tempdir().unwrap();
     let report = out.path().join("r");
-    let args = ["check", CLEAN, "--out", report.to_str().unwrap()];
+    let args = [
+        "check",
+        CLEAN,
+        "--lang",
+        "zh",
+        "--out",
+        report.to_str().unwrap(),
+    ];
     let o = nrqc(&[&args[..], &["--format", "html"]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
@@ -293,7 +307,16 @@ fn missing_required_layer_is_an_a_finding_and_its_rules_do_not_run() {
 fn self_check_reports_c_and_d_as_warnings() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();
-    let o = nrqc(&["check", DEFECTIVE, "--out", dir, "--profile", "self-check"]);
+    let o = nrqc(&[
+        "check",
+        DEFECTIVE,
+        "--out",
+        dir,
+        "--profile",
+        "self-check",
+        "--lang",
+        "zh",
+    ]);
     // A and B findings still fail a self-check.
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let json: serde_json::Value =
@@ -330,6 +353,8 @@ fn warning_classes_never_fail_the_package() {
             "D",
             "--profile",
             profile,
+            "--lang",
+            "zh",
         ])
     };
     assert_eq!(run("county").status.code(), Some(1));
@@ -349,6 +374,8 @@ fn the_grade_is_the_verdict_and_fail_on_the_exit_code() {
         CLEAN,
         "--rules",
         "+tests/rules/b_findings",
+        "--lang",
+        "zh",
         "--fail-on",
         "A",
         "--format",

@@ -31,6 +31,8 @@ fn all_formats() -> &'static Path {
             "--out",
             out.to_str().unwrap(),
             "--quiet",
+            "--lang",
+            "zh",
         ]);
         assert_eq!(
             o.status.code(),

@@ -16,6 +16,7 @@ mod hostile;
 mod html;
 mod jts_validity;
 mod kinds;
+mod lang;
 mod layers;
 mod malformed;
 mod no_silent_pass;

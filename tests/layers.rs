@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("quality", 1),
     ("diag", 0),
     ("geom", 0),
+    ("i18n", 0),
     ("schema", 0),
     ("ratio", 0),
     ("progress", 0),

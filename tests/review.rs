@@ -357,9 +357,12 @@ fn inspect_except_fix_reinspect_and_diff() {
         (&Value::from("551/15"), &Value::from("713/15"))
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("不合格 36.73 → 不合格 47.53"), "{stdout}");
     assert!(
-        stdout.contains("已改正 3，新增 1，仍未改正 43，例外 2"),
+        stdout.contains("unqualified 36.73 → unqualified 47.53"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fixed 3, new 1, still open 43, excepted 2"),
         "{stdout}"
     );
     let md = std::fs::read_to_string(diff.join("diff.md")).unwrap();

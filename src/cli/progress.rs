@@ -50,9 +50,11 @@ impl Bar {
 }
 
 fn line(s: &State) -> String {
-    let label = match s.stage {
-        Stage::Layers => "读取图层",
-        Stage::Rules => "运行规则",
+    let label = match (s.stage, super::lang()) {
+        (Stage::Layers, nrqc::report::Lang::Zh) => "读取图层",
+        (Stage::Rules, nrqc::report::Lang::Zh) => "运行规则",
+        (Stage::Layers, nrqc::report::Lang::En) => "reading layers",
+        (Stage::Rules, nrqc::report::Lang::En) => "running rules",
     };
     let filled = (s.done * WIDTH).checked_div(s.total).unwrap_or(0);
     format!(

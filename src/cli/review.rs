@@ -9,6 +9,8 @@ use nrqc::finding::exception::Exceptions;
 use nrqc::report::diff::{render_diff_html, render_diff_markdown, Diff};
 use nrqc::report::review::Snapshot;
 
+use nrqc::report::Lang;
+
 use super::{error, print_out, render_diagnostic, Judging, ReviewArgs, RulesArg, RunError};
 
 /// Reads a report.json, or the report.json in a folder; with the file's name for reports.
@@ -90,10 +92,10 @@ pub(super) fn diff(
         Err(code) => return code,
     };
     if old.package.name != new.package.name {
-        super::print_err(&format!(
-            "warning: comparing reports of different packages ({} and {})\n",
+        super::print_err(&super::warning_line(&format!(
+            "comparing reports of different packages ({} and {})",
             old.package.name, new.package.name
-        ));
+        )));
     }
     let d = Diff::between(&old, &old_name, &new, &new_name);
     if let Some(dir) = out {
@@ -115,20 +117,36 @@ pub(super) fn diff(
         }
     }
     let t = &d.total;
-    let mut summary = format!(
-        "{}：{} {} → {} {}\n已改正 {}，新增 {}，仍未改正 {}，例外 {}\n",
-        d.new.package,
-        d.old.grade.zh(),
-        d.old.score.map_or("—".into(), |s| s.to_decimal(2)),
-        d.new.grade.zh(),
-        d.new.score.map_or("—".into(), |s| s.to_decimal(2)),
-        t.fixed,
-        t.new,
-        t.open,
-        t.excepted
-    );
+    let score = |s: Option<nrqc::ratio::Ratio>| s.map_or("—".into(), |s| s.to_decimal(2));
+    let (old_score, new_score) = (score(d.old.score), score(d.new.score));
+    let mut summary = match super::lang() {
+        Lang::Zh => format!(
+            "{}：{} {old_score} → {} {new_score}\n已改正 {}，新增 {}，仍未改正 {}，例外 {}\n",
+            d.new.package,
+            d.old.grade.zh(),
+            d.new.grade.zh(),
+            t.fixed,
+            t.new,
+            t.open,
+            t.excepted
+        ),
+        Lang::En => format!(
+            "{}: {} {old_score} → {} {new_score}\nfixed {}, new {}, still open {}, excepted {}\n",
+            d.new.package,
+            d.old.grade.en(),
+            d.new.grade.en(),
+            t.fixed,
+            t.new,
+            t.open,
+            t.excepted
+        ),
+    };
     if let Some(dir) = out {
-        let _ = writeln!(summary, "对比报告：{}", dir.join("diff.html").display());
+        let page = match super::lang() {
+            Lang::Zh => "对比报告：",
+            Lang::En => "comparison page: ",
+        };
+        let _ = writeln!(summary, "{page}{}", dir.join("diff.html").display());
     }
     let printed = print_out(&summary);
     if printed != ExitCode::SUCCESS {

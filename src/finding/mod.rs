@@ -262,6 +262,16 @@ impl Unit {
         }
     }
 
+    /// The unit in English for `n` of them: `1 feature`, `2 features`.
+    pub fn en_of(self, n: usize) -> &'static str {
+        match (n, self) {
+            (1, Unit::Frames) => "layer or table",
+            // The other plurals are the singular and an s.
+            (1, u) => u.en().trim_end_matches('s'),
+            (_, u) => u.en(),
+        }
+    }
+
     /// The unit in English, plural: `features`, `pairs`, ....
     pub fn en(self) -> &'static str {
         match self {
@@ -311,6 +321,33 @@ impl Coverage {
                 .collect::<Vec<_>>()
                 .join("；")
         })
+    }
+
+    /// `3 features not checked: 几何无效; 1 pair not checked: …` (the reasons as the rule gives
+    /// them), or `None` when nothing was skipped.
+    pub fn skipped_en(&self) -> Option<String> {
+        (!self.skipped.is_empty()).then(|| {
+            self.skipped
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {} not checked: {}",
+                        s.count,
+                        s.unit.en_of(s.count),
+                        s.reason
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    /// What was skipped in `lang`.
+    pub fn skipped_in(&self, lang: crate::i18n::Lang) -> Option<String> {
+        match lang {
+            crate::i18n::Lang::Zh => self.skipped_zh(),
+            crate::i18n::Lang::En => self.skipped_en(),
+        }
     }
 
     /// `检查 120 个要素`, with what was skipped.

@@ -53,6 +53,16 @@ impl Grade {
         }
     }
 
+    /// The grade in English, as `nrqc --lang en` prints it.
+    pub fn en(self) -> &'static str {
+        match self {
+            Grade::Excellent => "excellent",
+            Grade::Good => "good",
+            Grade::Qualified => "qualified",
+            Grade::Unqualified => "unqualified",
+        }
+    }
+
     /// The grade of a score when nothing else disqualifies it.
     pub fn of_score(s: Ratio) -> Grade {
         if s >= Ratio::int(90) {

@@ -149,43 +149,69 @@ pub(crate) fn cell(s: &str) -> String {
     clip(s).replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-fn class_counts(report: &Report) -> String {
+fn class_counts(report: &Report, lang: Lang) -> String {
     DefectClass::ALL
         .iter()
         .map(|c| {
-            format!(
-                "{c} 类 {}",
-                report.counts.by_class.get(c).copied().unwrap_or(0)
-            )
+            let n = report.counts.by_class.get(c).copied().unwrap_or(0);
+            match lang {
+                Lang::Zh => format!("{c} 类 {n}"),
+                Lang::En => format!("class {c} {n}"),
+            }
         })
         .collect::<Vec<_>>()
-        .join("，")
+        .join(if lang == Lang::Zh { "，" } else { ", " })
 }
 
-/// The few lines printed to stdout after a run.
-pub fn summary(report: &Report) -> String {
+/// The few lines printed to stdout after a run, in `lang`; rule titles and reasons stay as the
+/// rule set writes them.
+pub fn summary(report: &Report, lang: Lang) -> String {
     let c = &report.counts;
+    let zh = lang == Lang::Zh;
     let mut s = String::new();
+    let grade = if zh {
+        report.grading.grade.zh()
+    } else {
+        report.grading.grade.en()
+    };
     let _ = writeln!(
         s,
-        "{} ({})：{}（{}）",
+        "{} ({}){}{grade}{}{}{}",
         report.package.name,
         report.package.manifest.area_name,
-        report.grading.grade.zh(),
-        verdict::verdict_basis(report, Lang::Zh)
+        if zh { "：" } else { ": " },
+        if zh { "（" } else { " (" },
+        verdict::verdict_basis(report, lang),
+        if zh { "）" } else { ")" },
     );
-    let _ = writeln!(s, "{}", verdict::gate(report, Lang::Zh));
-    let _ = writeln!(
-        s,
-        "规则 {} 条：通过 {}，未通过 {}，未运行 {}，不适用 {}",
-        report.rules.len(),
-        c.rules_passed,
-        c.rules_failed,
-        c.rules_not_run,
-        c.rules_not_applicable
-    );
-    let _ = writeln!(s, "问题 {} 处：{}", c.findings, class_counts(report));
-    for line in review_lines(report, Lang::Zh) {
+    let _ = writeln!(s, "{}", verdict::gate(report, lang));
+    let (rules, findings) = if zh {
+        (
+            format!(
+                "规则 {} 条：通过 {}，未通过 {}，未运行 {}，不适用 {}",
+                report.rules.len(),
+                c.rules_passed,
+                c.rules_failed,
+                c.rules_not_run,
+                c.rules_not_applicable
+            ),
+            format!("问题 {} 处：{}", c.findings, class_counts(report, lang)),
+        )
+    } else {
+        (
+            format!(
+                "{} rules: {} passed, {} failed, {} not run, {} not applicable",
+                report.rules.len(),
+                c.rules_passed,
+                c.rules_failed,
+                c.rules_not_run,
+                c.rules_not_applicable
+            ),
+            format!("{} findings: {}", c.findings, class_counts(report, lang)),
+        )
+    };
+    let _ = writeln!(s, "{rules}\n{findings}");
+    for line in review_lines(report, lang) {
         let _ = writeln!(s, "{line}");
     }
     // Rules that need attention, and passes that left something unchecked.
@@ -193,22 +219,47 @@ pub fn summary(report: &Report) -> String {
         !matches!(r.status, Status::Passed | Status::NotApplicable)
             || !r.coverage.skipped.is_empty()
     }) {
-        let detail = match (&r.reason, r.status) {
-            (Some(reason), _) => reason.clone(),
-            (None, Status::Passed) => "0 处".to_owned(),
-            (None, _) => format!("{} 处", r.findings),
+        let detail = match (&r.reason, r.status, zh) {
+            (Some(reason), _, _) => reason.clone(),
+            (None, Status::Passed, true) => "0 处".to_owned(),
+            (None, _, true) => format!("{} 处", r.findings),
+            (None, _, false) => format!("{} findings", r.findings),
         };
+        let status = if zh {
+            status_with_skips(report, r)
+        } else {
+            status_en(report, r)
+        };
+        let colon = if zh { "：" } else { ": " };
         let _ = writeln!(
             s,
-            "  {} [{}] {} {}：{}",
-            r.id,
-            r.class,
-            status_with_skips(report, r),
-            r.title,
-            detail
+            "  {} [{}] {status} {}{colon}{detail}",
+            r.id, r.class, r.title
         );
     }
     s
+}
+
+/// The status in English, with what was excepted and skipped (the reasons as the report has
+/// them).
+fn status_en(report: &Report, r: &RuleResult) -> String {
+    let mut word = match r.status {
+        Status::Passed => "passed",
+        Status::Failed if report.profile.warns(r.class) => "warning",
+        Status::Failed => "failed",
+        Status::NotRun => "not run",
+        Status::NotApplicable => "not applicable",
+    }
+    .to_owned();
+    if r.excepted > 0 {
+        word.push_str(&format!(" ({} excepted)", r.excepted));
+    }
+    if let Some(skipped) = r.coverage.skipped_en() {
+        if matches!(r.status, Status::Passed | Status::Failed) {
+            word.push_str(&format!(" ({skipped})"));
+        }
+    }
+    word
 }
 
 /// `report.md`: the package, rule set and profile, the verdict beside the `--fail-on` gate, what
@@ -261,7 +312,7 @@ pub fn render_markdown(report: &Report) -> String {
         s,
         "- 问题 {} 处：{}",
         report.counts.findings,
-        class_counts(report)
+        class_counts(report, Lang::Zh)
     );
     for line in review_lines(report, Lang::Zh) {
         let _ = writeln!(s, "- {}", cell(&line));
@@ -273,7 +324,8 @@ pub fn render_markdown(report: &Report) -> String {
             "无法读取的图层或表（其内容未检查，成果包未能完整检查）：\n"
         );
         for u in &p.unreadable {
-            let _ = writeln!(s, "- {}：{}", u.frames.join("、"), cell(&u.error));
+            let error = crate::i18n::tr(Lang::Zh, &u.error);
+            let _ = writeln!(s, "- {}：{}", u.frames.join("、"), cell(&error));
         }
         s.push('\n');
     }
@@ -300,7 +352,12 @@ pub fn render_markdown(report: &Report) -> String {
     if !p.notes.is_empty() {
         let _ = writeln!(s, "读取说明：\n");
         for n in &p.notes {
-            let _ = writeln!(s, "- `{}`：{}", n.path, n.message);
+            let _ = writeln!(
+                s,
+                "- `{}`：{}",
+                n.path,
+                crate::i18n::tr(Lang::Zh, &n.message)
+            );
         }
         s.push('\n');
     }
@@ -405,7 +462,7 @@ pub fn render_failed_markdown(failed: &FailedRun) -> String {
         "- 结论：**无法检查**（成果包或规则无法读取，退出码 2）\n"
     );
     let _ = writeln!(s, "错误：\n");
-    for line in failed.error.lines() {
+    for line in crate::i18n::tr(Lang::Zh, &failed.error).lines() {
         let _ = writeln!(s, "    {line}");
     }
     s

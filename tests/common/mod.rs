@@ -203,11 +203,13 @@ pub fn assert_truth(path: &str) -> Report {
     report
 }
 
-/// Runs the nrqc binary with `args`, at the fixed time scripts/regen_examples.sh uses.
+/// Runs the nrqc binary with `args`, at the fixed time scripts/regen_examples.sh uses, printing
+/// in English unless `args` say `--lang` (tests/lang.rs tests the Chinese default).
 pub fn nrqc(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_nrqc"))
         .args(args)
         .env("SOURCE_DATE_EPOCH", "1764288000")
+        .env("NRQC_LANG", "en")
         .output()
         .unwrap()
 }
@@ -407,7 +409,8 @@ pub fn check_capped(
         .arg("--out")
         .arg(pkg.with_file_name("out"))
         .args(args)
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("NRQC_LANG", "en");
     let m = run_capped(&cmd, limit, Some(cap));
     eprintln!("{}: {:?}, {} MiB", pkg.display(), m.wall, m.peak_mib);
     assert!(!m.timed_out, "killed after {limit:?}");

@@ -15,6 +15,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 fn nrqc(args: &[&std::ffi::OsStr]) -> Measured {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nrqc"));
     cmd.args(args)
+        .env("NRQC_LANG", "en")
         .env("NO_COLOR", "1")
         .env_remove("SOURCE_DATE_EPOCH");
     let m = run_measured(&cmd, LIMIT);
@@ -107,6 +108,7 @@ fn planted_symlinks_in_out_are_replaced_not_written_through() {
         .args([victim.as_os_str(), out.as_os_str()])
         .arg(env!("CARGO_BIN_EXE_nrqc"))
         .arg(CLEAN)
+        .env("NRQC_LANG", "en")
         .env_remove("SOURCE_DATE_EPOCH");
     let m = run_measured(&cmd, LIMIT);
     assert_eq!(m.output.status.code(), Some(0), "{}", stderr(&m));
@@ -229,7 +231,8 @@ fn a_failed_run_replaces_the_earlier_pass() {
     assert!(error.contains("no package.yaml here"), "{error}");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("结论：**无法检查**"), "{md}");
-    assert!(md.contains("no package.yaml here"), "{md}");
+    // report.md is in Chinese, like the terminal by default.
+    assert!(md.contains("此处没有 package.yaml"), "{md}");
     assert!(!md.contains("通过"), "{md}");
     assert_eq!(
         report["run_id"].as_str().map(|id| md.contains(id)),
@@ -372,7 +375,11 @@ fn control_characters_never_reach_the_terminal() {
     // Not --quiet: the summary names the package's xzqmc.
     let out = work.path().join("out");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nrqc"));
-    cmd.arg("check").arg(&package).arg("--out").arg(&out);
+    cmd.arg("check")
+        .arg(&package)
+        .arg("--out")
+        .arg(&out)
+        .env("NRQC_LANG", "en");
     let summary = run_measured(&cmd, LIMIT);
     // An argument clap rejects, quoted in its error. clap's plain rendering drops the ESC
     // sequences itself; the one-character CSI is escaped by nrqc.

@@ -13,7 +13,10 @@ const LIMIT: Duration = Duration::from_secs(20);
 /// A run of `nrqc <args>` with a private TMPDIR, so that what it leaves there can be seen.
 fn nrqc(args: &[&Path], tmpdir: &Path) -> Measured {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nrqc"));
-    cmd.args(args).env("TMPDIR", tmpdir).env("NO_COLOR", "1");
+    cmd.args(args)
+        .env("TMPDIR", tmpdir)
+        .env("NO_COLOR", "1")
+        .env("NRQC_LANG", "en");
     run_measured(&cmd, LIMIT)
 }
 

@@ -1,14 +1,6 @@
 //! The page's words, in each language it is written in.
 
-/// The language of the page's labels; values from the data stay as they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// Chinese, the default (`--lang zh`).
-    #[default]
-    Zh,
-    /// English (`--lang en`).
-    En,
-}
+pub use crate::i18n::Lang;
 
 /// The page's words in one language.
 pub(super) struct Labels {

@@ -272,7 +272,7 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
                 s,
                 "<li>{}：{}</li>",
                 esc(&u.frames.join("、")),
-                esc(&clip(&u.error))
+                esc(&clip(&crate::i18n::tr(l.lang, &u.error)))
             );
         }
         let _ = writeln!(s, "</ul>");
@@ -300,7 +300,7 @@ fn header(s: &mut String, report: &Report, l: &Labels) {
                 s,
                 "<li><code>{}</code>：{}</li>",
                 esc(&n.path),
-                esc(&n.message)
+                esc(&crate::i18n::tr(l.lang, &n.message))
             );
         }
         let _ = writeln!(s, "</ul>");
@@ -500,8 +500,12 @@ fn rules(s: &mut String, report: &Report, l: &Labels) {
         let reason = r
             .reason
             .as_ref()
-            .or(r.coverage.skipped_zh().as_ref())
-            .map(|x| format!("（{}）", esc(x)))
+            .cloned()
+            .or(r.coverage.skipped_in(l.lang))
+            .map(|x| match l.lang {
+                Lang::Zh => format!("（{}）", esc(&x)),
+                Lang::En => format!(" ({})", esc(&x)),
+            })
             .unwrap_or_default();
         let checked = match (r.coverage.checked, r.coverage.unit) {
             (Some(n), Some(unit)) => format!("{n} {}", (l.unit)(unit)),

@@ -12,6 +12,7 @@ tests/xlsx.rs.
 """
 
 import json
+import os
 import re
 import sys
 from fractions import Fraction
@@ -79,10 +80,26 @@ def places(finding):
     return "; ".join(parts) if parts else "—"
 
 
-def shown(value, depth=0):
+def read_terms():
+    """src/i18n/terms.tsv: {("key" | "code", english): chinese}."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "i18n", "terms.tsv")
+    terms = {}
+    for line in open(path, encoding="utf-8"):
+        line = line.rstrip("\n")
+        if line and not line.startswith("#"):
+            kind, english, chinese = line.split("\t")
+            terms[(kind, english)] = chinese
+    return terms
+
+
+TERMS = read_terms()
+
+
+def shown(value, depth=0, coded=False):
     """A measured or expected value in words, as the 质检记录表 gives it: strings as they are,
     numbers as JSON writes them (exponents without + or leading zeros, as serde_json), lists
-    joined by 、, objects as key：value joined by ； (nested ones in （）, joined by ，)."""
+    joined by 、, objects as key：value joined by ； (nested ones in （）, joined by ，); keys, and
+    the codes under reason, reasons and unit, in the words of terms.tsv."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -90,10 +107,11 @@ def shown(value, depth=0):
     if isinstance(value, (int, float)):
         return re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", json.dumps(value))
     if isinstance(value, str):
-        return value
+        return TERMS.get(("code", value), value) if coded else value
     if isinstance(value, list):
-        return "、".join(shown(v, depth + 1) for v in value)
-    pairs = [f"{k}：{shown(v, depth + 1)}" for k, v in value.items()]
+        return "、".join(shown(v, depth + 1, coded) for v in value)
+    pairs = [f"{TERMS.get(('key', k), k)}：{shown(v, depth + 1, k in ('reason', 'reasons', 'unit'))}"
+             for k, v in value.items()]
     return "；".join(pairs) if depth == 0 else "（" + "，".join(pairs) + "）"
 
 
@@ -137,6 +155,10 @@ def check_findings(sheet, report):
         text_cell(at(8), row[8], bases[f["rule_id"]])
         for col, key in [(9, "measured"), (10, "expected")]:
             text_cell(at(col), row[col], shown(f.get(key)))
+            # No internal key (computed, tolerance_parts) is left for a person to decode.
+            inner = re.search(r"(^|[；（，])([a-z][a-z_0-9]*)：", str(row[col].value or ""))
+            if inner:
+                fail(at(col), f"the key {inner.group(2)!r} is not in words")
         points = coordinates(f.get("geometry"))
         x, y = row[11], row[12]
         if not points:

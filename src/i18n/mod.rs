@@ -265,6 +265,39 @@ fn translate<'t>(entries: &[Entry], text: &'t str, depth: usize) -> Cow<'t, str>
     }
 }
 
+/// What a term of `terms.tsv` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Term {
+    /// A key of a finding's `measured` or `expected` (`computed`, `tolerance`).
+    Key,
+    /// A value of its `reason`, `reasons` or `unit` (`self_intersection`, `m2`).
+    Code,
+}
+
+/// The Chinese word for a key or code of a finding's values, when `terms.tsv` has one.
+pub fn term(kind: Term, english: &str) -> Option<&'static str> {
+    static TERMS: OnceLock<std::collections::HashMap<(Term, &'static str), &'static str>> =
+        OnceLock::new();
+    TERMS
+        .get_or_init(|| {
+            include_str!("terms.tsv")
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                .filter_map(|l| {
+                    let mut cols = l.split('\t');
+                    let kind = match cols.next()? {
+                        "key" => Term::Key,
+                        "code" => Term::Code,
+                        _ => return None,
+                    };
+                    Some(((kind, cols.next()?), cols.next()?))
+                })
+                .collect()
+        })
+        .get(&(kind, english))
+        .copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +305,20 @@ mod tests {
     #[test]
     fn the_catalogue_is_valid() {
         assert!(check_catalogue().is_ok(), "{:?}", check_catalogue());
+    }
+
+    #[test]
+    fn every_line_of_the_terms_is_a_term() {
+        let lines = include_str!("terms.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+        for l in lines {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert!(cols.len() == 3 && ["key", "code"].contains(&cols[0]), "{l}");
+        }
+        assert_eq!(term(Term::Key, "m2"), Some("取整误差(m²)"));
+        assert_eq!(term(Term::Code, "m2"), Some("m²"));
+        assert_eq!(term(Term::Key, "GYMJ"), None);
     }
 
     #[test]

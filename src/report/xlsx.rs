@@ -210,28 +210,37 @@ fn findings_sheet(ws: &mut Worksheet, report: &Report, f: &Formats) -> Result<()
 
 /// A measured or expected value in words: a string as it is, a number as JSON writes it, a list
 /// joined by 、, an object as `key：value` pairs joined by ； (a nested one in parentheses, its
-/// pairs joined by ，), null as nothing.
+/// pairs joined by ，), null as nothing. Keys, and the codes under `reason`, `reasons` and
+/// `unit`, are put in words by src/i18n/terms.tsv (`computed` → 计算值, `m2` → m²); a key it does
+/// not list, a field code such as GYMJ, stays as it is.
 pub fn shown(v: &serde_json::Value) -> String {
-    shown_at(v, 0)
+    shown_at(v, 0, false)
 }
 
-fn shown_at(v: &serde_json::Value, depth: usize) -> String {
+/// `coded`: `v` is the value of a key whose values are codes (`reason`, `reasons`, `unit`).
+fn shown_at(v: &serde_json::Value, depth: usize, coded: bool) -> String {
+    use crate::i18n::{term, Term};
     use serde_json::Value;
     match v {
         Value::Null => String::new(),
         Value::Bool(true) => "是".into(),
         Value::Bool(false) => "否".into(),
         Value::Number(n) => n.to_string(),
+        Value::String(s) if coded => term(Term::Code, s).unwrap_or(s).to_owned(),
         Value::String(s) => s.clone(),
         Value::Array(items) => items
             .iter()
-            .map(|v| shown_at(v, depth + 1))
+            .map(|v| shown_at(v, depth + 1, coded))
             .collect::<Vec<_>>()
             .join("、"),
         Value::Object(m) => {
             let pairs: Vec<String> = m
                 .iter()
-                .map(|(k, v)| format!("{k}：{}", shown_at(v, depth + 1)))
+                .map(|(k, v)| {
+                    let coded = matches!(k.as_str(), "reason" | "reasons" | "unit");
+                    let word = term(Term::Key, k).unwrap_or(k);
+                    format!("{word}：{}", shown_at(v, depth + 1, coded))
+                })
                 .collect();
             match depth {
                 0 => pairs.join("；"),

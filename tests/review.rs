@@ -454,7 +454,7 @@ fn exceptions_are_checked_listed_when_stale_and_found_in_the_package() {
             "check",
             package.to_str().unwrap(),
             "--format",
-            "json,md",
+            "json,md,html",
             "--out",
             out.to_str().unwrap(),
         ],
@@ -496,6 +496,12 @@ fn exceptions_are_checked_listed_when_stale_and_found_in_the_package() {
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("例外：已核实（张三，2025-11-20）"), "{md}");
     assert!(md.contains("4 条失效：第 7 行"), "{md}");
+    // report.html follows --lang (English here), report.md is Chinese.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("exception: 已核实 (张三, 2025-11-20)"),
+        "html"
+    );
     // The same file inside a zip of the package is found too.
     let zipped = zip_copy(package.to_str().unwrap(), &tmp.path().join("zip"));
     let zout = tmp.path().join("zout");

@@ -129,19 +129,27 @@ pub fn review_lines(report: &Report, lang: Lang) -> Vec<String> {
     lines
 }
 
-/// A finding's marks for the tables: 例外 with its reason, and new or persisting against the
-/// baseline.
-pub(crate) fn marks(f: &Finding) -> String {
+/// A finding's marks for the tables, in `lang`: 例外 with its reason, and new or persisting
+/// against the baseline.
+pub(crate) fn marks(f: &Finding, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
     let mut marks = Vec::new();
     if let Some(w) = &f.exception {
-        marks.push(format!("例外：{}（{}，{}）", w.reason, w.by, w.date));
+        marks.push(if zh {
+            format!("例外：{}（{}，{}）", w.reason, w.by, w.date)
+        } else {
+            format!("exception: {} ({}, {})", w.reason, w.by, w.date)
+        });
     }
-    match f.baseline {
-        Some(Since::New) => marks.push("新增".to_owned()),
-        Some(Since::Persisting) => marks.push("仍存在".to_owned()),
-        None => {}
-    }
-    marks.join("；")
+    let since = match (f.baseline, zh) {
+        (Some(Since::New), true) => Some("新增"),
+        (Some(Since::New), false) => Some("new"),
+        (Some(Since::Persisting), true) => Some("仍存在"),
+        (Some(Since::Persisting), false) => Some("persisting"),
+        (None, _) => None,
+    };
+    marks.extend(since.map(str::to_owned));
+    marks.join(if zh { "；" } else { "; " })
 }
 
 /// Markdown table cells cannot hold `|` or line breaks; a long text is clipped.
@@ -409,7 +417,7 @@ pub fn render_markdown(report: &Report) -> String {
                 cell(&f.places()),
                 cell(&f.message),
                 f.fingerprint,
-                cell(&marks(f))
+                cell(&marks(f, Lang::Zh))
             );
         }
         if r.findings > FINDINGS_PER_RULE {

@@ -591,7 +591,7 @@ fn findings(s: &mut String, report: &Report, drawing: &Drawing, l: &Labels) {
                 }
                 Some(Drawn::Own) => String::new(),
             };
-            let marks = super::markdown::marks(f);
+            let marks = super::markdown::marks(f, l.lang);
             let marks = if marks.is_empty() {
                 String::new()
             } else {

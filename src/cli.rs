@@ -90,6 +90,10 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Print where the time went: the stages, the slowest rules and the slowest files
+        /// (report.json has every rule's and file's time).
+        #[arg(long)]
+        timings: bool,
         /// Reports to write, comma-separated or repeated.
         #[arg(long, value_enum, value_delimiter = ',', default_values = ["json", "md", "html"])]
         format: Vec<Format>,
@@ -486,6 +490,7 @@ pub(crate) fn main() -> ExitCode {
             fail_on,
             jobs,
             quiet,
+            timings,
             format,
             review,
         } => check(
@@ -500,6 +505,7 @@ pub(crate) fn main() -> ExitCode {
                 dir: out,
                 formats: format,
                 lang: lang(),
+                timings,
             },
             jobs,
             quiet,
@@ -783,11 +789,77 @@ fn check(
             out.display()
         ));
     }
+    if outputs.timings {
+        print_out(&timings(&report, lang()));
+    }
     // The report is written, but the package was not inspected fully.
     for u in &report.package.unreadable {
         print_err(&error_line(&u.error));
     }
     ExitCode::from(report::verdict::exit_code(&report))
+}
+
+/// How many of the slowest rules and files `--timings` prints.
+const SLOWEST: usize = 10;
+
+/// `--timings`: the stages, then the slowest rules and files, like cargo's and dbt's timing
+/// summaries.
+fn timings(report: &report::Report, lang: report::Lang) -> String {
+    use std::fmt::Write;
+    let t = &report.timings;
+    let zh = lang == report::Lang::Zh;
+    let secs = |ms: f64| match ms {
+        ms if ms < 1000.0 => format!("{ms:.1} ms"),
+        ms => format!("{:.2} s", ms / 1000.0),
+    };
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} {}{} {}{} {}{} {}",
+        if zh { "用时：读取" } else { "time: load" },
+        secs(t.load_ms),
+        if zh { "，量算" } else { ", measure" },
+        secs(t.measure_ms),
+        if zh { "，规则" } else { ", rules" },
+        secs(t.rules_ms),
+        if zh { "，合计" } else { ", total" },
+        secs(t.load_ms + t.measure_ms + t.rules_ms),
+    );
+    let mut rules: Vec<&report::RuleResult> = report.rules.iter().collect();
+    rules.sort_by(|a, b| b.elapsed_ms.total_cmp(&a.elapsed_ms).then(a.id.cmp(&b.id)));
+    let _ = writeln!(
+        s,
+        "{}",
+        if zh {
+            "最慢的规则（并行运行，用时有重叠）："
+        } else {
+            "slowest rules (they run in parallel; their times overlap):"
+        }
+    );
+    for r in rules.iter().take(SLOWEST) {
+        let _ = writeln!(s, "  {:>9}  {}  {}", secs(r.elapsed_ms), r.id, r.title);
+    }
+    let mut files: Vec<&report::FileTiming> = t.files.iter().collect();
+    files.sort_by(|a, b| b.ms.total_cmp(&a.ms).then(a.path.cmp(&b.path)));
+    let _ = writeln!(
+        s,
+        "{}",
+        if zh {
+            "最慢的文件（并行读取）："
+        } else {
+            "slowest files (read in parallel):"
+        }
+    );
+    for f in files.iter().take(SLOWEST) {
+        let _ = writeln!(
+            s,
+            "  {:>9}  {}  {}",
+            secs(f.ms),
+            f.path,
+            f.frames.join(", ")
+        );
+    }
+    s
 }
 
 /// Why a run could not inspect: the text printed on stderr, and the message for report.json.
@@ -932,6 +1004,8 @@ struct Outputs {
     dir: Option<PathBuf>,
     formats: Vec<Format>,
     lang: report::Lang,
+    /// `--timings`: print where the time went.
+    timings: bool,
 }
 
 /// Report files by name.

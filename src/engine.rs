@@ -2,6 +2,7 @@
 //! result whatever the thread count.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -73,6 +74,13 @@ fn gate(rule: &Rule, dataset: &Dataset, rules: &RuleSet) -> Option<(Status, Stri
 }
 
 fn run_rule(rule: &Rule, run: &Run, rules: &RuleSet) -> RuleRun {
+    let started = Instant::now();
+    let mut outcome = judge_rule(rule, run, rules);
+    outcome.elapsed = started.elapsed();
+    outcome
+}
+
+fn judge_rule(rule: &Rule, run: &Run, rules: &RuleSet) -> RuleRun {
     if let Some((status, reason)) = gate(rule, run.dataset, rules) {
         return RuleRun {
             status,
@@ -80,6 +88,7 @@ fn run_rule(rule: &Rule, run: &Run, rules: &RuleSet) -> RuleRun {
             notes: vec![],
             coverage: Coverage::default(),
             findings: vec![],
+            elapsed: Duration::ZERO,
         };
     }
     let cx = Context::new(
@@ -137,6 +146,7 @@ fn run_rule(rule: &Rule, run: &Run, rules: &RuleSet) -> RuleRun {
         notes,
         coverage,
         findings,
+        elapsed: Duration::ZERO,
     }
 }
 
@@ -170,15 +180,25 @@ fn prepare<'a>(dataset: &'a Dataset, rules: &'a RuleSet, selected: &[Rule]) -> R
 /// Runs every rule on the current rayon pool; outcomes are in rule order (sorted by id), each
 /// rule's findings in the order its check produced them.
 pub fn run(dataset: &Dataset, rules: &RuleSet) -> Vec<RuleRun> {
-    run_observed(dataset, rules, &())
+    run_observed(dataset, rules, &()).outcomes
+}
+
+/// The rules' outcomes, and how long measuring the layers they share took.
+pub struct Ran {
+    /// In rule order, as [`run`] returns them.
+    pub outcomes: Vec<RuleRun>,
+    /// Wall time of the measurements the rules share (areas, indexes), before any rule ran.
+    pub measuring: Duration,
 }
 
 /// [`run`], telling `observer` of each rule run ([`Stage::Rules`]).
-pub fn run_observed(dataset: &Dataset, rules: &RuleSet, observer: &dyn Observer) -> Vec<RuleRun> {
+pub fn run_observed(dataset: &Dataset, rules: &RuleSet, observer: &dyn Observer) -> Ran {
     // Started before measuring, which can take as long as the rules on a large package.
     observer.start(Stage::Rules, rules.rules.len());
+    let started = Instant::now();
     let run = prepare(dataset, rules, &rules.rules);
-    rules
+    let measuring = started.elapsed();
+    let outcomes = rules
         .rules
         .par_iter()
         .map(|rule| {
@@ -186,7 +206,11 @@ pub fn run_observed(dataset: &Dataset, rules: &RuleSet, observer: &dyn Observer)
             observer.step(Stage::Rules);
             outcome
         })
-        .collect()
+        .collect();
+    Ran {
+        outcomes,
+        measuring,
+    }
 }
 
 /// Runs one rule of `rules` as [`run`] runs it among the others, measuring only what it needs:

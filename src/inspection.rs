@@ -4,6 +4,7 @@
 //! `nrqc batch` and library users share.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use crate::engine;
 use crate::finding::RuleRun;
@@ -20,6 +21,7 @@ pub struct Inspection<'r> {
     rules: &'r RuleSet,
     dataset: Dataset,
     outcomes: Vec<RuleRun>,
+    stages: report::Stages,
     /// Holds a zip's extraction until the inspection is dropped.
     _opened: Opened,
 }
@@ -33,14 +35,22 @@ impl<'r> Inspection<'r> {
         rules: &'r RuleSet,
         observer: &dyn Observer,
     ) -> Result<Inspection<'r>, PackageError> {
+        let started = Instant::now();
         let opened = archive::open(path)?;
         let dataset = package::load_observed(opened.root(), &rules.schema, observer)?;
-        let outcomes = engine::run_observed(&dataset, rules, observer);
+        let load = started.elapsed();
+        let started = Instant::now();
+        let ran = engine::run_observed(&dataset, rules, observer);
         Ok(Inspection {
             path: path.to_owned(),
             rules,
             dataset,
-            outcomes,
+            outcomes: ran.outcomes,
+            stages: report::Stages {
+                load,
+                measure: ran.measuring,
+                rules: started.elapsed().saturating_sub(ran.measuring),
+            },
             _opened: opened,
         })
     }
@@ -58,6 +68,7 @@ impl<'r> Inspection<'r> {
             self.rules,
             self.outcomes,
             profile,
+            self.stages,
         )
     }
 
@@ -70,6 +81,7 @@ impl<'r> Inspection<'r> {
             self.rules,
             self.outcomes,
             profile,
+            self.stages,
         );
         let map = MapLayers::build(
             &self.dataset,

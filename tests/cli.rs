@@ -484,3 +484,74 @@ fn profiles_are_listed_and_an_unknown_one_is_an_error() {
     );
     assert!(err.contains("profiles.yaml:1:10"), "{err}");
 }
+
+/// `--timings` prints the stages and the ten slowest rules and files, as report.json records
+/// them; each rule's time lies within the rules' stage, each file's within loading, and
+/// junit.xml carries the same times.
+#[test]
+fn timings_show_where_the_time_went() {
+    let out = tempfile::tempdir().unwrap();
+    let o = nrqc(&[
+        "check",
+        DEFECTIVE,
+        "--timings",
+        "--quiet",
+        "--format",
+        "json,junit",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let t = &json["timings"];
+    let ms = |v: &serde_json::Value| v.as_f64().unwrap();
+    let mut rules: Vec<(f64, &str)> = json["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (ms(&r["elapsed_ms"]), r["id"].as_str().unwrap()))
+        .collect();
+    assert!(rules.iter().all(|(e, _)| *e >= 0.0));
+    // Each measured to 0.1 ms: a rule runs within the stage.
+    let slowest = rules.iter().map(|r| r.0).fold(0.0, f64::max);
+    assert!(slowest > 0.0 && slowest <= ms(&t["rules_ms"]) + 0.1, "{t}");
+    let files = t["files"].as_array().unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths.len(), 10, "{paths:?}");
+    assert!(paths.contains(&"vector/ZRZK.fgb") && paths.contains(&"tables/GGGZ.csv"));
+    assert!(
+        files
+            .iter()
+            .all(|f| ms(&f["ms"]) <= ms(&t["load_ms"]) + 0.1),
+        "{t}"
+    );
+
+    let printed = stdout(&o);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert!(lines[0].starts_with("time: load "), "{printed}");
+    assert_eq!(
+        lines[1],
+        "slowest rules (they run in parallel; their times overlap):"
+    );
+    rules.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let shown: Vec<&str> = lines[2..12]
+        .iter()
+        .map(|l| l.split_whitespace().nth(2).unwrap())
+        .collect();
+    let expected: Vec<&str> = rules.iter().take(10).map(|r| r.1).collect();
+    assert_eq!(shown, expected, "{printed}");
+    assert_eq!(lines[12], "slowest files (read in parallel):");
+    assert_eq!(lines.len(), 23, "{printed}");
+
+    // junit.xml: each testcase's time is its rule's, in seconds.
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    for (elapsed, id) in &rules {
+        let case = format!("name=\"{id} ");
+        let line = junit.lines().find(|l| l.contains(&case)).unwrap();
+        assert!(
+            line.contains(&format!("time=\"{:.3}\"", elapsed / 1000.0)),
+            "{line}"
+        );
+    }
+}

@@ -462,10 +462,7 @@ fn compare(copy: &Report, original: &Report, form: Form, converted: &Converted) 
             unrun.push(c.id.as_str());
             continue;
         }
-        let (c, o) = (
-            serde_json::to_value(c).unwrap(),
-            serde_json::to_value(o).unwrap(),
-        );
+        let (c, o) = (common::timeless(c), common::timeless(o));
         if c != o {
             diffs.push(format!("rule\n  copy:     {c}\n  original: {o}"));
         }

@@ -113,6 +113,8 @@ pub struct CrossResult {
     pub reason: Option<String>,
     /// With the package each is about (none for the prefecture's table).
     pub findings: Vec<CrossFinding>,
+    /// Wall time of judging it, in milliseconds (to 0.1 ms).
+    pub elapsed_ms: f64,
 }
 
 /// One finding of a cross-package rule in batch.json: the finding's fields with `package` beside
@@ -446,6 +448,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 input: &inputs[k],
             })
             .collect();
+        let started = std::time::Instant::now();
         let judgement = rule.check.judge(&CrossContext {
             rule: RuleFacts {
                 id: &rule.id,
@@ -462,6 +465,8 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             plan_year: opts.plan_year,
             prefecture_tables: opts.prefecture_tables,
         })?;
+        // The rule is judged once for the batch; each package's result carries that time.
+        let elapsed_ms = crate::report::millis(started.elapsed());
         let mut judgement = judgement;
         crate::finding::fingerprint::assign(&mut judgement.about_batch);
         for findings in judgement.per_package.iter_mut().flatten() {
@@ -486,6 +491,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     finding,
                 })
                 .collect(),
+            elapsed_ms,
         };
         let about_packages = judgement.per_package;
         for ((i, _, _), findings) in readable.iter().zip(about_packages.unwrap_or_default()) {
@@ -519,6 +525,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                     },
                     findings: findings.len(),
                     excepted: 0,
+                    elapsed_ms,
                 },
                 findings,
             ));

@@ -211,6 +211,7 @@ pub fn render_junit(batch: &Batch) -> String {
                         failures: 0,
                         errors: 1,
                         skipped: 0,
+                        seconds: 0.0,
                     },
                 );
                 junit::properties(
@@ -231,6 +232,8 @@ pub fn render_junit(batch: &Batch) -> String {
                         listed: vec![],
                         fails: true,
                         all_in: "batch.json",
+                        // It was never loaded.
+                        seconds: 0.0,
                     },
                 );
                 junit::suite_close(&mut out, "");
@@ -253,6 +256,7 @@ pub fn render_junit(batch: &Batch) -> String {
             failures: count(Status::Failed),
             errors: count(Status::NotRun),
             skipped: count(Status::NotApplicable),
+            seconds: s.cross_package.iter().map(|r| r.elapsed_ms).sum::<f64>() / 1000.0,
         },
     );
     let v = &s.verdict;
@@ -294,6 +298,7 @@ pub fn render_junit(batch: &Batch) -> String {
                     .collect(),
                 fails: s.profile.fails(r.class),
                 all_in: "batch.json",
+                seconds: r.elapsed_ms / 1000.0,
             },
         );
     }

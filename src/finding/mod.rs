@@ -452,6 +452,9 @@ pub struct RuleRun {
     pub coverage: Coverage,
     /// In the order the check produced them.
     pub findings: Vec<Finding>,
+    /// Wall time from the rule's start to its end. Rules run in parallel, and a thread waiting
+    /// inside one rule may run parts of others meanwhile, so the times of rules overlap.
+    pub elapsed: std::time::Duration,
 }
 
 #[cfg(test)]

@@ -182,6 +182,20 @@ pub struct Dataset {
     /// The files of `docs/` (`docs/<name>`, sorted), known by name only: nrqc never opens a
     /// document. `None` when the package has no `docs/`.
     pub documents: Option<Vec<String>>,
+    /// How long each file of layers or tables took to read and decode, in discovery order.
+    pub load_times: Vec<LoadTime>,
+}
+
+/// The time one file of layers or tables took to load (read, decoded, hashed), whether or not
+/// it could be read.
+#[derive(Debug, Clone)]
+pub struct LoadTime {
+    /// Path relative to the package root, e.g. `vector/ZRZK.fgb`.
+    pub path: String,
+    /// The layers and tables it delivers (several for a GeoPackage).
+    pub frames: Vec<String>,
+    /// Wall time; files load in parallel.
+    pub elapsed: std::time::Duration,
 }
 
 /// Delivered layers or tables (several for one GeoPackage) that could not be read.
@@ -340,21 +354,14 @@ pub fn load_observed(
             None => units.push(vec![s]),
         }
     }
-    type Loaded = (Vec<Frame>, Vec<FileDigest>, Vec<InputNote>);
-    let loaded: Vec<Result<Loaded, ReadError>> = units
+    let loaded: Vec<(Result<Loaded, ReadError>, std::time::Duration)> = units
         .par_iter()
-        .map(|unit| match unit.as_slice() {
-            [s] if s.format == Format::Shapefile => {
-                let loaded = load_shapefile(root, s, &manifest);
-                observer.step(Stage::Layers);
-                loaded.map(|(frame, files, notes)| (vec![frame], files, notes))
-            }
-            [s] if s.format != Format::GeoPackage => {
-                let frame = load_frame(root, s, &manifest, schema);
-                observer.step(Stage::Layers);
-                frame.map(|(frame, file)| (vec![frame], vec![file], vec![]))
-            }
-            unit => load_gpkg(root, unit, observer).map(|(f, d)| (f, vec![d], vec![])),
+        .map(|unit| {
+            let started = std::time::Instant::now();
+            (
+                load_unit(root, unit, &manifest, schema, observer),
+                started.elapsed(),
+            )
         })
         .collect();
     let mut files = vec![digest("package.yaml", &manifest_bytes)];
@@ -373,7 +380,13 @@ pub fn load_observed(
     let mut frames = BTreeMap::new();
     let mut notes = Vec::new();
     let mut failed = Vec::new();
-    for (result, unit) in loaded.into_iter().zip(&units) {
+    let mut load_times = Vec::new();
+    for ((result, elapsed), unit) in loaded.into_iter().zip(&units) {
+        load_times.push(LoadTime {
+            path: rel(&unit[0].path),
+            frames: unit.iter().map(|s| s.name.clone()).collect(),
+            elapsed,
+        });
         let (unit_frames, unit_files, unit_notes) = match result {
             Ok(loaded) => loaded,
             Err(error) => {
@@ -403,7 +416,34 @@ pub fn load_observed(
         notes,
         failed,
         documents,
+        load_times,
     })
+}
+
+/// The frames, file digests and notes of one loading unit.
+type Loaded = (Vec<Frame>, Vec<FileDigest>, Vec<InputNote>);
+
+/// Loads one unit: a file of one layer or table, or the layers of one GeoPackage.
+fn load_unit(
+    root: &Path,
+    unit: &[&Source],
+    manifest: &Manifest,
+    schema: &Schema,
+    observer: &dyn Observer,
+) -> Result<Loaded, ReadError> {
+    match unit {
+        [s] if s.format == Format::Shapefile => {
+            let loaded = load_shapefile(root, s, manifest);
+            observer.step(Stage::Layers);
+            loaded.map(|(frame, files, notes)| (vec![frame], files, notes))
+        }
+        [s] if s.format != Format::GeoPackage => {
+            let frame = load_frame(root, s, manifest, schema);
+            observer.step(Stage::Layers);
+            frame.map(|(frame, file)| (vec![frame], vec![file], vec![]))
+        }
+        unit => load_gpkg(root, unit, observer).map(|(f, d)| (f, vec![d], vec![])),
+    }
 }
 
 /// The files of `docs/` by name. Each entry is resolved like any file of the package but only

@@ -459,6 +459,7 @@ mod tests {
             coverage: Default::default(),
             findings,
             excepted: 0,
+            elapsed_ms: 0.0,
         }
     }
 

@@ -37,8 +37,9 @@ pub(crate) const FOOTER: &str = "</testsuites>\n";
 /// One package's testsuite, named `name` and numbered `id` in its file.
 pub(crate) fn testsuite(out: &mut String, report: &Report, name: &str, id: usize) {
     let c = &report.counts;
-    // nrqc does not time rules (they run interleaved on a thread pool), and a hostname would make
-    // the file differ from machine to machine: the schema's placeholders stand in for both.
+    // A hostname would make the file differ from machine to machine: the schema's placeholder
+    // stands in. Rule times overlap (rules run in parallel); the suite's is the run's.
+    let t = &report.timings;
     suite_open(
         out,
         &Suite {
@@ -49,6 +50,7 @@ pub(crate) fn testsuite(out: &mut String, report: &Report, name: &str, id: usize
             failures: c.rules_failed,
             errors: c.rules_not_run,
             skipped: c.rules_not_applicable,
+            seconds: (t.load_ms + t.measure_ms + t.rules_ms) / 1000.0,
         },
     );
     properties(
@@ -100,6 +102,7 @@ pub(crate) fn testsuite(out: &mut String, report: &Report, name: &str, id: usize
                     .collect(),
                 fails: report.profile.fails(rule.class),
                 all_in: "report.json",
+                seconds: rule.elapsed_ms / 1000.0,
             },
         );
     }
@@ -130,13 +133,15 @@ pub(crate) struct Suite<'a> {
     pub errors: usize,
     /// Its skipped testcases (rules not applicable).
     pub skipped: usize,
+    /// Its wall time.
+    pub seconds: f64,
 }
 
 /// Opens a testsuite.
 pub(crate) fn suite_open(out: &mut String, s: &Suite) {
     let _ = writeln!(
         out,
-        "  <testsuite name=\"{}\" package=\"nrqc\" id=\"{}\" timestamp=\"{}\" hostname=\"localhost\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
+        "  <testsuite name=\"{}\" package=\"nrqc\" id=\"{}\" timestamp=\"{}\" hostname=\"localhost\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
         attr(s.name),
         s.id,
         attr(s.timestamp.trim_end_matches('Z')),
@@ -144,6 +149,7 @@ pub(crate) fn suite_open(out: &mut String, s: &Suite) {
         s.failures,
         s.errors,
         s.skipped,
+        s.seconds,
     );
 }
 
@@ -203,15 +209,18 @@ pub(crate) struct Case<'a> {
     pub fails: bool,
     /// The report that lists every finding.
     pub all_in: &'a str,
+    /// Its wall time.
+    pub seconds: f64,
 }
 
 /// One testcase.
 pub(crate) fn testcase(out: &mut String, rule: &Case) {
     let _ = write!(
         out,
-        "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
+        "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
         attr(rule.element),
-        attr(&format!("{} {}", rule.id, rule.title))
+        attr(&format!("{} {}", rule.id, rule.title)),
+        rule.seconds
     );
     let reason = rule.reason.unwrap_or_default();
     match rule.status {

@@ -37,6 +37,17 @@ use crate::package::{Dataset, Unread};
 use crate::quality::{DefectClass, Profile};
 use crate::rules::{Rule, RuleSet};
 
+/// The wall time of an inspection's stages, measured by its caller.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stages {
+    /// Opening and loading the package.
+    pub load: std::time::Duration,
+    /// Measuring what the rules share.
+    pub measure: std::time::Duration,
+    /// Running the rules.
+    pub rules: std::time::Duration,
+}
+
 /// Assembles the report of one inspection.
 pub fn build(
     dataset: &Dataset,
@@ -44,6 +55,7 @@ pub fn build(
     rules: &RuleSet,
     outcomes: Vec<RuleRun>,
     profile: &Profile,
+    stages: Stages,
 ) -> Report {
     let mut counts = Counts::default();
     for class in DefectClass::ALL {
@@ -73,6 +85,7 @@ pub fn build(
             coverage: outcome.coverage,
             findings: outcome.findings.len(),
             excepted: 0,
+            elapsed_ms: model::millis(outcome.elapsed),
         });
         findings.extend(outcome.findings);
     }
@@ -127,6 +140,20 @@ pub fn build(
         findings,
         exceptions: None,
         baseline: None,
+        timings: Timings {
+            load_ms: model::millis(stages.load),
+            measure_ms: model::millis(stages.measure),
+            rules_ms: model::millis(stages.rules),
+            files: dataset
+                .load_times
+                .iter()
+                .map(|t| FileTiming {
+                    path: t.path.clone(),
+                    frames: t.frames.clone(),
+                    ms: model::millis(t.elapsed),
+                })
+                .collect(),
+        },
     };
     report.judge();
     report

@@ -77,6 +77,9 @@ pub struct RuleResult {
     /// exceptions they count toward neither the exit code nor the grade.
     #[serde(skip_serializing_if = "is_zero")]
     pub excepted: usize,
+    /// Wall time of the rule's check in milliseconds (to 0.1 ms); rules run in parallel and
+    /// their times overlap (see [`Timings`]).
+    pub elapsed_ms: f64,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -310,6 +313,41 @@ pub struct Report {
     /// The earlier report compared with (`--baseline`), and its findings this run no longer has.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<super::review::BaselineApplied>,
+    /// How long the run took, by stage and by file; each rule's time is in its result.
+    pub timings: Timings,
+}
+
+/// Where a run's time went: `timings` of report.json, printed by `nrqc check --timings`. Times
+/// are wall-clock milliseconds to 0.1 ms. Files load in parallel and rules run in parallel, so a
+/// stage takes less than the sum of its parts; a thread waiting inside one rule may run parts of
+/// other rules meanwhile, which a rule's time then includes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Timings {
+    /// Opening the package (a zip extracted), reading the manifest and loading every layer
+    /// and table.
+    pub load_ms: f64,
+    /// Measuring what the rules share (areas, spatial indexes), before any rule runs.
+    pub measure_ms: f64,
+    /// Running the rules, from the first rule's start to the last one's end.
+    pub rules_ms: f64,
+    /// Each file of layers or tables, in discovery order.
+    pub files: Vec<FileTiming>,
+}
+
+/// The time one file of layers or tables took to load.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileTiming {
+    /// Path relative to the package root.
+    pub path: String,
+    /// The layers and tables it delivers.
+    pub frames: Vec<String>,
+    /// Wall time in milliseconds.
+    pub ms: f64,
+}
+
+/// `d` in milliseconds, to 0.1 ms.
+pub fn millis(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
 }
 
 /// `report.json` of a run that could not inspect the package (exit 2), or `batch.json` of a

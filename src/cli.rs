@@ -825,40 +825,36 @@ fn timings(report: &report::Report, lang: report::Lang) -> String {
         if zh { "，合计" } else { ", total" },
         secs(t.load_ms + t.measure_ms + t.rules_ms),
     );
-    let mut rules: Vec<&report::RuleResult> = report.rules.iter().collect();
-    rules.sort_by(|a, b| b.elapsed_ms.total_cmp(&a.elapsed_ms).then(a.id.cmp(&b.id)));
-    let _ = writeln!(
-        s,
-        "{}",
+    let mut slowest = |heading: &str, mut rows: Vec<(f64, &str, String)>| {
+        rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let _ = writeln!(s, "{heading}");
+        for (ms, name, about) in rows.iter().take(SLOWEST) {
+            let _ = writeln!(s, "  {:>9}  {name}  {about}", secs(*ms));
+        }
+    };
+    slowest(
         if zh {
             "最慢的规则（并行运行，用时有重叠）："
         } else {
             "slowest rules (they run in parallel; their times overlap):"
-        }
+        },
+        report
+            .rules
+            .iter()
+            .map(|r| (r.elapsed_ms, r.id.as_str(), r.title.clone()))
+            .collect(),
     );
-    for r in rules.iter().take(SLOWEST) {
-        let _ = writeln!(s, "  {:>9}  {}  {}", secs(r.elapsed_ms), r.id, r.title);
-    }
-    let mut files: Vec<&report::FileTiming> = t.files.iter().collect();
-    files.sort_by(|a, b| b.ms.total_cmp(&a.ms).then(a.path.cmp(&b.path)));
-    let _ = writeln!(
-        s,
-        "{}",
+    slowest(
         if zh {
             "最慢的文件（并行读取）："
         } else {
             "slowest files (read in parallel):"
-        }
+        },
+        t.files
+            .iter()
+            .map(|f| (f.ms, f.path.as_str(), f.frames.join(", ")))
+            .collect(),
     );
-    for f in files.iter().take(SLOWEST) {
-        let _ = writeln!(
-            s,
-            "  {:>9}  {}  {}",
-            secs(f.ms),
-            f.path,
-            f.frames.join(", ")
-        );
-    }
     s
 }
 

@@ -110,6 +110,9 @@ pub struct Frame {
     /// For table columns of numbers, the most decimals a value was written with; a statistics
     /// table's rounding, which its floats no longer show.
     pub decimals: BTreeMap<String, u32>,
+    /// The aliases the file gives its fields (a File Geodatabase's field aliases, as ArcGIS
+    /// shows them), by field name; empty for formats without them.
+    pub aliases: BTreeMap<String, String>,
 }
 
 impl Frame {
@@ -713,6 +716,7 @@ fn load_gdb(
                 geometry: s.layer.then_some(t.decoded.geometry),
                 bad_cells: vec![],
                 decimals: BTreeMap::new(),
+                aliases: t.aliases,
             };
             Ok((frame, t.notes))
         })
@@ -749,6 +753,7 @@ fn load_gpkg(
                 geometry: t.geometry,
                 bad_cells: vec![],
                 decimals: BTreeMap::new(),
+                aliases: BTreeMap::new(),
             })
         })
         .collect::<Result<Vec<Frame>, ReadError>>()?;
@@ -843,6 +848,7 @@ fn load_shapefile(
         geometry: Some(d.geometry),
         bad_cells: vec![],
         decimals: BTreeMap::new(),
+        aliases: BTreeMap::new(),
     };
     Ok((frame, files, layer.notes))
 }
@@ -913,6 +919,7 @@ fn load_frame(
             geometry,
             bad_cells,
             decimals,
+            aliases: BTreeMap::new(),
         },
         file,
     ))

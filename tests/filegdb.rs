@@ -1,0 +1,191 @@
+//! File Geodatabases (`.gdb` folders and `.gdb.zip`): the handmade geodatabase of
+//! `scripts/gen_filegdb_cases.sh` (written by GDAL's OpenFileGDB driver; GDAL's own reading is
+//! committed beside it as `cases.ogrinfo.txt`) read as GDAL reads it: a feature class inside a
+//! feature dataset, a table, a field alias, a circular polygon densified within the stated
+//! tolerance, a null geometry; mappings `file.gdb#NAME`; a corrupt table an error naming the
+//! geodatabase, the layer and the feature. The conformance suite compares every fixture
+//! converted to a geodatabase with its original (`tests/conformance.rs`).
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use nrqc::package::{load, Dataset, PackageError, ReadError};
+
+const CASES: &str = "tests/data/filegdb/cases.gdb";
+
+/// A package of the handmade geodatabase: `vector/cases.gdb` (or the `.gdb.zip` of it), with
+/// `layers` appended to package.yaml.
+fn package(zipped: bool, layers: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("pkg");
+    std::fs::create_dir_all(root.join("vector")).unwrap();
+    std::fs::write(
+        root.join("package.yaml"),
+        format!(
+            "xzqdm: \"622923\"\nxzqmc: 永靖县\nlevel: county\ncrs: EPSG:4523\nproducer: 测试\n\
+             survey_date: 2021-10-31\n{layers}"
+        ),
+    )
+    .unwrap();
+    if zipped {
+        let out = std::process::Command::new("zip")
+            .current_dir(Path::new(CASES).parent().unwrap())
+            .args(["-qr", root.join("vector/cases.gdb.zip").to_str().unwrap(), "cases.gdb"])
+            .output()
+            .expect("zip (Debian: zip) is needed");
+        assert!(out.status.success(), "{out:?}");
+    } else {
+        copy_dir(Path::new(CASES), &root.join("vector/cases.gdb"));
+    }
+    (tmp, root)
+}
+
+fn loaded(root: &Path) -> Dataset {
+    load(root, &builtin().schema).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn strings(d: &Dataset, frame: &str, field: &str) -> Vec<Option<String>> {
+    let c = d.frame(frame).unwrap().df.column(field).unwrap();
+    let c = c.str().unwrap();
+    (0..c.len()).map(|i| c.get(i).map(str::to_owned)).collect()
+}
+
+fn floats(d: &Dataset, frame: &str, field: &str) -> Vec<Option<f64>> {
+    let c = d.frame(frame).unwrap().df.column(field).unwrap();
+    let c = c.f64().unwrap();
+    (0..c.len()).map(|i| c.get(i)).collect()
+}
+
+#[test]
+fn the_handmade_geodatabase_reads_as_gdal_reads_it() {
+    use geo::Area;
+    for zipped in [false, true] {
+        let (_tmp, root) = package(zipped, "");
+        let d = loaded(&root);
+        assert!(d.failed.is_empty(), "{:?}", d.failed);
+        // DY is in the feature dataset 成果; TJ is a table (cases.ogrinfo.txt: "Geometry: None").
+        let names: Vec<&str> = d.frames.keys().map(String::as_str).collect();
+        assert_eq!(names, ["DY", "TJ"]);
+        let dy = d.frame("DY").unwrap();
+        let tj = d.frame("TJ").unwrap();
+        assert!(dy.geometry.is_some() && tj.geometry.is_none());
+        assert_eq!(strings(&d, "DY", "BSM"), [Some("DY1".into()), Some("DY2".into()), Some("DY3".into())]);
+        assert_eq!(
+            strings(&d, "DY", "MC"),
+            [Some("圆形地块".into()), Some("方形地块".into()), Some("无几何".into())]
+        );
+        assert_eq!(floats(&d, "DY", "MJ"), [Some(31415.93), Some(10000.0), None]);
+        let zs = dy.df.column("ZS").unwrap().i64().unwrap().clone();
+        assert_eq!((0..zs.len()).map(|i| zs.get(i)).collect::<Vec<_>>(), [Some(1), Some(2), None]);
+        assert_eq!(strings(&d, "TJ", "MC"), [Some("合计".into()), None]);
+        assert_eq!(floats(&d, "TJ", "MJ"), [Some(41415.93), None]);
+        assert_eq!(strings(&d, "TJ", "BZ"), [None, None]);
+        // The alias GDAL reads as the alternative name of BZ.
+        assert_eq!(tj.aliases.get("BZ").map(String::as_str), Some("备注"));
+        assert!(dy.aliases.is_empty());
+        let g = dy.geometry.as_ref().unwrap();
+        assert_eq!(g.crs.epsg, Some(4523));
+        // DY3: a null geometry, as GDAL prints no geometry for it.
+        assert!(g.geoms[2].is_none());
+        // DY2: the square, 10 000 m².
+        assert!((g.geoms[1].as_ref().unwrap().unsigned_area() - 10_000.0).abs() < 1e-6);
+        // DY1: the circle of radius 100 m about (35500100, 3900100) that GDAL reads as a
+        // CIRCULARSTRING, densified to chords within 1 cm: every vertex on the circle, and the
+        // area short of π r² by at most the perimeter × the tolerance.
+        let circle = g.geoms[0].as_ref().unwrap();
+        let coords: Vec<geo::Coord<f64>> = match circle {
+            geo::Geometry::Polygon(p) => p.exterior().0.clone(),
+            other => panic!("{other:?}"),
+        };
+        for c in &coords {
+            let r = (c.x - 35_500_100.0).hypot(c.y - 3_900_100.0);
+            assert!((r - 100.0).abs() < 1e-6, "{c:?} at {r}");
+        }
+        let exact = std::f64::consts::PI * 100.0 * 100.0;
+        let area = circle.unsigned_area();
+        assert!(area < exact && exact - area <= 2.0 * std::f64::consts::PI * 100.0 * 0.01, "{area}");
+        assert!(coords.len() > 100, "{}", coords.len());
+        // The report says so, next to the layer.
+        let path = if zipped { "vector/cases.gdb.zip" } else { "vector/cases.gdb" };
+        let notes: Vec<(&str, &str)> = d.notes.iter().map(|n| (n.path.as_str(), n.message.as_str())).collect();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes[0].0, path);
+        assert!(
+            notes[0].1.starts_with("DY: 1 feature(s) with curves (circular arcs or Bézier curves) were densified to straight segments within 0.01 CRS units (metres) of the true curve"),
+            "{}",
+            notes[0].1
+        );
+        // Every file read is listed: the zip itself, or the catalog and the two tables' files.
+        let files: Vec<&str> = d.files.iter().map(|f| f.path.as_str()).collect();
+        if zipped {
+            assert!(files.contains(&"vector/cases.gdb.zip"), "{files:?}");
+        } else {
+            for f in ["a00000001.gdbtable", "a00000001.gdbtablx", "a00000009.gdbtable", "a0000000a.gdbtablx"] {
+                assert!(files.contains(&format!("vector/cases.gdb/{f}").as_str()), "{files:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_mapping_picks_a_feature_class_by_name() {
+    let (_tmp, root) = package(false, "layers:\n  宗地: vector/cases.gdb#DY\ntables:\n  统计: vector/cases.gdb#TJ\n");
+    let d = loaded(&root);
+    let names: Vec<&str> = d.frames.keys().map(String::as_str).collect();
+    assert_eq!(names, ["宗地", "统计"]);
+    let (_tmp, root) = package(false, "layers:\n  宗地: vector/cases.gdb#ZRZK\n");
+    let e = match load(&root, &builtin().schema) {
+        Err(PackageError::Read(e)) => e,
+        Ok(d) => d.failed.into_iter().next().expect("an error").error,
+        Err(e) => panic!("{e:?}"),
+    };
+    assert_eq!(
+        e.to_string(),
+        "vector/cases.gdb: 宗地: no feature class or table `ZRZK` in this File Geodatabase; it holds DY, TJ"
+    );
+    let (_tmp, root) = package(false, "tables:\n  DY: vector/cases.gdb#DY\n");
+    let e = loaded(&root).failed.into_iter().next().expect("an error").error;
+    assert_eq!(e.message, "`DY` is a feature class; map it under `layers:`, not `tables:`");
+}
+
+/// A copy of the package with `edit` applied to the bytes of the DY table (a00000009.gdbtable).
+fn corrupted(edit: impl Fn(&mut Vec<u8>)) -> ReadError {
+    let (tmp, root) = package(false, "");
+    let table = root.join("vector/cases.gdb/a00000009.gdbtable");
+    let mut bytes = std::fs::read(&table).unwrap();
+    edit(&mut bytes);
+    std::fs::write(&table, bytes).unwrap();
+    let e = match load(&root, &builtin().schema) {
+        Err(PackageError::Read(e)) => e,
+        Ok(d) => d.failed.into_iter().next().expect("an error").error,
+        Err(e) => panic!("{e:?}"),
+    };
+    drop(tmp);
+    e
+}
+
+#[test]
+fn a_truncated_or_corrupt_table_is_an_error_naming_the_layer_and_feature() {
+    let e = corrupted(|b| b.truncate(b.len() - 10));
+    assert_eq!(e.path, Path::new("vector/cases.gdb"));
+    assert_eq!(e.frame.as_deref(), Some("DY"));
+    assert!(e.feature.is_some(), "{e}");
+    assert!(e.message.contains("truncated"), "{e}");
+    // A row length beyond the file, at the last row.
+    let e = corrupted(|b| {
+        let n = b.len();
+        b.truncate(n - 40);
+    });
+    assert_eq!(e.frame.as_deref(), Some("DY"));
+    // Garbage: every 7th byte after the header flipped.
+    for step in [7, 13, 31] {
+        let e = corrupted(|b| {
+            for i in (40..b.len()).step_by(step) {
+                b[i] ^= 0x5a;
+            }
+        });
+        assert_eq!(e.path, Path::new("vector/cases.gdb"), "{e}");
+    }
+}

@@ -30,12 +30,7 @@ fn package(zipped: bool, layers: &str) -> (tempfile::TempDir, PathBuf) {
     )
     .unwrap();
     if zipped {
-        let out = std::process::Command::new("zip")
-            .current_dir(Path::new(CASES).parent().unwrap())
-            .args(["-qr", root.join("vector/cases.gdb.zip").to_str().unwrap(), "cases.gdb"])
-            .output()
-            .expect("zip (Debian: zip) is needed");
-        assert!(out.status.success(), "{out:?}");
+        zip_dir(Path::new(CASES), &root.join("vector/cases.gdb.zip"));
     } else {
         copy_dir(Path::new(CASES), &root.join("vector/cases.gdb"));
     }
@@ -71,14 +66,27 @@ fn the_handmade_geodatabase_reads_as_gdal_reads_it() {
         let dy = d.frame("DY").unwrap();
         let tj = d.frame("TJ").unwrap();
         assert!(dy.geometry.is_some() && tj.geometry.is_none());
-        assert_eq!(strings(&d, "DY", "BSM"), [Some("DY1".into()), Some("DY2".into()), Some("DY3".into())]);
+        assert_eq!(
+            strings(&d, "DY", "BSM"),
+            [Some("DY1".into()), Some("DY2".into()), Some("DY3".into())]
+        );
         assert_eq!(
             strings(&d, "DY", "MC"),
-            [Some("圆形地块".into()), Some("方形地块".into()), Some("无几何".into())]
+            [
+                Some("圆形地块".into()),
+                Some("方形地块".into()),
+                Some("无几何".into())
+            ]
         );
-        assert_eq!(floats(&d, "DY", "MJ"), [Some(31415.93), Some(10000.0), None]);
+        assert_eq!(
+            floats(&d, "DY", "MJ"),
+            [Some(31415.93), Some(10000.0), None]
+        );
         let zs = dy.df.column("ZS").unwrap().i64().unwrap().clone();
-        assert_eq!((0..zs.len()).map(|i| zs.get(i)).collect::<Vec<_>>(), [Some(1), Some(2), None]);
+        assert_eq!(
+            (0..zs.len()).map(|i| zs.get(i)).collect::<Vec<_>>(),
+            [Some(1), Some(2), None]
+        );
         assert_eq!(strings(&d, "TJ", "MC"), [Some("合计".into()), None]);
         assert_eq!(floats(&d, "TJ", "MJ"), [Some(41415.93), None]);
         assert_eq!(strings(&d, "TJ", "BZ"), [None, None]);
@@ -105,11 +113,22 @@ fn the_handmade_geodatabase_reads_as_gdal_reads_it() {
         }
         let exact = std::f64::consts::PI * 100.0 * 100.0;
         let area = circle.unsigned_area();
-        assert!(area < exact && exact - area <= 2.0 * std::f64::consts::PI * 100.0 * 0.01, "{area}");
+        assert!(
+            area < exact && exact - area <= 2.0 * std::f64::consts::PI * 100.0 * 0.01,
+            "{area}"
+        );
         assert!(coords.len() > 100, "{}", coords.len());
         // The report says so, next to the layer.
-        let path = if zipped { "vector/cases.gdb.zip" } else { "vector/cases.gdb" };
-        let notes: Vec<(&str, &str)> = d.notes.iter().map(|n| (n.path.as_str(), n.message.as_str())).collect();
+        let path = if zipped {
+            "vector/cases.gdb.zip"
+        } else {
+            "vector/cases.gdb"
+        };
+        let notes: Vec<(&str, &str)> = d
+            .notes
+            .iter()
+            .map(|n| (n.path.as_str(), n.message.as_str()))
+            .collect();
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert_eq!(notes[0].0, path);
         assert!(
@@ -122,8 +141,16 @@ fn the_handmade_geodatabase_reads_as_gdal_reads_it() {
         if zipped {
             assert!(files.contains(&"vector/cases.gdb.zip"), "{files:?}");
         } else {
-            for f in ["a00000001.gdbtable", "a00000001.gdbtablx", "a00000009.gdbtable", "a0000000a.gdbtablx"] {
-                assert!(files.contains(&format!("vector/cases.gdb/{f}").as_str()), "{files:?}");
+            for f in [
+                "a00000001.gdbtable",
+                "a00000001.gdbtablx",
+                "a00000009.gdbtable",
+                "a0000000a.gdbtablx",
+            ] {
+                assert!(
+                    files.contains(&format!("vector/cases.gdb/{f}").as_str()),
+                    "{files:?}"
+                );
             }
         }
     }
@@ -131,7 +158,10 @@ fn the_handmade_geodatabase_reads_as_gdal_reads_it() {
 
 #[test]
 fn a_mapping_picks_a_feature_class_by_name() {
-    let (_tmp, root) = package(false, "layers:\n  宗地: vector/cases.gdb#DY\ntables:\n  统计: vector/cases.gdb#TJ\n");
+    let (_tmp, root) = package(
+        false,
+        "layers:\n  宗地: vector/cases.gdb#DY\ntables:\n  统计: vector/cases.gdb#TJ\n",
+    );
     let d = loaded(&root);
     let names: Vec<&str> = d.frames.keys().map(String::as_str).collect();
     assert_eq!(names, ["宗地", "统计"]);
@@ -146,8 +176,16 @@ fn a_mapping_picks_a_feature_class_by_name() {
         "vector/cases.gdb: 宗地: no feature class or table `ZRZK` in this File Geodatabase; it holds DY, TJ"
     );
     let (_tmp, root) = package(false, "tables:\n  DY: vector/cases.gdb#DY\n");
-    let e = loaded(&root).failed.into_iter().next().expect("an error").error;
-    assert_eq!(e.message, "`DY` is a feature class; map it under `layers:`, not `tables:`");
+    let e = loaded(&root)
+        .failed
+        .into_iter()
+        .next()
+        .expect("an error")
+        .error;
+    assert_eq!(
+        e.message,
+        "`DY` is a feature class; map it under `layers:`, not `tables:`"
+    );
 }
 
 /// A copy of the package with `edit` applied to the bytes of the DY table (a00000009.gdbtable).

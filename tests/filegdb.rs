@@ -227,3 +227,41 @@ fn a_truncated_or_corrupt_table_is_an_error_naming_the_layer_and_feature() {
         assert_eq!(e.path, Path::new("vector/cases.gdb"), "{e}");
     }
 }
+
+#[test]
+fn a_compressed_feature_class_is_listed_as_not_read_and_the_rest_is_read() {
+    let (_tmp, root) = package(false, "");
+    // The catalog row of DY: its name, then its FileFormat, 0, made 2 (CDF).
+    let catalog = root.join("vector/cases.gdb/a00000001.gdbtable");
+    let mut bytes = std::fs::read(&catalog).unwrap();
+    let at = bytes
+        .windows(7)
+        .position(|w| w == b"\x02DY\x00\x00\x00\x00")
+        .unwrap();
+    bytes[at + 3] = 2;
+    std::fs::write(&catalog, bytes).unwrap();
+    let d = loaded(&root);
+    assert_eq!(d.frames.keys().collect::<Vec<_>>(), ["TJ"]);
+    let unread: Vec<(&str, &str)> = d
+        .unread
+        .iter()
+        .map(|u| (u.path.as_str(), u.reason.as_str()))
+        .collect();
+    let why = "`DY` is stored compressed (ArcGIS FileFormat 2: SDC or CDF), which nrqc does not \
+               read; uncompress the geodatabase in ArcGIS (Uncompress File Geodatabase Data) \
+               before delivery";
+    assert_eq!(unread, [("vector/cases.gdb", why)]);
+    std::fs::write(
+        root.join("package.yaml"),
+        std::fs::read_to_string(root.join("package.yaml")).unwrap()
+            + "layers:\n  DY: vector/cases.gdb#DY\n",
+    )
+    .unwrap();
+    let e = loaded(&root)
+        .failed
+        .into_iter()
+        .next()
+        .expect("an error")
+        .error;
+    assert_eq!(e.message, why);
+}

@@ -659,13 +659,17 @@ fn discover_gdb(
     sources: &mut Vec<Source>,
     unread: &mut Vec<Unread>,
 ) -> Result<(), ReadError> {
-    let contents = filegdb::FileGdb::open(root, &path)?.contents()?;
-    if contents.is_empty() {
+    let (contents, compressed) = filegdb::FileGdb::open(root, &path)?.contents()?;
+    if contents.is_empty() && compressed.is_empty() {
         unread.push(Unread {
             path: rel(&path),
             reason: "a File Geodatabase without feature classes or tables".into(),
         });
     }
+    unread.extend(compressed.into_iter().map(|reason| Unread {
+        path: rel(&path),
+        reason,
+    }));
     for content in contents {
         if let Some(other) = sources.iter().find(|s| s.name == content.name) {
             return Err(ReadError::new(

@@ -45,6 +45,36 @@ pub(crate) fn is_filegdb(path: &Path) -> bool {
     name.ends_with(".gdb") || name.ends_with(".gdb.zip")
 }
 
+/// A table the catalog lists.
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    /// The stem of its files, `a<ObjectID as 8 hex digits>`.
+    stem: String,
+    /// Its `FileFormat`: 0 for a table of the layout read here; 1 and 2 for ArcGIS's compressed
+    /// storage (SDC, CDF), which is not documented and not read.
+    format: i64,
+}
+
+impl Entry {
+    /// One of the geodatabase's own tables (`GDB_Items`, `GDB_SpatialRefs` …).
+    fn is_system(&self) -> bool {
+        self.name.to_ascii_uppercase().starts_with("GDB_")
+    }
+
+    /// Why it cannot be read, when it is compressed.
+    fn compressed(&self) -> Option<String> {
+        (self.format != 0).then(|| {
+            format!(
+                "`{}` is stored compressed (ArcGIS FileFormat {}: SDC or CDF), which nrqc does \
+                 not read; uncompress the geodatabase in ArcGIS (Uncompress File Geodatabase \
+                 Data) before delivery",
+                self.name, self.format
+            )
+        })
+    }
+}
+
 /// A table of the catalog that nrqc reads: a feature class (layer) or an attribute table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Content {
@@ -71,9 +101,9 @@ pub(crate) struct FileGdb {
     dir: PathBuf,
     /// Every file read, by path; for a `.gdb.zip`, the zip.
     digests: Mutex<BTreeMap<String, FileDigest>>,
-    /// The catalog: (table name, file stem), in catalog order.
-    catalog: Vec<(String, String)>,
-    _extracted: Option<Scratch>,
+    /// The catalog, in catalog order.
+    catalog: Vec<Entry>,
+    extracted: Option<Scratch>,
 }
 
 impl FileGdb {
@@ -89,7 +119,7 @@ impl FileGdb {
                 dir: path.to_owned(),
                 digests: Mutex::default(),
                 catalog: Vec::new(),
-                _extracted: None,
+                extracted: None,
             }
         } else {
             let bytes = tree::read(root, path)?;
@@ -125,7 +155,7 @@ impl FileGdb {
                 dir: PathBuf::new(),
                 digests: Mutex::new(BTreeMap::from([(digest.path.clone(), digest)])),
                 catalog: Vec::new(),
-                _extracted: Some(tmp),
+                extracted: Some(tmp),
             }
         };
         gdb.catalog = gdb.read_catalog()?;
@@ -144,7 +174,7 @@ impl FileGdb {
         }
         let bytes =
             tree::read(&self.root, &rel).map_err(|e| self.err(format!("{name}: {}", e.message)))?;
-        if self._extracted.is_none() {
+        if self.extracted.is_none() {
             let path = super::rel(&rel);
             let digest = FileDigest {
                 path: path.clone(),
@@ -157,6 +187,32 @@ impl FileGdb {
                 .insert(path, digest);
         }
         Ok(Some(bytes))
+    }
+
+    /// The start of the table file `name`, up to the end of its field descriptions: what
+    /// tells a feature class from a table, without reading its rows.
+    fn head(&self, name: &str) -> Result<Vec<u8>, ReadError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let rel = self.dir.join(name);
+        let err = |m: String| self.err(format!("{name}: {m}"));
+        let (mut file, _) = tree::open(&self.root, &rel).map_err(|e| err(e.message))?;
+        let io = |e: std::io::Error| err(format!("cannot be read: {e}"));
+        let mut header = [0u8; 40];
+        let mut end = 40u64;
+        if file.read_exact(&mut header).is_ok() {
+            let mut offset = [0u8; 8];
+            offset.copy_from_slice(&header[32..40]);
+            let offset = u64::from_le_bytes(offset);
+            let mut len = [0u8; 4];
+            if file.seek(SeekFrom::Start(offset)).is_ok() && file.read_exact(&mut len).is_ok() {
+                end = offset.saturating_add(4 + u64::from(u32::from_le_bytes(len)));
+            }
+        }
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        let mut bytes = Vec::new();
+        // Never past the end of the file, whose size tree::open checked.
+        file.take(end).read_to_end(&mut bytes).map_err(io)?;
+        Ok(bytes)
     }
 
     /// The files read so far, sorted by path.
@@ -175,39 +231,43 @@ impl FileGdb {
         Ok((table, index))
     }
 
-    fn read_catalog(&self) -> Result<Vec<(String, String)>, ReadError> {
+    fn read_catalog(&self) -> Result<Vec<Entry>, ReadError> {
         let (bytes, index) = self.table_files(CATALOG)?;
         catalog(&bytes, index.as_deref())
             .map_err(|m| self.err(format!("the catalog ({CATALOG}.gdbtable): {m}")))
     }
 
-    /// The feature classes and attribute tables, in catalog order; the geodatabase's own
-    /// tables (`GDB_*`) left out.
-    pub(crate) fn contents(&self) -> Result<Vec<Content>, ReadError> {
+    /// The feature classes and attribute tables, in catalog order, and why each compressed
+    /// one is not read; the geodatabase's own tables (`GDB_*`) left out.
+    pub(crate) fn contents(&self) -> Result<(Vec<Content>, Vec<String>), ReadError> {
         let mut contents = Vec::new();
-        for (name, stem) in &self.catalog {
-            if name.to_ascii_uppercase().starts_with("GDB_") {
+        let mut compressed = Vec::new();
+        for entry in self.catalog.iter().filter(|e| !e.is_system()) {
+            if let Some(why) = entry.compressed() {
+                compressed.push(why);
                 continue;
             }
-            let (bytes, index) = self.table_files(stem)?;
-            let t = Table::parse(&bytes, index.as_deref())
-                .map_err(|m| self.err(format!("{stem}.gdbtable: {m}")).frame(name))?;
+            let head = self.head(&format!("{}.gdbtable", entry.stem))?;
+            let t = Table::describe(&head).map_err(|m| {
+                self.err(format!("{}.gdbtable: {m}", entry.stem))
+                    .frame(&entry.name)
+            })?;
             contents.push(Content {
-                name: name.clone(),
+                name: entry.name.clone(),
                 layer: t.geometry_field().is_some(),
             });
         }
-        Ok(contents)
+        Ok((contents, compressed))
     }
 
     /// Reads the table `table` as frame `frame`: a feature class when `layer`, else an
     /// attribute table.
     pub(crate) fn read(&self, table: &str, frame: &str, layer: bool) -> Result<Loaded, ReadError> {
         let err = |m: String| self.err(m).frame(frame);
-        let Some((_, stem)) = self.catalog.iter().find(|(n, _)| n == table) else {
+        let Some(entry) = self.catalog.iter().find(|e| e.name == table) else {
             let held: Vec<&str> = (self.catalog.iter())
-                .map(|(n, _)| n.as_str())
-                .filter(|n| !n.to_ascii_uppercase().starts_with("GDB_"))
+                .filter(|e| !e.is_system())
+                .map(|e| e.name.as_str())
                 .collect();
             return Err(err(format!(
                 "no feature class or table `{table}` in this File Geodatabase; it holds {}",
@@ -218,6 +278,10 @@ impl FileGdb {
                 }
             )));
         };
+        if let Some(why) = entry.compressed() {
+            return Err(err(why));
+        }
+        let stem = &entry.stem;
         let (bytes, index) = self.table_files(stem)?;
         decode(
             &self.path,
@@ -231,19 +295,32 @@ impl FileGdb {
     }
 }
 
-/// The (name, file stem) of each table the catalog `bytes` (with its index) lists.
-fn catalog(bytes: &[u8], index: Option<&[u8]>) -> Result<Vec<(String, String)>, String> {
+/// The tables the catalog `bytes` (with its index) lists.
+fn catalog(bytes: &[u8], index: Option<&[u8]>) -> Result<Vec<Entry>, String> {
     let t = Table::parse(bytes, index)?;
-    let name = t
-        .fields
-        .iter()
-        .position(|f| f.name.eq_ignore_ascii_case("Name") && f.kind == FieldType::Text)
-        .ok_or("no Name field")?;
+    let field = |name: &str, kind: FieldType| {
+        t.fields
+            .iter()
+            .position(|f| f.name.eq_ignore_ascii_case(name) && f.kind == kind)
+            .ok_or(format!("no {name} field"))
+    };
+    let (name, format) = (
+        field("Name", FieldType::Text)?,
+        field("FileFormat", FieldType::Int32)?,
+    );
     let mut catalog = Vec::new();
     for (i, &(object_id, _)) in t.rows.iter().enumerate() {
         let row = t.row(i).map_err(|e| e.message)?;
         if let Some(Cell::Text(n)) = &row[name] {
-            catalog.push((n.clone(), format!("a{object_id:08x}")));
+            let format = match row[format] {
+                Some(Cell::Int(f)) => f,
+                _ => 0,
+            };
+            catalog.push(Entry {
+                name: n.clone(),
+                stem: format!("a{object_id:08x}"),
+                format,
+            });
         }
     }
     Ok(catalog)

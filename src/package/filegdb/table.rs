@@ -126,6 +126,8 @@ pub(super) struct Table<'a> {
     /// 9 multipatch).
     pub geometry_type: u8,
     nullable_bytes: usize,
+    /// The number of rows the header counts.
+    valid: i32,
     /// The offsets of the rows present, in ObjectID order; deleted rows are left out.
     pub rows: Vec<(u64, usize)>,
 }
@@ -141,6 +143,18 @@ impl<'a> Table<'a> {
     /// Parses the `.gdbtable` `bytes` and its `.gdbtablx` `index` (`None` when the table has no
     /// index file, which a table without rows may lack).
     pub(super) fn parse(bytes: &'a [u8], index: Option<&[u8]>) -> Result<Table<'a>, String> {
+        let mut t = Table::describe(bytes)?;
+        if t.valid > 0 {
+            let index = index
+                .ok_or("the table has rows but its .gdbtablx (the index of its rows) is missing")?;
+            t.rows = row_offsets(index, bytes.len()).map_err(|e| format!("its .gdbtablx: {e}"))?;
+        }
+        Ok(t)
+    }
+
+    /// The table's header and field descriptions, without its rows: `bytes` may be the start
+    /// of the `.gdbtable`, up to the end of the field descriptions.
+    pub(super) fn describe(bytes: &'a [u8]) -> Result<Table<'a>, String> {
         let mut b = Bytes::new(bytes);
         let version = b.i32("the .gdbtable header")?;
         match version {
@@ -207,20 +221,14 @@ impl<'a> Table<'a> {
             return Err("more than one geometry field".into());
         }
         let nullable_bytes = fields.iter().filter(|f| f.nullable).count().div_ceil(8);
-        let rows = if valid == 0 {
-            Vec::new()
-        } else {
-            let index = index
-                .ok_or("the table has rows but its .gdbtablx (the index of its rows) is missing")?;
-            row_offsets(index, bytes.len()).map_err(|e| format!("its .gdbtablx: {e}"))?
-        };
         Ok(Table {
             bytes,
             fields,
             utf8,
             geometry_type,
             nullable_bytes,
-            rows,
+            valid,
+            rows: Vec::new(),
         })
     }
 

@@ -269,6 +269,10 @@ fn rel(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// What loading one file (or the files read together) gives: its frames, the files read, and
+/// what the report must say of how they were read.
+type UnitLoaded = (Vec<Frame>, Vec<FileDigest>, Vec<InputNote>);
+
 /// Loads the package at `root` with every layer and table decoded, in parallel.
 pub fn load(root: &Path, schema: &Schema) -> Result<Dataset, PackageError> {
     load_observed(root, schema, &())
@@ -353,8 +357,7 @@ pub fn load_observed(
             None => units.push(vec![s]),
         }
     }
-    type Loaded = (Vec<Frame>, Vec<FileDigest>, Vec<InputNote>);
-    let loaded: Vec<Result<Loaded, ReadError>> = units
+    let loaded: Vec<Result<UnitLoaded, ReadError>> = units
         .par_iter()
         .map(|unit| match unit.as_slice() {
             [s, ..] if s.format == Format::FileGdb => load_gdb(root, unit, observer),
@@ -699,7 +702,7 @@ fn load_gdb(
     root: &Path,
     unit: &[&Source],
     observer: &dyn Observer,
-) -> Result<(Vec<Frame>, Vec<FileDigest>, Vec<InputNote>), ReadError> {
+) -> Result<UnitLoaded, ReadError> {
     let path = &unit[0].path;
     let gdb = filegdb::FileGdb::open(root, path).map_err(|e| e.frame(&unit[0].name))?;
     let loaded = unit

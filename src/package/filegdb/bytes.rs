@@ -139,7 +139,7 @@ impl<'a> Bytes<'a> {
 
 /// UTF-16LE bytes decoded; an odd length or an unpaired surrogate is an error.
 pub(super) fn utf16(raw: &[u8]) -> Result<String, String> {
-    if raw.len() % 2 != 0 {
+    if !raw.len().is_multiple_of(2) {
         return Err(format!(
             "UTF-16 text of an odd length ({} bytes)",
             raw.len()

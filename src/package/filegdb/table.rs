@@ -244,9 +244,11 @@ impl<'a> Table<'a> {
         let whole = RowError::whole;
         let mut b = Bytes::new(&self.bytes[offset..]);
         let len = b.u32("the row's length").map_err(whole)? as usize;
-        let blob = b.take(len, "the row").map_err(|e| {
+        let left = b.remaining();
+        let blob = b.take(len, "the row").map_err(|_| {
             whole(format!(
-                "ObjectID {object_id}: {e} (the row claims {len} bytes)"
+                "ObjectID {object_id}: the row claims {len} bytes, past the end of the file \
+                 ({left} bytes left)"
             ))
         })?;
         let mut b = Bytes::new(blob);

@@ -197,6 +197,9 @@ impl Decoder<'_> {
                 segments.push(segment(&mut b, points)?);
             }
             segments.sort_by_key(|s| s.0);
+            if let Some(w) = segments.windows(2).find(|w| w[0].0 == w[1].0) {
+                return Err(format!("two curve segments start at vertex {}", w[0].0));
+            }
         }
         let mut rings = Vec::with_capacity(parts);
         let mut start = 0;
@@ -206,7 +209,7 @@ impl Decoder<'_> {
             let mut part = Vec::with_capacity(size);
             for i in start..end {
                 part.push(coords[i]);
-                while next_curve < segments.len() && segments[next_curve].0 == i {
+                if next_curve < segments.len() && segments[next_curve].0 == i {
                     if i + 1 >= end {
                         return Err(format!(
                             "a curve segment starts at the last vertex of a part (vertex {i})"
@@ -520,6 +523,46 @@ mod tests {
         )
         .unwrap();
         assert!(out.iter().all(|c| c.y > 0.0));
+    }
+
+    #[test]
+    fn a_bezier_curve_densifies_within_the_tolerance() {
+        let grid = Grid {
+            x_origin: 0.0,
+            y_origin: 0.0,
+            xy_scale: 1.0,
+        };
+        let mut d = decoder(&grid);
+        let (a, p1, p2, b) = (
+            Coord { x: 0.0, y: 0.0 },
+            Coord { x: 30.0, y: 100.0 },
+            Coord { x: 70.0, y: -100.0 },
+            Coord { x: 100.0, y: 0.0 },
+        );
+        let mut out = vec![a];
+        d.densify(&mut out, a, b, Segment::Bezier(p1, p2)).unwrap();
+        out.push(b);
+        let at = |t: f64| {
+            let u = 1.0 - t;
+            let w = [u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t];
+            Coord {
+                x: w[0] * a.x + w[1] * p1.x + w[2] * p2.x + w[3] * b.x,
+                y: w[0] * a.y + w[1] * p1.y + w[2] * p2.y + w[3] * b.y,
+            }
+        };
+        let n = out.len() - 1;
+        // Each chord's midpoint is within the tolerance of the curve at the middle parameter.
+        for k in 0..n {
+            let mid = at((k as f64 + 0.5) / n as f64);
+            let chord = Coord {
+                x: (out[k].x + out[k + 1].x) / 2.0,
+                y: (out[k].y + out[k + 1].y) / 2.0,
+            };
+            assert!(
+                (mid.x - chord.x).hypot(mid.y - chord.y) <= 0.01,
+                "chord {k} of {n}"
+            );
+        }
     }
 
     #[test]

@@ -207,10 +207,12 @@ fn corrupted(edit: impl Fn(&mut Vec<u8>)) -> ReadError {
 #[test]
 fn a_truncated_or_corrupt_table_is_an_error_naming_the_layer_and_feature() {
     let e = corrupted(|b| b.truncate(b.len() - 10));
-    assert_eq!(e.path, Path::new("vector/cases.gdb"));
-    assert_eq!(e.frame.as_deref(), Some("DY"));
-    assert!(e.feature.is_some(), "{e}");
-    assert!(e.message.contains("truncated"), "{e}");
+    // The last row (ObjectID 3, feature 2) loses 10 of its 15 bytes.
+    assert_eq!(
+        e.to_string(),
+        "vector/cases.gdb: DY, feature 2: a00000009.gdbtable: ObjectID 3: the row claims 15 \
+         bytes, past the end of the file (5 bytes left)"
+    );
     // A row length beyond the file, at the last row.
     let e = corrupted(|b| {
         let n = b.len();
@@ -264,4 +266,35 @@ fn a_compressed_feature_class_is_listed_as_not_read_and_the_rest_is_read() {
         .expect("an error")
         .error;
     assert_eq!(e.message, why);
+}
+
+#[test]
+fn a_package_zip_holding_a_gdb_folder_reads_it() {
+    let (tmp, root) = package(false, "");
+    // The package zipped as a producer zips it: its folder with the .gdb folder inside.
+    let zip = tmp.path().join("622923_永靖县.zip");
+    {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::fs::File::create(&zip).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        let mut files = vec![root.join("package.yaml")];
+        let mut gdb: Vec<PathBuf> = std::fs::read_dir(root.join("vector/cases.gdb"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        gdb.sort();
+        files.extend(gdb);
+        for f in files {
+            let name = f.strip_prefix(&root).unwrap().to_str().unwrap().to_owned();
+            w.start_file(format!("622923_永靖县/{name}"), options)
+                .unwrap();
+            w.write_all(&std::fs::read(&f).unwrap()).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    let opened = nrqc::package::archive::open(&zip).unwrap();
+    let d = loaded(opened.root());
+    assert!(d.failed.is_empty(), "{:?}", d.failed);
+    assert_eq!(d.frames.keys().collect::<Vec<_>>(), ["DY", "TJ"]);
+    assert_eq!(d.frame("DY").unwrap().len(), 3);
 }

@@ -298,3 +298,24 @@ fn a_package_zip_holding_a_gdb_folder_reads_it() {
     assert_eq!(d.frames.keys().collect::<Vec<_>>(), ["DY", "TJ"]);
     assert_eq!(d.frame("DY").unwrap().len(), 3);
 }
+
+#[test]
+fn init_proposes_the_feature_classes_and_tables_of_a_geodatabase() {
+    use nrqc::package::init::{propose, Area};
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(CASES), &tmp.path().join("vector/cases.gdb"));
+    let area = Area {
+        code: "622923".into(),
+        name: "永靖县".into(),
+    };
+    let p = propose(
+        tmp.path(),
+        &builtin().schema,
+        &area,
+        nrqc::package::manifest::Level::County,
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(p.layers, [("DY".into(), "vector/cases.gdb".into(), 3)]);
+    assert_eq!(p.tables, [("TJ".into(), "vector/cases.gdb".into(), 2)]);
+    assert!(p.text.contains("crs: EPSG:4523"), "{}", p.text);
+}

@@ -319,3 +319,84 @@ fn init_proposes_the_feature_classes_and_tables_of_a_geodatabase() {
     assert_eq!(p.tables, [("TJ".into(), "vector/cases.gdb".into(), 2)]);
     assert!(p.text.contains("crs: EPSG:4523"), "{}", p.text);
 }
+
+#[test]
+fn rows_deleted_in_gdal_are_left_out_over_several_index_blocks() {
+    // 2,500 points (three blocks of 1,024 rows in the .gdbtablx), the second block deleted by
+    // GDAL (scripts/gdal_delete_features.py): GDAL then reads 1,476 features.
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("P.csv");
+    let mut text = String::from("WKT,N\n");
+    for i in 1..=2500 {
+        text.push_str(&format!("\"POINT({i} {i})\",{i}\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let root = tmp.path().join("pkg");
+    std::fs::create_dir_all(root.join("vector")).unwrap();
+    std::fs::write(
+        root.join("package.yaml"),
+        "xzqdm: \"622923\"\nxzqmc: 永靖县\nlevel: county\ncrs: EPSG:4523\n",
+    )
+    .unwrap();
+    let gdb = root.join("vector/P.gdb");
+    let run = |program: &str, args: &[&std::ffi::OsStr]| {
+        let o = std::process::Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program} (gdal-bin, python3) is needed: {e}"));
+        assert!(
+            o.status.success() && o.stderr.is_empty(),
+            "{program}: {o:?}"
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    run(
+        "ogr2ogr",
+        &[
+            "-f",
+            "OpenFileGDB",
+            gdb.to_str().unwrap(),
+            csv.to_str().unwrap(),
+            "-oo",
+            "GEOM_POSSIBLE_NAMES=WKT",
+            "-oo",
+            "KEEP_GEOM_COLUMNS=NO",
+            "-oo",
+            "AUTODETECT_TYPE=YES",
+            "-nlt",
+            "POINT",
+            "-a_srs",
+            "EPSG:4523",
+            "-nln",
+            "P",
+        ]
+        .map(std::ffi::OsStr::new),
+    );
+    run(
+        "python3",
+        &[
+            "scripts/gdal_delete_features.py",
+            gdb.to_str().unwrap(),
+            "P",
+            "1025",
+            "2048",
+        ]
+        .map(std::ffi::OsStr::new),
+    );
+    let summary = run(
+        "ogrinfo",
+        &["-so", gdb.to_str().unwrap(), "P"].map(std::ffi::OsStr::new),
+    );
+    assert!(summary.contains("Feature Count: 1476"), "{summary}");
+    let d = loaded(&root);
+    let p = d.frame("P").unwrap();
+    let n = p.df.column("N").unwrap().i64().unwrap().clone();
+    let n: Vec<i64> = (0..n.len()).map(|i| n.get(i).unwrap()).collect();
+    let expected: Vec<i64> = (1..=1024).chain(2049..=2500).collect();
+    assert_eq!(n, expected);
+    let geoms = &p.geometry.as_ref().unwrap().geoms;
+    assert_eq!(
+        geoms[1024],
+        Some(geo::Geometry::Point(geo::Point::new(2049.0, 2049.0)))
+    );
+}

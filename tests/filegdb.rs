@@ -90,8 +90,11 @@ fn the_handmade_geodatabase_reads_as_gdal_reads_it() {
         assert_eq!(strings(&d, "TJ", "MC"), [Some("合计".into()), None]);
         assert_eq!(floats(&d, "TJ", "MJ"), [Some(41415.93), None]);
         assert_eq!(strings(&d, "TJ", "BZ"), [None, None]);
-        // The alias GDAL reads as the alternative name of BZ.
+        // The alias GDAL reads as the alternative name of BZ, and the report lists it.
         assert_eq!(tj.aliases.get("BZ").map(String::as_str), Some("备注"));
+        let report = nrqc::inspect(&root, &builtin(), nrqc::quality::DefectClass::B).unwrap();
+        let aliases = serde_json::to_value(&report.package).unwrap()["field_aliases"].clone();
+        assert_eq!(aliases, serde_json::json!({"TJ": {"BZ": "备注"}}));
         assert!(dy.aliases.is_empty());
         let g = dy.geometry.as_ref().unwrap();
         assert_eq!(g.crs.epsg, Some(4523));

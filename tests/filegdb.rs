@@ -403,3 +403,19 @@ fn rows_deleted_in_gdal_are_left_out_over_several_index_blocks() {
         Some(geo::Geometry::Point(geo::Point::new(2049.0, 2049.0)))
     );
 }
+
+#[test]
+fn a_gdb_that_is_a_file_is_refused_without_being_read() {
+    let (_tmp, root) = package(false, "");
+    std::fs::remove_dir_all(root.join("vector/cases.gdb")).unwrap();
+    std::fs::write(root.join("vector/cases.gdb"), b"not a folder").unwrap();
+    let e = match load(&root, &builtin().schema) {
+        Err(PackageError::Read(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        e.to_string(),
+        "vector/cases.gdb: a file, not a folder: a File Geodatabase is a .gdb folder, or a zip of \
+         one named .gdb.zip"
+    );
+}

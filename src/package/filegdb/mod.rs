@@ -122,6 +122,17 @@ impl FileGdb {
                 extracted: None,
             }
         } else {
+            let zipped = path
+                .to_string_lossy()
+                .to_ascii_lowercase()
+                .ends_with(".gdb.zip");
+            if !zipped {
+                return Err(err(
+                    "a file, not a folder: a File Geodatabase is a .gdb folder, or a zip of one \
+                     named .gdb.zip"
+                        .into(),
+                ));
+            }
             let bytes = tree::read(root, path)?;
             let tmp = Scratch::new("nrqc-gdb-")
                 .map_err(|e| err(format!("cannot create a temporary directory: {e}")))?;

@@ -49,4 +49,22 @@ for f in tests/malformed/*.shp tests/malformed/*.dbf; do
   { u16 $(wc -c < "$x.shx"); u16 $(wc -c < "$dbf"); u16 $(wc -c < "$x.prj"); printf '\001'
     cat "$x.shx" "$dbf" "$x.prj" "$shp"; } > $c/shapefile/seed$n
 done
+# filegdb: a 2-byte head (the .gdbtablx length as u16 LE), the .gdbtablx, then the .gdbtable;
+# every table of the handmade geodatabase (tests/data/filegdb) and, with GDAL, of a fixture's
+mkdir -p $c/filegdb
+gdbs=tests/data/filegdb/cases.gdb
+if command -v ogr2ogr >/dev/null 2>&1; then
+  g=$c/filegdb-src.gdb; rm -rf $g
+  for l in XZQ ZRZYDJDY STBHHX; do
+    f=$(ls fixtures/622923_永靖县_defective/vector/$l.* | head -1)
+    ogr2ogr -f OpenFileGDB $( [ -d $g ] && echo -update ) -nlt PROMOTE_TO_MULTI $g "$f" -nln $l
+  done
+  gdbs="$gdbs $g"
+fi
+for d in $gdbs; do
+  for t in $d/*.gdbtable; do
+    x=${t%.gdbtable}.gdbtablx; [ -e "$x" ] || continue; n=$((n+1))
+    { u16 $(wc -c < "$x"); cat "$x" "$t"; } > $c/filegdb/seed$n
+  done
+done
 echo "seeded $n files under $c"

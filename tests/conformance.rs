@@ -6,7 +6,9 @@
 //! The forms: FlatGeobuf with GDAL's default spatial index and without one
 //! (`-lco SPATIAL_INDEX=NO`), GeoJSON, GeoPackage (every layer in one `.gpkg`, mapped in
 //! package.yaml as `file.gpkg#LAYER`), and Shapefile with GBK attributes (`-lco ENCODING=GBK`),
-//! with its `.cpg` and without it. Tables stay CSV. The conversion runs here, with the installed
+//! with its `.cpg` and without it, and File Geodatabase (`-f OpenFileGDB`, every layer in one
+//! `vector/<package>.gdb` found by name, and the same zipped as `<package>.gdb.zip` and mapped as
+//! `file.gdb.zip#LAYER`). Tables stay CSV. The conversion runs here, with the installed
 //! `gdal-bin`, so a GDAL that writes differently is caught by the next run, not by a stale copy.
 //! A finding is compared whole: rule, layer, feature ids (fid and key), related features,
 //! message, measured, expected and geometry; and each rule's status, reason and coverage.
@@ -60,15 +62,21 @@ enum Form {
     GeoPackage,
     Shapefile,
     ShapefileNoCpg,
+    /// A File Geodatabase folder, `vector/<package>.gdb`, its feature classes found by name.
+    FileGdb,
+    /// The same zipped, `vector/<package>.gdb.zip`, mapped in package.yaml as `file#LAYER`.
+    FileGdbZip,
 }
 
-const FORMS: [Form; 6] = [
+const FORMS: [Form; 8] = [
     Form::FlatGeobuf,
     Form::FlatGeobufNoIndex,
     Form::GeoJson,
     Form::GeoPackage,
     Form::Shapefile,
     Form::ShapefileNoCpg,
+    Form::FileGdb,
+    Form::FileGdbZip,
 ];
 
 impl Form {
@@ -256,8 +264,9 @@ fn convert(src: &Path, dst: &Path, form: Form) -> Converted {
         }
     }
     let gpkg_name = format!("{}.gpkg", src.file_name().unwrap().to_str().unwrap());
+    let gdb_name = format!("{}.gdb", src.file_name().unwrap().to_str().unwrap());
     let layers = layer_files(src);
-    if form == Form::GeoPackage && !layers.is_empty() {
+    if matches!(form, Form::GeoPackage | Form::FileGdbZip) && !layers.is_empty() {
         manifest.push_str("layers:\n");
     }
     for (i, (name, file)) in layers.iter().enumerate() {
@@ -269,6 +278,28 @@ fn convert(src: &Path, dst: &Path, form: Form) -> Converted {
             Form::GeoJson => vec!["-f".into(), "GeoJSON".into()],
             Form::GeoPackage if i == 0 => vec!["-f".into(), "GPKG".into()],
             Form::GeoPackage => vec!["-f".into(), "GPKG".into(), "-update".into()],
+            // A feature class has one geometry type: a GeoJSON layer of polygons and
+            // multipolygons (GDAL: "Unknown (any)") is written as multipolygons, which an ESRI
+            // polygon shape is either way.
+            Form::FileGdb | Form::FileGdbZip => {
+                let summary = gdal(
+                    "ogrinfo",
+                    &["-so".as_ref(), file.as_os_str(), name.as_ref()],
+                );
+                let mixed = summary.lines().any(|l| l == "Geometry: Unknown (any)");
+                ["-f", "OpenFileGDB", "-nlt", "PROMOTE_TO_MULTI"]
+                    .into_iter()
+                    .take(if mixed { 2 } else { 4 })
+                    .chain(
+                        mixed
+                            .then_some(["-nlt", "MULTIPOLYGON"])
+                            .into_iter()
+                            .flatten(),
+                    )
+                    .chain((i > 0).then_some("-update"))
+                    .map(Into::into)
+                    .collect()
+            }
             Form::Shapefile | Form::ShapefileNoCpg => vec![
                 "-f".into(),
                 "ESRI Shapefile".into(),
@@ -283,9 +314,16 @@ fn convert(src: &Path, dst: &Path, form: Form) -> Converted {
             Form::GeoJson => format!("{name}.geojson"),
             Form::GeoPackage => gpkg_name.clone(),
             Form::Shapefile | Form::ShapefileNoCpg => format!("{name}.shp"),
+            Form::FileGdb | Form::FileGdbZip => gdb_name.clone(),
         });
-        if form == Form::GeoPackage {
-            manifest.push_str(&format!("  {name}: vector/{gpkg_name}#{name}\n"));
+        match form {
+            Form::GeoPackage => {
+                manifest.push_str(&format!("  {name}: vector/{gpkg_name}#{name}\n"))
+            }
+            Form::FileGdbZip => {
+                manifest.push_str(&format!("  {name}: vector/{gdb_name}.zip#{name}\n"))
+            }
+            _ => {}
         }
         let mut args: Vec<&std::ffi::OsStr> = options.iter().map(|o| o.as_ref()).collect();
         args.extend([
@@ -319,6 +357,11 @@ fn convert(src: &Path, dst: &Path, form: Form) -> Converted {
             }
             _ => {}
         }
+    }
+    if form == Form::FileGdbZip && !layers.is_empty() {
+        let gdb = vector.join(&gdb_name);
+        common::zip_dir(&gdb, &vector.join(format!("{gdb_name}.zip")));
+        std::fs::remove_dir_all(gdb).unwrap();
     }
     std::fs::write(dst.join("package.yaml"), manifest).unwrap();
     converted
@@ -676,7 +719,7 @@ fn every_fixture_in_every_gdal_form_gives_the_findings_of_the_original() {
         .map(|r| r.0.diffs.join("\n"))
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert_eq!(combos.len(), 17 * 6);
+    assert_eq!(combos.len(), 17 * FORMS.len());
 }
 
 /// The edge cases of `scripts/conformance_reference.py`, under rules of one `geometry_valid` per
@@ -780,7 +823,8 @@ fn gdal_keys(dir: &Path) -> Vec<String> {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if ["fgb", "geojson", "gpkg", "shp"].contains(&ext) {
+        // A File Geodatabase: a `.gdb` folder, or a `.gdb.zip`, which GDAL opens as it is.
+        if ["fgb", "geojson", "gpkg", "shp", "gdb", "zip"].contains(&ext) {
             for feature in &reading(&path).features {
                 keys.extend(
                     feature

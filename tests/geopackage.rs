@@ -251,7 +251,7 @@ fn bad_layer_mappings_are_errors_naming_file_and_layer() {
         t.replace("XZQ: vector/622923_永靖县.gpkg#", "XZQ: vector/XZQ.fgb#XZQ")
     });
     let e = read_error(&root);
-    assert!(e.message.contains("not one"), "{e}");
+    assert!(e.message.contains("and this file is neither"), "{e}");
 }
 
 /// A .gpkg in vector/ that package.yaml does not map contributes each feature table as the layer

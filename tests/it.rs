@@ -8,6 +8,7 @@ mod archive;
 mod batch;
 mod cli;
 mod conformance;
+mod filegdb;
 mod fixtures;
 mod formats;
 mod gdal_written;

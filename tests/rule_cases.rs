@@ -503,6 +503,7 @@ impl Mutation {
                     geometry,
                     bad_cells: vec![],
                     decimals: BTreeMap::new(),
+                    aliases: BTreeMap::new(),
                 };
                 dataset.frames.insert(layer.clone(), frame);
                 Ok(())
@@ -529,6 +530,7 @@ impl Mutation {
                     geometry: None,
                     bad_cells: vec![],
                     decimals: BTreeMap::new(),
+                    aliases: BTreeMap::new(),
                 };
                 dataset.frames.insert(table.clone(), frame);
                 Ok(())

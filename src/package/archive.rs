@@ -129,6 +129,26 @@ struct Entry {
 /// Extracts the package in the zip `reader` (named `zip` in errors) into `dest`, which must not
 /// exist yet. `package.yaml` may be at the zip's root or inside its one top-level folder.
 pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(), PackageError> {
+    extract_holding(
+        zip,
+        reader,
+        dest,
+        "package.yaml",
+        "no package.yaml at the zip's root or in its one top-level folder; a package zip holds \
+         one package",
+    )
+}
+
+/// [`extract`] of a zip that holds the file `marker` at its root or in its one top-level folder
+/// (`package.yaml` for a package, the catalog `a00000001.gdbtable` for a zipped File
+/// Geodatabase); `missing` says what is wrong when it does not.
+pub(crate) fn extract_holding<R: Read + Seek>(
+    zip: &Path,
+    reader: R,
+    dest: &Path,
+    marker: &str,
+    missing: &str,
+) -> Result<(), PackageError> {
     let err = |entry: Option<&str>, message: String| PackageError::Archive {
         zip: zip.to_owned(),
         entry: entry.map(str::to_owned),
@@ -228,7 +248,7 @@ pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(),
     // `__MACOSX/` resource forks are not part of the package.
     entries.retain(|e| e.parts[0] != "__MACOSX");
     let is_manifest = |e: &Entry, depth: usize| {
-        !e.is_dir && e.parts.len() == depth + 1 && e.parts[depth] == "package.yaml"
+        !e.is_dir && e.parts.len() == depth + 1 && e.parts[depth] == marker
     };
     let strip = if entries.iter().any(|e| is_manifest(e, 0)) {
         0
@@ -242,12 +262,7 @@ pub fn extract<R: Read + Seek>(zip: &Path, reader: R, dest: &Path) -> Result<(),
         if one_folder && entries.iter().any(|e| is_manifest(e, 1)) {
             1
         } else {
-            return Err(err(
-                None,
-                "no package.yaml at the zip's root or in its one top-level folder; \
-                 a package zip holds one package"
-                    .into(),
-            ));
+            return Err(err(None, missing.into()));
         }
     };
 

@@ -101,6 +101,7 @@ mod tests {
             geometry: None,
             bad_cells: vec![],
             decimals: Default::default(),
+            aliases: Default::default(),
         }
     }
 

@@ -10,7 +10,9 @@ use std::path::Path;
 
 use super::error::PackageError;
 use super::manifest::{Encoding, Level, Manifest};
-use super::{discover, load_frame, load_gpkg, load_shapefile, rel, tree, Format, Frame, ReadError};
+use super::{
+    discover, load_frame, load_gdb, load_gpkg, load_shapefile, rel, tree, Format, Frame, ReadError,
+};
 use crate::schema::Schema;
 
 /// What `nrqc init` proposes.
@@ -86,14 +88,21 @@ pub fn propose(
     let (sources, unread) = discover(root, &manifest)?;
     let mut frames: Vec<(Frame, String)> = Vec::new();
     let mut failed: Vec<String> = Vec::new();
-    let mut gpkg_done: Vec<&Path> = Vec::new();
+    // GeoPackages and File Geodatabases: every layer of one file loaded together, once.
+    let mut containers_done: Vec<&Path> = Vec::new();
     for s in &sources {
+        let unit = || -> Vec<_> { sources.iter().filter(|o| o.path == s.path).collect() };
         let loaded: Result<Vec<Frame>, ReadError> = match s.format {
-            Format::GeoPackage if gpkg_done.contains(&s.path.as_path()) => continue,
+            Format::GeoPackage | Format::FileGdb if containers_done.contains(&s.path.as_path()) => {
+                continue
+            }
             Format::GeoPackage => {
-                gpkg_done.push(&s.path);
-                let unit: Vec<_> = sources.iter().filter(|o| o.path == s.path).collect();
-                load_gpkg(root, &unit, &()).map(|(f, _)| f)
+                containers_done.push(&s.path);
+                load_gpkg(root, &unit(), &()).map(|(f, _)| f)
+            }
+            Format::FileGdb => {
+                containers_done.push(&s.path);
+                load_gdb(root, &unit(), &()).map(|(f, _, _)| f)
             }
             Format::Shapefile => load_shapefile(root, s, &manifest).map(|(f, _, _)| vec![f]),
             _ => load_frame(root, s, &manifest, schema).map(|(f, _)| vec![f]),

@@ -9,6 +9,8 @@ mod cells;
 mod columns;
 pub mod error;
 #[doc(hidden)]
+pub mod filegdb;
+#[doc(hidden)]
 pub mod gpkg;
 pub mod init;
 pub mod manifest;
@@ -108,6 +110,9 @@ pub struct Frame {
     /// For table columns of numbers, the most decimals a value was written with; a statistics
     /// table's rounding, which its floats no longer show.
     pub decimals: BTreeMap<String, u32>,
+    /// The aliases the file gives its fields (a File Geodatabase's field aliases, as ArcGIS
+    /// shows them), by field name; empty for formats without them.
+    pub aliases: BTreeMap<String, String>,
 }
 
 impl Frame {
@@ -244,6 +249,8 @@ enum Format {
     GeoPackage,
     /// `.shp` with its `.shx`, `.dbf` and optional `.prj`, `.cpg` beside it.
     Shapefile,
+    /// A File Geodatabase: a `.gdb` folder, or a `.gdb.zip`.
+    FileGdb,
     Csv,
 }
 
@@ -251,13 +258,16 @@ struct Source {
     name: String,
     path: PathBuf,
     format: Format,
-    /// The table inside a GeoPackage.
+    /// The table inside a GeoPackage or File Geodatabase.
     inner: Option<String>,
     /// A layer (with geometry) rather than a table; decides which tables of a GeoPackage fit.
     layer: bool,
 }
 
 fn format_of(path: &Path) -> Option<Format> {
+    if filegdb::is_filegdb(path) {
+        return Some(Format::FileGdb);
+    }
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     match ext.as_str() {
         "fgb" => Some(Format::FlatGeobuf),
@@ -272,6 +282,10 @@ fn format_of(path: &Path) -> Option<Format> {
 fn rel(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
+
+/// What loading one file (or the files read together) gives: its frames, the files read, and
+/// what the report must say of how they were read.
+type UnitLoaded = (Vec<Frame>, Vec<FileDigest>, Vec<InputNote>);
 
 /// Loads the package at `root` with every layer and table decoded, in parallel.
 pub fn load(root: &Path, schema: &Schema) -> Result<Dataset, PackageError> {
@@ -343,18 +357,21 @@ pub fn load_observed(
         }
     }
     observer.start(Stage::Layers, sources.len());
-    // The layers of one GeoPackage are loaded together, so that the file is hashed once.
+    // The layers of one GeoPackage or File Geodatabase are loaded together, so that its files
+    // are read and hashed once.
     let mut units: Vec<Vec<&Source>> = Vec::new();
     for s in &sources {
         let same_file = |u: &&mut Vec<&Source>| {
-            s.format == Format::GeoPackage && u[0].format == s.format && u[0].path == s.path
+            matches!(s.format, Format::GeoPackage | Format::FileGdb)
+                && u[0].format == s.format
+                && u[0].path == s.path
         };
         match units.iter_mut().find(same_file) {
             Some(unit) => unit.push(s),
             None => units.push(vec![s]),
         }
     }
-    let loaded: Vec<(Result<Loaded, ReadError>, std::time::Duration)> = units
+    let loaded: Vec<(Result<UnitLoaded, ReadError>, std::time::Duration)> = units
         .par_iter()
         .map(|unit| {
             let started = std::time::Instant::now();
@@ -420,18 +437,17 @@ pub fn load_observed(
     })
 }
 
-/// The frames, file digests and notes of one loading unit.
-type Loaded = (Vec<Frame>, Vec<FileDigest>, Vec<InputNote>);
-
-/// Loads one unit: a file of one layer or table, or the layers of one GeoPackage.
+/// Loads one unit: a file of one layer or table, or the layers of one GeoPackage or File
+/// Geodatabase.
 fn load_unit(
     root: &Path,
     unit: &[&Source],
     manifest: &Manifest,
     schema: &Schema,
     observer: &dyn Observer,
-) -> Result<Loaded, ReadError> {
+) -> Result<UnitLoaded, ReadError> {
     match unit {
+        [s, ..] if s.format == Format::FileGdb => load_gdb(root, unit, observer),
         [s] if s.format == Format::Shapefile => {
             let loaded = load_shapefile(root, s, manifest);
             observer.step(Stage::Layers);
@@ -519,7 +535,7 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
         let format = format_of(&path).ok_or_else(|| {
             ReadError::new(
                 &path,
-                "unsupported file type; use .fgb, .geojson, .gpkg, .shp or .csv",
+                "unsupported file type; use .fgb, .geojson, .gpkg, .gdb, .shp or .csv",
             )
             .frame(name)
         })?;
@@ -531,19 +547,24 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
                 )
                 .frame(name))
             }
-            (Some(inner), Format::GeoPackage) => Some(inner.to_owned()),
+            (Some(inner), Format::GeoPackage | Format::FileGdb) => Some(inner.to_owned()),
             (Some(_), _) => {
                 return Err(ReadError::new(
                     &path,
-                    format!("package.yaml maps {name} to `{mapping}`, but '#layer' picks a layer inside a GeoPackage (.gpkg) and this file is not one"),
+                    format!("package.yaml maps {name} to `{mapping}`, but '#layer' picks a layer inside a GeoPackage (.gpkg) or File Geodatabase (.gdb) and this file is neither"),
                 )
                 .frame(name))
             }
-            // A GeoPackage mapped without '#': its table named like the layer.
-            (None, Format::GeoPackage) => Some(name.clone()),
+            // A GeoPackage or geodatabase mapped without '#': its table named like the layer.
+            (None, Format::GeoPackage | Format::FileGdb) => Some(name.clone()),
             (None, _) => None,
         };
-        tree::open(root, &path).map_err(|e| mapped_here(e.message))?;
+        if format == Format::FileGdb {
+            // A folder, or a zip of one.
+            tree::resolve(root, &path).map_err(mapped_here)?;
+        } else {
+            tree::open(root, &path).map_err(|e| mapped_here(e.message))?;
+        }
         sources.push(Source {
             name: name.clone(),
             path,
@@ -558,11 +579,15 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
         }
         let folder = tree::resolve(root, Path::new(dir)).map_err(|m| ReadError::new(dir, m))?;
         let entries = std::fs::read_dir(folder).map_err(|e| ReadError::new(dir, e.to_string()))?;
-        // Folders inside are not part of the package format; files and symlinks are, and a
-        // symlink is followed only to a regular file inside the package.
+        // Folders inside are not part of the package format, but for File Geodatabases (`.gdb`
+        // folders in vector/); files and symlinks are, and a symlink is followed only to a
+        // regular file (or a geodatabase's folder) inside the package.
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+            .filter(|e| {
+                e.file_type().is_ok_and(|t| !t.is_dir())
+                    || (dir == "vector" && filegdb::is_filegdb(Path::new(&e.file_name())))
+            })
             .map(|e| Path::new(dir).join(e.file_name()))
             .collect();
         paths.sort();
@@ -577,6 +602,10 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
             }
             if dir == "vector" && format_of(&path) == Some(Format::GeoPackage) {
                 discover_gpkg(root, path, &mut sources, &mut unread)?;
+                continue;
+            }
+            if dir == "vector" && format_of(&path) == Some(Format::FileGdb) {
+                discover_gdb(root, path, &mut sources, &mut unread)?;
                 continue;
             }
             if dir == "vector"
@@ -614,7 +643,7 @@ fn discover(root: &Path, manifest: &Manifest) -> Result<(Vec<Source>, Vec<Unread
                 None => unread.push(Unread {
                     path: rel(&path),
                     reason: if dir == "vector" {
-                        "not a FlatGeobuf, GeoJSON, GeoPackage or Shapefile layer; this version of nrqc reads no other vector format".into()
+                        "not a FlatGeobuf, GeoJSON, GeoPackage, File Geodatabase or Shapefile layer; this version of nrqc reads no other vector format".into()
                     } else {
                         "not a CSV table".into()
                     },
@@ -664,6 +693,84 @@ fn discover_gpkg(
     Ok(())
 }
 
+/// The feature classes and tables of a File Geodatabase in `vector/` that package.yaml does not
+/// map into: each feature class a layer, each attribute table a table, named by its name.
+fn discover_gdb(
+    root: &Path,
+    path: PathBuf,
+    sources: &mut Vec<Source>,
+    unread: &mut Vec<Unread>,
+) -> Result<(), ReadError> {
+    let (contents, compressed) = filegdb::FileGdb::open(root, &path)?.contents()?;
+    if contents.is_empty() && compressed.is_empty() {
+        unread.push(Unread {
+            path: rel(&path),
+            reason: "a File Geodatabase without feature classes or tables".into(),
+        });
+    }
+    unread.extend(compressed.into_iter().map(|reason| Unread {
+        path: rel(&path),
+        reason,
+    }));
+    for content in contents {
+        if let Some(other) = sources.iter().find(|s| s.name == content.name) {
+            return Err(ReadError::new(
+                &path,
+                format!(
+                    "{} is also delivered as {}; a layer or table is delivered once",
+                    content.name,
+                    rel(&other.path)
+                ),
+            )
+            .frame(&content.name));
+        }
+        sources.push(Source {
+            name: content.name.clone(),
+            path: path.clone(),
+            format: Format::FileGdb,
+            inner: Some(content.name),
+            layer: content.layer,
+        });
+    }
+    Ok(())
+}
+
+/// Loads the layers and tables `unit` reads from one File Geodatabase, in parallel, with every
+/// file read hashed once.
+fn load_gdb(
+    root: &Path,
+    unit: &[&Source],
+    observer: &dyn Observer,
+) -> Result<UnitLoaded, ReadError> {
+    let path = &unit[0].path;
+    let gdb = filegdb::FileGdb::open(root, path).map_err(|e| e.frame(&unit[0].name))?;
+    let loaded = unit
+        .par_iter()
+        .map(|s| {
+            let name = s.name.as_str();
+            let t = gdb.read(s.inner.as_deref().unwrap_or(name), name, s.layer)?;
+            let df = t
+                .decoded
+                .columns
+                .into_frame(t.decoded.rows)
+                .map_err(|e| ReadError::new(path, e.to_string()).frame(name))?;
+            observer.step(Stage::Layers);
+            let frame = Frame {
+                name: name.to_owned(),
+                path: path.clone(),
+                df,
+                geometry: s.layer.then_some(t.decoded.geometry),
+                bad_cells: vec![],
+                decimals: BTreeMap::new(),
+                aliases: t.aliases,
+            };
+            Ok((frame, t.notes))
+        })
+        .collect::<Result<Vec<_>, ReadError>>()?;
+    let (frames, notes): (Vec<Frame>, Vec<Vec<InputNote>>) = loaded.into_iter().unzip();
+    Ok((frames, gdb.digests(), notes.concat()))
+}
+
 /// Loads the layers and tables `unit` reads from one GeoPackage, each through its own read-only
 /// connection (in parallel), and hashes the file once.
 fn load_gpkg(
@@ -692,6 +799,7 @@ fn load_gpkg(
                 geometry: t.geometry,
                 bad_cells: vec![],
                 decimals: BTreeMap::new(),
+                aliases: BTreeMap::new(),
             })
         })
         .collect::<Result<Vec<Frame>, ReadError>>()?;
@@ -786,6 +894,7 @@ fn load_shapefile(
         geometry: Some(d.geometry),
         bad_cells: vec![],
         decimals: BTreeMap::new(),
+        aliases: BTreeMap::new(),
     };
     Ok((frame, files, layer.notes))
 }
@@ -825,6 +934,13 @@ fn load_frame(
             )
             .frame(name))
         }
+        Format::FileGdb => {
+            return Err(ReadError::new(
+                path,
+                "a File Geodatabase's layers are loaded together with load_gdb",
+            )
+            .frame(name))
+        }
         Format::Shapefile => {
             return Err(ReadError::new(
                 path,
@@ -849,6 +965,7 @@ fn load_frame(
             geometry,
             bad_cells,
             decimals,
+            aliases: BTreeMap::new(),
         },
         file,
     ))

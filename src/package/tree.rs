@@ -76,9 +76,10 @@ pub fn limit_of(name: &Path) -> Option<Limit> {
     let (bytes, what) = match ext.as_str() {
         "csv" => (MAX_TABLE_BYTES, "a CSV table"),
         "gpkg" => (MAX_GEOPACKAGE_BYTES, "a GeoPackage"),
-        "fgb" | "geojson" | "json" | "shp" | "shx" | "dbf" | "prj" | "cpg" => {
-            (MAX_LAYER_BYTES, "a layer file")
-        }
+        "fgb" | "geojson" | "json" | "shp" | "shx" | "dbf" | "prj" | "cpg" | "gdbtable"
+        | "gdbtablx" => (MAX_LAYER_BYTES, "a layer file"),
+        // A zipped File Geodatabase (`.gdb.zip`) in vector/, which may hold every layer.
+        "zip" => (MAX_GEOPACKAGE_BYTES, "a zipped File Geodatabase"),
         _ => return None,
     };
     Some(Limit { bytes, what })

@@ -106,6 +106,12 @@ pub fn build(
             path: package_path.to_string_lossy().replace('\\', "/"),
             manifest: dataset.manifest.clone(),
             layer_crs,
+            field_aliases: dataset
+                .frames
+                .values()
+                .filter(|f| !f.aliases.is_empty())
+                .map(|f| (f.name.clone(), f.aliases.clone()))
+                .collect(),
             feature_counts: dataset
                 .frames
                 .values()

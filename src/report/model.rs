@@ -119,6 +119,10 @@ pub struct PackageInfo {
     pub manifest: Manifest,
     /// The CRS each layer file declares about itself.
     pub layer_crs: BTreeMap<String, LayerCrs>,
+    /// The aliases a file gives its fields (a File Geodatabase's, as ArcGIS shows them), by layer
+    /// or table and field; absent when no file gives one.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub field_aliases: BTreeMap<String, BTreeMap<String, String>>,
     /// Features (of a layer) or rows (of a table) per layer or table, by name.
     pub feature_counts: BTreeMap<String, usize>,
     /// Every file read: its path relative to the package, its size in bytes and its SHA-256.

@@ -459,3 +459,24 @@ pub fn timeless<T: serde::Serialize>(rules: &T) -> serde_json::Value {
     strip(&mut v);
     v
 }
+
+/// Zips the folder `dir` into `zip`, its entries under the folder's own name (`cases.gdb/…`),
+/// as a producer zips a File Geodatabase.
+pub fn zip_dir(dir: &Path, zip: &Path) {
+    use std::io::Write;
+    let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
+    let mut w = zip::ZipWriter::new(std::fs::File::create(zip).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let entry = format!("{name}/{}", path.file_name().unwrap().to_str().unwrap());
+        w.start_file(entry, options).unwrap();
+        w.write_all(&std::fs::read(&path).unwrap()).unwrap();
+    }
+    w.finish().unwrap();
+}

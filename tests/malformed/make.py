@@ -347,6 +347,48 @@ def main():
         CREATE VIEW gpkg_contents AS SELECT 'XZQ' AS table_name, 'features' AS data_type;
         CREATE TABLE XZQ (fid INTEGER PRIMARY KEY, geom BLOB, XZQDM TEXT);
     """))
+    # File Geodatabase: the handmade geodatabase of tests/data/filegdb (scripts/gen_filegdb_cases.sh)
+    # zipped as vector/CASES.gdb.zip, with one of its files broken; only the catalog and the DY and
+    # TJ tables, which are what nrqc reads.
+    gdb = os.path.join(HERE, "..", "data", "filegdb", "cases.gdb")
+    dy = "a00000009.gdbtable"
+
+    def gdb_zip(name, edit=None, leave_out=()):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in sorted(os.listdir(gdb)):
+                if f in leave_out or not f.endswith((".gdbtable", ".gdbtablx")):
+                    continue
+                if not f.startswith(("a00000001.", "a00000009.", "a0000000a.")):
+                    continue
+                with open(os.path.join(gdb, f), "rb") as fh:
+                    data = bytearray(fh.read())
+                if edit and f == dy:
+                    data = edit(data)
+                z.writestr(zipfile.ZipInfo("CASES.gdb/" + f, (2021, 10, 31, 0, 0, 0)), bytes(data))
+        out(name, buf.getvalue())
+
+    # The DY table cut short: its last rows lie past its end.
+    gdb_zip("gdb_truncated.gdb.zip", lambda d: d[:-30])
+    # The first row's length (at the offset the .gdbtablx gives it) set to 2^31 - 1.
+    with open(os.path.join(gdb, "a00000009.gdbtablx"), "rb") as f:
+        first_row = int.from_bytes(f.read()[16:21], "little")
+
+    def row_length(d):
+        struct.pack_into("<I", d, first_row, 0x7FFFFFFF)
+        return d
+
+    gdb_zip("gdb_row_length.gdb.zip", row_length)
+
+    # The field count (after the description's length, version and 4 flag bytes) 65535.
+    def field_count(d):
+        desc = struct.unpack_from("<Q", d, 32)[0]
+        struct.pack_into("<H", d, desc + 12, 0xFFFF)
+        return d
+
+    gdb_zip("gdb_field_count.gdb.zip", field_count)
+    # No catalog: not a geodatabase.
+    gdb_zip("gdb_no_catalog.gdb.zip", leave_out=("a00000001.gdbtable", "a00000001.gdbtablx"))
 
 
 if __name__ == "__main__":

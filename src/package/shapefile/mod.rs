@@ -369,11 +369,11 @@ fn to_geo(
     Ok(Some(g))
 }
 
-fn multipoint(c: Vec<Coord<f64>>) -> Geometry<f64> {
+pub(crate) fn multipoint(c: Vec<Coord<f64>>) -> Geometry<f64> {
     Geometry::MultiPoint(MultiPoint::new(c.into_iter().map(Point::from).collect()))
 }
 
-fn lines(mut parts: Vec<Vec<Coord<f64>>>) -> Geometry<f64> {
+pub(crate) fn lines(mut parts: Vec<Vec<Coord<f64>>>) -> Geometry<f64> {
     if parts.len() == 1 {
         Geometry::LineString(LineString::new(parts.pop().unwrap_or_default()))
     } else {
@@ -406,7 +406,7 @@ fn is_closed(ring: &[Coord<f64>]) -> bool {
 /// or not (GDAL's fast path: a hole outside the shell is then reported by `geometry_valid`
 /// rather than silently read as an island); with several, a counter-clockwise ring is a hole of
 /// the smallest outer ring that contains it, or, inside none, a polygon of its own.
-fn polygons(
+pub(crate) fn polygons(
     rings: Vec<Vec<Coord<f64>>>,
     row: usize,
     defects: &mut Vec<(usize, RawDefect)>,

@@ -758,7 +758,13 @@ fn check(
         return error(e);
     }
     let formats: std::collections::BTreeSet<Format> = outputs.formats.iter().copied().collect();
-    let (report, map) = match inspect(package, rules, judging, review, jobs, quiet) {
+    // --timings runs the rules one at a time, so that each rule's time is its own.
+    let schedule = if outputs.timings {
+        nrqc::engine::Schedule::OneAtATime
+    } else {
+        nrqc::engine::Schedule::Together
+    };
+    let (report, map) = match inspect(package, rules, judging, review, jobs, quiet, schedule) {
         Ok(inspected) => inspected,
         Err((printed, message)) => {
             print_err(&printed);
@@ -834,9 +840,9 @@ fn timings(report: &report::Report, lang: report::Lang) -> String {
     };
     slowest(
         if zh {
-            "最慢的规则（并行运行，用时有重叠）："
+            "最慢的规则（逐条运行，每条规则内部并行）："
         } else {
-            "slowest rules (they run in parallel; their times overlap):"
+            "slowest rules (run one at a time, each parallel within):"
         },
         report
             .rules
@@ -886,6 +892,7 @@ fn inspect(
     review: &ReviewArgs,
     jobs: Option<usize>,
     quiet: bool,
+    schedule: nrqc::engine::Schedule,
 ) -> Result<(report::Report, report::MapLayers), RunError> {
     // Read before the package is: a baseline that is not a report stops the run early.
     let baseline = review
@@ -907,7 +914,7 @@ fn inspect(
     let bar = progress::Bar::for_stderr(quiet);
     let observer: &dyn nrqc::progress::Observer = bar.as_ref().map_or(&(), |b| b);
     let inspected = pool.install(|| {
-        nrqc::Inspection::run(package, &rules, observer).map(|i| {
+        nrqc::Inspection::scheduled(package, &rules, observer, schedule).map(|i| {
             let exceptions = review::exceptions_file(review, package, i.dataset());
             (exceptions, i.report_and_map(&profile))
         })

@@ -180,7 +180,19 @@ fn prepare<'a>(dataset: &'a Dataset, rules: &'a RuleSet, selected: &[Rule]) -> R
 /// Runs every rule on the current rayon pool; outcomes are in rule order (sorted by id), each
 /// rule's findings in the order its check produced them.
 pub fn run(dataset: &Dataset, rules: &RuleSet) -> Vec<RuleRun> {
-    run_observed(dataset, rules, &()).outcomes
+    run_observed(dataset, rules, &(), Schedule::Together).outcomes
+}
+
+/// How the rules share the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Schedule {
+    /// All rules at once, for the shortest run. A thread waiting inside one rule runs parts of
+    /// others meanwhile, so a rule's wall time may hold other rules' work.
+    #[default]
+    Together,
+    /// One rule after another, each still parallel within: every rule's wall time is its own,
+    /// for `--timings`, at the cost of the parallelism between rules.
+    OneAtATime,
 }
 
 /// The rules' outcomes, and how long measuring the layers they share took.
@@ -191,22 +203,28 @@ pub struct Ran {
     pub measuring: Duration,
 }
 
-/// [`run`], telling `observer` of each rule run ([`Stage::Rules`]).
-pub fn run_observed(dataset: &Dataset, rules: &RuleSet, observer: &dyn Observer) -> Ran {
+/// [`run`], telling `observer` of each rule run ([`Stage::Rules`]), the rules scheduled as
+/// `schedule` says.
+pub fn run_observed(
+    dataset: &Dataset,
+    rules: &RuleSet,
+    observer: &dyn Observer,
+    schedule: Schedule,
+) -> Ran {
     // Started before measuring, which can take as long as the rules on a large package.
     observer.start(Stage::Rules, rules.rules.len());
     let started = Instant::now();
     let run = prepare(dataset, rules, &rules.rules);
     let measuring = started.elapsed();
-    let outcomes = rules
-        .rules
-        .par_iter()
-        .map(|rule| {
-            let outcome = run_rule(rule, &run, rules);
-            observer.step(Stage::Rules);
-            outcome
-        })
-        .collect();
+    let one = |rule: &Rule| {
+        let outcome = run_rule(rule, &run, rules);
+        observer.step(Stage::Rules);
+        outcome
+    };
+    let outcomes = match schedule {
+        Schedule::Together => rules.rules.par_iter().map(one).collect(),
+        Schedule::OneAtATime => rules.rules.iter().map(one).collect(),
+    };
     Ran {
         outcomes,
         measuring,

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::engine;
+use crate::engine::{self, Schedule};
 use crate::finding::RuleRun;
 use crate::package::archive::{self, Opened};
 use crate::package::{self, Dataset, PackageError};
@@ -35,12 +35,23 @@ impl<'r> Inspection<'r> {
         rules: &'r RuleSet,
         observer: &dyn Observer,
     ) -> Result<Inspection<'r>, PackageError> {
+        Inspection::scheduled(path, rules, observer, Schedule::Together)
+    }
+
+    /// [`Inspection::run`] with the rules scheduled as `schedule` says (one at a time for
+    /// `--timings`).
+    pub fn scheduled(
+        path: &Path,
+        rules: &'r RuleSet,
+        observer: &dyn Observer,
+        schedule: Schedule,
+    ) -> Result<Inspection<'r>, PackageError> {
         let started = Instant::now();
         let opened = archive::open(path)?;
         let dataset = package::load_observed(opened.root(), &rules.schema, observer)?;
         let load = started.elapsed();
         let started = Instant::now();
-        let ran = engine::run_observed(&dataset, rules, observer);
+        let ran = engine::run_observed(&dataset, rules, observer, schedule);
         Ok(Inspection {
             path: path.to_owned(),
             rules,
@@ -50,6 +61,7 @@ impl<'r> Inspection<'r> {
                 load,
                 measure: ran.measuring,
                 rules: started.elapsed().saturating_sub(ran.measuring),
+                one_at_a_time: schedule == Schedule::OneAtATime,
             },
             _opened: opened,
         })

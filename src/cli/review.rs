@@ -67,11 +67,19 @@ fn side(
         profile,
         fail_on: None,
     };
-    let (report, _) =
-        super::inspect(path, rules, judging, review, None, true).map_err(|(printed, _)| {
-            super::print_err(&printed);
-            ExitCode::from(2)
-        })?;
+    let (report, _) = super::inspect(
+        path,
+        rules,
+        judging,
+        review,
+        None,
+        true,
+        nrqc::engine::Schedule::Together,
+    )
+    .map_err(|(printed, _)| {
+        super::print_err(&printed);
+        ExitCode::from(2)
+    })?;
     let name = path.to_string_lossy().replace('\\', "/");
     let snapshot = Snapshot::parse(&nrqc::report::render_json(&report), &name).map_err(error)?;
     Ok((snapshot, name))

@@ -46,6 +46,8 @@ pub struct Stages {
     pub measure: std::time::Duration,
     /// Running the rules.
     pub rules: std::time::Duration,
+    /// Whether the rules ran one at a time (`--timings`), each rule's time its own.
+    pub one_at_a_time: bool,
 }
 
 /// Assembles the report of one inspection.
@@ -150,6 +152,7 @@ pub fn build(
             load_ms: model::millis(stages.load),
             measure_ms: model::millis(stages.measure),
             rules_ms: model::millis(stages.rules),
+            one_at_a_time: stages.one_at_a_time,
             files: dataset
                 .load_times
                 .iter()

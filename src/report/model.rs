@@ -322,9 +322,9 @@ pub struct Report {
 }
 
 /// Where a run's time went: `timings` of report.json, printed by `nrqc check --timings`. Times
-/// are wall-clock milliseconds to 0.1 ms. Files load in parallel and rules run in parallel, so a
-/// stage takes less than the sum of its parts; a thread waiting inside one rule may run parts of
-/// other rules meanwhile, which a rule's time then includes.
+/// are wall-clock milliseconds to 0.1 ms. Files load in parallel. Rules run in parallel unless
+/// `one_at_a_time`, and then a thread waiting inside one rule may run parts of other rules
+/// meanwhile, which that rule's time includes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Timings {
     /// Opening the package (a zip extracted), reading the manifest and loading every layer
@@ -334,6 +334,9 @@ pub struct Timings {
     pub measure_ms: f64,
     /// Running the rules, from the first rule's start to the last one's end.
     pub rules_ms: f64,
+    /// Whether the rules ran one after another (`nrqc check --timings`), each still parallel
+    /// within, so that each rule's time is its own and the times add up to `rules_ms`.
+    pub one_at_a_time: bool,
     /// Each file of layers or tables, in discovery order.
     pub files: Vec<FileTiming>,
 }

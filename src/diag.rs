@@ -162,6 +162,21 @@ pub fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
+/// The civil date (year, month, day; proleptic Gregorian) `days` days after 1970-01-01, by
+/// Howard Hinnant's days-to-civil algorithm: for report timestamps and for dates read from
+/// files that count days.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// Whether `s` is a calendar date written `YYYY-MM-DD` (2021-02-29 is not; 2024-02-29 is).
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();

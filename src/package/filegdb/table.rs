@@ -570,16 +570,8 @@ fn datetime(days: f64, parts: DateParts) -> Result<String, String> {
     }
     let ms = ms as i64;
     let (day, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    // Days since 1899-12-30 to a civil date (Howard Hinnant's days_from_civil, inverted).
-    let z = day - 25_569 + 719_468; // 1899-12-30 is 25,569 days before 1970-01-01.
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    // 1899-12-30 is 25,569 days before 1970-01-01.
+    let (y, m, d) = crate::diag::civil_from_days(day - 25_569);
     let (h, min, s, milli) = (
         ms_of_day / 3_600_000,
         ms_of_day / 60_000 % 60,

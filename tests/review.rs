@@ -141,22 +141,30 @@ fn counts(v: &Value) -> BTreeMap<String, i64> {
         .collect()
 }
 
+/// `nrqc check PACKAGE --format json --out OUT EXTRA…`, asserting exit code 1 (every package
+/// checked here has findings); its report.json.
+fn check_json(package: &str, out: &Path, extra: &[&str]) -> Value {
+    let args = [
+        &[
+            "check",
+            package,
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ][..],
+        extra,
+    ]
+    .concat();
+    nrqc_exits(1, &args);
+    json(&out.join("report.json"))
+}
+
 #[test]
 fn inspect_except_fix_reinspect_and_diff() {
     let tmp = tempfile::tempdir().unwrap();
     let first = tmp.path().join("first");
-    nrqc_exits(
-        1,
-        &[
-            "check",
-            DEFECTIVE,
-            "--format",
-            "json",
-            "--out",
-            first.to_str().unwrap(),
-        ],
-    );
-    let r1 = json(&first.join("report.json"));
+    let r1 = check_json(DEFECTIVE, &first, &[]);
     assert_eq!(r1["counts"]["findings"], 48);
 
     // The producer asks for two findings to be accepted as exceptions; the inspector writes
@@ -308,20 +316,16 @@ fn inspect_except_fix_reinspect_and_diff() {
 
     // Under the strict profile the two exceptions are listed but count: 713/15 − (4 + 6)/5.
     let strict = tmp.path().join("strict");
-    let out = nrqc(&[
-        "check",
+    let r3 = check_json(
         fixed.to_str().unwrap(),
-        "--format",
-        "json",
-        "--profile",
-        "strict",
-        "--exceptions",
-        exceptions.to_str().unwrap(),
-        "--out",
-        strict.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let r3 = json(&strict.join("report.json"));
+        &strict,
+        &[
+            "--profile",
+            "strict",
+            "--exceptions",
+            exceptions.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r3["grading"]["score"], "683/15");
     assert_eq!(r3["counts"]["excepted"], 2);
     let marks: Vec<&Value> = r3["findings"]
@@ -385,15 +389,7 @@ fn inspect_except_fix_reinspect_and_diff() {
 fn exceptions_are_checked_listed_when_stale_and_found_in_the_package() {
     let tmp = tempfile::tempdir().unwrap();
     let first = tmp.path().join("first");
-    nrqc(&[
-        "check",
-        DEFECTIVE,
-        "--format",
-        "json",
-        "--out",
-        first.to_str().unwrap(),
-    ]);
-    let r1 = json(&first.join("report.json"));
+    let r1 = check_json(DEFECTIVE, &first, &[]);
     let (d001, n001) = (
         fingerprint_of(&r1, "ZR-D001"),
         fingerprint_of(&r1, "ZR-N001"),
@@ -505,15 +501,7 @@ fn exceptions_are_checked_listed_when_stale_and_found_in_the_package() {
     // The same file inside a zip of the package is found too.
     let zipped = zip_copy(package.to_str().unwrap(), &tmp.path().join("zip"));
     let zout = tmp.path().join("zout");
-    nrqc(&[
-        "check",
-        zipped.to_str().unwrap(),
-        "--format",
-        "json",
-        "--out",
-        zout.to_str().unwrap(),
-    ]);
-    let z = json(&zout.join("report.json"));
+    let z = check_json(zipped.to_str().unwrap(), &zout, &[]);
     assert_eq!(z["exceptions"]["applied"], 1);
     assert!(z["exceptions"]["file"]
         .as_str()
@@ -526,15 +514,7 @@ fn exceptions_are_checked_listed_when_stale_and_found_in_the_package() {
 fn a_packages_exceptions_hold_in_a_batch() {
     let tmp = tempfile::tempdir().unwrap();
     let first = tmp.path().join("first");
-    nrqc(&[
-        "check",
-        DEFECTIVE,
-        "--format",
-        "json",
-        "--out",
-        first.to_str().unwrap(),
-    ]);
-    let d001 = fingerprint_of(&json(&first.join("report.json")), "ZR-D001");
+    let d001 = fingerprint_of(&check_json(DEFECTIVE, &first, &[]), "ZR-D001");
     let package = tmp.path().join("delivered").join("622923_永靖县_defective");
     copy_dir(Path::new(DEFECTIVE), &package);
     std::fs::write(

@@ -419,3 +419,60 @@ fn a_gdb_that_is_a_file_is_refused_without_being_read() {
          one named .gdb.zip"
     );
 }
+
+/// Dates and times as ogr2ogr writes them (days since 1899-12-30 in a double) read back as the
+/// source wrote them: the CSV's values are the expected answers. GDAL 3.6's own ogrinfo prints
+/// two of them one second late (`1900/03/01 00:00:01`), its rounding of the double; nrqc rounds
+/// to the millisecond ArcGIS stores.
+#[test]
+fn dates_written_by_gdal_read_as_their_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("TJ.csv");
+    std::fs::write(
+        &csv,
+        "MC,RQ,SJ\n甲,2021-10-31,2021-10-31 08:30:00\n乙,1900-03-01,1899-12-30 00:00:00\n\
+         丙,2024-02-29,2000-01-01 23:59:59\n",
+    )
+    .unwrap();
+    let root = tmp.path().join("pkg");
+    std::fs::create_dir_all(root.join("vector")).unwrap();
+    let o = std::process::Command::new("ogr2ogr")
+        .args([
+            "-f",
+            "OpenFileGDB",
+            "-oo",
+            "AUTODETECT_TYPE=YES",
+            "-nln",
+            "TJ",
+        ])
+        .arg(root.join("vector/dates.gdb"))
+        .arg(&csv)
+        .output()
+        .expect("ogr2ogr (gdal-bin, which scripts/test installs)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::write(
+        root.join("package.yaml"),
+        "xzqdm: \"622923\"\nxzqmc: 永靖县\nlevel: county\nproducer: 测试\n\
+         survey_date: 2021-10-31\ntables:\n  TJ: vector/dates.gdb#TJ\n",
+    )
+    .unwrap();
+    let d = loaded(&root);
+    assert_eq!(
+        strings(&d, "TJ", "RQ"),
+        [
+            "2021-10-31T00:00:00",
+            "1900-03-01T00:00:00",
+            "2024-02-29T00:00:00"
+        ]
+        .map(|s| Some(s.into()))
+    );
+    assert_eq!(
+        strings(&d, "TJ", "SJ"),
+        [
+            "2021-10-31T08:30:00",
+            "1899-12-30T00:00:00",
+            "2000-01-01T23:59:59"
+        ]
+        .map(|s| Some(s.into()))
+    );
+}

@@ -6,9 +6,10 @@
 //! through a hash map, so a wide table costs n log n, not n² (10,000 CSV columns took 0.9 s and
 //! 100,000 took 87 s with a search of the names for every value).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use polars::prelude::{Column, DataFrame, PlSmallStr};
+use polars::prelude::{Column, DataFrame, IntoColumn, NewChunkedArray, PlSmallStr, StringChunked};
 
 /// The most attribute columns of one layer or table: far above any survey schema (a few hundred
 /// fields at most), and low enough that a file cannot make nrqc hold millions of columns.
@@ -31,19 +32,55 @@ pub(crate) enum Values {
     Int(Vec<(usize, i64)>),
     Float(Vec<(usize, f64)>),
     Bool(Vec<(usize, bool)>),
-    Str(Vec<(usize, String)>),
+    Str(Texts),
 }
 
-/// One decoded value.
+/// Text values in one buffer: a layer of a million features holds millions of short texts, and
+/// one allocation each cost more than decoding them.
+#[derive(Debug, Default)]
+pub(crate) struct Texts {
+    /// Row of each value, increasing.
+    rows: Vec<usize>,
+    /// End of each value in `text`; a value starts where the one before it ends.
+    ends: Vec<usize>,
+    text: String,
+}
+
+impl Texts {
+    fn push(&mut self, row: usize, value: &str) {
+        self.text.push_str(value);
+        self.rows.push(row);
+        self.ends.push(self.text.len());
+    }
+
+    fn get(&self, k: usize) -> &str {
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.text[start..self.ends[k]]
+    }
+
+    fn last_row(&self) -> Option<usize> {
+        self.rows.last().copied()
+    }
+
+    /// The values of `other`, their rows moved on by `by`.
+    fn append(&mut self, other: Texts, by: usize) {
+        let base = self.text.len();
+        self.text.push_str(&other.text);
+        self.rows.extend(other.rows.into_iter().map(|r| r + by));
+        self.ends.extend(other.ends.into_iter().map(|e| e + base));
+    }
+}
+
+/// One decoded value; a text borrowed from the decoder's buffer is copied once, into its column.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
+pub(crate) enum Value<'a> {
     Int(i64),
     Float(f64),
     Bool(bool),
-    Str(String),
+    Str(Cow<'a, str>),
 }
 
-impl Value {
+impl Value<'_> {
     fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) => "integer",
@@ -62,8 +99,13 @@ impl Values {
             Values::Int(v) => v.last().map(|(r, _)| *r),
             Values::Float(v) => v.last().map(|(r, _)| *r),
             Values::Bool(v) => v.last().map(|(r, _)| *r),
-            Values::Str(v) => v.last().map(|(r, _)| *r),
+            Values::Str(v) => v.last_row(),
         }
+    }
+
+    /// An empty text column.
+    pub(crate) fn text() -> Values {
+        Values::Str(Texts::default())
     }
 
     fn type_name(&self) -> &'static str {
@@ -88,7 +130,11 @@ impl Values {
                     Value::Int(i) => Values::Int(vec![(row, i)]),
                     Value::Float(f) => Values::Float(vec![(row, f)]),
                     Value::Bool(b) => Values::Bool(vec![(row, b)]),
-                    Value::Str(s) => Values::Str(vec![(row, s)]),
+                    Value::Str(s) => {
+                        let mut texts = Texts::default();
+                        texts.push(row, &s);
+                        Values::Str(texts)
+                    }
                 };
             }
             (Values::Int(v), Value::Int(i)) => v.push((row, i)),
@@ -100,11 +146,58 @@ impl Values {
             (Values::Float(v), Value::Float(f)) => v.push((row, f)),
             (Values::Float(v), Value::Int(i)) => v.push((row, i as f64)),
             (Values::Bool(v), Value::Bool(b)) => v.push((row, b)),
-            (Values::Str(v), Value::Str(s)) => v.push((row, s)),
+            (Values::Str(v), Value::Str(s)) => v.push(row, &s),
             (values, value) => {
                 return Err(format!(
                     "a {} value where earlier features have {} values",
                     value.type_name(),
+                    values.type_name()
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// No value, of the same type.
+    fn empty_like(&self) -> Values {
+        match self {
+            Values::Null => Values::Null,
+            Values::Int(_) => Values::Int(vec![]),
+            Values::Float(_) => Values::Float(vec![]),
+            Values::Bool(_) => Values::Bool(vec![]),
+            Values::Str(_) => Values::text(),
+        }
+    }
+
+    /// Adds the values of `other`, which come after these, their rows moved on by `by`.
+    fn append(&mut self, other: Values, by: usize) -> Result<(), String> {
+        fn moved<T>(v: Vec<(usize, T)>, by: usize) -> impl Iterator<Item = (usize, T)> {
+            v.into_iter().map(move |(r, x)| (r + by, x))
+        }
+        match (&mut *self, other) {
+            (_, Values::Null) => {}
+            (Values::Null, mut other) => {
+                let mut empty = other.empty_like();
+                std::mem::swap(&mut empty, &mut other);
+                other.append(empty, by)?;
+                *self = other;
+            }
+            (Values::Int(v), Values::Int(w)) => v.extend(moved(w, by)),
+            (Values::Float(v), Values::Float(w)) => v.extend(moved(w, by)),
+            (Values::Float(v), Values::Int(w)) => {
+                v.extend(moved(w, by).map(|(r, i)| (r, i as f64)))
+            }
+            (Values::Int(v), Values::Float(w)) => {
+                let mut floats: Vec<(usize, f64)> = v.iter().map(|&(r, i)| (r, i as f64)).collect();
+                floats.extend(moved(w, by));
+                *self = Values::Float(floats);
+            }
+            (Values::Bool(v), Values::Bool(w)) => v.extend(moved(w, by)),
+            (Values::Str(v), Values::Str(w)) => v.append(w, by),
+            (values, other) => {
+                return Err(format!(
+                    "{} values where earlier features have {} values",
+                    other.type_name(),
                     values.type_name()
                 ))
             }
@@ -121,7 +214,16 @@ impl Values {
             Values::Int(v) => Column::new(name, dense(rows, v)),
             Values::Float(v) => Column::new(name, dense(rows, v)),
             Values::Bool(v) => Column::new(name, dense(rows, v)),
-            Values::Str(v) => Column::new(name, dense(rows, v)),
+            Values::Str(v) => {
+                let mut next = 0;
+                let cells = (0..rows).map(|row| {
+                    (v.rows.get(next) == Some(&row)).then(|| {
+                        next += 1;
+                        v.get(next - 1)
+                    })
+                });
+                StringChunked::from_iter_options(name, cells).into_column()
+            }
         }
     }
 }
@@ -208,6 +310,31 @@ impl Columns {
         Ok(())
     }
 
+    /// The same columns, without values.
+    pub(crate) fn empty_like(&self) -> Columns {
+        Columns {
+            index: self.index.clone(),
+            names: self.names.clone(),
+            values: self.values.iter().map(Values::empty_like).collect(),
+            held: 0,
+        }
+    }
+
+    /// Adds the columns and values of `other`, decoded after these, its rows moved on by `by`.
+    pub(crate) fn append(&mut self, other: Columns, by: usize) -> Result<(), String> {
+        for (name, values) in other.names.iter().zip(other.values) {
+            let i = match self.index.get(name) {
+                Some(&i) => i,
+                None => self.add(name, Values::Null)?,
+            };
+            self.values[i]
+                .append(values, by)
+                .map_err(|m| format!("field {name}: {m}"))?;
+        }
+        self.held += other.held;
+        Ok(())
+    }
+
     /// The frame of `rows` rows. An error text when it would be mostly empty cells beyond
     /// [`MAX_SPARSE_CELLS`].
     pub(crate) fn into_frame(self, rows: usize) -> Result<DataFrame, String> {
@@ -237,6 +364,36 @@ mod tests {
         assert_eq!(mj, vec![Some(1.0), None, Some(2.5), None]);
     }
 
+    /// Columns decoded in runs and appended are the columns decoded in one pass, integers that
+    /// widen to floats in a later run included.
+    #[test]
+    fn appended_runs_are_one_pass() {
+        let values = |row: usize| match row % 4 {
+            0 => ("MJ", Value::Int(row as i64)),
+            1 => ("BSM", Value::Str(format!("b{row}").into())),
+            2 if row > 5 => ("MJ", Value::Float(row as f64 + 0.5)),
+            _ => ("LATE", Value::Bool(row.is_multiple_of(3))),
+        };
+        let mut one = Columns::default();
+        for row in 0..12 {
+            let (name, value) = values(row);
+            one.set(row, name, value).unwrap();
+        }
+        let mut runs = Columns::default();
+        for (first, end) in [(0, 3), (3, 7), (7, 12)] {
+            let mut run = runs.empty_like();
+            for row in first..end {
+                let (name, value) = values(row);
+                run.set(row - first, name, value).unwrap();
+            }
+            runs.append(run, first).unwrap();
+        }
+        assert!(one
+            .into_frame(12)
+            .unwrap()
+            .equals_missing(&runs.into_frame(12).unwrap()));
+    }
+
     #[test]
     fn conflicting_types_are_an_error() {
         let mut c = Columns::default();
@@ -251,14 +408,14 @@ mod tests {
     #[test]
     fn a_column_declared_twice_or_without_a_name_is_an_error() {
         let mut c = Columns::default();
-        c.declare("BSM", Values::Str(vec![])).unwrap();
+        c.declare("BSM", Values::text()).unwrap();
         c.declare("MJ", Values::Float(vec![])).unwrap();
         assert_eq!(
-            c.declare("MJ", Values::Str(vec![])).unwrap_err(),
+            c.declare("MJ", Values::text()).unwrap_err(),
             "two columns are named `MJ` (columns 2 and 3: number, then string)"
         );
         assert_eq!(
-            c.declare("", Values::Str(vec![])).unwrap_err(),
+            c.declare("", Values::text()).unwrap_err(),
             "column 3 has no name"
         );
         assert_eq!(

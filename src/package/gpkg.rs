@@ -483,7 +483,7 @@ fn declared_values(declared: &str) -> Option<Values> {
         "BOOLEAN" => Values::Bool(vec![]),
         "REAL" | "DOUBLE" | "FLOAT" => Values::Float(vec![]),
         // Dates and times are ISO 8601 text in a GeoPackage, as in FlatGeobuf.
-        "TEXT" | "DATE" | "DATETIME" | "BLOB" => Values::Str(vec![]),
+        "TEXT" | "DATE" | "DATETIME" | "BLOB" => Values::text(),
         _ => return None,
     })
 }

@@ -127,7 +127,7 @@ pub(crate) fn read_csv(
         let values = match ty {
             Some(FieldType::Number) => Values::Float(vec![]),
             Some(FieldType::Integer) => Values::Int(vec![]),
-            _ => Values::Str(vec![]),
+            _ => Values::text(),
         };
         columns.declare(name, values).map_err(header_err)?;
     }
@@ -154,7 +154,7 @@ pub(crate) fn read_csv(
             let value = match ty {
                 Some(FieldType::Number) => raw.parse::<f64>().ok().map(Value::Float),
                 Some(FieldType::Integer) => raw.parse::<i64>().ok().map(Value::Int),
-                _ => Some(Value::Str(raw.to_owned())),
+                _ => Some(Value::Str(raw.into())),
             };
             match value {
                 // `NaN` and `inf` parse, and are refused here with their line.

@@ -388,7 +388,7 @@ fn decode(
             | FieldType::DateTimeWithOffset
             | FieldType::Guid
             | FieldType::GlobalId
-            | FieldType::Xml => Values::Str(vec![]),
+            | FieldType::Xml => Values::text(),
             FieldType::Binary | FieldType::Raster => {
                 return Err(err(format!(
                     "{file}: the field `{}` is of type {}, which nrqc does not read",
@@ -431,7 +431,7 @@ fn decode(
             let value = match cell {
                 Cell::Int(v) => Value::Int(v),
                 Cell::Float(v) => Value::Float(v),
-                Cell::Text(s) => Value::Str(s),
+                Cell::Text(s) => Value::Str(s.into()),
                 Cell::Shape(shape) => {
                     let Some(decoder) = decoder.as_mut() else {
                         continue;

@@ -148,7 +148,7 @@ impl<'a> Dbf<'a> {
                     .frame(frame)
                     .field(&name))
                 }
-                _ => Values::Str(vec![]),
+                _ => Values::text(),
             };
             columns
                 .declare(&name, values)
@@ -182,7 +182,7 @@ impl<'a> Dbf<'a> {
         f: &Field,
         raw: &[u8],
         encoding: Encoding,
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value<'static>>, String> {
         let text = || std::str::from_utf8(trim(raw)).map(str::trim);
         Ok(match f.kind {
             b'N' | b'F' => {
@@ -213,7 +213,9 @@ impl<'a> Dbf<'a> {
                 if t.len() != 8 || !t.bytes().all(|c| c.is_ascii_digit()) {
                     return Err(format!("`{t}` is not a date YYYYMMDD"));
                 }
-                Some(Value::Str(format!("{}-{}-{}", &t[..4], &t[4..6], &t[6..])))
+                Some(Value::Str(
+                    format!("{}-{}-{}", &t[..4], &t[4..6], &t[6..]).into(),
+                ))
             }
             b'L' => match trim(raw).first() {
                 Some(b'T' | b't' | b'Y' | b'y') => Some(Value::Bool(true)),
@@ -239,7 +241,7 @@ impl<'a> Dbf<'a> {
                     return Ok(None);
                 }
                 match decode(t, encoding) {
-                    Some(s) => Some(Value::Str(s)),
+                    Some(s) => Some(Value::Str(s.into())),
                     None => {
                         return Err(format!(
                             "bytes {} are not valid {}",

@@ -31,6 +31,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use geo::{Geometry, MultiPolygon};
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -41,6 +42,7 @@ use super::{phrase, Check, Context, NotRun, Read};
 use crate::diag::Name;
 use crate::finding::{Finding, Related, Unit};
 use crate::geom::topology::{tiles, TooComplex};
+use crate::package::Frame;
 
 fn default_min_area() -> f64 {
     0.01
@@ -112,9 +114,8 @@ impl Check for Tiles {
             format!("{} 的 {} 为空", parts.name, self.key.value),
         );
         let wholes = cx.measurable(parents, (0..parents.len()).collect())?;
-        let mut findings = Vec::new();
-        let (mut unmeasurable, mut parent_keyless, mut checked) = (0, 0, 0);
-        let (mut gaps_unchecked, mut parts_unchecked) = (0, 0);
+        let (mut unmeasurable, mut parent_keyless) = (0, 0);
+        let mut checked: Vec<(usize, &[usize])> = Vec::new();
         for parent in wholes {
             let Some(key) = parents.text(&self.parent_key.value, parent) else {
                 parent_keyless += 1;
@@ -124,69 +125,21 @@ impl Check for Tiles {
                 unmeasurable += 1;
                 continue;
             }
-            checked += 1;
-            let rows = by_key.get(&key).cloned().unwrap_or_default();
-            let polys = Polys::of(parts, &rows);
-            let outline = Polys::of(parents, &[parent]);
-            let threshold = planar_threshold(cx, self.min_area, &[&polys, &outline])?;
-            let whole = outline.union_input();
-            let tiling = tiles(&polys.polys, &whole, threshold);
-            let gaps = tiling.gaps.unwrap_or_else(|TooComplex| {
-                gaps_unchecked += 1;
-                Vec::new()
-            });
-            let unchecked: BTreeSet<usize> = tiling
-                .unchecked_parts
-                .iter()
-                .map(|&p| polys.owner[p])
-                .collect();
-            parts_unchecked += unchecked.len();
-            for gap in gaps {
-                let geometry = MultiPolygon::new(vec![gap.geometry]);
-                let area = area_m2(cx, &geometry)?;
-                if area <= self.min_area {
-                    continue;
-                }
-                let mut f = cx
-                    .finding(
-                        parents,
-                        &[parent],
-                        format!("单元内 {} m² 未被 {} 覆盖", m2(area), parts.name),
-                    )
-                    .with_measured(json!({ "gap_area": m2(area), "unit": "m2" }))
-                    .with_expected(json!({ "max_area": self.min_area }));
-                f.geometry = Some(Geometry::MultiPolygon(geometry));
-                findings.push(f);
-            }
-            for o in tiling.overhangs {
-                let area = area_m2(cx, &o.geometry)?;
-                if area <= self.min_area {
-                    continue;
-                }
-                let row = polys.owner[o.part];
-                let mut f = cx
-                    .finding(
-                        parts,
-                        &[row],
-                        format!("超出所属 {} {} m²", parents.name, m2(area)),
-                    )
-                    .with_related(Related {
-                        layer: parents.name.clone(),
-                        feature_ids: vec![cx.feature_id(parents, parent)],
-                    })
-                    .with_measured(json!({ "outside_area": m2(area), "unit": "m2" }))
-                    .with_expected(json!({ "max_area": self.min_area }));
-                f.geometry = Some(Geometry::MultiPolygon(o.geometry));
-                findings.push(f);
-            }
-            findings.extend(overlap_findings(
-                cx,
-                parts,
-                parts,
-                feature_pairs(cx, tiling.overlaps, &parts.name, &polys, None),
-                self.min_area,
-            )?);
+            checked.push((parent, by_key.get(&key).map_or(&[], Vec::as_slice)));
         }
+        // Parents one per task: each is small, and their overlays in turn left a core idle.
+        let tiled: Vec<Tiled> = checked
+            .par_iter()
+            .map(|&(parent, rows)| self.tile(cx, parts, parents, parent, rows))
+            .collect::<Result<_, _>>()?;
+        let mut findings = Vec::new();
+        let (mut gaps_unchecked, mut parts_unchecked) = (0, 0);
+        for t in tiled {
+            findings.extend(t.findings);
+            gaps_unchecked += usize::from(t.gaps_unchecked);
+            parts_unchecked += t.parts_unchecked;
+        }
+        let checked = checked.len();
         // What was tiled is the parents, not the parts that `rows` counted.
         cx.checked(checked, Unit::Features);
         cx.skipped(
@@ -203,5 +156,92 @@ impl Check for Tiles {
             format!("{} 的 {} 为空", parents.name, self.parent_key.value),
         );
         Ok(findings)
+    }
+}
+
+/// One parent's tiling: its findings, whether its gaps were left unchecked and how many of its
+/// parts were not checked for overhang.
+struct Tiled {
+    findings: Vec<Finding>,
+    gaps_unchecked: bool,
+    parts_unchecked: usize,
+}
+
+impl Tiles {
+    /// How the parts `rows` tile `parent`.
+    fn tile(
+        &self,
+        cx: &Context,
+        parts: &Frame,
+        parents: &Frame,
+        parent: usize,
+        rows: &[usize],
+    ) -> Result<Tiled, NotRun> {
+        let polys = Polys::of(parts, rows);
+        let outline = Polys::of(parents, &[parent]);
+        let threshold = planar_threshold(cx, self.min_area, &[&polys, &outline])?;
+        let whole = outline.union_input();
+        let tiling = tiles(&polys.polys, &whole, threshold);
+        let mut gaps_unchecked = false;
+        let gaps = tiling.gaps.unwrap_or_else(|TooComplex| {
+            gaps_unchecked = true;
+            Vec::new()
+        });
+        let unchecked: BTreeSet<usize> = tiling
+            .unchecked_parts
+            .iter()
+            .map(|&p| polys.owner[p])
+            .collect();
+        let mut findings = Vec::new();
+        for gap in gaps {
+            let geometry = MultiPolygon::new(vec![gap.geometry]);
+            let area = area_m2(cx, &geometry)?;
+            if area <= self.min_area {
+                continue;
+            }
+            let mut f = cx
+                .finding(
+                    parents,
+                    &[parent],
+                    format!("单元内 {} m² 未被 {} 覆盖", m2(area), parts.name),
+                )
+                .with_measured(json!({ "gap_area": m2(area), "unit": "m2" }))
+                .with_expected(json!({ "max_area": self.min_area }));
+            f.geometry = Some(Geometry::MultiPolygon(geometry));
+            findings.push(f);
+        }
+        for o in tiling.overhangs {
+            let area = area_m2(cx, &o.geometry)?;
+            if area <= self.min_area {
+                continue;
+            }
+            let row = polys.owner[o.part];
+            let mut f = cx
+                .finding(
+                    parts,
+                    &[row],
+                    format!("超出所属 {} {} m²", parents.name, m2(area)),
+                )
+                .with_related(Related {
+                    layer: parents.name.clone(),
+                    feature_ids: vec![cx.feature_id(parents, parent)],
+                })
+                .with_measured(json!({ "outside_area": m2(area), "unit": "m2" }))
+                .with_expected(json!({ "max_area": self.min_area }));
+            f.geometry = Some(Geometry::MultiPolygon(o.geometry));
+            findings.push(f);
+        }
+        findings.extend(overlap_findings(
+            cx,
+            parts,
+            parts,
+            feature_pairs(cx, tiling.overlaps, &parts.name, &polys, None),
+            self.min_area,
+        )?);
+        Ok(Tiled {
+            findings,
+            gaps_unchecked,
+            parts_unchecked: unchecked.len(),
+        })
     }
 }

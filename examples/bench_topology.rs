@@ -81,10 +81,12 @@ fn main() {
             .filter(|p| !is_valid(&Geometry::Polygon((*p).clone())))
             .count()
     });
-    let (overlap, pairs) = phase("no_overlap", &mut || overlaps(&polys, 0.0).found.len());
-    let (gap, holes) = phase("no_gaps", &mut || gaps(&polys, None).map_or(0, |g| g.len()));
+    // As the checks see a layer: its polygons borrowed.
+    let layer: Vec<&Polygon<f64>> = polys.iter().collect();
+    let (overlap, pairs) = phase("no_overlap", &mut || overlaps(&layer, 0.0).found.len());
+    let (gap, holes) = phase("no_gaps", &mut || gaps(&layer, None).map_or(0, |g| g.len()));
     let (tile, problems) = phase("tiles", &mut || {
-        let t = tiles(&polys, &whole, 0.0);
+        let t = tiles(&layer, &whole, 0.0);
         t.gaps.map_or(0, |g| g.len()) + t.overhangs.len() + t.overlaps.found.len()
     });
     println!(

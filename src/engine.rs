@@ -158,7 +158,13 @@ fn prepare<'a>(dataset: &'a Dataset, rules: &'a RuleSet, selected: &[Rule]) -> R
         .flat_map(|r| r.check.measures())
         .map(|n| n.value.as_str())
         .collect();
-    let derived = Derived::compute(dataset, &measured, &rules.schema);
+    let mut derived = Derived::compute(dataset, &measured, &rules.schema);
+    let mut overlapping: BTreeMap<&str, usize> = BTreeMap::new();
+    for name in selected.iter().filter_map(|r| r.check.overlaps_within()) {
+        *overlapping.entry(name.value.as_str()).or_default() += 1;
+    }
+    overlapping.retain(|_, checks| *checks > 1);
+    derived.share_overlaps(dataset, &overlapping.into_keys().collect());
     let mut readers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for rule in &rules.rules {
         for read in rule.check.reads() {

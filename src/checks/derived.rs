@@ -12,6 +12,7 @@ use geo::BoundingRect;
 use rayon::prelude::*;
 
 use super::geometry_valid::feature_causes;
+use super::spatial::LayerOverlaps;
 use crate::geom::area::geometry_area;
 use crate::geom::crs::Crs;
 use crate::geom::fit::{misfit, Limits, Misfit};
@@ -42,11 +43,13 @@ pub struct LayerFacts {
     pub skip: Vec<Option<Skip>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Derived {
     /// The package CRS when it is a CGCS2000 CRS nrqc can compute areas in.
     pub crs: Option<Crs>,
     pub layers: BTreeMap<String, LayerFacts>,
+    /// The overlapping pairs of the layers whose pairs several checks look at.
+    pub overlaps: BTreeMap<String, LayerOverlaps>,
 }
 
 fn facts(frame: &Frame, crs: &Crs, schema: &Schema) -> Option<LayerFacts> {
@@ -86,6 +89,25 @@ impl Derived {
                 })
                 .collect(),
         };
-        Derived { crs, layers }
+        Derived {
+            crs,
+            layers,
+            overlaps: BTreeMap::new(),
+        }
+    }
+
+    /// Finds the overlapping pairs among the measurable features of each of `layers` once, for
+    /// the checks that share them.
+    pub fn share_overlaps(&mut self, dataset: &Dataset, layers: &BTreeSet<&str>) {
+        for &name in layers {
+            let (Some(frame), Some(facts)) = (dataset.frame(name), self.layers.get(name)) else {
+                continue;
+            };
+            let rows: Vec<usize> = (0..frame.len())
+                .filter(|&r| facts.skip.get(r).is_some_and(Option::is_none))
+                .collect();
+            self.overlaps
+                .insert(name.to_owned(), LayerOverlaps::find(frame, &rows));
+        }
     }
 }

@@ -128,6 +128,12 @@ pub trait Check: Send + Sync + fmt::Debug {
         Vec::new()
     }
 
+    /// The layer among whose features the check looks for overlapping pairs, if any: when
+    /// several checks do so in one layer, the engine finds the pairs once, before any rule runs.
+    fn overlaps_within(&self) -> Option<&Name> {
+        None
+    }
+
     /// Whether the check looks at the package's documents (`docs/`), by name; in a package
     /// without `docs/` it does not apply.
     fn reads_documents(&self) -> bool {

@@ -33,11 +33,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::spatial::{feature_pairs, overlap_findings, planar_threshold, Polys};
+use super::spatial::{feature_pairs, overlap_findings, overlaps_among, planar_threshold, Polys};
 use super::{phrase, Check, Context, NotRun, Read};
 use crate::diag::Name;
 use crate::finding::{Finding, Unit};
-use crate::geom::topology::overlaps;
 
 fn default_min_area() -> f64 {
     0.01
@@ -79,6 +78,10 @@ impl Check for NoOverlap {
         vec![&self.layer]
     }
 
+    fn overlaps_within(&self) -> Option<&Name> {
+        Some(&self.layer)
+    }
+
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let (frame, _) = cx.layer(&self.layer.value)?;
         let rows = cx.measurable(frame, cx.rows(frame)?)?;
@@ -96,7 +99,7 @@ impl Check for NoOverlap {
             let threshold = planar_threshold(cx, self.min_area, &[&polys])?;
             pairs.extend(feature_pairs(
                 cx,
-                overlaps(&polys.polys, threshold),
+                overlaps_among(cx, frame, &polys, threshold),
                 &frame.name,
                 &polys,
                 None,

@@ -176,7 +176,7 @@ impl Check for OverlapLink {
         let mut overlaps = BTreeMap::new();
         let mut keyless_overlaps = 0;
         let found = overlaps_between(&a.polys, &b.polys, threshold);
-        if found.too_complex > 0 {
+        if !found.too_complex.is_empty() {
             // A row whose overlap was not computed cannot be told from a row without one.
             return Err(NotRun(too_complex(
                 &format!("{} 与 {}", frame.name, other.name),

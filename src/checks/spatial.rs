@@ -1,7 +1,7 @@
 //! What the topology checks share: a layer's measurable features as polygons, and pair results
 //! mapped back from polygons to features.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use geo::{BoundingRect, Geometry, MultiPolygon, Polygon, Rect};
 
@@ -12,26 +12,27 @@ use crate::finding::{Finding, Related, Unit};
 use crate::geom::area::{multi_polygon_area, perimeter, planar_floor};
 use crate::geom::bounds;
 use crate::geom::crs::Crs;
-use crate::geom::topology::Pairs;
+use crate::geom::topology::{overlaps, Overlap, Pairs};
 use crate::package::Frame;
 
-/// Polygons of some features of a layer; a multipolygon contributes each of its parts.
-pub struct Polys {
-    pub polys: Vec<Polygon<f64>>,
+/// Polygons of some features of a layer; a multipolygon contributes each of its parts. They are
+/// borrowed from the layer: a layer of a million parcels is not copied for a check.
+pub struct Polys<'a> {
+    pub polys: Vec<&'a Polygon<f64>>,
     /// The feature (row) each polygon belongs to.
     pub owner: Vec<usize>,
 }
 
-impl Polys {
-    pub fn of(frame: &Frame, rows: &[usize]) -> Polys {
+impl<'a> Polys<'a> {
+    pub fn of(frame: &'a Frame, rows: &[usize]) -> Polys<'a> {
         let mut polys = Vec::new();
         let mut owner = Vec::new();
         let geoms = frame.geometry.as_ref().map(|g| &g.geoms[..]).unwrap_or(&[]);
         for &row in rows {
-            let parts: Vec<Polygon<f64>> = match geoms.get(row).and_then(Option::as_ref) {
-                Some(Geometry::Polygon(p)) => vec![p.clone()],
-                Some(Geometry::MultiPolygon(mp)) => mp.0.clone(),
-                _ => vec![],
+            let parts = match geoms.get(row).and_then(Option::as_ref) {
+                Some(Geometry::Polygon(p)) => std::slice::from_ref(p),
+                Some(Geometry::MultiPolygon(mp)) => &mp.0[..],
+                _ => &[],
             };
             owner.extend(std::iter::repeat_n(row, parts.len()));
             polys.extend(parts);
@@ -39,15 +40,106 @@ impl Polys {
         Polys { polys, owner }
     }
 
-    /// All polygons as one multipolygon, e.g. a container's extent: moved, not copied, since
-    /// a unit may hold millions of vertices.
-    pub fn union_input(self) -> MultiPolygon<f64> {
-        MultiPolygon::new(self.polys)
+    /// All polygons as one multipolygon, e.g. a container's extent.
+    pub fn union_input(&self) -> MultiPolygon<f64> {
+        MultiPolygon::new(self.polys.iter().map(|&p| p.clone()).collect())
     }
 
     /// The box around all polygons.
     pub fn bounding_rect(&self) -> Option<Rect<f64>> {
         bounds(self.polys.iter().filter_map(|p| p.bounding_rect()))
+    }
+}
+
+/// The overlapping pairs among the polygons of a layer's measurable features, found once for
+/// the checks that share them: `no_overlap` and `tiles` over one layer (ZR-T105 and ZR-T103 over
+/// the parcels) both overlaid every pair of neighbours, and that was a third of a full run.
+pub struct LayerOverlaps {
+    /// For each row, the number of its first polygon; one more entry for the end.
+    first: Vec<usize>,
+    /// Every overlap of positive area, sorted by `(a, b)`, numbered as `first` numbers them.
+    found: Vec<Overlap>,
+    /// For each polygon, where its pairs (as `a`) start in `found`; one more entry for the end.
+    starts: Vec<usize>,
+    too_complex: Vec<(usize, usize)>,
+}
+
+impl LayerOverlaps {
+    /// The overlaps among the polygons of `rows` of `frame`, in increasing order.
+    pub fn find(frame: &Frame, rows: &[usize]) -> LayerOverlaps {
+        let polys = Polys::of(frame, rows);
+        let mut first = vec![0; frame.len() + 1];
+        for &row in &polys.owner {
+            first[row + 1] += 1;
+        }
+        for row in 0..frame.len() {
+            first[row + 1] += first[row];
+        }
+        // No threshold: a pair's overlay does not depend on it, so each check filters by its own.
+        let Pairs { found, too_complex } = overlaps(&polys.polys, 0.0);
+        let mut starts = vec![0; polys.polys.len() + 1];
+        for o in &found {
+            starts[o.a + 1] += 1;
+        }
+        for a in 0..polys.polys.len() {
+            starts[a + 1] += starts[a];
+        }
+        LayerOverlaps {
+            first,
+            found,
+            starts,
+            too_complex,
+        }
+    }
+
+    /// The pairs among `polys` (of rows given to [`LayerOverlaps::find`]) whose overlap exceeds
+    /// `min_area`, numbered as in `polys`: what `overlaps(&polys.polys, min_area)` finds.
+    fn among(&self, polys: &Polys, min_area: f64) -> Pairs {
+        // A row's polygons are consecutive, in the order `find` numbered them.
+        let mut number: Vec<usize> = Vec::with_capacity(polys.polys.len());
+        for (k, &row) in polys.owner.iter().enumerate() {
+            number.push(match k.checked_sub(1) {
+                Some(before) if polys.owner[before] == row => number[before] + 1,
+                _ => self.first[row],
+            });
+        }
+        let at: HashMap<usize, usize> = number.iter().enumerate().map(|(k, &n)| (n, k)).collect();
+        let ordered = |a: usize, b: usize| (a.min(b), a.max(b));
+        let mut found = Vec::new();
+        for (k, &n) in number.iter().enumerate() {
+            for o in &self.found[self.starts[n]..self.starts[n + 1]] {
+                if o.area <= min_area {
+                    continue;
+                }
+                if let Some(&j) = at.get(&o.b) {
+                    let (a, b) = ordered(k, j);
+                    found.push(Overlap {
+                        a,
+                        b,
+                        area: o.area,
+                        geometry: o.geometry.clone(),
+                    });
+                }
+            }
+        }
+        found.sort_unstable_by_key(|o| (o.a, o.b));
+        let mut too_complex: Vec<(usize, usize)> = self
+            .too_complex
+            .iter()
+            .filter_map(|(a, b)| Some(ordered(*at.get(a)?, *at.get(b)?)))
+            .collect();
+        too_complex.sort_unstable();
+        Pairs { found, too_complex }
+    }
+}
+
+/// The overlapping pairs among `polys` of `frame` (their rows measurable) whose overlap exceeds
+/// `min_area`, numbered as in `polys`: from the pairs found once for the layer when checks share
+/// them, else found here.
+pub fn overlaps_among(cx: &Context, frame: &Frame, polys: &Polys, min_area: f64) -> Pairs {
+    match cx.derived.overlaps.get(&frame.name) {
+        Some(shared) => shared.among(polys, min_area),
+        None => overlaps(&polys.polys, min_area),
     }
 }
 
@@ -67,7 +159,11 @@ pub fn feature_pairs(
     a: &Polys,
     b: Option<&Polys>,
 ) -> BTreeMap<(usize, usize), MultiPolygon<f64>> {
-    cx.skipped(overlaps.too_complex, Unit::Pairs, too_complex(what, "重叠"));
+    cx.skipped(
+        overlaps.too_complex.len(),
+        Unit::Pairs,
+        too_complex(what, "重叠"),
+    );
     let mut pairs: BTreeMap<(usize, usize), MultiPolygon<f64>> = BTreeMap::new();
     for o in overlaps.found {
         let key = (a.owner[o.a], b.unwrap_or(a).owner[o.b]);

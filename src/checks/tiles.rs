@@ -36,12 +36,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::spatial::{
-    area_m2, feature_pairs, m2, overlap_findings, planar_threshold, too_complex, Polys,
+    area_m2, feature_pairs, m2, overlap_findings, overlaps_among, planar_threshold, too_complex,
+    Polys,
 };
 use super::{phrase, Check, Context, NotRun, Read};
 use crate::diag::Name;
 use crate::finding::{Finding, Related, Unit};
-use crate::geom::topology::{tiles, TooComplex};
+use crate::geom::topology::{cover, TooComplex};
 use crate::package::Frame;
 
 fn default_min_area() -> f64 {
@@ -83,6 +84,10 @@ impl Check for Tiles {
 
     fn measures(&self) -> Vec<&Name> {
         vec![&self.layer, &self.parent]
+    }
+
+    fn overlaps_within(&self) -> Option<&Name> {
+        Some(&self.layer)
     }
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
@@ -181,7 +186,7 @@ impl Tiles {
         let outline = Polys::of(parents, &[parent]);
         let threshold = planar_threshold(cx, self.min_area, &[&polys, &outline])?;
         let whole = outline.union_input();
-        let tiling = tiles(&polys.polys, &whole, threshold);
+        let tiling = cover(&polys.polys, &whole, threshold);
         let mut gaps_unchecked = false;
         let gaps = tiling.gaps.unwrap_or_else(|TooComplex| {
             gaps_unchecked = true;
@@ -235,7 +240,13 @@ impl Tiles {
             cx,
             parts,
             parts,
-            feature_pairs(cx, tiling.overlaps, &parts.name, &polys, None),
+            feature_pairs(
+                cx,
+                overlaps_among(cx, parts, &polys, threshold),
+                &parts.name,
+                &polys,
+                None,
+            ),
             self.min_area,
         )?);
         Ok(Tiled {

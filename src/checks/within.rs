@@ -80,7 +80,7 @@ impl Check for Within {
             let mut parts: Vec<geo::Polygon<f64>> = Vec::new();
             let mut complex = false;
             for p in Polys::of(frame, &[row]).polys {
-                match extent.outside(&p) {
+                match extent.outside(p) {
                     Ok(Some((out, _))) => parts.extend(out.0),
                     Ok(None) => {}
                     Err(TooComplex) => complex = true,

@@ -99,14 +99,25 @@ pub struct Tiling {
     pub overlaps: Pairs,
 }
 
-/// The overlapping pairs found, and how many candidate pairs were too complex to overlay.
+/// A [`Tiling`] without the overlaps: what [`cover`] finds.
+#[derive(Debug, Clone)]
+pub struct Cover {
+    /// As [`Tiling::gaps`].
+    pub gaps: Result<Vec<Gap>, TooComplex>,
+    /// As [`Tiling::overhangs`].
+    pub overhangs: Vec<Overhang>,
+    /// As [`Tiling::unchecked_parts`].
+    pub unchecked_parts: Vec<usize>,
+}
+
+/// The overlapping pairs found, and the candidate pairs too complex to overlay.
 #[derive(Debug, Clone, Default)]
 pub struct Pairs {
     /// Overlaps larger than the `min_area` asked for, sorted by `(a, b)`.
     pub found: Vec<Overlap>,
     /// Candidate pairs (their boxes meet) not overlaid, being [`TooComplex`]: whether they
-    /// overlap is unknown.
-    pub too_complex: usize,
+    /// overlap is unknown. Sorted.
+    pub too_complex: Vec<(usize, usize)>,
 }
 
 /// An overlay not attempted because its operands' edges meet in more pairs than
@@ -116,13 +127,13 @@ pub struct TooComplex;
 
 /// Every pair `a < b` of `polys` whose interiors intersect (DE-9IM `2********`: overlap,
 /// containment and duplicates alike) in more than `min_area`, sorted by `(a, b)`.
-pub fn overlaps(polys: &[Polygon<f64>], min_area: f64) -> Pairs {
+pub fn overlaps(polys: &[&Polygon<f64>], min_area: f64) -> Pairs {
     pairs(polys, polys, true, min_area)
 }
 
 /// Every pair of a polygon of `a` and one of `b` whose interiors intersect in more than
 /// `min_area`, sorted by `(a, b)`.
-pub fn overlaps_between(a: &[Polygon<f64>], b: &[Polygon<f64>], min_area: f64) -> Pairs {
+pub fn overlaps_between(a: &[&Polygon<f64>], b: &[&Polygon<f64>], min_area: f64) -> Pairs {
     pairs(a, b, false, min_area)
 }
 
@@ -141,13 +152,13 @@ fn aabb(p: &Polygon<f64>) -> Option<AABB<[f64; 2]>> {
 /// The overlapping pairs of `a` × `b`, candidates from packed R-trees of `b`'s boxes; with
 /// `same`, `a` and `b` are one layer and each pair is taken once, as `a < b`. `a` is visited in
 /// chunks ordered west to east, so a chunk's candidates are mostly its own members.
-fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> Pairs {
-    let boxes_a: Vec<Option<AABB<[f64; 2]>>> = a.par_iter().map(aabb).collect();
+fn pairs(a: &[&Polygon<f64>], b: &[&Polygon<f64>], same: bool, min_area: f64) -> Pairs {
+    let boxes_a: Vec<Option<AABB<[f64; 2]>>> = a.par_iter().map(|p| aabb(p)).collect();
     let own_b: Vec<Option<AABB<[f64; 2]>>>;
     let boxes_b = if same {
         &boxes_a
     } else {
-        own_b = b.par_iter().map(aabb).collect();
+        own_b = b.par_iter().map(|p| aabb(p)).collect();
         &own_b
     };
     let order = west_to_east(&boxes_a);
@@ -172,7 +183,7 @@ fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> P
         })
         .collect();
     let mut found: Vec<Overlap> = Vec::new();
-    let too_complex = std::sync::atomic::AtomicUsize::new(0);
+    let too_complex = std::sync::Mutex::new(Vec::new());
     // Where each polygon of `b` that the chunk needs sits in `needed`: a dense map, as lookups
     // come by the million.
     const NONE: u32 = u32::MAX;
@@ -234,7 +245,7 @@ fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> P
                     store_a[k / BLOCK].get(k % BLOCK)
                 };
                 let eb = edges_of(j);
-                match overlap(&a[i], ea, &b[j], eb, min_area) {
+                match overlap(a[i], ea, b[j], eb, min_area) {
                     Ok(found) => found.map(|(geometry, area)| Overlap {
                         a: i,
                         b: j,
@@ -242,7 +253,10 @@ fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> P
                         geometry,
                     }),
                     Err(TooComplex) => {
-                        too_complex.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        // A poisoned lock is a panic elsewhere, which is propagated anyway.
+                        if let Ok(mut list) = too_complex.lock() {
+                            list.push((i, j));
+                        }
                         None
                     }
                 }
@@ -251,10 +265,9 @@ fn pairs(a: &[Polygon<f64>], b: &[Polygon<f64>], same: bool, min_area: f64) -> P
         found.extend(chunk_found);
     }
     found.sort_unstable_by_key(|o| (o.a, o.b));
-    Pairs {
-        found,
-        too_complex: too_complex.into_inner(),
-    }
+    let mut too_complex = too_complex.into_inner().unwrap_or_default();
+    too_complex.sort_unstable();
+    Pairs { found, too_complex }
 }
 
 /// The polygons with a box, by the west edge of their box.
@@ -272,10 +285,10 @@ fn west_to_east(boxes: &[Option<AABB<[f64; 2]>>]) -> Vec<usize> {
 const BLOCK: usize = 1024;
 
 /// The edges of `polys[i]` for each `i` of `which`, the `k`-th in store `k / BLOCK` at `k % BLOCK`.
-fn stores(which: &[usize], polys: &[Polygon<f64>]) -> Vec<EdgeStore> {
+fn stores(which: &[usize], polys: &[&Polygon<f64>]) -> Vec<EdgeStore> {
     which
         .par_chunks(BLOCK)
-        .map(|part| EdgeStore::each(part.iter().map(|&i| &polys[i])))
+        .map(|part| EdgeStore::each(part.iter().map(|&i| polys[i])))
         .collect()
 }
 
@@ -283,10 +296,10 @@ fn stores(which: &[usize], polys: &[Polygon<f64>]) -> Vec<EdgeStore> {
 /// with `within`, also the parts of `within` that no polygon covers. Sorted by the lower left
 /// corner of their bounding boxes.
 pub fn gaps(
-    polys: &[Polygon<f64>],
+    polys: &[&Polygon<f64>],
     within: Option<&MultiPolygon<f64>>,
 ) -> Result<Vec<Gap>, TooComplex> {
-    let covered = union(polys)?;
+    let covered = union_of(polys)?;
     let mut outline: Vec<Polygon<f64>> = covered
         .iter()
         .map(|p| Polygon::new(p.exterior().clone(), vec![]))
@@ -295,7 +308,11 @@ pub fn gaps(
         outline.extend(w.iter().cloned());
     }
     let outline = union(&outline)?;
-    let sources: Vec<&Polygon<f64>> = polys.iter().chain(within.into_iter().flatten()).collect();
+    let sources: Vec<&Polygon<f64>> = polys
+        .iter()
+        .copied()
+        .chain(within.into_iter().flatten())
+        .collect();
     Ok(gap_list(difference(&outline, &covered)?, &sources))
 }
 
@@ -313,9 +330,25 @@ fn difference(
 /// How `parts` tile `whole`: the parts of `whole` no part covers, the parts of each part outside
 /// `whole`, and the overlaps among the parts; gaps, overhangs and overlaps of `min_area` or
 /// less are left out.
-pub fn tiles(parts: &[Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -> Tiling {
-    let sources: Vec<&Polygon<f64>> = parts.iter().chain(whole).collect();
-    let covered = union(parts);
+pub fn tiles(parts: &[&Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -> Tiling {
+    let Cover {
+        gaps,
+        overhangs,
+        unchecked_parts,
+    } = cover(parts, whole, min_area);
+    Tiling {
+        gaps,
+        overhangs,
+        unchecked_parts,
+        overlaps: overlaps(parts, min_area),
+    }
+}
+
+/// How `parts` cover `whole`: [`tiles`] without the overlaps among the parts, for a caller that
+/// has them already.
+pub fn cover(parts: &[&Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -> Cover {
+    let sources: Vec<&Polygon<f64>> = parts.iter().copied().chain(whole).collect();
+    let covered = union_of(parts);
     let gaps = covered
         .as_ref()
         .map_err(|&e| e)
@@ -355,11 +388,10 @@ pub fn tiles(parts: &[Polygon<f64>], whole: &MultiPolygon<f64>, min_area: f64) -
             Err(TooComplex) => unchecked_parts.push(part),
         }
     }
-    Tiling {
+    Cover {
         gaps,
         overhangs,
         unchecked_parts,
-        overlaps: overlaps(parts, min_area),
     }
 }
 

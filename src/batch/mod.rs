@@ -4,6 +4,7 @@
 
 mod render;
 pub mod sample;
+pub mod shard;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -175,9 +175,30 @@ enum Command {
         /// year are not expected yet [default: every unit of the list].
         #[arg(long, value_name = "YEAR")]
         plan_year: Option<i32>,
+        /// Inspect only share K of N (1 ≤ K ≤ N): the packages found at positions K, K+N,
+        /// K+2N…; write their reports and shard-K-of-N.json for `nrqc merge`, not the batch's
+        /// summary (docs/campaign.md). With --sample, give --seed.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
         /// Worker threads [default: all cores].
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,
+        /// Print nothing but errors.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
+    /// Finish a batch run in shards (`nrqc batch --shard K/N`): check that shards 1 to N are all
+    /// there and were run alike, run the cross-package rules on what they kept, add the findings
+    /// to each county's reports, and write batch.json, batch.md and batch-junit.xml, as one
+    /// `nrqc batch` over every package writes them.
+    Merge {
+        /// Folders the shards wrote to (their shard-K-of-N.json and county reports).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory: every county's reports and the batch's summary [default: the
+        /// first DIR].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
         /// Print nothing but errors.
         #[arg(long, short = 'q')]
         quiet: bool,
@@ -570,6 +591,7 @@ pub(crate) fn main() -> ExitCode {
             seed,
             prefecture_table,
             plan_year,
+            shard,
             jobs,
             quiet,
         } => batch(
@@ -585,10 +607,12 @@ pub(crate) fn main() -> ExitCode {
                 seed,
                 prefecture_tables: prefecture_table,
                 plan_year,
+                shard,
             },
             jobs,
             quiet,
         ),
+        Command::Merge { dirs, out, quiet } => merge(&dirs, out, quiet),
         Command::Rules { command } => match command {
             RulesCommand::Check { rules } => match load_rules(&rules) {
                 Ok(set) => print_out(&match lang() {
@@ -1064,6 +1088,8 @@ struct BatchArgs {
     seed: Option<u64>,
     prefecture_tables: Vec<PathBuf>,
     plan_year: Option<i32>,
+    /// `--shard K/N`, as given.
+    shard: Option<String>,
 }
 
 /// Exit codes as for `check`, over the batch: 0 the batch verdict is not 不合格; 1 it is; 2 a
@@ -1077,10 +1103,20 @@ fn batch(
     quiet: bool,
 ) -> ExitCode {
     use nrqc::batch;
+    // Before anything is read: a mistyped share wastes no inspection.
+    let shard = match opts.shard.as_deref().map(str::parse::<batch::shard::Shard>) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(message)) => return error(message),
+    };
+    if shard.is_some() && opts.sample.is_some() && opts.seed.is_none() {
+        return error("--shard with --sample needs --seed: each shard must draw the same sample");
+    }
     let pool = match worker_pool(jobs) {
         Ok(p) => p,
         Err(message) => return error(message),
     };
+    let rule_args = rules;
     let rules = match load_rules(rules) {
         Ok(r) => r,
         Err(code) => return code,
@@ -1118,26 +1154,54 @@ fn batch(
         prefecture_tables: &opts.prefecture_tables,
         plan_year: opts.plan_year,
     };
-    let result = match pool.install(|| batch::run(&packages, &rules, &options)) {
+    if let Some(shard) = shard {
+        let run = ShardRun {
+            shard,
+            rule_args,
+            rules: &rules,
+            options: &options,
+        };
+        return pool.install(|| batch_shard(&packages, &run, &out, quiet));
+    }
+    let paths: Vec<String> = args.iter().map(|p| p.display().to_string()).collect();
+    let result = pool.install(|| batch::run(&packages, &rules, &options));
+    conclude_batch(result, &name, &paths.join(" "), &out, quiet)
+}
+
+/// Writes a batch's reports and summary into `out`, prints the summary, and chooses the exit
+/// code: `nrqc batch` and `nrqc merge` alike. A batch that could not run leaves a batch.json
+/// saying so; `what` is what it was asked to inspect.
+fn conclude_batch(
+    result: Result<nrqc::batch::Batch, String>,
+    name: &str,
+    what: &str,
+    out: &Path,
+    quiet: bool,
+) -> ExitCode {
+    use nrqc::batch;
+    let result = match result {
         Ok(r) => r,
         Err(message) => {
             print_err(&error_line(&message));
             // No earlier batch verdict stays in --out to be read as this run's.
-            let paths: Vec<String> = args.iter().map(|p| p.display().to_string()).collect();
-            let failed =
-                report::FailedRun::new(batch::BATCH_SCHEMA, name, paths.join(" "), message);
-            if let Err(e) = write_failed_batch(&failed, &out) {
+            let failed = report::FailedRun::new(
+                batch::BATCH_SCHEMA,
+                name.to_owned(),
+                what.to_owned(),
+                message,
+            );
+            if let Err(e) = write_failed_batch(&failed, out) {
                 print_err(&error_line(&e.to_string()));
             }
             return ExitCode::from(2);
         }
     };
-    if let Err(e) = write_batch(&result, &out) {
+    if let Err(e) = write_batch(&result, out) {
         return error(e);
     }
     let summary = &result.summary;
     if !quiet {
-        print_out(&batch_summary(summary, &out));
+        print_out(&batch_summary(summary, out));
     }
     // The reports are written, but these packages were not inspected, or not fully.
     for u in &summary.units {
@@ -1154,6 +1218,178 @@ fn batch(
     }
 }
 
+/// What `nrqc batch --shard` runs with, besides the packages.
+struct ShardRun<'a> {
+    shard: nrqc::batch::shard::Shard,
+    rule_args: &'a RulesArg,
+    rules: &'a RuleSet,
+    options: &'a nrqc::batch::Options<'a>,
+}
+
+/// `nrqc batch --shard K/N`: inspects the shard's share of the packages and writes their reports
+/// (before the cross-package rules, which `nrqc merge` adds) with shard-K-of-N.json, and no
+/// batch summary: the verdict is the merge's. Exit 0 once they are written, unreadable packages
+/// included (they are the merge's to report, and a scheduler should not retry them); 2 when
+/// the shard could not run.
+fn batch_shard(packages: &[PathBuf], run: &ShardRun, out: &Path, quiet: bool) -> ExitCode {
+    use nrqc::batch::{self, shard};
+    let opts = run.options;
+    let selection = match batch::select(packages, opts) {
+        Ok(s) => s,
+        Err(message) => return error(message),
+    };
+    let share = run.shard.share(selection.packages.len());
+    let entries = batch::inspect(&selection, &share, run.rules, opts);
+    let campaign = shard::Campaign {
+        engine: report::Engine::nrqc(),
+        name: opts.name.clone(),
+        rule_args: shard::RuleArgs {
+            rules: run.rule_args.rules.clone(),
+            select: run.rule_args.select.clone(),
+            ignore: run.rule_args.ignore.clone(),
+        },
+        ruleset: report::RulesetInfo::of(run.rules, opts.profile.cross_package),
+        profile: opts.profile.clone(),
+        sampling: selection.sampling.clone(),
+        plan_year: opts.plan_year,
+        prefecture_tables: opts
+            .prefecture_tables
+            .iter()
+            .map(|p| shard::TableFile::read(p))
+            .collect(),
+        packages: selection
+            .names
+            .iter()
+            .zip(&selection.packages)
+            .map(|(name, path)| shard::Listed {
+                name: name.clone(),
+                path: path.display().to_string(),
+            })
+            .collect(),
+    };
+    let manifest = shard::Manifest::new(run.shard, campaign, entries);
+    if let Err(e) = write_shard(&manifest, out) {
+        return error(e);
+    }
+    let unreadable: Vec<&nrqc::batch::Entry> = manifest
+        .entries
+        .iter()
+        .map(|p| &p.entry)
+        .filter(|e| matches!(e.outcome, batch::Outcome::Unreadable { .. }))
+        .collect();
+    if !quiet {
+        let (k, n) = (run.shard.index, run.shard.count);
+        let (inspected, total) = (manifest.entries.len(), manifest.batch.packages.len());
+        let file = out.join(run.shard.file_name());
+        let (file, dir) = (file.display(), out.display());
+        print_out(&match lang() {
+            report::Lang::Zh => format!(
+                "分片 {k}/{n}：检查了 {total} 个成果包中的 {inspected} 个（{} 个无法读取）\n清单：{file}\n{n} 个分片都完成后运行：nrqc merge {dir}\n",
+                unreadable.len()
+            ),
+            report::Lang::En => format!(
+                "shard {k}/{n}: {inspected} of {total} packages inspected ({} unreadable)\nmanifest: {file}\nonce all {n} shards are done: nrqc merge {dir}\n",
+                unreadable.len()
+            ),
+        });
+    }
+    for e in unreadable {
+        if let batch::Outcome::Unreadable { error } = &e.outcome {
+            print_err(&warning_line(&format!("{}: {error}", e.path)));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Stages a shard's county reports and its manifest and moves them into `out` together; an
+/// earlier batch summary there is removed, since it is no longer this batch's verdict. Other
+/// shards' manifests and folders are left as they are.
+fn write_shard(manifest: &nrqc::batch::shard::Manifest, out: &Path) -> Result<(), String> {
+    use nrqc::batch::Outcome;
+    let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
+    stage_counties(
+        &staged,
+        out,
+        manifest
+            .entries
+            .iter()
+            .filter_map(|p| match &p.entry.outcome {
+                Outcome::Inspected { report, map, .. } => {
+                    Some((p.entry.name.as_str(), &**report, map))
+                }
+                Outcome::Unreadable { .. } => None,
+            }),
+    )?;
+    staged
+        .write(
+            Path::new(&manifest.shard.file_name()),
+            manifest.to_json()?.as_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
+    let owned: Vec<&str> = nrqc::batch::BATCH_FILES
+        .into_iter()
+        .chain(report::REPORT_FILES)
+        .collect();
+    staged.publish(&owned).map_err(|e| e.to_string())
+}
+
+/// `nrqc merge DIR...`: the shards' manifests checked and assembled, then the batch finished as
+/// `nrqc batch` finishes it, every county's reports (re)written into `out` (the first DIR by
+/// default) with the batch's summary. Exit codes as `nrqc batch`'s.
+fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> ExitCode {
+    use nrqc::batch::{self, shard};
+    let assembled = shard::read_manifests(dirs).and_then(shard::assemble);
+    let (campaign, entries) = match assembled {
+        Ok(a) => a,
+        Err(message) => return error(message),
+    };
+    let out = out.unwrap_or_else(|| dirs[0].clone());
+    let paths: Vec<PathBuf> = campaign
+        .packages
+        .iter()
+        .map(|p| PathBuf::from(&p.path))
+        .collect();
+    if let Err(e) = report::check_out(&out, &paths) {
+        return error(e);
+    }
+    // The rule set the shards loaded, loaded again from the same arguments: its cross-package
+    // rules, code lists and unit lists judge the batch.
+    let rule_args = RulesArg {
+        rules: campaign.rule_args.rules.clone(),
+        select: campaign.rule_args.select.clone(),
+        ignore: campaign.rule_args.ignore.clone(),
+    };
+    let rules = match load_rules(&rule_args) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let loaded = report::RulesetInfo::of(&rules, campaign.profile.cross_package);
+    if serde_json::to_value(&loaded).ok() != serde_json::to_value(&campaign.ruleset).ok() {
+        return error(format!(
+            "the shards ran with the rule set {} (sha256 {}), which now loads as {} (sha256 {}): merge with the rules the shards had",
+            campaign.ruleset.id, campaign.ruleset.sha256, loaded.id, loaded.sha256
+        ));
+    }
+    if let Err(message) = shard::check_tables(&campaign.prefecture_tables) {
+        return error(message);
+    }
+    let tables: Vec<PathBuf> = campaign
+        .prefecture_tables
+        .iter()
+        .map(|t| t.path.clone())
+        .collect();
+    let options = batch::Options {
+        name: campaign.name.clone(),
+        profile: &campaign.profile,
+        sample: None,
+        prefecture_tables: &tables,
+        plan_year: campaign.plan_year,
+    };
+    let result = batch::finish(entries, campaign.sampling.clone(), &rules, &options);
+    let what: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    conclude_batch(result, &campaign.name, &what.join(" "), &out, quiet)
+}
+
 /// The reports each county of a batch gets: those batch.md links, and those a pipeline reads
 /// (junit.xml) or opens in a GIS (the error layers).
 const BATCH_FORMATS: [Format; 5] = [
@@ -1164,14 +1400,17 @@ const BATCH_FORMATS: [Format; 5] = [
     Format::Layer,
 ];
 
-/// Stages batch.json, batch.md, batch-junit.xml and each package's reports (`<package>/`, the
-/// names made safe and unique by the batch), and moves them into `out` together.
-fn write_batch(result: &nrqc::batch::Batch, out: &Path) -> Result<(), String> {
-    let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
+/// Stages each county's reports of a batch into its folder (`<package>/`, the names made safe
+/// and unique by the batch).
+fn stage_counties<'a>(
+    staged: &report::Staged,
+    out: &Path,
+    counties: impl IntoIterator<Item = (&'a str, &'a report::Report, &'a report::MapLayers)>,
+) -> Result<(), String> {
     let formats = BATCH_FORMATS.into_iter().collect();
-    for (dir, report, map) in &result.reports {
+    for (dir, report, map) in counties {
         stage_reports(
-            &staged,
+            staged,
             out,
             Path::new(dir),
             &formats,
@@ -1180,6 +1419,18 @@ fn write_batch(result: &nrqc::batch::Batch, out: &Path) -> Result<(), String> {
             report::Lang::default(),
         )?;
     }
+    Ok(())
+}
+
+/// Stages batch.json, batch.md, batch-junit.xml and each package's reports, and moves them into
+/// `out` together.
+fn write_batch(result: &nrqc::batch::Batch, out: &Path) -> Result<(), String> {
+    let staged = report::Staged::new(out).map_err(|e| e.to_string())?;
+    stage_counties(
+        &staged,
+        out,
+        result.reports.iter().map(|(d, r, m)| (d.as_str(), r, m)),
+    )?;
     let summary = &result.summary;
     for (name, text) in [
         ("batch.json", nrqc::batch::render_json(summary)),

@@ -57,7 +57,7 @@ pub const ELEMENTS: &[&str] = &[
 ];
 
 /// A profile as a report records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     /// Its key in `profiles.yaml`, as `--profile` names it (`county`, `self-check`...).
     pub name: String,

@@ -224,7 +224,9 @@ impl Serialize for Ratio {
 }
 
 /// From a YAML number or string written as a plain decimal (`1`, `0.25`, `"0.3"`); a float is
-/// read back from its shortest decimal text, which is the text a person wrote.
+/// read back from its shortest decimal text, which is the text a person wrote. The exact text
+/// `Serialize` writes, `"1076/11"`, reads back as the same value (a shard's reports, read by
+/// `nrqc merge`).
 impl<'de> Deserialize<'de> for Ratio {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Ratio, D::Error> {
         #[derive(Deserialize)]
@@ -239,11 +241,18 @@ impl<'de> Deserialize<'de> for Ratio {
             Raw::Float(f) => f.to_string(),
             Raw::Text(s) => s,
         };
-        Ratio::parse_decimal(text.trim()).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "`{text}` is not a decimal number with at most {MAX_DECIMALS} decimals"
-            ))
-        })
+        let fraction = |t: &str| {
+            let (num, den) = t.split_once('/')?;
+            Ratio::new(num.parse().ok()?, den.parse().ok()?).ok()
+        };
+        let text = text.trim();
+        Ratio::parse_decimal(text)
+            .or_else(|| fraction(text))
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{text}` is not a decimal number with at most {MAX_DECIMALS} decimals"
+                ))
+            })
     }
 }
 

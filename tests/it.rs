@@ -26,6 +26,7 @@ mod review;
 mod rule_cases;
 mod rules_doc;
 mod shapefile;
+mod shard;
 mod statistics;
 mod tailoring;
 mod topology;

@@ -4,12 +4,13 @@
 
 mod render;
 pub mod sample;
+pub mod shard;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use render::{render_junit, render_markdown};
 
@@ -41,7 +42,7 @@ pub enum SampleSize {
 
 /// How a sampled batch was drawn: `sampling` of batch.json and the 抽样 line of batch.md, with what
 /// `--sample … --seed …` replays it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sampling {
     /// `auto` (表1) or the size asked for.
     pub requested: String,
@@ -52,7 +53,7 @@ pub struct Sampling {
     /// Replays the draw: `--sample … --seed SEED`.
     pub seed: u64,
     /// The table and the draw, in Chinese (GB/T 24356-2023 表1, SplitMix64 partial Fisher–Yates).
-    pub method: &'static str,
+    pub method: String,
     /// The paths of the packages drawn, in the order they were found.
     pub selected: Vec<String>,
 }
@@ -365,8 +366,21 @@ fn isolated<T>(inspect: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failur
     })
 }
 
-/// Inspects the packages on the current rayon pool and runs the cross-package rules.
-pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batch, String> {
+/// The packages a batch inspects, in the order found, with the names of their report folders
+/// and, for a sample, how it was drawn. A shard selects as the whole batch does, so that its
+/// packages and their folders' names are the whole batch's.
+pub struct Selection {
+    /// The packages inspected: every package found, or the sample drawn from them.
+    pub packages: Vec<PathBuf>,
+    /// Each package's report folder (`Unit::package`), unique within the batch.
+    pub names: Vec<String>,
+    /// How the sample was drawn; `None` when every package is inspected.
+    pub sampling: Option<Sampling>,
+}
+
+/// Draws the sample of `opts.sample`, if any, from the packages found, and names the packages
+/// inspected.
+pub fn select(packages: &[PathBuf], opts: &Options) -> Result<Selection, String> {
     let population = packages.len();
     let (packages, sampling) = match opts.sample {
         None => (packages.to_vec(), None),
@@ -384,25 +398,80 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 population,
                 size: chosen.len(),
                 seed,
-                method: "GB/T 24356-2023 表1；SplitMix64 部分 Fisher–Yates 抽样",
+                method: SAMPLING_METHOD.to_owned(),
                 selected: chosen.iter().map(|p| p.display().to_string()).collect(),
             };
             (chosen, Some(sampling))
         }
     };
     let names = unique_names(&packages)?;
-    let cross_rules: Vec<_> = if opts.profile.cross_package {
+    Ok(Selection {
+        packages,
+        names,
+        sampling,
+    })
+}
+
+/// `Sampling::method`.
+const SAMPLING_METHOD: &str = "GB/T 24356-2023 表1；SplitMix64 部分 Fisher–Yates 抽样";
+
+/// A package of the batch once inspected: what the batch's verdict and its county reports are
+/// made from. A shard keeps it in its manifest for `nrqc merge`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    /// Its report folder (`Unit::package`).
+    pub name: String,
+    /// Its path as found from the command line.
+    pub path: String,
+    /// Its inspection, or why it could not be read.
+    pub outcome: Outcome,
+}
+
+/// What inspecting one package of a batch gave.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Its report (before the cross-package rules), what each cross-package rule takes from it
+    /// (in the order of the rule set's batch rules), and its map for report.html.
+    Inspected {
+        /// Its report, exceptions applied; the cross-package findings are added by [`finish`].
+        report: Box<Report>,
+        /// Per cross-package rule the profile runs, in order: what the rule took from it.
+        inputs: Vec<Input>,
+        /// Drawn while its dataset was at hand: findings the cross-package rules add later are
+        /// listed in its report.html but not drawn.
+        map: report::MapLayers,
+    },
+    /// It could not be read (or nrqc failed on it): the error, as batch.json gives it.
+    Unreadable {
+        /// What went wrong.
+        error: String,
+    },
+}
+
+/// The cross-package rules `profile` runs: all of the rule set's, or none.
+fn cross_rules<'r>(rules: &'r RuleSet, profile: &Profile) -> Vec<&'r crate::rules::BatchRule> {
+    if profile.cross_package {
         rules.batch_rules.iter().collect()
     } else {
         vec![]
-    };
-    // Each package's map is drawn here, while its dataset is at hand; findings the
-    // cross-package rules add later are listed in its report.html but not drawn.
-    type Inspected = (Report, Vec<Input>, report::MapLayers);
-    let inspected: Vec<Result<Inspected, Failure>> = packages
+    }
+}
+
+/// Inspects the packages `which` (indices into `selection`) on the current rayon pool, in
+/// parallel, each isolated from the others' failures; in the order of `which`.
+pub fn inspect(
+    selection: &Selection,
+    which: &[usize],
+    rules: &RuleSet,
+    opts: &Options,
+) -> Vec<Entry> {
+    let cross_rules = cross_rules(rules, opts.profile);
+    which
         .par_iter()
-        .map(|path| {
-            isolated(|| {
+        .map(|&i| {
+            let path = &selection.packages[i];
+            let outcome = isolated(|| {
                 let inspection = crate::Inspection::run(path, rules, &())?;
                 let inputs = cross_rules
                     .iter()
@@ -417,31 +486,63 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 if let Some(x) = &exceptions {
                     report.apply_exceptions(x);
                 }
-                Ok((report, inputs, map))
+                Ok(Outcome::Inspected {
+                    report: Box::new(report),
+                    inputs,
+                    map,
+                })
             })
+            .unwrap_or_else(|error| Outcome::Unreadable {
+                error: error.to_string(),
+            });
+            Entry {
+                name: selection.names[i].clone(),
+                path: path.display().to_string(),
+                outcome,
+            }
         })
-        .collect();
+        .collect()
+}
 
-    let mut cross_results = Vec::new();
-    let mut per_package_findings: Vec<Vec<(RuleResult, Vec<Finding>)>> =
-        vec![Vec::new(); packages.len()];
-    let readable: Vec<(usize, &Report, &Vec<Input>)> = inspected
+/// Inspects the packages on the current rayon pool and runs the cross-package rules.
+pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batch, String> {
+    let selection = select(packages, opts)?;
+    let every: Vec<usize> = (0..selection.packages.len()).collect();
+    let entries = inspect(&selection, &every, rules, opts);
+    finish(entries, selection.sampling, rules, opts)
+}
+
+/// The batch from its packages' inspections, in batch order: the cross-package rules judged
+/// over them, their findings added to each county's report, the summary and its verdict. One
+/// `nrqc batch` and `nrqc merge` of its shards both end here, so that they write the same.
+pub fn finish(
+    entries: Vec<Entry>,
+    sampling: Option<Sampling>,
+    rules: &RuleSet,
+    opts: &Options,
+) -> Result<Batch, String> {
+    let cross_rules = cross_rules(rules, opts.profile);
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    let readable: Vec<(usize, &Report, &Vec<Input>)> = entries
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| {
-            let (report, inputs, _) = r.as_ref().ok()?;
-            Some((i, report, inputs))
+        .filter_map(|(i, e)| match &e.outcome {
+            Outcome::Inspected { report, inputs, .. } => Some((i, &**report, inputs)),
+            Outcome::Unreadable { .. } => None,
         })
         .collect();
-    let delivered_areas: BTreeSet<&str> = inspected
+    let delivered_areas: BTreeSet<&str> = readable
         .iter()
-        .filter_map(|r| Some(r.as_ref().ok()?.0.package.manifest.area_code.as_str()))
+        .map(|(_, report, _)| report.package.manifest.area_code.as_str())
         .collect();
+    let mut cross_results = Vec::new();
+    let mut per_package_findings: Vec<Vec<(RuleResult, Vec<Finding>)>> =
+        vec![Vec::new(); entries.len()];
     for (k, rule) in cross_rules.iter().enumerate() {
         let inputs: Vec<Package> = readable
             .iter()
             .map(|(i, report, inputs)| Package {
-                name: &names[*i],
+                name: names[*i],
                 path: &report.package.path,
                 area_code: &report.package.manifest.area_code,
                 area_name: &report.package.manifest.area_name,
@@ -460,7 +561,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             codes: &rules.codes,
             unit_lists: &rules.unit_lists,
             sampled: sampling.is_some(),
-            unreadable: packages.len() - readable.len(),
+            unreadable: entries.len() - readable.len(),
             areas: &delivered_areas,
             plan_year: opts.plan_year,
             prefecture_tables: opts.prefecture_tables,
@@ -498,7 +599,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
             result
                 .findings
                 .extend(findings.iter().map(|f| CrossFinding {
-                    package: Some(names[*i].clone()),
+                    package: Some(names[*i].to_owned()),
                     finding: f.clone(),
                 }));
             per_package_findings[*i].push((
@@ -538,18 +639,28 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
 
     let mut reports = Vec::new();
     let mut units = Vec::new();
-    for ((i, outcome), added) in inspected.into_iter().enumerate().zip(per_package_findings) {
+    for (entry, added) in entries.into_iter().zip(per_package_findings) {
+        let Entry {
+            name,
+            path,
+            outcome,
+        } = entry;
         match outcome {
-            Ok((mut report, _, map)) => {
+            Outcome::Inspected {
+                mut report, map, ..
+            } => {
                 for (result, findings) in added {
                     report.add_rule(result, findings);
                 }
+                // Every report written beside batch.json carries its run id (a shard's reports
+                // are rewritten by the merge that completes them).
+                report.run_id = report::run_id().to_owned();
                 units.push(Unit {
-                    package: names[i].clone(),
+                    package: name.clone(),
                     path: report.package.path.clone(),
                     area_code: Some(report.package.manifest.area_code.clone()),
                     area_name: Some(report.package.manifest.area_name.clone()),
-                    report: Some(format!("{}/report.md", names[i])),
+                    report: Some(format!("{name}/report.md")),
                     score: report.grading.score,
                     grade: report.grading.grade,
                     findings: report.counts.findings,
@@ -565,11 +676,11 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                         errors.join("; ")
                     }),
                 });
-                reports.push((names[i].clone(), report, map));
+                reports.push((name, *report, map));
             }
-            Err(error) => units.push(Unit {
-                package: names[i].clone(),
-                path: packages[i].display().to_string(),
+            Outcome::Unreadable { error } => units.push(Unit {
+                package: name,
+                path,
                 area_code: None,
                 area_name: None,
                 report: None,
@@ -577,7 +688,7 @@ pub fn run(packages: &[PathBuf], rules: &RuleSet, opts: &Options) -> Result<Batc
                 grade: Grade::Unqualified,
                 findings: 0,
                 reasons: vec!["成果包无法读取".into()],
-                error: Some(error.to_string()),
+                error: Some(error),
             }),
         }
     }

@@ -17,7 +17,7 @@ pub struct FeatureId {
     /// 0-based feature index in the layer file (row index in a table).
     pub fid: usize,
     /// The value of the layer's key field(s) (joined with `/` for a composite key).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
 
@@ -31,7 +31,7 @@ pub struct Related {
 }
 
 /// One defect: what is wrong, where and how serious; an entry of report.json's `findings`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Finding {
     /// The id of the rule that found it, e.g. `ZR-N001`.
     pub rule_id: String,
@@ -44,7 +44,7 @@ pub struct Finding {
     /// The features or rows it is about; empty for a finding about the layer or table as a whole.
     pub feature_ids: Vec<FeatureId>,
     /// The other side of a finding about a pair (the zone a unit overlaps); absent otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related: Option<Related>,
     /// In Chinese, for the people who fix the data.
     pub message: String,
@@ -53,21 +53,24 @@ pub struct Finding {
     /// What the rule asks for, in the same terms as `measured`.
     pub expected: Option<Value>,
     /// Where the defect is, in the package CRS, as a GeoJSON geometry.
-    #[serde(serialize_with = "geometry_as_geojson")]
+    #[serde(
+        serialize_with = "geometry_as_geojson",
+        deserialize_with = "geometry_from_geojson"
+    )]
     pub geometry: Option<Geometry<f64>>,
     /// What of its features the finding is about, when one rule can find several things wrong
     /// with the same features: a table's column, a declared CRS against a coordinate range.
     /// Part of the fingerprint.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The finding's identity across runs and re-deliveries ([`fingerprint`]): 16 hex digits,
     /// with `-2`, `-3`… for findings of one rule that share everything it hashes.
     pub fingerprint: String,
     /// The accepted exception (例外) that covers this finding, when one does.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<Waiver>,
     /// Against `--baseline`: whether the finding was already in the earlier report.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Since>,
 }
 
@@ -94,6 +97,17 @@ pub enum Since {
     Persisting,
 }
 
+/// A geometry in report.json's GeoJSON form, for the other documents nrqc writes and reads
+/// back (a shard's maps): `None` for a geometry with a non-finite coordinate, as in report.json.
+#[derive(Serialize, serde::Deserialize)]
+pub struct GeoJsonGeometry(
+    #[serde(
+        serialize_with = "geometry_as_geojson",
+        deserialize_with = "geometry_from_geojson"
+    )]
+    pub Option<Geometry<f64>>,
+);
+
 fn geometry_as_geojson<S: Serializer>(g: &Option<Geometry<f64>>, s: S) -> Result<S::Ok, S::Error> {
     use geo::CoordsIter;
     match g {
@@ -108,6 +122,64 @@ fn geometry_as_geojson<S: Serializer>(g: &Option<Geometry<f64>>, s: S) -> Result
         None => s.serialize_none(),
         Some(g) => GeoJson(g).serialize(s),
     }
+}
+
+/// A geometry as [`geometry_as_geojson`] wrote it, read back (`nrqc merge` reads a shard's
+/// reports): the same coordinates, since each ordinate was written in its shortest exact form.
+/// A `Rect`, `Triangle` or `Line` comes back as the polygon or line string it was written as.
+fn geometry_from_geojson<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Geometry<f64>>, D::Error> {
+    use serde::Deserialize;
+    type Xy = [f64; 2];
+    #[derive(Deserialize)]
+    #[serde(tag = "type")]
+    enum Raw {
+        Point { coordinates: Xy },
+        LineString { coordinates: Vec<Xy> },
+        Polygon { coordinates: Vec<Vec<Xy>> },
+        MultiPoint { coordinates: Vec<Xy> },
+        MultiLineString { coordinates: Vec<Vec<Xy>> },
+        MultiPolygon { coordinates: Vec<Vec<Vec<Xy>>> },
+        GeometryCollection { geometries: Vec<Raw> },
+    }
+    fn line(points: Vec<Xy>) -> LineString<f64> {
+        points
+            .into_iter()
+            .map(|[x, y]| geo::coord! { x: x, y: y })
+            .collect()
+    }
+    fn polygon(rings: Vec<Vec<Xy>>) -> geo::Polygon<f64> {
+        let mut rings = rings.into_iter().map(line);
+        let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
+        geo::Polygon::new(exterior, rings.collect())
+    }
+    fn geometry(raw: Raw) -> Geometry<f64> {
+        match raw {
+            Raw::Point {
+                coordinates: [x, y],
+            } => geo::Point::new(x, y).into(),
+            Raw::LineString { coordinates } => line(coordinates).into(),
+            Raw::Polygon { coordinates } => polygon(coordinates).into(),
+            Raw::MultiPoint { coordinates } => geo::MultiPoint::new(
+                coordinates
+                    .into_iter()
+                    .map(|[x, y]| geo::Point::new(x, y))
+                    .collect(),
+            )
+            .into(),
+            Raw::MultiLineString { coordinates } => {
+                geo::MultiLineString::new(coordinates.into_iter().map(line).collect()).into()
+            }
+            Raw::MultiPolygon { coordinates } => {
+                geo::MultiPolygon::new(coordinates.into_iter().map(polygon).collect()).into()
+            }
+            Raw::GeometryCollection { geometries } => Geometry::GeometryCollection(
+                geo::GeometryCollection::new_from(geometries.into_iter().map(geometry).collect()),
+            ),
+        }
+    }
+    Ok(Option::<Raw>::deserialize(d)?.map(geometry))
 }
 
 /// A geometry written as GeoJSON straight from its coordinates. Going through geozero's GeoJSON
@@ -211,7 +283,7 @@ impl Serialize for Ordinate {
 }
 
 /// A rule's result in a run: report.json's `status`, in snake case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Ran and found nothing.
@@ -226,7 +298,7 @@ pub enum Status {
 }
 
 /// What a rule's check counts as one thing evaluated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// Features of a layer.
@@ -288,7 +360,7 @@ impl Unit {
 }
 
 /// Things a rule left unchecked for one reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Skipped {
     /// How many, in `unit`s.
     pub count: usize,
@@ -299,15 +371,15 @@ pub struct Skipped {
 }
 
 /// What a rule evaluated and what it skipped, so that no pass hides what was not checked.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Coverage {
     /// How many things were checked, in `unit`s; `None` when the rule did not run.
     pub checked: Option<usize>,
     /// What `checked` counts; `None` when nothing was counted.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<Unit>,
     /// What was left unchecked, by reason.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
 }
 

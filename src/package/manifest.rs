@@ -51,7 +51,7 @@ struct RawManifest {
 }
 
 /// The validated manifest.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     /// 行政区代码 (`xzqdm`): the GB/T 2260 code of the county (or prefecture) delivering.
     #[serde(rename = "xzqdm")]
@@ -63,28 +63,28 @@ pub struct Manifest {
     pub level: Level,
     /// The declared CRS as written, e.g. `EPSG:4522`; a package of tables alone needs none
     /// (package format 1.1, section 2), one with layers is refused without it when loaded.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crs: Option<String>,
     /// The EPSG code of [`Manifest::crs`].
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epsg: Option<u32>,
     /// `producer`, the body that made the package, e.g. `永靖县自然资源局`; copied into the
     /// JSON report, no check reads it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub producer: Option<String>,
     /// `survey_date` as written, checked to be `YYYY-MM-DD`; copied into the JSON report.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey_date: Option<String>,
     /// `encoding`: the declared text encoding of CSV tables (which are read in it, UTF-8 when
     /// `None`) and of shapefile attributes without a `.cpg` (where the bytes have the last word).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<Encoding>,
     /// `layers`: layer name to its file, relative to the package root, for layers not at
     /// `vector/<LAYER>.<ext>`; `file.gpkg#name` picks a layer inside a GeoPackage.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub layers: BTreeMap<String, String>,
     /// `tables`: table name to its file, relative to the package root, as for `layers`.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tables: BTreeMap<String, String>,
 }
 

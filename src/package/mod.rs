@@ -50,7 +50,7 @@ pub enum RawDefect {
 }
 
 /// The CRS a layer file declares about itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LayerCrs {
     /// The EPSG code the file gives, else the one its WKT is recognised as (a GeoJSON `CRS84`
     /// counts as 4326); `None` when it names no CRS, or one nrqc does not recognise.
@@ -133,7 +133,7 @@ impl Frame {
 }
 
 /// A file read, as the report lists it so a delivery can be matched to its inspection.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FileDigest {
     /// Relative to the package root, with `/` separators, e.g. `vector/ZRZK.fgb`.
     pub path: String,
@@ -145,7 +145,7 @@ pub struct FileDigest {
 
 /// Something about how a file was read that the report must say, e.g. an encoding label that the
 /// file's bytes contradicted and that was overridden.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct InputNote {
     /// The file it concerns, relative to the package root, with `/` separators.
     pub path: String,
@@ -154,7 +154,7 @@ pub struct InputNote {
 }
 
 /// A file in the package that nrqc did not read, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Unread {
     /// Relative to the package root, with `/` separators.
     pub path: String,

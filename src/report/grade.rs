@@ -78,7 +78,7 @@ impl Grade {
 }
 
 /// Defects of each class.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub struct Defects {
     /// A defects (JSON key `A`): 42 each, not divided by t, and the unit is 不合格.
@@ -115,7 +115,7 @@ impl Defects {
 /// One sub-element's rules, defects and score S₁ (formula (4)): an entry of
 /// `grading.elements[].sub_elements` in report.json. Every `Ratio` here is exact text, e.g.
 /// `"1076/11"`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SubElementScore {
     /// The sub-element's name as the rules give it, e.g. `遗漏`.
     pub sub_element: String,
@@ -123,12 +123,12 @@ pub struct SubElementScore {
     pub weight: Ratio,
     /// The weight renormalised over the inspected sub-elements of the element (pᵢ); absent when
     /// this sub-element was not inspected.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<Ratio>,
     /// Rules that ran (passed or failed).
     pub rules_run: Vec<String>,
     /// Rules that did not run or were not applicable: they inspected nothing.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules_not_inspected: Vec<String>,
     /// Defects of its failed rules by class, one per finding or one per failed rule as
     /// `Grading::count` says.
@@ -136,7 +136,7 @@ pub struct SubElementScore {
     /// 42·A + (12·B + 4·C + 1·D)/t.
     pub deduction: Ratio,
     /// S₁ = 100 − deduction; absent when no rule of the sub-element ran.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<Ratio>,
 }
 
@@ -161,7 +161,7 @@ impl SubElementScore {
 
 /// One quality element's weight and score S₂ with its sub-elements: an entry of `grading.elements`
 /// in report.json.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ElementScore {
     /// The element's name in GB/T 24356-2023, e.g. `完整性`.
     pub element: String,
@@ -169,19 +169,20 @@ pub struct ElementScore {
     /// elements).
     pub weight: Ratio,
     /// Pⱼ, renormalised over the inspected elements; absent when the element was not inspected.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<Ratio>,
     /// S₂ = Σ S₁ᵢ·pᵢ; absent when none of its sub-elements was inspected.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<Ratio>,
     /// Its sub-elements that have rules, by name; empty when no rule is graded under the element.
     pub sub_elements: Vec<SubElementScore>,
 }
 
 /// The whole computation of a unit's grade.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Grading {
     /// Formula (4) as text (`FORMULA`), printed above the computation in report.md and report.html.
+    #[serde(skip_deserializing, default = "formula")]
     pub formula: &'static str,
     /// The divisor t of formula (4), from the profile's `grading.t`: 1 unless the client agrees
     /// otherwise (6.2.4.2).
@@ -192,12 +193,17 @@ pub struct Grading {
     /// Every element of the standard, inspected or not, in the standard's order.
     pub elements: Vec<ElementScore>,
     /// S = Σ S₂ⱼ·Pⱼ; absent when nothing was inspected.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<Ratio>,
     /// The unit's grade: by `score` (表3) when `reasons` is empty, else 不合格.
     pub grade: Grade,
     /// Why the unit is 不合格, in Chinese; empty otherwise.
     pub reasons: Vec<String>,
+}
+
+/// `formula` of a report read back: the one formula this nrqc grades by, [`FORMULA`].
+fn formula() -> &'static str {
+    FORMULA
 }
 
 /// Grades the results of one inspection under `profile`.

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use geo::{BoundingRect, Coord, CoordsIter, Geometry, LineString, Rect};
+use serde::{Deserialize, Serialize};
 
 use super::model::Report;
 use crate::geom::simplify::simplify;
@@ -36,19 +37,94 @@ const DRAW_ORDER: &[&str] = &["ZRZK", "ZRZYDJDY", "STBHHX", "YJJBNT", "KCZY", "C
 /// Layers in the order they get the vertex budget: outlines first, parcels last.
 const PRIORITY: &[&str] = &["XZQ", "ZRZYDJDY", "STBHHX", "YJJBNT", "KCZY", "CKQ"];
 
-/// One drawable part of a geometry, in the package CRS.
-#[derive(Debug, Clone, PartialEq)]
+/// One drawable part of a geometry, in the package CRS. Serialised (coordinates as `[x, y]`) for
+/// a shard's manifest, from which `nrqc merge` draws the county's report.html.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Part {
     /// A closed ring (outer rings and holes alike; they are filled even-odd).
-    Ring(Vec<Coord<f64>>),
+    Ring(#[serde(with = "xys")] Vec<Coord<f64>>),
     /// An open line, simplified like a ring but never dropped.
-    Line(Vec<Coord<f64>>),
+    Line(#[serde(with = "xys")] Vec<Coord<f64>>),
     /// A single point, drawn as a marker; a multipoint is one `Point` per point.
-    Point(Coord<f64>),
+    Point(#[serde(with = "xy")] Coord<f64>),
+}
+
+/// A coordinate as `[x, y]`.
+mod xy {
+    use geo::Coord;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(c: &Coord<f64>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq([c.x, c.y])
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Coord<f64>, D::Error> {
+        let [x, y] = <[f64; 2]>::deserialize(d)?;
+        Ok(Coord { x, y })
+    }
+}
+
+/// Coordinates as `[[x, y], …]`.
+mod xys {
+    use geo::Coord;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(cs: &[Coord<f64>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(cs.iter().map(|c| [c.x, c.y]))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Coord<f64>>, D::Error> {
+        let xys = Vec::<[f64; 2]>::deserialize(d)?;
+        Ok(xys.into_iter().map(|[x, y]| Coord { x, y }).collect())
+    }
+}
+
+/// The map's extent as `[[min x, min y], [max x, max y]]`; `null` for none.
+mod extent {
+    use geo::{Coord, Rect};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(r: &Option<Rect<f64>>, s: S) -> Result<S::Ok, S::Error> {
+        match r {
+            Some(r) => s.collect_seq([[r.min().x, r.min().y], [r.max().x, r.max().y]]),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Rect<f64>>, D::Error> {
+        let corners = Option::<[[f64; 2]; 2]>::deserialize(d)?;
+        Ok(corners
+            .map(|[[x0, y0], [x1, y1]]| Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 })))
+    }
+}
+
+/// The located geometries by finding index, each in report.json's GeoJSON form: one with a
+/// non-finite coordinate, which the map cannot draw anyway, is left out.
+mod located {
+    use std::collections::BTreeMap;
+
+    use geo::Geometry;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::finding::GeoJsonGeometry;
+
+    pub fn serialize<S: Serializer>(
+        m: &BTreeMap<usize, Geometry<f64>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_map(m.iter().map(|(i, g)| (i, GeoJsonGeometry(Some(g.clone())))))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<usize, Geometry<f64>>, D::Error> {
+        let m = BTreeMap::<usize, GeoJsonGeometry>::deserialize(d)?;
+        Ok(m.into_iter().filter_map(|(i, g)| Some((i, g.0?))).collect())
+    }
 }
 
 /// Why a layer is on the map without its features.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Omitted {
     /// More features than [`MAX_FEATURES_PER_LAYER`].
     TooManyFeatures,
@@ -58,7 +134,7 @@ pub enum Omitted {
 
 /// One layer of the map, as report.html draws it or says why it does not; a table without geometry
 /// has none.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MapLayer {
     /// The layer's name, e.g. `ZRZK`.
     pub name: String,
@@ -76,13 +152,15 @@ pub struct MapLayer {
 
 /// What report.html's map draws of one package, kept once its dataset is dropped; the default, with
 /// no `extent`, is an empty map (no layer has a finite geometry).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MapLayers {
     /// What the map shows: the county (XZQ) and its units, or every layer when those are missing.
+    #[serde(with = "extent")]
     pub extent: Option<Rect<f64>>,
     /// In drawing order, bottom first.
     pub layers: Vec<MapLayer>,
     /// For findings without a geometry, by index in `report.findings`: their features' geometry.
+    #[serde(with = "located")]
     pub located: BTreeMap<usize, Geometry<f64>>,
 }
 

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::grade::Grading;
 use crate::finding::{Coverage, FeatureId, Finding, Status};
@@ -42,7 +42,7 @@ pub fn clip(s: &str) -> Cow<'_, str> {
 
 /// One rule's result: an entry of `rules` in report.json, a row of the rule tables of report.md and
 /// report.html, a testcase of junit.xml.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleResult {
     /// The rule's stable id, e.g. `ZR-N001`; its findings carry it as `rule_id`.
     pub id: String,
@@ -58,16 +58,16 @@ pub struct RuleResult {
     pub sub_element: String,
     /// What the rule rests on (依据): the standard, plan section or format clause, as its rule
     /// file gives it; absent when it gives none.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basis: Option<String>,
     /// `passed`, `failed`, `not_run` or `not_applicable`; a rule that checked nothing is never
     /// `passed`.
     pub status: Status,
     /// Why it did not run or does not apply, in Chinese; absent when it ran.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// What the run should tell beyond its counts.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// What the rule evaluated and what it skipped, with the reasons.
     pub coverage: Coverage,
@@ -75,7 +75,7 @@ pub struct RuleResult {
     pub findings: usize,
     /// How many of them an accepted exception covers (marked 例外); under a profile that waives
     /// exceptions they count toward neither the exit code nor the grade.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub excepted: usize,
     /// Wall time of the rule's check in milliseconds (to 0.1 ms); rules run in parallel and
     /// their times overlap (see [`Timings`]).
@@ -98,7 +98,7 @@ impl RuleResult {
 }
 
 /// The program that wrote a report: `engine` of report.json and batch.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Engine {
     /// The crate's name, `nrqc`.
     pub name: String,
@@ -107,7 +107,7 @@ pub struct Engine {
 }
 
 /// The package inspected, what it delivered and what could not be read: `package` of report.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PackageInfo {
     /// The package's name: its directory's name, or a zip's file name without `.zip`, e.g.
     /// `622923_永靖县`.
@@ -121,7 +121,7 @@ pub struct PackageInfo {
     pub layer_crs: BTreeMap<String, LayerCrs>,
     /// The aliases a file gives its fields (a File Geodatabase's, as ArcGIS shows them), by layer
     /// or table and field; absent when no file gives one.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub field_aliases: BTreeMap<String, BTreeMap<String, String>>,
     /// Features (of a layer) or rows (of a table) per layer or table, by name.
     pub feature_counts: BTreeMap<String, usize>,
@@ -132,20 +132,20 @@ pub struct PackageInfo {
     pub unread: Vec<Unread>,
     /// Delivered layers and tables that could not be read: the package was not inspected fully,
     /// and `nrqc check` exits 2 after writing the report.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unreadable: Vec<Unreadable>,
     /// Delivered layers, tables and fields that no rule that ran read (未检查的交付内容); files
     /// nrqc could not read at all are in `unread`.
     pub uninspected: Vec<Uninspected>,
     /// How files were read where the reader of the report must know it, e.g. a shapefile whose
     /// `.cpg` said GBK while its text is UTF-8.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<InputNote>,
 }
 
 /// Delivered content that no rule read: a whole layer or table (`fields` empty), or fields of
 /// one that other rules read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Uninspected {
     /// The layer's or table's name, e.g. `ZRZK`.
     pub layer: String,
@@ -153,12 +153,12 @@ pub struct Uninspected {
     pub path: String,
     /// The fields no rule read, as the file names them; empty (and absent from report.json) when no
     /// rule read the layer or table at all.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
 }
 
 /// A delivered file that could not be read, with the layers or tables it holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unreadable {
     /// The file, relative to the package root, with `/` as separator.
     pub path: String,
@@ -169,7 +169,7 @@ pub struct Unreadable {
 }
 
 /// The rule set a report was made with: `ruleset` of report.json and batch.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RulesetInfo {
     /// `builtin`, or the rule directories given joined with `+`.
     pub id: String,
@@ -180,10 +180,10 @@ pub struct RulesetInfo {
     /// them, the cross-package rules.
     pub rules: usize,
     /// Rules a later `--rules +DIR` replaced with a rule of the same id.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replaced: Vec<crate::rules::Replaced>,
     /// Rules `--select` and `--ignore` left out: they did not run, and the report says so.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<String>,
 }
 
@@ -208,7 +208,7 @@ impl RulesetInfo {
 }
 
 /// Rules by status and findings by class: `counts` of report.json.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Counts {
     /// Findings per defect class (`{"A": n, …}`); `build` lists every class, with 0 when it has
     /// none.
@@ -225,7 +225,7 @@ pub struct Counts {
     /// Findings of every class, warnings included: the length of `Report::findings`.
     pub findings: usize,
     /// Findings an accepted exception covers, whether or not the profile counts them.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub excepted: usize,
 }
 
@@ -271,7 +271,7 @@ impl Counts {
 
 /// The `--fail-on` gate of a report (`outcome` of report.json), not its verdict, which is
 /// `grading.grade`; a failed run writes `"error"` instead (`FailedRun`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// `pass`: every rule ran and no finding outside the warning classes reaches `profile.fail_on`.
@@ -282,7 +282,7 @@ pub enum Outcome {
 }
 
 /// The result of inspecting one package: what report.json holds and every other report renders.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// `nrqc-report/1` (`REPORT_SCHEMA`).
     pub schema: String,
@@ -312,10 +312,10 @@ pub struct Report {
     /// and junit.xml list only the first of each rule.
     pub findings: Vec<Finding>,
     /// The exceptions file applied, and its entries that covered no finding.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exceptions: Option<super::review::ExceptionsApplied>,
     /// The earlier report compared with (`--baseline`), and its findings this run no longer has.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<super::review::BaselineApplied>,
     /// How long the run took, by stage and by file; each rule's time is in its result.
     pub timings: Timings,
@@ -325,7 +325,7 @@ pub struct Report {
 /// are wall-clock milliseconds to 0.1 ms. Files load in parallel. Rules run in parallel unless
 /// `one_at_a_time`, and then a thread waiting inside one rule may run parts of other rules
 /// meanwhile, which that rule's time includes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     /// Opening the package (a zip extracted), reading the manifest and loading every layer
     /// and table.
@@ -342,7 +342,7 @@ pub struct Timings {
 }
 
 /// The time one file of layers or tables took to load.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileTiming {
     /// Path relative to the package root.
     pub path: String,

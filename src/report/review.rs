@@ -15,7 +15,7 @@ use crate::quality::{DefectClass, ExceptionPolicy};
 use crate::ratio::Ratio;
 
 /// The exceptions file a report applied: `exceptions` of report.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExceptionsApplied {
     /// The file, as given with `--exceptions` or found in the package.
     pub file: String,
@@ -33,12 +33,12 @@ pub struct ExceptionsApplied {
 }
 
 /// An exception that covered nothing, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StaleException {
     /// The fingerprint it names.
     pub fingerprint: String,
     /// The rule it names, when it names one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
     /// Its line in the exceptions file.
     pub line: usize,
@@ -47,7 +47,7 @@ pub struct StaleException {
 }
 
 /// The earlier report a report was compared with: `baseline` of report.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BaselineApplied {
     /// The earlier report.json, as given.
     pub file: String,

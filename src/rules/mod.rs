@@ -98,7 +98,7 @@ pub struct RuleSet {
 }
 
 /// A rule replaced by a rule of the same id from a later rule directory.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Replaced {
     /// The rule's id.
     pub id: String,

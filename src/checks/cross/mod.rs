@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use super::{LintContext, Read, RuleFacts};
 use crate::diag::Problem;
 use crate::finding::{FeatureId, Finding, Status};
@@ -135,8 +137,11 @@ pub struct Judgement {
     pub not_judged: Option<(Status, String)>,
 }
 
-/// What one batch rule needs from one package.
-#[derive(Debug, Clone, PartialEq)]
+/// What one batch rule needs from one package. Serialisable: a shard (`nrqc batch --shard`)
+/// keeps it in its manifest, so that `nrqc merge` judges the batch without reading the packages
+/// again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Input {
     /// `unique_across`: (fid, key) of every feature with its key filled.
     Keys(Vec<(usize, String)>),
@@ -153,7 +158,7 @@ pub enum Input {
 }
 
 /// A delivered unit, as `expected_units` compares it with a list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivered {
     /// 0-based FID of the unit in its layer.
     pub fid: usize,
@@ -167,7 +172,7 @@ pub struct Delivered {
 
 /// A statistics table as exact decimals: row key → column → value, and the most decimals any
 /// value was written with.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     /// By row key: the row's 0-based index in the file, and its values by column.
     pub rows: BTreeMap<String, (usize, BTreeMap<String, Ratio>)>,

@@ -4,6 +4,7 @@
 //! `--fail-on`, or a rule could not run; 2 the package or the rules could not be read. The exit
 //! code is not the verdict, which is the GB/T 24356 grade (`nrqc::report::verdict`).
 
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -788,7 +789,11 @@ fn check(
     } else {
         nrqc::engine::Schedule::Together
     };
-    let (report, map) = match inspect(package, rules, judging, review, jobs, quiet, schedule) {
+    let pool = match worker_pool(jobs) {
+        Ok(pool) => pool,
+        Err(e) => return error(e),
+    };
+    let (report, map) = match inspect(package, rules, judging, review, &pool, quiet, schedule) {
         Ok(inspected) => inspected,
         Err((printed, message)) => {
             print_err(&printed);
@@ -799,7 +804,7 @@ fn check(
             return ExitCode::from(2);
         }
     };
-    if let Err(e) = write_reports(&report, &map, &out, &formats, outputs.lang) {
+    if let Err(e) = pool.install(|| write_reports(&report, &map, &out, &formats, outputs.lang)) {
         return error(e);
     }
     if !quiet {
@@ -914,7 +919,7 @@ fn inspect(
     rules: &RulesArg,
     judging: Judging,
     review: &ReviewArgs,
-    jobs: Option<usize>,
+    pool: &rayon::ThreadPool,
     quiet: bool,
     schedule: nrqc::engine::Schedule,
 ) -> Result<(report::Report, report::MapLayers), RunError> {
@@ -926,7 +931,6 @@ fn inspect(
         .transpose()
         .map_err(run_error)?;
     let diagnostic = |d: &dyn Diagnostic| (render_diagnostic(d), d.to_string());
-    let pool = worker_pool(jobs).map_err(run_error)?;
     let rules = rules.load()?;
     let mut profile = rules
         .profile(judging.profile.as_deref())
@@ -983,17 +987,23 @@ fn stage_reports(
     map: &report::MapLayers,
     lang: report::Lang,
 ) -> Result<(), String> {
-    for &format in formats {
-        let files = render(format, report, map, lang).map_err(|(name, e)| {
-            format!("cannot write {}: {e}", out.join(dir).join(name).display())
-        })?;
-        for (name, contents) in files {
-            staged
-                .write(&dir.join(name), &contents)
-                .map_err(|e| e.to_string())?;
-        }
-    }
-    Ok(())
+    // Formats side by side: report.json of a million parcels' findings takes as long as the
+    // others together. The first error in format order is the one told.
+    let staged: Vec<Result<(), String>> = formats
+        .par_iter()
+        .map(|&format| {
+            let files = render(format, report, map, lang).map_err(|(name, e)| {
+                format!("cannot write {}: {e}", out.join(dir).join(name).display())
+            })?;
+            for (name, contents) in files {
+                staged
+                    .write(&dir.join(name), &contents)
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        })
+        .collect();
+    staged.into_iter().collect()
 }
 
 /// The reports of a run that could not inspect the package: report.json (always, for the

@@ -30,7 +30,7 @@
 //! On the parent: `SLMJ 申报 52000.00 m²，ZRZK.MJ 之和（3 个）51950.00 m²，相差 +50 m²（允许 ±0.02 m²：
 //! 0.005 m² + 3 × 0.005 m²）`, with the children as related features.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use polars::prelude::col;
 use serde::Deserialize;
@@ -127,22 +127,18 @@ impl Check for AreaSum {
         let key = self.key.value.as_str();
         let selected = cx.rows(child)?;
         // Children that cannot be measured make their parent's sum unknown.
-        let mut unknown: BTreeSet<String> = BTreeSet::new();
         let (df, rows, value) = summand(cx, child, self.field.as_ref(), selected.clone())?;
-        let kept: BTreeSet<usize> = rows.iter().copied().collect();
-        unknown.extend(
-            selected
-                .iter()
-                .filter(|r| !kept.contains(r))
-                .filter_map(|&r| child.text(key, r)),
-        );
-        let sums = group_sums(&df, col(key), value, &rows)?;
-        let mut children: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let keys = child.texts(key);
+        let mut kept = vec![false; child.len()];
         for &r in &rows {
-            if let Some(k) = child.text(key, r) {
-                children.entry(k).or_default().push(r);
-            }
+            kept[r] = true;
         }
+        let unknown: HashSet<&str> = selected
+            .iter()
+            .filter(|&&r| !kept[r])
+            .filter_map(|&r| keys[r].as_deref())
+            .collect();
+        let sums = group_sums(&df, col(key), value, &rows)?;
         let declared: Vec<Option<f64>> = match &self.parent_field {
             Some(f) => floats(&parent.df, &f.value)?,
             None => {
@@ -178,7 +174,7 @@ impl Check for AreaSum {
                 blank += usize::from(self.parent_field.is_some());
                 continue;
             };
-            if unknown.contains(&k) {
+            if unknown.contains(k.as_str()) {
                 unmeasurable += 1;
                 continue;
             }
@@ -202,18 +198,33 @@ impl Check for AreaSum {
                 self.unit,
                 &allowed,
             );
-            let mut f = cx
+            let f = cx
                 .finding(parent, &[row], message)
                 .with_expected(m["computed"].clone())
                 .with_measured(m);
-            if let Some(kids) = children.get(&k) {
-                f = f.with_related(Related {
+            findings.push((f, k));
+        }
+        // The children of the parents found wrong, gathered once those are known: most parents
+        // are right, and a list per parent cost a string and a list per child.
+        let mut children: HashMap<String, Vec<usize>> = findings
+            .iter()
+            .map(|(_, k)| (k.clone(), Vec::new()))
+            .collect();
+        for &r in &rows {
+            if let Some(kids) = keys[r].as_deref().and_then(|k| children.get_mut(k)) {
+                kids.push(r);
+            }
+        }
+        let findings: Vec<Finding> = findings
+            .into_iter()
+            .map(|(f, k)| match children.get(k.as_str()) {
+                Some(kids) if !kids.is_empty() => f.with_related(Related {
                     layer: child.name.clone(),
                     feature_ids: kids.iter().map(|&r| cx.feature_id(child, r)).collect(),
-                });
-            }
-            findings.push(f);
-        }
+                }),
+                _ => f,
+            })
+            .collect();
         // What is compared is the parents' sums, not the children that `rows` counted.
         let unit = Context::unit_of(parent);
         cx.checked(compared, unit);

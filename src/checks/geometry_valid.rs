@@ -31,9 +31,11 @@
 //! `{"reasons": ["self_intersection"]}`, the feature's geometry as location.
 
 use geo::{Coord, CoordsIter, Geometry};
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::derived::Skip;
 use super::{phrase, Check, Context, NotRun, Read};
 use crate::diag::Name;
 use crate::finding::Finding;
@@ -227,17 +229,31 @@ impl Check for GeometryValid {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let (frame, column) = cx.layer(&self.layer.value)?;
         let kind = cx.schema.layers.get(&frame.name).and_then(|d| d.geometry);
-        let mut findings = Vec::new();
-        for row in cx.rows(frame)? {
-            let mut causes = feature_causes(column, row, kind);
-            if causes.is_empty() {
-                if let Some(g) = column.geoms.get(row).and_then(Option::as_ref) {
-                    causes = self.shape_causes(g, cx.derived.crs.as_ref());
+        // The engine measured the layer already when another rule needed its areas: a feature it
+        // found measurable, or only misfit to the CRS, has no validity cause to look for again.
+        let measured = cx.derived.layers.get(&frame.name).map(|f| &f.skip[..]);
+        let valid = |row: usize| {
+            measured.is_some_and(|skip| matches!(skip.get(row), Some(None | Some(Skip::Misfit(_)))))
+        };
+        let rows = cx.rows(frame)?;
+        let causes: Vec<(usize, Vec<Cause>)> = rows
+            .par_iter()
+            .filter_map(|&row| {
+                let mut causes = if valid(row) {
+                    Vec::new()
+                } else {
+                    feature_causes(column, row, kind)
+                };
+                if causes.is_empty() {
+                    if let Some(g) = column.geoms.get(row).and_then(Option::as_ref) {
+                        causes = self.shape_causes(g, cx.derived.crs.as_ref());
+                    }
                 }
-            }
-            if causes.is_empty() {
-                continue;
-            }
+                (!causes.is_empty()).then_some((row, causes))
+            })
+            .collect();
+        let mut findings = Vec::new();
+        for (row, causes) in causes {
             let texts: Vec<&str> = causes.iter().map(|(_, t, _)| t.as_str()).collect();
             let codes: Vec<&str> = causes.iter().map(|(c, _, _)| *c).collect();
             let at: Vec<[f64; 2]> = causes

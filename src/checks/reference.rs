@@ -25,7 +25,8 @@
 //! `children`: `ZRZYDJDY 6229234000002 没有 ZRZK 要素引用`, on the target feature.
 //! With `paired`: `XKZH 的值 C6200002011 在 KYQ 中没有 KCBH = KC001 的行`.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::HashSet;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -33,6 +34,7 @@ use serde_json::Value;
 use super::{phrase, Check, Context, NotRun, Read};
 use crate::diag::Name;
 use crate::finding::Finding;
+use crate::package::Frame;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,7 +65,8 @@ pub struct Pair {
 }
 
 /// A referenced value and, with `paired`, the value of the pairing field beside it.
-type Key = (Option<String>, String);
+/// A row's key: the pairing field's value (when paired) and the value, borrowed from the frame.
+type Key<'a> = (Option<&'a str>, &'a str);
 
 impl Check for Reference {
     fn frame(&self) -> &Name {
@@ -101,13 +104,15 @@ impl Check for Reference {
         let mut findings = Vec::new();
         match self.check {
             Direction::Exists => {
-                let targets: BTreeSet<Key> = (0..to.len())
-                    .flat_map(|r| keys(to, r, target_field, to_pair, None))
+                let to_columns = Columns::of(to, target_field, to_pair);
+                let targets: HashSet<Key> = (0..to.len())
+                    .flat_map(|r| to_columns.keys(r, None))
                     .collect();
+                let from_columns = Columns::of(from, field, from_pair);
                 let mut empty = 0;
                 for row in cx.rows(from)? {
                     let sep = self.separator.as_deref();
-                    let row_keys = keys(from, row, field, from_pair, sep);
+                    let row_keys = from_columns.keys(row, sep);
                     empty += usize::from(row_keys.is_empty());
                     for key in row_keys {
                         if targets.contains(&key) {
@@ -127,7 +132,7 @@ impl Check for Reference {
                         };
                         let f = cx
                             .finding(from, &[row], message)
-                            .with_measured(Value::String(value))
+                            .with_measured(Value::String(value.to_owned()))
                             .with_expected(Value::String(format!("{}.{target_field}", to.name)));
                         findings.push(f);
                     }
@@ -136,15 +141,17 @@ impl Check for Reference {
             }
             Direction::Children => {
                 let sep = self.separator.as_deref();
-                let referenced: BTreeSet<Key> = cx
+                let from_columns = Columns::of(from, field, from_pair);
+                let referenced: HashSet<Key> = cx
                     .rows(from)?
                     .into_iter()
-                    .flat_map(|r| keys(from, r, field, from_pair, sep))
+                    .flat_map(|r| from_columns.keys(r, sep))
                     .collect();
+                let to_columns = Columns::of(to, target_field, to_pair);
                 // What is checked here are the target's rows, each for a referencing row.
                 let mut compared = 0;
                 for row in 0..to.len() {
-                    let row_keys = keys(to, row, target_field, to_pair, None);
+                    let row_keys = to_columns.keys(row, None);
                     compared += usize::from(!row_keys.is_empty());
                     for key in row_keys {
                         if referenced.contains(&key) {
@@ -178,33 +185,43 @@ impl Check for Reference {
     }
 }
 
-/// The keys a row holds: its value (or each item of it, with a separator) beside the pairing
-/// field's value. None when the value, or the pairing value, is empty.
-fn keys(
-    frame: &crate::package::Frame,
-    row: usize,
-    field: &str,
-    pair: Option<&str>,
-    separator: Option<&str>,
-) -> Vec<Key> {
-    let Some(value) = frame.text(field, row) else {
-        return vec![];
-    };
-    let paired = match pair {
-        Some(p) => match frame.text(p, row) {
-            Some(v) => Some(v),
-            None => return vec![],
-        },
-        None => None,
-    };
-    let items: Vec<String> = match separator {
-        Some(sep) => value
-            .split(sep)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect(),
-        None => vec![value],
-    };
-    items.into_iter().map(|v| (paired.clone(), v)).collect()
+/// The field and the pairing field of a frame, as text: read once, column-wise, and borrowed
+/// by the keys (a million parcels' references cost a string and a set node each, read row by
+/// row).
+struct Columns<'a> {
+    values: Vec<Option<Cow<'a, str>>>,
+    paired: Option<Vec<Option<Cow<'a, str>>>>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(frame: &'a Frame, field: &str, pair: Option<&str>) -> Columns<'a> {
+        Columns {
+            values: frame.texts(field),
+            paired: pair.map(|p| frame.texts(p)),
+        }
+    }
+
+    /// The keys `row` holds: its value (or each item of it, with a separator) beside the
+    /// pairing field's value. None when the value, or the pairing value, is empty.
+    fn keys(&self, row: usize, separator: Option<&str>) -> Vec<Key<'_>> {
+        let Some(value) = self.values[row].as_deref() else {
+            return vec![];
+        };
+        let paired = match &self.paired {
+            Some(p) => match p[row].as_deref() {
+                Some(v) => Some(v),
+                None => return vec![],
+            },
+            None => None,
+        };
+        match separator {
+            Some(sep) => value
+                .split(sep)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|v| (paired, v))
+                .collect(),
+            None => vec![(paired, value)],
+        }
+    }
 }

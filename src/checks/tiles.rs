@@ -28,7 +28,7 @@
 //! - on a part: `超出所属 ZRZYDJDY 12.30 m²` (the overhang);
 //! - on a part: `与 ZRZK … 重叠 5.10 m²` (an overlap with another part of the same unit).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use geo::{Geometry, MultiPolygon};
 use rayon::prelude::*;
@@ -94,20 +94,22 @@ impl Check for Tiles {
         let (parts, _) = cx.layer(&self.layer.value)?;
         let (parents, _) = cx.layer(&self.parent.value)?;
         let selected = cx.rows(parts)?;
-        let usable: BTreeSet<usize> = cx
-            .measurable(parts, selected.clone())?
-            .into_iter()
-            .collect();
-        let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        let mut unknown: BTreeSet<String> = BTreeSet::new();
+        let mut usable = vec![false; parts.len()];
+        for row in cx.measurable(parts, selected.clone())? {
+            usable[row] = true;
+        }
+        // Keys borrowed from the layer, column-wise: a string per part cost more than tiling.
+        let keys = parts.texts(&self.key.value);
+        let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut unknown: HashSet<&str> = HashSet::new();
         let mut keyless = 0;
         for &row in &selected {
-            let Some(key) = parts.text(&self.key.value, row) else {
+            let Some(key) = keys[row].as_deref() else {
                 // A part naming no parent tiles nothing; `not_null` reports the empty key.
-                keyless += usize::from(usable.contains(&row));
+                keyless += usize::from(usable[row]);
                 continue;
             };
-            if usable.contains(&row) {
+            if usable[row] {
                 by_key.entry(key).or_default().push(row);
             } else {
                 unknown.insert(key);
@@ -126,11 +128,11 @@ impl Check for Tiles {
                 parent_keyless += 1;
                 continue;
             };
-            if unknown.contains(&key) {
+            if unknown.contains(key.as_str()) {
                 unmeasurable += 1;
                 continue;
             }
-            checked.push((parent, by_key.get(&key).map_or(&[], Vec::as_slice)));
+            checked.push((parent, by_key.get(key.as_str()).map_or(&[], Vec::as_slice)));
         }
         // Parents one per task: each is small, and their overlays in turn left a core idle.
         let tiled: Vec<Tiled> = checked

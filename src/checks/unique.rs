@@ -18,8 +18,10 @@
 //! `ZRZYDJDYH = 6229231200001 出现 2 次`, measured `2`, expected `1`.
 
 use std::borrow::Cow;
+use std::collections::hash_map::{Entry, HashMap};
 use std::collections::BTreeMap;
 
+use polars::prelude::PlRandomState;
 use serde::Deserialize;
 
 use super::{phrase, Check, Context, NotRun, Read};
@@ -54,24 +56,37 @@ impl Check for Unique {
 
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
-        let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
-        let mut columns: Vec<Vec<Option<Cow<str>>>> =
+        let columns: Vec<Vec<Option<Cow<str>>>> =
             self.fields.iter().map(|f| frame.texts(&f.value)).collect();
+        // Keys borrow their text and rows are listed for repeated keys only: a layer of a million
+        // identifiers holds a million distinct keys, and a string and a list each cost more than
+        // the look-up.
+        let mut first: HashMap<Vec<&str>, usize, PlRandomState> = HashMap::default();
+        let mut repeated: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for row in cx.rows(frame)? {
-            let key: Option<Vec<String>> = columns
-                .iter_mut()
-                .map(|c| c[row].take().map(Cow::into_owned))
-                .collect();
-            if let Some(key) = key {
-                groups.entry(key).or_default().push(row);
+            let key: Option<Vec<&str>> = columns.iter().map(|c| c[row].as_deref()).collect();
+            let Some(key) = key else { continue };
+            match first.entry(key) {
+                Entry::Occupied(at) => repeated
+                    .entry(*at.get())
+                    .or_insert_with(|| vec![*at.get()])
+                    .push(row),
+                Entry::Vacant(at) => {
+                    at.insert(row);
+                }
             }
         }
-        let mut repeated: Vec<(Vec<String>, Vec<usize>)> = groups
-            .into_iter()
-            .filter(|(_, rows)| rows.len() > 1)
+        // In the order the repetition first occurs in the file.
+        let repeated: Vec<(Vec<&str>, Vec<usize>)> = repeated
+            .into_values()
+            .map(|rows| {
+                let key = columns
+                    .iter()
+                    .filter_map(|c| c[rows[0]].as_deref())
+                    .collect();
+                (key, rows)
+            })
             .collect();
-        // Report in the order the repetition first occurs in the file.
-        repeated.sort_by_key(|(_, rows)| rows[0]);
         Ok(repeated
             .into_iter()
             .map(|(key, rows)| {

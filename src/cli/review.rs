@@ -67,12 +67,13 @@ fn side(
         profile,
         fail_on: None,
     };
+    let pool = super::worker_pool(None).map_err(error)?;
     let (report, _) = super::inspect(
         path,
         rules,
         judging,
         review,
-        None,
+        &pool,
         true,
         nrqc::engine::Schedule::Together,
     )

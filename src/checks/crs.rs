@@ -41,11 +41,13 @@ use geo::{BoundingRect, Geometry, Rect};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::derived::Skip;
 use super::{phrase, Check, Context, LintContext, NotRun, Read};
 use crate::diag::{Name, Problem};
 use crate::finding::{Finding, Unit};
 use crate::geom;
 use crate::geom::fit::{misfit, Limits, Misfit};
+use rayon::prelude::*;
 
 /// An EPSG code or an inclusive range written `"4513-4554"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -269,24 +271,42 @@ impl Check for Crs {
             lon: (self.lon[0], self.lon[1]),
             lat: (self.lat[0], self.lat[1]),
         };
+        // The engine fitted the layer's features already when a rule measures it: with the same
+        // CRS and limits, a feature it measured fits, and one it skipped as a misfit is that
+        // misfit. Only the rest (invalid, no geometry) are fitted here.
+        let measured = cx
+            .derived
+            .layers
+            .get(&frame.name)
+            .filter(|_| cx.derived.crs == Some(crs) && limits == Limits::default())
+            .map(|facts| &facts.skip[..]);
+        let rows = cx.rows(frame)?;
+        let selected = rows.len();
+        let fits: Vec<Option<Option<Misfit>>> = rows
+            .par_iter()
+            .map(|&row| {
+                match measured.and_then(|skip| skip.get(row)) {
+                    Some(None) => return Some(None),
+                    Some(Some(Skip::Misfit(m))) => return Some(Some(*m)),
+                    _ => {}
+                }
+                let bbox = column
+                    .geoms
+                    .get(row)
+                    .and_then(Option::as_ref)
+                    .and_then(|g| g.bounding_rect())?;
+                Some(misfit(bbox, &crs, &limits))
+            })
+            .collect();
         // Rows by reason code, each with the first misfit seen, in feature order.
         let mut by_reason: BTreeMap<&'static str, (Misfit, Vec<usize>)> = BTreeMap::new();
         let mut shapeless = 0;
-        let rows = cx.rows(frame)?;
-        let selected = rows.len();
-        for row in rows {
-            let Some(bbox) = column
-                .geoms
-                .get(row)
-                .and_then(Option::as_ref)
-                .and_then(|g| g.bounding_rect())
-            else {
+        for (row, fit) in rows.into_iter().zip(fits) {
+            match fit {
                 // No coordinates to fit; `geometry_valid` reports the missing geometry.
-                shapeless += 1;
-                continue;
-            };
-            if let Some(m) = misfit(bbox, &crs, &limits) {
-                by_reason.entry(m.code()).or_insert((m, vec![])).1.push(row);
+                None => shapeless += 1,
+                Some(Some(m)) => by_reason.entry(m.code()).or_insert((m, vec![])).1.push(row),
+                Some(None) => {}
             }
         }
         cx.checked(selected - shapeless, Unit::Features);

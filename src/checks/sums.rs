@@ -22,14 +22,19 @@ pub fn group_sums(
     }
     let mask = BooleanChunked::from_slice("mask".into(), &mask);
     let err = |e: PolarsError| NotRun(format!("分组求和失败：{e}"));
+    // The two columns first, then the rows: filtering the frame copied every column of it.
     let out = df
-        .filter(&mask)
-        .map_err(err)?
+        .clone()
         .lazy()
         .select([
             key.cast(DataType::String).alias("__key"),
             value.cast(DataType::Float64).alias("__value"),
         ])
+        .collect()
+        .map_err(err)?
+        .filter(&mask)
+        .map_err(err)?
+        .lazy()
         .filter(col("__key").is_not_null())
         .group_by([col("__key")])
         .agg([col("__value").sum().alias("__sum"), len().alias("__n")])

@@ -22,8 +22,6 @@
 //! ## Finding
 //! `DLBM 0301（乔木林地）应属 ZYLX SL，实为 CY`, measured `"CY"`, expected `"SL"`.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -81,29 +79,29 @@ impl Check for CodeImplies {
         // Rows this rule cannot judge, each reported by another rule: empty values (non-empty
         // rules) and codes outside their code lists (code-list rules).
         let (mut empty_code, mut empty_implied, mut uncoded) = (0, 0, 0);
-        let (mut codes, mut actuals) = (frame.texts(field), frame.texts(implies));
+        let (codes, actuals) = (frame.texts(field), frame.texts(implies));
         for row in cx.rows(frame)? {
-            let Some(code) = codes[row].take().map(Cow::into_owned) else {
+            let Some(code) = codes[row].as_deref() else {
                 empty_code += 1;
                 continue;
             };
-            let Some(actual) = actuals[row].take().map(Cow::into_owned) else {
+            let Some(actual) = actuals[row].as_deref() else {
                 empty_implied += 1;
                 continue;
             };
-            let Some(expected) = list.codes.get(&code) else {
+            let Some(expected) = list.codes.get(code) else {
                 uncoded += 1;
                 continue;
             };
-            if implied_codes.is_some_and(|l| !l.codes.contains_key(&actual)) {
+            if implied_codes.is_some_and(|l| !l.codes.contains_key(actual)) {
                 uncoded += 1;
                 continue;
             }
-            if *expected == actual {
+            if expected == actual {
                 continue;
             }
             let name = names
-                .and_then(|l| l.codes.get(&code))
+                .and_then(|l| l.codes.get(code))
                 .map(|n| format!("（{n}）"))
                 .unwrap_or_default();
             let f = cx
@@ -112,7 +110,7 @@ impl Check for CodeImplies {
                     &[row],
                     format!("{field} {code}{name}应属 {implies} {expected}，实为 {actual}"),
                 )
-                .with_measured(Value::String(actual))
+                .with_measured(Value::String(actual.to_owned()))
                 .with_expected(Value::String(expected.clone()));
             findings.push(f);
         }

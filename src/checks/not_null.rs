@@ -19,8 +19,6 @@
 //! ## Finding
 //! One per feature: `DJDYMC 为空`, measured `{"DJDYMC": ""}`.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -52,15 +50,24 @@ impl Check for NotNull {
     fn run(&self, cx: &Context) -> Result<Vec<Finding>, NotRun> {
         let frame = cx.frame(&self.layer.value)?;
         let mut findings = Vec::new();
-        let columns: Vec<(&str, Vec<Option<Cow<str>>>)> = self
+        // A flag per cell, the texts of one field at a time: all fields' texts of a million
+        // features at once held 24 bytes per cell.
+        let blanks: Vec<(&str, Vec<bool>)> = self
             .fields
             .iter()
-            .map(|f| (f.value.as_str(), frame.texts(&f.value)))
+            .map(|f| {
+                let blank = frame
+                    .texts(&f.value)
+                    .iter()
+                    .map(|v| is_blank(v.as_deref()))
+                    .collect();
+                (f.value.as_str(), blank)
+            })
             .collect();
         for row in cx.rows(frame)? {
-            let empty: Vec<&str> = columns
+            let empty: Vec<&str> = blanks
                 .iter()
-                .filter(|(_, values)| is_blank(values[row].as_deref()))
+                .filter(|(_, blank)| blank[row])
                 .map(|&(name, _)| name)
                 .collect();
             if empty.is_empty() {

@@ -23,7 +23,6 @@
 //! `登记单元号（ZRZYDJDYH）为 622923300001，应为 13 位：…`, measured `"622923300001"`, expected
 //! the regular expression.
 
-use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -88,13 +87,13 @@ impl Check for Pattern {
         let field = self.field.value.as_str();
         let mut findings = Vec::new();
         let mut empty = 0;
-        let mut values = frame.texts(field);
+        let values = frame.texts(field);
         for row in cx.rows(frame)? {
-            let Some(value) = values[row].take().map(Cow::into_owned) else {
+            let Some(value) = values[row].as_deref() else {
                 empty += 1;
                 continue;
             };
-            if re.is_match(&value) {
+            if re.is_match(value) {
                 continue;
             }
             let f = cx
@@ -107,7 +106,7 @@ impl Check for Pattern {
                         self.means.value
                     ),
                 )
-                .with_measured(Value::String(value))
+                .with_measured(Value::String(value.to_owned()))
                 .with_expected(Value::String(self.regex.value.clone()));
             findings.push(f);
         }

@@ -40,7 +40,6 @@
 //! 90000.00 m²；集体 ZRZK 1 个（BSM 2），MJ 合计 30000.00 m²，JTMJ 30000.00 m²`; measured per
 //! class: the children's keys, their summed area and the declared area.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -201,7 +200,7 @@ impl Check for SingleClass {
 
         let (mut uncoded, mut empty) = (0, 0);
         let parent_keys = child.texts(&self.child_key.value);
-        let mut codes = child.texts(&self.field.value);
+        let codes = child.texts(&self.field.value);
         for row in 0..child.len() {
             let Some(parent_key) = &parent_keys[row] else {
                 continue;
@@ -209,11 +208,11 @@ impl Check for SingleClass {
             let Some(classes) = held.get_mut(parent_key.as_ref()) else {
                 continue;
             };
-            let Some(code) = codes[row].take().map(Cow::into_owned) else {
+            let Some(code) = codes[row].as_deref() else {
                 empty += 1;
                 continue;
             };
-            let Some(&i) = class_of.get(code.as_str()) else {
+            let Some(&i) = class_of.get(code) else {
                 uncoded += 1;
                 continue;
             };

@@ -203,7 +203,10 @@ pub fn open(root: &Path, rel: &Path) -> Result<(File, PathBuf), ReadError> {
 pub fn read(root: &Path, rel: &Path) -> Result<Vec<u8>, ReadError> {
     let (file, _) = open(root, rel)?;
     let limit = limit_of(rel).map_or(u64::MAX, |l| l.bytes);
-    let mut bytes = Vec::new();
+    // Sized from the file, up to its limit: grown by doubling, a 300 MB layer was copied several
+    // times over while it was read.
+    let size = file.metadata().map_or(0, |m| m.len()).min(limit);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     // A file that grows after it was measured is still read no further than its limit.
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)

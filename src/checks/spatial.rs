@@ -253,3 +253,85 @@ pub fn overlap_findings(
 pub fn m2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
+
+#[cfg(test)]
+mod tests {
+    use geo::{coord, LineString, Rect};
+
+    use super::*;
+    use crate::package::{GeometryColumn, LayerCrs};
+
+    fn square(x: f64, y: f64, side: f64) -> Polygon<f64> {
+        Rect::new(coord! { x: x, y: y }, coord! { x: x + side, y: y + side }).to_polygon()
+    }
+
+    /// `n` spikes reaching `outer` from a ring of radius 10 around `(cx, 0)`, turned by `turn`.
+    fn star(cx: f64, n: usize, outer: f64, turn: f64) -> Polygon<f64> {
+        let ring: LineString<f64> = (0..2 * n)
+            .map(|i| {
+                let a = turn + std::f64::consts::PI * i as f64 / n as f64;
+                let r = if i % 2 == 0 { outer } else { 10.0 };
+                (cx + r * a.cos(), r * a.sin())
+            })
+            .collect();
+        Polygon::new(ring, vec![])
+    }
+
+    fn layer(geoms: Vec<Geometry<f64>>) -> Frame {
+        Frame {
+            name: "ZRZK".into(),
+            path: "vector/ZRZK.fgb".into(),
+            df: polars::prelude::DataFrame::empty_with_height(geoms.len()),
+            geometry: Some(GeometryColumn {
+                geoms: geoms.into_iter().map(Some).collect(),
+                defects: vec![],
+                crs: LayerCrs::default(),
+            }),
+            bad_cells: vec![],
+            decimals: Default::default(),
+            aliases: Default::default(),
+        }
+    }
+
+    fn listed(p: &Pairs) -> (Vec<String>, Vec<(usize, usize)>) {
+        let found = p
+            .found
+            .iter()
+            .map(|o| format!("{} {} {} {:?}", o.a, o.b, o.area, o.geometry))
+            .collect();
+        (found, p.too_complex.clone())
+    }
+
+    /// The pairs found once for a layer and taken for some of its rows are what finding them
+    /// among those rows gives: overlaps above the threshold only, parts of a multipolygon,
+    /// and pairs too complex to overlay.
+    #[test]
+    fn shared_pairs_are_the_pairs_of_the_rows_asked_for() {
+        let frame = layer(vec![
+            square(0.0, 0.0, 10.0).into(),
+            // Overlaps row 0 by 4 m² and row 2 by 1 m².
+            MultiPolygon::new(vec![square(8.0, 8.0, 10.0), square(30.0, 0.0, 5.0)]).into(),
+            square(34.0, 4.0, 10.0).into(),
+            // Overlaps row 0 by 0.01 m², under a threshold of 0.5.
+            square(9.9, -9.9, 10.0).into(),
+            star(1000.0, 3_000, 500.0, 0.0).into(),
+            star(1000.0, 3_000, 500.0, 0.0005).into(),
+        ]);
+        let all: Vec<usize> = (0..frame.len()).collect();
+        let shared = LayerOverlaps::find(&frame, &all);
+        assert!(!shared.too_complex.is_empty(), "the stars are too complex");
+        for rows in [all.clone(), vec![0, 1, 3], vec![1, 2, 4, 5], vec![0, 2]] {
+            let polys = Polys::of(&frame, &rows);
+            for threshold in [0.0, 0.5, 2.0] {
+                assert_eq!(
+                    listed(&shared.among(&polys, threshold)),
+                    listed(&overlaps(&polys.polys, threshold)),
+                    "rows {rows:?}, threshold {threshold}"
+                );
+            }
+        }
+        let everything = shared.among(&Polys::of(&frame, &all), 0.5);
+        assert_eq!(everything.found.len(), 2);
+        assert_eq!(everything.too_complex, vec![(5, 6)]);
+    }
+}

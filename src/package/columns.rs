@@ -176,11 +176,10 @@ impl Values {
         }
         match (&mut *self, other) {
             (_, Values::Null) => {}
-            (Values::Null, mut other) => {
-                let mut empty = other.empty_like();
-                std::mem::swap(&mut empty, &mut other);
-                other.append(empty, by)?;
-                *self = other;
+            (Values::Null, other) => {
+                let mut fresh = other.empty_like();
+                fresh.append(other, by)?;
+                *self = fresh;
             }
             (Values::Int(v), Values::Int(w)) => v.extend(moved(w, by)),
             (Values::Float(v), Values::Float(w)) => v.extend(moved(w, by)),

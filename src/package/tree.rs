@@ -205,8 +205,10 @@ pub fn read(root: &Path, rel: &Path) -> Result<Vec<u8>, ReadError> {
     let limit = limit_of(rel).map_or(u64::MAX, |l| l.bytes);
     // Sized from the file, up to its limit: grown by doubling, a 300 MB layer was copied several
     // times over while it was read.
+    // A size the memory cannot hold is left to the read, which then fails as a read error.
     let size = file.metadata().map_or(0, |m| m.len()).min(limit);
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    let mut bytes = Vec::new();
+    let _ = bytes.try_reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
     // A file that grows after it was measured is still read no further than its limit.
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)

@@ -379,14 +379,15 @@ fn read_fgb_in(path: &Path, frame: &str, bytes: &[u8], chunk: usize) -> Result<D
     let geometry_type = header.geometry_type();
     // Each run is read as a file of its own: the header and index, then its features.
     let head = &bytes[..layout.features];
+    let chunk = chunk.max(1);
     let runs: Vec<(usize, &[u8])> = layout
         .starts
-        .chunks(chunk.max(1))
+        .chunks(chunk)
         .enumerate()
         .map(|(n, starts)| {
             let end = layout
                 .starts
-                .get((n + 1) * chunk)
+                .get((n + 1).saturating_mul(chunk))
                 .copied()
                 .unwrap_or(bytes.len());
             (n * chunk, &bytes[starts[0]..end])

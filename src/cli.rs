@@ -1336,6 +1336,12 @@ fn write_shard(manifest: &nrqc::batch::shard::Manifest, out: &Path) -> Result<()
             manifest.to_json()?.as_bytes(),
         )
         .map_err(|e| e.to_string())?;
+    publish_batch(staged)
+}
+
+/// Moves a batch's or a shard's staged files into place; in each folder, what nrqc writes and
+/// this run did not is an earlier run's, and is removed.
+fn publish_batch(staged: report::Staged) -> Result<(), String> {
     let owned: Vec<&str> = nrqc::batch::BATCH_FILES
         .into_iter()
         .chain(report::REPORT_FILES)
@@ -1451,12 +1457,7 @@ fn write_batch(result: &nrqc::batch::Batch, out: &Path) -> Result<(), String> {
             .write(Path::new(name), text.as_bytes())
             .map_err(|e| e.to_string())?;
     }
-    // In each folder, what nrqc writes and this run did not is an earlier run's: removed.
-    let owned: Vec<&str> = nrqc::batch::BATCH_FILES
-        .into_iter()
-        .chain(report::REPORT_FILES)
-        .collect();
-    staged.publish(&owned).map_err(|e| e.to_string())
+    publish_batch(staged)
 }
 
 /// What `nrqc batch` prints: a table of the counties (县, 代码, 评定, 得分, 问题数, 报告, the
